@@ -1,0 +1,127 @@
+# Vallum build. Out-of-tree: everything goes to $(BUILD)/$(CONFIG).
+#   make run            build and boot the default system in QEMU
+#   make test           run every test (host unit tests, static analysis, QEMU suites)
+#   make help           list the targets
+# Variables: CONFIG=debug|release, SYSTEM=<name>, BUILD=<dir>, VERBOSE=1.
+
+BUILD ?= build
+CONFIG ?= debug
+SYSTEM ?= default
+O := $(BUILD)/$(CONFIG)
+PYTHON := /usr/bin/python3
+CROSS := riscv64-unknown-elf-
+CC_K := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
+HOST_CC := clang-14
+QEMU := qemu-system-riscv64
+QEMU_FLAGS := -machine virt -cpu rv64 -m 256M -smp 1 -nographic -bios default
+
+ifneq ($(VERBOSE),1)
+Q := @
+endif
+
+WARN := -std=gnu11 -Wall -Wextra -Werror
+ifeq ($(CONFIG),release)
+CONFIG_FLAGS := -DNDEBUG -O2
+else ifeq ($(CONFIG),debug)
+CONFIG_FLAGS := -O2
+else
+$(error CONFIG must be debug or release)
+endif
+
+KCFLAGS := $(WARN) $(CONFIG_FLAGS) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
+	-mno-relax -ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fno-pic \
+	-fno-common -Ikernel/include -Iuapi
+UCFLAGS := $(WARN) $(CONFIG_FLAGS) -g -march=rv64imac -mabi=lp64 -mcmodel=medany \
+	--specs=picolibc.specs -Iuapi -Ilib/sys/include
+ULDFLAGS := -nostartfiles -T lib/sys/user.ld -Wl,--gc-sections
+
+KERNEL_C := $(sort $(wildcard kernel/src/api/*.c kernel/src/object/*.c kernel/src/kernel/*.c \
+	kernel/src/arch/riscv64/*.c kernel/src/plat/qemu-virt/*.c))
+KERNEL_S := kernel/src/arch/riscv64/head.S kernel/src/arch/riscv64/trap.S
+KERNEL_OBJS := $(patsubst %,$(O)/%.o,$(KERNEL_C) $(KERNEL_S))
+LIBSYS_OBJS := $(O)/lib/sys/src/sys.c.o
+CRT0 := $(O)/lib/sys/src/crt0.S.o
+
+.PHONY: all run test help deps deps-test clean images bench
+.DEFAULT_GOAL := all
+
+all: $(O)/images/init.bin $(O)/images/ktest.bin
+
+help:
+	@echo "Vallum targets:"
+	@echo "  make run        build and boot the default system in QEMU (init prints a summary)"
+	@echo "  make test       run every test; ends with 'N passed, N failed'"
+	@echo "  make all        build the boot images into $(O)/images"
+	@echo "  make unit       host unit tests only (ASan + UBSan)"
+	@echo "  make analyze    static analysis of the kernel (cppcheck, gcc -fanalyzer)"
+	@echo "  make ktest      the in-QEMU kernel test suite only"
+	@echo "  make clean      remove $(BUILD)"
+	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1"
+
+deps:
+	$(Q)sh mk/deps.sh run
+
+deps-test:
+	$(Q)sh mk/deps.sh test
+
+# Kernel objects.
+$(O)/kernel/%.c.o: kernel/%.c | deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC_K) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(O)/kernel/%.S.o: kernel/%.S | deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC_K) $(KCFLAGS) -c $< -o $@
+
+# User library and programs.
+$(O)/lib/%.c.o: lib/%.c | deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC_K) $(UCFLAGS) -MMD -MP -c $< -o $@
+
+$(O)/lib/%.S.o: lib/%.S | deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC_K) $(UCFLAGS) -c $< -o $@
+
+$(O)/user/%.c.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC_K) $(UCFLAGS) -MMD -MP -c $< -o $@
+
+# A user program: name, sources.
+define program
+$(O)/programs/$(1).elf: $(patsubst %,$(O)/user/%.o,$(2)) $(CRT0) $(LIBSYS_OBJS) lib/sys/user.ld
+	@mkdir -p $$(dir $$@)
+	$(Q)$(CC_K) $(UCFLAGS) $(ULDFLAGS) -o $$@ $(CRT0) $(patsubst %,$(O)/user/%.o,$(2)) $(LIBSYS_OBJS)
+endef
+
+$(eval $(call program,init,servers/init/main.c))
+$(eval $(call program,ktest,$(sort $(wildcard tests/os/*.c))))
+
+# A boot image: the kernel with one first task linked in.
+$(O)/images/%/init_image.o: kernel/src/arch/riscv64/init_image.S $(O)/programs/%.elf
+	@mkdir -p $(dir $@)
+	$(Q)$(CC_K) $(KCFLAGS) -DINIT_ELF='"$(O)/programs/$*.elf"' -c $< -o $@
+
+$(O)/images/%.elf: $(KERNEL_OBJS) $(O)/images/%/init_image.o kernel/kernel.ld
+	$(Q)$(CC_K) $(KCFLAGS) -T kernel/kernel.ld -Wl,--no-relax -Wl,--no-warn-rwx-segments \
+		-o $@ $(KERNEL_OBJS) $(O)/images/$*/init_image.o
+	@echo "  built $@"
+
+$(O)/images/%.bin: $(O)/images/%.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+run: $(O)/images/init.bin
+	timeout --foreground 120 $(QEMU) $(QEMU_FLAGS) -kernel $<
+
+ktest: $(O)/images/ktest.bin deps-test
+	$(PYTHON) tools/qemu_run.py --timeout 300 --name ktest -- $<
+
+include mk/host.mk
+
+test: deps-test all
+	@$(PYTHON) tools/test_driver.py tests/steps.txt
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

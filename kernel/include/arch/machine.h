@@ -1,0 +1,35 @@
+/*
+ * What the portable kernel needs from the architecture and platform.
+ */
+#pragma once
+
+#include "object/structures.h"
+
+struct invocation;
+
+/* True if an interrupt is pending that the kernel should take (preemption points). */
+bool arch_irq_pending(void);
+
+/* Prepares a new VSpace root table in zeroed memory (copies the kernel's mappings). */
+void arch_vspace_init(void *root);
+
+/* Allocates an address-space identifier, or returns 0 if none is free. */
+word_t arch_asid_alloc(void);
+
+/* Number of free address-space identifiers. */
+word_t arch_asids_free(void);
+
+/* Side effects of deleting a frame, page-table or VSpace cap. */
+void arch_finalise_cap(cap_t cap, bool final);
+
+/* Decodes frame, page-table and VSpace invocations. */
+exception_t arch_decode_invocation(struct invocation *inv);
+
+/* Makes t's VSpace the current address space. */
+void arch_activate_vspace(struct tcb *t);
+
+/* Stops the machine with an exit status (debug builds). */
+NORETURN void arch_halt(word_t status);
+
+/* Writes one character to the debug console. */
+void arch_putchar(char c);

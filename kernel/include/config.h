@@ -1,0 +1,31 @@
+/*
+ * Kernel tunables, each with its default. Everything here is a compile-time constant.
+ */
+#pragma once
+
+/* Timer tick in microseconds: the scheduler's unit of time. */
+#ifndef CONFIG_TICK_US
+#define CONFIG_TICK_US 2000
+#endif
+
+/* Timeslice in ticks: how long a thread runs before others of its priority get a turn. */
+#ifndef CONFIG_TIMESLICE_TICKS
+#define CONFIG_TIMESLICE_TICKS 5
+#endif
+
+/* Work units (slots deleted, chunks cleared) between checks for pending interrupts. */
+#ifndef CONFIG_PREEMPTION_WORK_UNITS
+#define CONFIG_PREEMPTION_WORK_UNITS 64
+#endif
+
+/* Bytes of untyped memory cleared between preemption checks (log2). */
+#define CONFIG_RESET_CHUNK_BITS 12
+
+/* Largest number of objects one Untyped_Retype may create. */
+#define CONFIG_RETYPE_FAN_OUT_LIMIT 256
+
+/* Number of address-space identifiers; VSpaces beyond this cannot be created. */
+#define CONFIG_NUM_ASIDS 4096
+
+/* Maximum number of interrupt sources the kernel manages. */
+#define CONFIG_MAX_IRQS 128

@@ -1,0 +1,63 @@
+/*
+ * Threads and the scheduler: fixed priorities 0..255, FIFO round robin within a
+ * priority, a bitmap to find the highest runnable priority in constant time.
+ */
+#pragma once
+
+#include "object/structures.h"
+
+/* The thread whose context the kernel returns to; the idle thread if none is runnable. */
+extern struct tcb *ks_cur_thread;
+extern struct tcb *ks_idle_thread;
+
+/* What schedule() should do on kernel exit. A tcb pointer means "switch to it". */
+#define SCHED_RESUME_CURRENT ((struct tcb *)0)
+#define SCHED_CHOOSE_NEW ((struct tcb *)1)
+extern struct tcb *ks_sched_action;
+
+/* True if the thread can run (RUNNING or RESTART). */
+static inline bool
+thread_is_runnable(const struct tcb *t)
+{
+    return t->state == TS_RUNNING || t->state == TS_RESTART;
+}
+
+/* Sets a thread's state; if it stops being runnable while current, reschedules. */
+void thread_set_state(struct tcb *t, word_t state);
+
+/* Adds t to the head (enqueue) or tail (append) of its priority's ready queue. */
+void sched_enqueue(struct tcb *t);
+void sched_append(struct tcb *t);
+/* Removes t from its ready queue if it is in one. */
+void sched_dequeue(struct tcb *t);
+
+/* Forces a choice of a new thread at kernel exit. */
+void sched_reschedule_required(void);
+
+/* t became runnable: switch to it at kernel exit if that is what priorities say. */
+void sched_possible_switch_to(struct tcb *t);
+
+/* Carries out ks_sched_action; afterwards ks_cur_thread is the thread to run. */
+void sched_schedule(void);
+
+/* Changes t's priority, moving it between queues as needed. */
+void sched_set_priority(struct tcb *t, word_t prio);
+
+/* Called on every timer tick: charges the current thread's timeslice. */
+void sched_timer_tick(void);
+
+/* Yield: the current thread goes to the back of its priority's queue. */
+void sched_yield(void);
+
+/* Highest priority with a runnable thread, or -1. */
+int sched_highest_priority(void);
+
+/* Checks the ready queues and bitmap agree with the thread states; NULL if all is well. */
+const char *sched_check(void);
+
+/* Restarts a stopped thread (RESTART state, queued). Suspends: INACTIVE, out of queues. */
+void thread_restart(struct tcb *t);
+void thread_suspend(struct tcb *t);
+
+/* Initialises a fresh TCB object's thread fields. */
+void thread_init(struct tcb *t);

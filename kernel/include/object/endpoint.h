@@ -1,0 +1,51 @@
+/*
+ * Endpoints: synchronous rendezvous IPC, and the message transfer between threads.
+ */
+#pragma once
+
+#include <vallum/ipcbuf.h>
+
+#include "object/structures.h"
+
+/*
+ * Sends thread's message on ep. If a receiver waits, the message is transferred and
+ * the receiver woken; otherwise the sender blocks (if blocking) or the message is
+ * dropped. For a Call, the sender then waits for a reply (if it may grant or grant
+ * replies) or becomes inactive.
+ */
+void ep_send_ipc(bool blocking, bool do_call, word_t badge, bool can_grant,
+                 bool can_grant_reply, struct tcb *thread, struct endpoint *ep);
+
+/* Receives on the endpoint named by cap (which has read rights). */
+void ep_receive_ipc(struct tcb *thread, cap_t cap, bool blocking);
+
+/* Replies to receiver, which waits on the reply cap in slot; deletes that reply cap. */
+void ipc_do_reply_transfer(struct tcb *sender, struct tcb *receiver, struct cte *slot,
+                           bool grant);
+
+/* Takes t out of any IPC it is blocked in; it becomes INACTIVE. */
+void ipc_cancel(struct tcb *t);
+
+/* Wakes every thread queued on ep to restart its system call. */
+void ep_cancel_all(struct endpoint *ep);
+
+/* Wakes every sender queued on ep with the given badge to restart its system call. */
+void ep_cancel_badged_sends(struct endpoint *ep, word_t badge);
+
+/* Deletes the reply cap in t's caller slot, if any. */
+void ipc_delete_caller_cap(struct tcb *t);
+
+/* Clears the reply cap in slot, if it is one, and the back pointer of its thread. */
+void ipc_reply_cap_removed(struct cte *slot);
+
+/* The thread's IPC buffer in kernel memory, or NULL if it has none usable. */
+struct vl_ipc_buffer *ipc_buffer_of(struct tcb *t, bool is_receiver);
+
+/* Message register i of t (from its registers or its IPC buffer; 0 if neither). */
+word_t ipc_get_mr(struct tcb *t, struct vl_ipc_buffer *buf, word_t i);
+
+/* Sets message register i of t; returns false if it has nowhere to go. */
+bool ipc_set_mr(struct tcb *t, struct vl_ipc_buffer *buf, word_t i, word_t v);
+
+/* Checks every endpoint queue reachable from the thread list; NULL if consistent. */
+const char *ep_check_queue(const struct endpoint *ep);

@@ -1,0 +1,463 @@
+/*
+ * Capabilities, capability slots and the kernel objects they name.
+ *
+ * A capability is two words:
+ *
+ *   w0:  63                       16 15        9 8      5 4     0
+ *       +---------------------------+-----------+--------+-------+
+ *       |  object pointer (48 bits) |   small   | rights |  type |
+ *       +---------------------------+-----------+--------+-------+
+ *   w1:  type-specific word (badge, guard, watermark, mapping)
+ *
+ * The object pointer is a kernel virtual address, stored as its low 48 bits and sign
+ * extended from bit 47 (kernel addresses on RISC-V Sv39 and host test addresses both
+ * survive this). Objects are at least 16-byte aligned.
+ */
+#pragma once
+
+#include <vallum/invocation.h>
+#include <vallum/objects.h>
+
+#include "types.h"
+#include "util.h"
+
+typedef struct cap {
+    word_t w0;
+    word_t w1;
+} cap_t;
+
+enum cap_type {
+    CAP_NULL = VL_CAP_NULL,
+    CAP_UNTYPED = VL_CAP_UNTYPED,
+    CAP_TCB = VL_CAP_TCB,
+    CAP_ENDPOINT = VL_CAP_ENDPOINT,
+    CAP_NOTIFICATION = VL_CAP_NOTIFICATION,
+    CAP_CNODE = VL_CAP_CNODE,
+    CAP_FRAME = VL_CAP_FRAME,
+    CAP_PAGE_TABLE = VL_CAP_PAGE_TABLE,
+    CAP_VSPACE = VL_CAP_VSPACE,
+    CAP_REPLY = VL_CAP_REPLY,
+    CAP_IRQ_CONTROL = VL_CAP_IRQ_CONTROL,
+    CAP_IRQ_HANDLER = VL_CAP_IRQ_HANDLER,
+    CAP_ZOMBIE = VL_CAP_ZOMBIE,
+};
+
+static inline cap_t
+cap_make(word_t type, word_t rights, word_t small, word_t ptr, word_t w1)
+{
+    cap_t c;
+    c.w0 = (type & 0x1f) | ((rights & 0xf) << 5) | ((small & 0x7f) << 9) | (ptr << 16);
+    c.w1 = w1;
+    return c;
+}
+
+static inline cap_t
+cap_null(void)
+{
+    return cap_make(CAP_NULL, 0, 0, 0, 0);
+}
+
+static inline word_t
+cap_type(cap_t c)
+{
+    return c.w0 & 0x1f;
+}
+
+static inline word_t
+cap_rights(cap_t c)
+{
+    return (c.w0 >> 5) & 0xf;
+}
+
+static inline cap_t
+cap_set_rights(cap_t c, word_t rights)
+{
+    c.w0 = (c.w0 & ~(0xful << 5)) | ((rights & 0xf) << 5);
+    return c;
+}
+
+static inline bool
+cap_has_right(cap_t c, word_t right)
+{
+    return (cap_rights(c) & right) == right;
+}
+
+static inline word_t
+cap_small(cap_t c)
+{
+    return (c.w0 >> 9) & 0x7f;
+}
+
+static inline cap_t
+cap_set_small(cap_t c, word_t small)
+{
+    c.w0 = (c.w0 & ~(0x7ful << 9)) | ((small & 0x7f) << 9);
+    return c;
+}
+
+/* The object pointer, sign extended from bit 47. */
+static inline void *
+cap_ptr(cap_t c)
+{
+    return (void *)(uintptr_t)((int64_t)c.w0 >> 16);
+}
+
+static inline word_t
+cap_ptr_bits(void *p)
+{
+    return (word_t)(uintptr_t)p & MASK(48);
+}
+
+/* Untyped: small = size_bits (6) | is_device << 6; w1 = watermark in bytes. */
+static inline cap_t
+cap_untyped(void *base, word_t size_bits, bool is_device, word_t free_index)
+{
+    return cap_make(CAP_UNTYPED, 0, size_bits | ((word_t)is_device << 6), cap_ptr_bits(base),
+                    free_index);
+}
+
+static inline word_t
+cap_untyped_size_bits(cap_t c)
+{
+    return cap_small(c) & 0x3f;
+}
+
+static inline bool
+cap_untyped_is_device(cap_t c)
+{
+    return (cap_small(c) >> 6) & 1;
+}
+
+/* Endpoint and notification: w1 = badge. */
+static inline cap_t
+cap_endpoint(void *ep, word_t badge, word_t rights)
+{
+    return cap_make(CAP_ENDPOINT, rights, 0, cap_ptr_bits(ep), badge);
+}
+
+static inline cap_t
+cap_notification(void *ntfn, word_t badge, word_t rights)
+{
+    return cap_make(CAP_NOTIFICATION, rights, 0, cap_ptr_bits(ntfn), badge);
+}
+
+/* CNode: small = radix; w1 = guard_size << 58 | guard. */
+#define CNODE_MAX_GUARD_BITS 58
+
+static inline cap_t
+cap_cnode(void *slots, word_t radix, word_t guard_size, word_t guard)
+{
+    return cap_make(CAP_CNODE, VL_RIGHTS_ALL, radix, cap_ptr_bits(slots),
+                    (guard_size << 58) | (guard & MASK(CNODE_MAX_GUARD_BITS)));
+}
+
+static inline word_t
+cap_cnode_radix(cap_t c)
+{
+    return cap_small(c) & 0x3f;
+}
+
+static inline word_t
+cap_cnode_guard_size(cap_t c)
+{
+    return c.w1 >> 58;
+}
+
+static inline word_t
+cap_cnode_guard(cap_t c)
+{
+    return c.w1 & MASK(CNODE_MAX_GUARD_BITS);
+}
+
+static inline cap_t
+cap_tcb(void *tcb_obj)
+{
+    return cap_make(CAP_TCB, VL_RIGHTS_ALL, 0, cap_ptr_bits(tcb_obj), 0);
+}
+
+/* Reply: the pointer is the waiting caller's TCB object; small bit 0 = may grant. */
+static inline cap_t
+cap_reply(void *tcb_obj, bool can_grant)
+{
+    return cap_make(CAP_REPLY, VL_RIGHTS_ALL, can_grant, cap_ptr_bits(tcb_obj), 0);
+}
+
+static inline bool
+cap_reply_can_grant(cap_t c)
+{
+    return cap_small(c) & 1;
+}
+
+/*
+ * Frame: small = size (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB) | is_device << 2;
+ * w1 = mapping: mapped vaddr | asid << 48 | 1 if mapped.
+ * Page table: w1 = mapping as for frames. VSpace: w1 = asid.
+ */
+enum frame_size { FRAME_4K = 0, FRAME_2M = 1, FRAME_1G = 2 };
+
+static inline word_t
+frame_size_bits(word_t size)
+{
+    return 12 + 9 * size;
+}
+
+static inline cap_t
+cap_frame(void *base, word_t size, bool is_device, word_t rights)
+{
+    return cap_make(CAP_FRAME, rights, size | ((word_t)is_device << 2), cap_ptr_bits(base), 0);
+}
+
+static inline word_t
+cap_frame_size(cap_t c)
+{
+    return cap_small(c) & 3;
+}
+
+static inline bool
+cap_frame_is_device(cap_t c)
+{
+    return (cap_small(c) >> 2) & 1;
+}
+
+static inline word_t
+cap_mapping(word_t vaddr, word_t asid)
+{
+    return ROUND_DOWN(vaddr, 12) | (asid << 48) | 1;
+}
+
+static inline bool
+cap_is_mapped(cap_t c)
+{
+    return c.w1 & 1;
+}
+
+static inline word_t
+cap_mapped_vaddr(cap_t c)
+{
+    return ROUND_DOWN(c.w1 & MASK(48), 12);
+}
+
+static inline word_t
+cap_mapped_asid(cap_t c)
+{
+    return c.w1 >> 48;
+}
+
+/* Page table: small = level of the entry that maps it (2 = in the root, 1 = below). */
+static inline cap_t
+cap_page_table(void *pt)
+{
+    return cap_make(CAP_PAGE_TABLE, VL_RIGHTS_ALL, 0, cap_ptr_bits(pt), 0);
+}
+
+static inline word_t
+cap_page_table_level(cap_t c)
+{
+    return cap_small(c) & 3;
+}
+
+static inline cap_t
+cap_vspace(void *root, word_t asid)
+{
+    return cap_make(CAP_VSPACE, VL_RIGHTS_ALL, 0, cap_ptr_bits(root), asid);
+}
+
+static inline cap_t
+cap_irq_control(void)
+{
+    return cap_make(CAP_IRQ_CONTROL, VL_RIGHTS_ALL, 0, 0, 0);
+}
+
+static inline cap_t
+cap_irq_handler(word_t irq)
+{
+    return cap_make(CAP_IRQ_HANDLER, VL_RIGHTS_ALL, 0, 0, irq);
+}
+
+/*
+ * Zombie: an object whose last capability is being deleted and whose slots are being
+ * emptied. ptr = first slot of the object (the object's base), small = is_tcb | radix << 1
+ * (radix of a CNode), w1 = slots not yet emptied. Only deletion may touch a zombie.
+ */
+static inline cap_t
+cap_zombie(void *first_slot, bool is_tcb, word_t radix, word_t remaining)
+{
+    return cap_make(CAP_ZOMBIE, 0, (word_t)is_tcb | (radix << 1), cap_ptr_bits(first_slot),
+                    remaining);
+}
+
+static inline word_t
+cap_zombie_size_bits(cap_t c)
+{
+    return (cap_small(c) & 1) ? VL_TCB_BITS : (cap_small(c) >> 1) + VL_SLOT_BITS;
+}
+
+/*
+ * A capability slot. The capability derivation tree is a doubly linked list in
+ * depth-first order, kept in the slots: prev/next point to neighbouring slots, and the
+ * low bits of next carry two flags (slots are 32-byte aligned).
+ *   MDB_REVOCABLE:    this cap may have children (it is an original cap).
+ *   MDB_FIRST_BADGED: this cap is the first with its badge (a badged original).
+ */
+struct cte {
+    cap_t cap;
+    struct cte *mdb_prev;
+    word_t mdb_next; /* pointer | flags */
+};
+
+_Static_assert(sizeof(struct cte) == (1u << VL_SLOT_BITS), "slot size is part of the ABI");
+
+#define MDB_REVOCABLE 1ul
+#define MDB_FIRST_BADGED 2ul
+#define MDB_FLAGS 3ul
+
+static inline struct cte *
+mdb_next(const struct cte *s)
+{
+    return (struct cte *)(uintptr_t)(s->mdb_next & ~MDB_FLAGS);
+}
+
+static inline void
+mdb_set_next(struct cte *s, struct cte *next)
+{
+    s->mdb_next = (word_t)(uintptr_t)next | (s->mdb_next & MDB_FLAGS);
+}
+
+static inline bool
+mdb_is_revocable(const struct cte *s)
+{
+    return s->mdb_next & MDB_REVOCABLE;
+}
+
+static inline bool
+mdb_is_first_badged(const struct cte *s)
+{
+    return s->mdb_next & MDB_FIRST_BADGED;
+}
+
+static inline void
+mdb_set_flags(struct cte *s, bool revocable, bool first_badged)
+{
+    s->mdb_next = (s->mdb_next & ~MDB_FLAGS) | (revocable ? MDB_REVOCABLE : 0) |
+                  (first_badged ? MDB_FIRST_BADGED : 0);
+}
+
+/* Endpoint: a queue of threads all sending or all receiving. 32 bytes. */
+enum ep_state { EP_IDLE = 0, EP_SEND = 1, EP_RECV = 2 };
+
+struct endpoint {
+    struct tcb *head; /* queue of blocked threads, FIFO */
+    struct tcb *tail;
+    word_t state;     /* enum ep_state */
+    word_t padding;
+};
+
+_Static_assert(sizeof(struct endpoint) <= (1u << VL_ENDPOINT_BITS), "endpoint size");
+
+/* Notification: a word of binary semaphores. 64 bytes. */
+enum ntfn_state { NTFN_IDLE = 0, NTFN_WAITING = 1, NTFN_ACTIVE = 2 };
+
+struct notification {
+    struct tcb *head; /* queue of waiting threads, FIFO (state WAITING) */
+    struct tcb *tail;
+    word_t state;     /* enum ntfn_state */
+    word_t pending;   /* OR of badges signalled and not yet received (state ACTIVE) */
+    struct tcb *bound_tcb;
+    word_t padding[3];
+};
+
+_Static_assert(sizeof(struct notification) <= (1u << VL_NOTIFICATION_BITS), "ntfn size");
+
+/* Thread states. */
+enum thread_state {
+    TS_INACTIVE = 0,
+    TS_RUNNING,
+    TS_RESTART,          /* re-execute the system call at fault_ip when next run */
+    TS_BLOCKED_ON_RECV,
+    TS_BLOCKED_ON_SEND,
+    TS_BLOCKED_ON_REPLY,
+    TS_BLOCKED_ON_NTFN,
+    TS_IDLE,
+};
+
+/* Fault kinds a thread can have pending (see uapi/vallum/fault.h for the messages). */
+enum fault_type {
+    FAULT_NONE = 0,
+    FAULT_CAP = 1,
+    FAULT_UNKNOWN_SYSCALL = 2,
+    FAULT_USER_EXCEPTION = 3,
+    FAULT_VM = 4,
+};
+
+struct fault {
+    word_t type;
+    word_t w[4]; /* meaning depends on type; see fault.c */
+};
+
+/* The slots every TCB object carries, at its start. */
+enum tcb_slot {
+    TCB_CTABLE = 0, /* CSpace root */
+    TCB_VTABLE = 1, /* VSpace root */
+    TCB_BUFFER = 2, /* frame holding the IPC buffer */
+    TCB_CALLER = 3, /* reply cap to the thread that last Called this one */
+    TCB_NUM_SLOTS = 4,
+};
+
+/*
+ * A thread. The TCB object (1 KiB) starts with TCB_NUM_SLOTS slots followed by this
+ * structure; a TCB capability points at the start of the object.
+ */
+struct tcb {
+    word_t regs[32];         /* [0] = pc to resume at, [i] = x_i */
+    word_t fault_ip;                /* pc of the trapping instruction (for restart) */
+    word_t state;                   /* enum thread_state */
+    void *blocking_object;          /* endpoint or notification blocked on */
+    word_t blocking_badge;          /* badge of the cap sent with, when blocked on send */
+    bool blocking_can_grant;
+    bool blocking_can_grant_reply;
+    bool blocking_is_call;
+    uint8_t priority;
+    uint8_t mcp;                    /* maximum controlled priority */
+    bool in_ready_queue;
+    struct tcb *ep_next; /* endpoint or notification queue; protected by the kernel lock */
+    struct tcb *ep_prev;
+    struct tcb *sched_next;
+    struct tcb *sched_prev;
+    word_t time_slice;              /* ticks left */
+    struct notification *bound_ntfn;
+    word_t ipc_buffer;              /* user virtual address of the IPC buffer, 0 if none */
+    cptr_t fault_ep;                /* cptr of the fault endpoint in the thread's CSpace */
+    struct cte *reply_slot;         /* slot holding the reply cap for this thread, if any */
+    struct fault fault;             /* pending fault, delivered to the fault endpoint */
+    char name[32];
+};
+
+
+
+#define TCB_OFFSET (TCB_NUM_SLOTS * sizeof(struct cte))
+
+_Static_assert(TCB_OFFSET + sizeof(struct tcb) <= (1u << VL_TCB_BITS), "TCB object size");
+
+static inline struct tcb *
+tcb_from_obj(void *obj)
+{
+    return (struct tcb *)((char *)obj + TCB_OFFSET);
+}
+
+static inline struct cte *
+tcb_slots(struct tcb *t)
+{
+    return (struct cte *)((char *)t - TCB_OFFSET);
+}
+
+static inline struct cte *
+tcb_slot(struct tcb *t, enum tcb_slot s)
+{
+    return &tcb_slots(t)[s];
+}
+
+static inline struct tcb *
+cap_tcb_ptr(cap_t c)
+{
+    return tcb_from_obj(cap_ptr(c));
+}

@@ -1,0 +1,61 @@
+/*
+ * Small helpers used everywhere in the kernel: bit arithmetic, assertions, panics,
+ * memory copies. Side-effect-free macros only.
+ */
+#pragma once
+
+#include "types.h"
+
+#define BIT(n) (1ul << (n))
+#define MASK(n) (BIT(n) - 1ul)
+#define IS_ALIGNED(x, bits) (((x) & MASK(bits)) == 0)
+#define ROUND_DOWN(x, bits) ((x) & ~MASK(bits))
+#define ROUND_UP(x, bits) ROUND_DOWN((x) + MASK(bits), bits)
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define UNUSED __attribute__((unused))
+#define NORETURN __attribute__((noreturn))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Index of the most significant set bit of x (x != 0). No libgcc in the kernel. */
+static inline unsigned
+bit_msb(uint64_t x)
+{
+    unsigned n = 0;
+    for (unsigned shift = 32; shift > 0; shift >>= 1) {
+        if (x >> shift) {
+            x >>= shift;
+            n += shift;
+        }
+    }
+    return n;
+}
+
+/* Index of the least significant set bit of x (x != 0). */
+static inline unsigned
+bit_lsb(uint64_t x)
+{
+    return bit_msb(x & -x);
+}
+
+/* Stops the kernel: a kernel invariant is broken. Never for anything user-caused. */
+NORETURN void kernel_panic(const char *file, int line, const char *msg);
+#define panic(msg) kernel_panic(__FILE__, __LINE__, (msg))
+
+#ifdef NDEBUG
+#define assert(e) ((void)0)
+#else
+#define assert(e) ((e) ? (void)0 : kernel_panic(__FILE__, __LINE__, "assertion failed: " #e))
+#endif
+
+void *memset(void *s, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+
+/* Kernel console output (debug console). */
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kputs(const char *s);

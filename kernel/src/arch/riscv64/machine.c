@@ -1,0 +1,34 @@
+/*
+ * SBI calls, the debug console hook and machine halt.
+ */
+#include "arch/machine.h"
+#include "arch/riscv.h"
+#include "plat/console.h"
+
+struct sbi_ret
+sbi_call(word_t ext, word_t fid, word_t a0, word_t a1, word_t a2)
+{
+    register word_t r_a0 __asm__("a0") = a0;
+    register word_t r_a1 __asm__("a1") = a1;
+    register word_t r_a2 __asm__("a2") = a2;
+    register word_t r_a6 __asm__("a6") = fid;
+    register word_t r_a7 __asm__("a7") = ext;
+    __asm__ volatile("ecall"
+                     : "+r"(r_a0), "+r"(r_a1)
+                     : "r"(r_a2), "r"(r_a6), "r"(r_a7)
+                     : "memory");
+    struct sbi_ret ret = {(long)r_a0, (long)r_a1};
+    return ret;
+}
+
+void
+arch_putchar(char c)
+{
+    console_putchar(c);
+}
+
+void
+arch_halt(word_t status)
+{
+    plat_halt(status);
+}

@@ -1,0 +1,104 @@
+/*
+ * Trap entry and exit.
+ *
+ * While a user thread runs, sscratch holds the address of its saved-register array
+ * (struct tcb.regs: [0] = pc, [i] = x_i); while the kernel runs, sscratch is 0. The
+ * kernel is not preemptible and runs with interrupts disabled, so a trap taken with
+ * sscratch = 0 is a kernel bug.
+ */
+    .section .text
+    .align 4
+    .global trap_entry
+trap_entry:
+    csrrw t0, sscratch, t0
+    beqz t0, kernel_trap
+    sd ra, 1*8(t0)
+    sd sp, 2*8(t0)
+    sd gp, 3*8(t0)
+    sd tp, 4*8(t0)
+    sd t1, 6*8(t0)
+    sd t2, 7*8(t0)
+    sd s0, 8*8(t0)
+    sd s1, 9*8(t0)
+    sd a0, 10*8(t0)
+    sd a1, 11*8(t0)
+    sd a2, 12*8(t0)
+    sd a3, 13*8(t0)
+    sd a4, 14*8(t0)
+    sd a5, 15*8(t0)
+    sd a6, 16*8(t0)
+    sd a7, 17*8(t0)
+    sd s2, 18*8(t0)
+    sd s3, 19*8(t0)
+    sd s4, 20*8(t0)
+    sd s5, 21*8(t0)
+    sd s6, 22*8(t0)
+    sd s7, 23*8(t0)
+    sd s8, 24*8(t0)
+    sd s9, 25*8(t0)
+    sd s10, 26*8(t0)
+    sd s11, 27*8(t0)
+    sd t3, 28*8(t0)
+    sd t4, 29*8(t0)
+    sd t5, 30*8(t0)
+    sd t6, 31*8(t0)
+    csrr t1, sscratch
+    sd t1, 5*8(t0)
+    csrr t1, sepc
+    sd t1, 0(t0)
+    csrw sscratch, zero
+    la sp, kernel_stack_top
+    csrr a0, scause
+    csrr a1, stval
+    tail c_handle_trap
+
+kernel_trap:
+    /* Restore t0 and keep sscratch 0; report on the kernel stack we are on. */
+    csrrw t0, sscratch, t0
+    csrr a0, scause
+    csrr a1, stval
+    csrr a2, sepc
+    mv a3, sp
+    tail c_handle_kernel_trap
+
+    .global restore_user_context
+restore_user_context:
+    csrw sscratch, a0
+    ld t0, 0(a0)
+    csrw sepc, t0
+    li t0, 0x100        /* SPP: return to U-mode */
+    csrc sstatus, t0
+    li t0, 0x20         /* SPIE: interrupts on in U-mode */
+    csrs sstatus, t0
+    ld ra, 1*8(a0)
+    ld sp, 2*8(a0)
+    ld gp, 3*8(a0)
+    ld tp, 4*8(a0)
+    ld t0, 5*8(a0)
+    ld t1, 6*8(a0)
+    ld t2, 7*8(a0)
+    ld s0, 8*8(a0)
+    ld s1, 9*8(a0)
+    ld a1, 11*8(a0)
+    ld a2, 12*8(a0)
+    ld a3, 13*8(a0)
+    ld a4, 14*8(a0)
+    ld a5, 15*8(a0)
+    ld a6, 16*8(a0)
+    ld a7, 17*8(a0)
+    ld s2, 18*8(a0)
+    ld s3, 19*8(a0)
+    ld s4, 20*8(a0)
+    ld s5, 21*8(a0)
+    ld s6, 22*8(a0)
+    ld s7, 23*8(a0)
+    ld s8, 24*8(a0)
+    ld s9, 25*8(a0)
+    ld s10, 26*8(a0)
+    ld s11, 27*8(a0)
+    ld t3, 28*8(a0)
+    ld t4, 29*8(a0)
+    ld t5, 30*8(a0)
+    ld t6, 31*8(a0)
+    ld a0, 10*8(a0)
+    sret

@@ -1,0 +1,127 @@
+/*
+ * Trap handling: system calls, interrupts, user exceptions; the idle loop; kernel exit.
+ */
+#include <vallum/fault.h>
+
+#include "api/faults.h"
+#include "api/syscall.h"
+#include "arch/machine.h"
+#include "arch/registers.h"
+#include "arch/riscv.h"
+#include "config.h"
+#include "kernel/thread.h"
+#include "object/irq.h"
+#include "plat/plat.h"
+
+NORETURN void c_handle_trap(word_t scause, word_t stval);
+NORETURN void c_handle_kernel_trap(word_t scause, word_t stval, word_t sepc, word_t sp);
+NORETURN void kernel_exit(void);
+
+bool
+arch_irq_pending(void)
+{
+    return (csr_read(sip) & (SIP_STIP | SIP_SEIP)) != 0;
+}
+
+/* Handles every interrupt that is pending now. */
+static void
+handle_pending_interrupts(void)
+{
+    word_t sip = csr_read(sip);
+    if (sip & SIP_STIP) {
+        plat_timer_reset();
+        sched_timer_tick();
+    }
+    if (sip & SIP_SEIP) {
+        for (int n = 0; n < CONFIG_MAX_IRQS; n++) {
+            word_t irq = plat_irq_claim();
+            if (irq == 0) {
+                break;
+            }
+            irq_handle(irq);
+        }
+    }
+}
+
+static void
+handle_user_exception(struct tcb *t, word_t scause, word_t stval)
+{
+    t->fault_ip = t->regs[0];
+    switch (scause) {
+    case CAUSE_FETCH_PAGE_FAULT:
+    case CAUSE_FETCH_ACCESS:
+        t->fault.type = FAULT_VM;
+        t->fault.w[0] = stval;
+        t->fault.w[1] = 1;
+        t->fault.w[2] = 4;
+        break;
+    case CAUSE_LOAD_PAGE_FAULT:
+    case CAUSE_LOAD_ACCESS:
+        t->fault.type = FAULT_VM;
+        t->fault.w[0] = stval;
+        t->fault.w[1] = 0;
+        t->fault.w[2] = 1;
+        break;
+    case CAUSE_STORE_PAGE_FAULT:
+    case CAUSE_STORE_ACCESS:
+        t->fault.type = FAULT_VM;
+        t->fault.w[0] = stval;
+        t->fault.w[1] = 0;
+        t->fault.w[2] = 2;
+        break;
+    default:
+        t->fault.type = FAULT_USER_EXCEPTION;
+        t->fault.w[0] = scause;
+        t->fault.w[1] = stval;
+        break;
+    }
+    fault_handle(t);
+}
+
+void
+c_handle_trap(word_t scause, word_t stval)
+{
+    struct tcb *t = ks_cur_thread;
+    if (scause & SCAUSE_INTERRUPT) {
+        handle_pending_interrupts();
+    } else if (scause == CAUSE_USER_ECALL) {
+        t->fault_ip = t->regs[0];
+        t->regs[0] += 4;
+        syscall_handle(t->regs[REG_SYSNO]);
+        if (t == ks_cur_thread && t->state == TS_RESTART) {
+            /* Preempted: take the interrupt now; the call repeats when t runs again. */
+            handle_pending_interrupts();
+        }
+    } else {
+        handle_user_exception(t, scause, stval);
+    }
+    kernel_exit();
+}
+
+void
+kernel_exit(void)
+{
+    sched_schedule();
+    while (ks_cur_thread == ks_idle_thread) {
+        /* Nothing to run: wait for an interrupt (it wakes wfi even with SIE clear). */
+        __asm__ volatile("wfi");
+        handle_pending_interrupts();
+        sched_schedule();
+    }
+    struct tcb *t = ks_cur_thread;
+    if (t->state == TS_RESTART) {
+        t->regs[0] = t->fault_ip;
+        t->state = TS_RUNNING;
+    }
+    arch_activate_vspace(t);
+    restore_user_context(t->regs);
+}
+
+void
+c_handle_kernel_trap(word_t scause, word_t stval, word_t sepc, word_t sp)
+{
+    kprintf("KERNEL PANIC: trap in kernel: scause %lx stval %lx sepc %lx sp %lx\n",
+            (unsigned long)scause, (unsigned long)stval, (unsigned long)sepc,
+            (unsigned long)sp);
+    arch_halt(3);
+}

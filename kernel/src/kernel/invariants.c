@@ -1,0 +1,84 @@
+/*
+ * Invariant checkers: walk every capability (the derivation list starts at cdt_root) and
+ * check the objects they name. Tests call these after every operation.
+ */
+#include "api/syscall.h"
+#include "kernel/thread.h"
+#include "object/cap.h"
+#include "object/endpoint.h"
+#include "object/notification.h"
+#include "object/untyped.h"
+
+struct cte cdt_root;
+
+/* Upper bound on the caps walked, so a corrupted (cyclic) list cannot hang the check. */
+#define CHECK_MAX_CAPS (1ul << 24)
+
+static const char *
+check_tcb(const struct tcb *t)
+{
+    if (t->in_ready_queue && !thread_is_runnable(t)) {
+        return "queued thread not runnable";
+    }
+    if ((t->state == TS_BLOCKED_ON_SEND || t->state == TS_BLOCKED_ON_RECV ||
+         t->state == TS_BLOCKED_ON_NTFN) &&
+        t->blocking_object == NULL) {
+        return "blocked thread without an object";
+    }
+    if (t->reply_slot != NULL && (cap_type(t->reply_slot->cap) != CAP_REPLY ||
+                                  cap_tcb_ptr(t->reply_slot->cap) != t)) {
+        return "reply slot back pointer wrong";
+    }
+    if (t->bound_ntfn != NULL && t->bound_ntfn->bound_tcb != t) {
+        return "binding not mutual";
+    }
+    return NULL;
+}
+
+static const char *
+check_cap(const struct cte *slot)
+{
+    cap_t cap = slot->cap;
+    switch (cap_type(cap)) {
+    case CAP_NULL:
+        return "null cap in the derivation list";
+    case CAP_ENDPOINT:
+        return ep_check_queue(cap_ptr(cap));
+    case CAP_NOTIFICATION:
+        return ntfn_check(cap_ptr(cap));
+    case CAP_TCB:
+        return check_tcb(cap_tcb_ptr(cap));
+    case CAP_UNTYPED:
+        return untyped_check(slot);
+    default:
+        return NULL;
+    }
+}
+
+const char *
+kernel_check_invariants(void)
+{
+    const char *why = sched_check();
+    if (why != NULL) {
+        return why;
+    }
+    if (cdt_root.mdb_prev != NULL || cap_type(cdt_root.cap) != CAP_NULL) {
+        return "derivation root damaged";
+    }
+    const struct cte *prev = &cdt_root;
+    word_t n = 0;
+    for (const struct cte *s = mdb_next(&cdt_root); s != NULL; s = mdb_next(s)) {
+        if (++n > CHECK_MAX_CAPS) {
+            return "derivation list too long (cycle?)";
+        }
+        if (s->mdb_prev != prev) {
+            return "derivation list links not mutual";
+        }
+        why = check_cap(s);
+        if (why != NULL) {
+            return why;
+        }
+        prev = s;
+    }
+    return NULL;
+}

@@ -1,0 +1,301 @@
+/*
+ * The scheduler, following seL4's design: the kernel decides at exit which thread runs,
+ * via ks_sched_action, so an IPC that wakes a higher-priority thread switches directly.
+ */
+#include "kernel/thread.h"
+
+#include "config.h"
+#include "object/endpoint.h"
+#include "object/notification.h"
+
+struct tcb *ks_cur_thread;
+struct tcb *ks_idle_thread;
+struct tcb *ks_sched_action;
+
+static struct {
+    struct tcb *head;
+    struct tcb *tail;
+} ready_queues[VL_NUM_PRIORITIES];
+
+/* Bit p of ready_bitmap[p / 64] is set iff queue p is non-empty; top bit i of ready_top
+ * is set iff ready_bitmap[i] is non-zero. */
+static word_t ready_bitmap[VL_NUM_PRIORITIES / 64];
+static word_t ready_top;
+
+static void
+bitmap_set(word_t prio)
+{
+    ready_bitmap[prio / 64] |= BIT(prio % 64);
+    ready_top |= BIT(prio / 64);
+}
+
+static void
+bitmap_clear(word_t prio)
+{
+    ready_bitmap[prio / 64] &= ~BIT(prio % 64);
+    if (ready_bitmap[prio / 64] == 0) {
+        ready_top &= ~BIT(prio / 64);
+    }
+}
+
+int
+sched_highest_priority(void)
+{
+    if (ready_top == 0) {
+        return -1;
+    }
+    unsigned top = bit_msb(ready_top);
+    return (int)(top * 64 + bit_msb(ready_bitmap[top]));
+}
+
+void
+sched_enqueue(struct tcb *t)
+{
+    if (t->in_ready_queue) {
+        return;
+    }
+    word_t p = t->priority;
+    t->sched_prev = NULL;
+    t->sched_next = ready_queues[p].head;
+    if (ready_queues[p].head != NULL) {
+        ready_queues[p].head->sched_prev = t;
+    } else {
+        ready_queues[p].tail = t;
+        bitmap_set(p);
+    }
+    ready_queues[p].head = t;
+    t->in_ready_queue = true;
+}
+
+void
+sched_append(struct tcb *t)
+{
+    if (t->in_ready_queue) {
+        return;
+    }
+    word_t p = t->priority;
+    t->sched_next = NULL;
+    t->sched_prev = ready_queues[p].tail;
+    if (ready_queues[p].tail != NULL) {
+        ready_queues[p].tail->sched_next = t;
+    } else {
+        ready_queues[p].head = t;
+        bitmap_set(p);
+    }
+    ready_queues[p].tail = t;
+    t->in_ready_queue = true;
+}
+
+void
+sched_dequeue(struct tcb *t)
+{
+    if (!t->in_ready_queue) {
+        return;
+    }
+    word_t p = t->priority;
+    if (t->sched_prev != NULL) {
+        t->sched_prev->sched_next = t->sched_next;
+    } else {
+        ready_queues[p].head = t->sched_next;
+    }
+    if (t->sched_next != NULL) {
+        t->sched_next->sched_prev = t->sched_prev;
+    } else {
+        ready_queues[p].tail = t->sched_prev;
+    }
+    if (ready_queues[p].head == NULL) {
+        bitmap_clear(p);
+    }
+    t->sched_next = t->sched_prev = NULL;
+    t->in_ready_queue = false;
+}
+
+void
+sched_reschedule_required(void)
+{
+    if (ks_sched_action != SCHED_RESUME_CURRENT && ks_sched_action != SCHED_CHOOSE_NEW) {
+        sched_enqueue(ks_sched_action);
+    }
+    ks_sched_action = SCHED_CHOOSE_NEW;
+}
+
+void
+sched_possible_switch_to(struct tcb *t)
+{
+    if (ks_sched_action != SCHED_RESUME_CURRENT) {
+        sched_reschedule_required();
+        sched_enqueue(t);
+    } else {
+        ks_sched_action = t;
+    }
+}
+
+void
+thread_set_state(struct tcb *t, word_t state)
+{
+    t->state = state;
+    if (!thread_is_runnable(t)) {
+        sched_dequeue(t);
+        if (ks_sched_action == t) {
+            ks_sched_action = SCHED_CHOOSE_NEW;
+        }
+        if (t == ks_cur_thread) {
+            sched_reschedule_required();
+        }
+    }
+}
+
+static void
+choose_thread(void)
+{
+    int prio = sched_highest_priority();
+    if (prio < 0) {
+        ks_cur_thread = ks_idle_thread;
+        return;
+    }
+    struct tcb *t = ready_queues[prio].head;
+    assert(t != NULL && thread_is_runnable(t));
+    sched_dequeue(t);
+    ks_cur_thread = t;
+}
+
+void
+sched_schedule(void)
+{
+    struct tcb *action = ks_sched_action;
+    if (action == SCHED_RESUME_CURRENT) {
+        return;
+    }
+    struct tcb *cur = ks_cur_thread;
+    bool was_runnable = cur != ks_idle_thread && thread_is_runnable(cur);
+    if (was_runnable) {
+        sched_enqueue(cur);
+    }
+    if (action == SCHED_CHOOSE_NEW) {
+        choose_thread();
+    } else {
+        /* A direct switch is allowed only if the candidate is the best choice; ties go to
+         * whoever was already queued, as round robin requires. */
+        int best = sched_highest_priority();
+        bool fast_fail = (best >= 0 && (int)action->priority < best);
+        if (fast_fail) {
+            sched_enqueue(action);
+            choose_thread();
+        } else if (was_runnable && cur->priority == action->priority) {
+            sched_append(action);
+            choose_thread();
+        } else {
+            ks_cur_thread = action;
+        }
+    }
+    ks_sched_action = SCHED_RESUME_CURRENT;
+}
+
+void
+sched_set_priority(struct tcb *t, word_t prio)
+{
+    bool queued = t->in_ready_queue;
+    sched_dequeue(t);
+    t->priority = (uint8_t)prio;
+    if (queued) {
+        sched_enqueue(t);
+    }
+    if (t == ks_cur_thread || queued) {
+        sched_reschedule_required();
+    }
+}
+
+void
+sched_timer_tick(void)
+{
+    struct tcb *cur = ks_cur_thread;
+    if (cur == ks_idle_thread || !thread_is_runnable(cur)) {
+        return;
+    }
+    if (cur->time_slice > 1) {
+        cur->time_slice--;
+        return;
+    }
+    cur->time_slice = CONFIG_TIMESLICE_TICKS;
+    sched_append(cur);
+    sched_reschedule_required();
+}
+
+void
+sched_yield(void)
+{
+    struct tcb *cur = ks_cur_thread;
+    sched_dequeue(cur);
+    sched_append(cur);
+    sched_reschedule_required();
+}
+
+const char *
+sched_check(void)
+{
+    for (word_t p = 0; p < VL_NUM_PRIORITIES; p++) {
+        bool nonempty = ready_queues[p].head != NULL;
+        if (nonempty != ((ready_bitmap[p / 64] >> (p % 64)) & 1)) {
+            return "ready bitmap disagrees with queue";
+        }
+        struct tcb *prev = NULL;
+        for (struct tcb *t = ready_queues[p].head; t != NULL; t = t->sched_next) {
+            if (t->priority != p || !t->in_ready_queue || t->sched_prev != prev) {
+                return "ready queue entry inconsistent";
+            }
+            if (!thread_is_runnable(t)) {
+                return "non-runnable thread in a ready queue";
+            }
+            prev = t;
+        }
+        if (ready_queues[p].tail != prev) {
+            return "ready queue tail wrong";
+        }
+    }
+    for (word_t i = 0; i < ARRAY_SIZE(ready_bitmap); i++) {
+        if ((ready_bitmap[i] != 0) != ((ready_top >> i) & 1)) {
+            return "top-level bitmap wrong";
+        }
+    }
+    return NULL;
+}
+
+/* A stopped thread: not running, and not in any IPC it could complete. */
+static bool
+thread_is_stopped(const struct tcb *t)
+{
+    return t->state == TS_INACTIVE || t->state == TS_BLOCKED_ON_REPLY;
+}
+
+void
+thread_restart(struct tcb *t)
+{
+    if (!thread_is_stopped(t)) {
+        return;
+    }
+    ipc_cancel(t);
+    thread_set_state(t, TS_RESTART);
+    sched_enqueue(t);
+    sched_possible_switch_to(t);
+}
+
+void
+thread_suspend(struct tcb *t)
+{
+    ipc_cancel(t);
+    if (t->state == TS_RUNNING || t == ks_cur_thread) {
+        /* Its last system call is complete: when resumed it continues after it. */
+        t->fault_ip = t->regs[0];
+    }
+    thread_set_state(t, TS_INACTIVE);
+    sched_dequeue(t);
+}
+
+void
+thread_init(struct tcb *t)
+{
+    t->state = TS_INACTIVE;
+    t->time_slice = CONFIG_TIMESLICE_TICKS;
+    t->priority = 0;
+    t->mcp = 0;
+}

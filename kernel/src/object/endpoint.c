@@ -1,0 +1,382 @@
+/*
+ * Endpoint IPC with seL4's semantics: a sender and a receiver meet; badges identify
+ * senders; a Call leaves a one-shot reply cap in the receiver's caller slot.
+ */
+#include "object/endpoint.h"
+
+#include <vallum/msginfo.h>
+
+#include "api/faults.h"
+#include "arch/registers.h"
+#include "kernel/cspace.h"
+#include "kernel/delete.h"
+#include "kernel/tcbqueue.h"
+#include "kernel/thread.h"
+#include "object/cap.h"
+#include "object/notification.h"
+
+struct vl_ipc_buffer *
+ipc_buffer_of(struct tcb *t, bool is_receiver)
+{
+    cap_t frame = tcb_slot(t, TCB_BUFFER)->cap;
+    if (t->ipc_buffer == 0 || cap_type(frame) != CAP_FRAME || cap_frame_is_device(frame)) {
+        return NULL;
+    }
+    if (!cap_has_right(frame, is_receiver ? VL_RIGHT_WRITE : VL_RIGHT_READ)) {
+        return NULL;
+    }
+    word_t offset = t->ipc_buffer & MASK(frame_size_bits(cap_frame_size(frame)));
+    return (struct vl_ipc_buffer *)((char *)cap_ptr(frame) + offset);
+}
+
+word_t
+ipc_get_mr(struct tcb *t, struct vl_ipc_buffer *buf, word_t i)
+{
+    if (i < VL_MSG_REGS) {
+        return t->regs[REG_MR0 + i];
+    }
+    if (buf == NULL || i >= VL_MSG_MAX_LENGTH) {
+        return 0;
+    }
+    return buf->msg[i];
+}
+
+bool
+ipc_set_mr(struct tcb *t, struct vl_ipc_buffer *buf, word_t i, word_t v)
+{
+    if (i < VL_MSG_REGS) {
+        t->regs[REG_MR0 + i] = v;
+        return true;
+    }
+    if (buf == NULL || i >= VL_MSG_MAX_LENGTH) {
+        return false;
+    }
+    buf->msg[i] = v;
+    return true;
+}
+
+/* The slot where the receiver accepts a capability, or NULL. */
+static struct cte *
+receive_slot_of(struct tcb *receiver, struct vl_ipc_buffer *rbuf)
+{
+    if (rbuf == NULL) {
+        return NULL;
+    }
+    struct lookup_slot_ret node = cspace_lookup_cap(receiver, rbuf->receive_cnode);
+    if (node.status != EXCEPTION_NONE) {
+        return NULL;
+    }
+    struct lookup_slot_ret r = cspace_lookup_slot_for_op(false, node.slot->cap,
+                                                         rbuf->receive_index,
+                                                         rbuf->receive_depth);
+    if (r.status != EXCEPTION_NONE || cap_type(r.slot->cap) != CAP_NULL) {
+        return NULL;
+    }
+    return r.slot;
+}
+
+/*
+ * Transfers the extra caps of a message. A cap to the endpoint being used is unwrapped
+ * to its badge; at most one other cap is received, into the receiver's receive slot.
+ * Returns the message info's extra-caps and unwrapped fields for the receiver.
+ */
+static word_t
+transfer_caps(struct tcb *sender, struct vl_ipc_buffer *sbuf, word_t n, struct endpoint *ep,
+              struct tcb *receiver, struct vl_ipc_buffer *rbuf)
+{
+    struct cte *dest = receive_slot_of(receiver, rbuf);
+    word_t unwrapped = 0;
+    word_t i;
+    for (i = 0; i < n && rbuf != NULL; i++) {
+        struct lookup_slot_ret r = cspace_lookup_cap(sender, sbuf->caps_or_badges[i]);
+        if (r.status != EXCEPTION_NONE) {
+            break;
+        }
+        cap_t cap = r.slot->cap;
+        if (cap_type(cap) == CAP_ENDPOINT && cap_ptr(cap) == (void *)ep && ep != NULL) {
+            rbuf->caps_or_badges[i] = cap.w1;
+            unwrapped |= BIT(i);
+            continue;
+        }
+        if (dest == NULL) {
+            break;
+        }
+        cap_t derived;
+        if (cap_derive(r.slot, cap, &derived) != EXCEPTION_NONE ||
+            cap_type(derived) == CAP_NULL) {
+            break;
+        }
+        cte_insert(derived, r.slot, dest);
+        dest = NULL;
+    }
+    return (unwrapped << 2) | i;
+}
+
+/* Copies a normal (non-fault) message from sender to receiver. */
+static void
+do_normal_transfer(struct tcb *sender, struct endpoint *ep, word_t badge, bool grant,
+                   struct tcb *receiver)
+{
+    word_t info = sender->regs[REG_MSGINFO];
+    struct vl_ipc_buffer *sbuf = ipc_buffer_of(sender, false);
+    struct vl_ipc_buffer *rbuf = ipc_buffer_of(receiver, true);
+    word_t length = MIN(vl_msginfo_length(info), VL_MSG_MAX_LENGTH);
+    if (sbuf == NULL || rbuf == NULL) {
+        length = MIN(length, VL_MSG_REGS);
+    }
+    for (word_t i = 0; i < length; i++) {
+        ipc_set_mr(receiver, rbuf, i, ipc_get_mr(sender, sbuf, i));
+    }
+    word_t caps = 0;
+    word_t extra = vl_msginfo_extra_caps(info);
+    if (grant && extra > 0 && sbuf != NULL) {
+        caps = transfer_caps(sender, sbuf, extra, ep, receiver, rbuf);
+    }
+    receiver->regs[REG_MSGINFO] =
+        vl_msginfo(vl_msginfo_label(info), caps >> 2, caps & 3, length);
+    receiver->regs[REG_BADGE] = badge;
+}
+
+/* Transfers sender's message, or its pending fault, to receiver. */
+static void
+do_ipc_transfer(struct tcb *sender, struct endpoint *ep, word_t badge, bool grant,
+                struct tcb *receiver)
+{
+    if (sender->fault.type != FAULT_NONE) {
+        fault_transfer(sender, receiver, badge);
+    } else {
+        do_normal_transfer(sender, ep, badge, grant, receiver);
+    }
+}
+
+/* Puts a reply cap to sender into receiver's caller slot; sender waits for the reply. */
+static void
+setup_caller_cap(struct tcb *sender, struct tcb *receiver, bool can_grant)
+{
+    thread_set_state(sender, TS_BLOCKED_ON_REPLY);
+    struct cte *slot = tcb_slot(receiver, TCB_CALLER);
+    /* Recv cleared the caller slot before blocking; a reply cap left since is replaced. */
+    ipc_delete_caller_cap(receiver);
+    slot->cap = cap_reply(tcb_slots(sender), can_grant);
+    slot->mdb_prev = NULL;
+    slot->mdb_next = 0;
+    mdb_set_flags(slot, true, true);
+    sender->reply_slot = slot;
+}
+
+void
+ipc_reply_cap_removed(struct cte *slot)
+{
+    if (cap_type(slot->cap) != CAP_REPLY) {
+        return;
+    }
+    struct tcb *caller = cap_tcb_ptr(slot->cap);
+    if (caller->reply_slot == slot) {
+        caller->reply_slot = NULL;
+    }
+}
+
+void
+ipc_delete_caller_cap(struct tcb *t)
+{
+    struct cte *slot = tcb_slot(t, TCB_CALLER);
+    if (cap_type(slot->cap) == CAP_REPLY) {
+        ipc_reply_cap_removed(slot);
+        cte_unlink(slot);
+    }
+}
+
+void
+ep_send_ipc(bool blocking, bool do_call, word_t badge, bool can_grant, bool can_grant_reply,
+            struct tcb *thread, struct endpoint *ep)
+{
+    if (ep->state != EP_RECV) {
+        if (!blocking) {
+            return;
+        }
+        thread_set_state(thread, TS_BLOCKED_ON_SEND);
+        thread->blocking_object = ep;
+        thread->blocking_badge = badge;
+        thread->blocking_can_grant = can_grant;
+        thread->blocking_can_grant_reply = can_grant_reply;
+        thread->blocking_is_call = do_call;
+        tcbq_append(&ep->head, &ep->tail, thread);
+        ep->state = EP_SEND;
+        return;
+    }
+    struct tcb *dest = ep->head;
+    tcbq_remove(&ep->head, &ep->tail, dest);
+    if (ep->head == NULL) {
+        ep->state = EP_IDLE;
+    }
+    do_ipc_transfer(thread, ep, badge, can_grant, dest);
+    bool reply_can_grant = dest->blocking_can_grant;
+    thread_set_state(dest, TS_RUNNING);
+    sched_possible_switch_to(dest);
+    if (do_call) {
+        if (can_grant || can_grant_reply) {
+            setup_caller_cap(thread, dest, reply_can_grant);
+        } else {
+            thread_set_state(thread, TS_INACTIVE);
+        }
+    }
+}
+
+void
+ep_receive_ipc(struct tcb *thread, cap_t cap, bool blocking)
+{
+    struct endpoint *ep = cap_ptr(cap);
+    bool can_grant = cap_has_right(cap, VL_RIGHT_GRANT);
+    struct notification *bound = thread->bound_ntfn;
+    if (bound != NULL && bound->state == NTFN_ACTIVE) {
+        ntfn_complete_signal(bound, thread);
+        return;
+    }
+    if (ep->state != EP_SEND) {
+        if (!blocking) {
+            thread->regs[REG_BADGE] = 0;
+            thread->regs[REG_MSGINFO] = 0;
+            return;
+        }
+        thread_set_state(thread, TS_BLOCKED_ON_RECV);
+        thread->blocking_object = ep;
+        thread->blocking_can_grant = can_grant;
+        tcbq_append(&ep->head, &ep->tail, thread);
+        ep->state = EP_RECV;
+        return;
+    }
+    struct tcb *sender = ep->head;
+    tcbq_remove(&ep->head, &ep->tail, sender);
+    if (ep->head == NULL) {
+        ep->state = EP_IDLE;
+    }
+    do_ipc_transfer(sender, ep, sender->blocking_badge, sender->blocking_can_grant, thread);
+    if (sender->blocking_is_call) {
+        if (sender->blocking_can_grant || sender->blocking_can_grant_reply) {
+            setup_caller_cap(sender, thread, can_grant);
+        } else {
+            thread_set_state(sender, TS_INACTIVE);
+        }
+    } else {
+        thread_set_state(sender, TS_RUNNING);
+        sched_possible_switch_to(sender);
+    }
+}
+
+void
+ipc_do_reply_transfer(struct tcb *sender, struct tcb *receiver, struct cte *slot, bool grant)
+{
+    assert(receiver->state == TS_BLOCKED_ON_REPLY);
+    ipc_reply_cap_removed(slot);
+    cte_unlink(slot);
+    if (receiver->fault.type == FAULT_NONE) {
+        do_ipc_transfer(sender, NULL, 0, grant, receiver);
+        thread_set_state(receiver, TS_RUNNING);
+        sched_possible_switch_to(receiver);
+        return;
+    }
+    bool restart = fault_handle_reply(receiver, sender);
+    receiver->fault.type = FAULT_NONE;
+    if (restart) {
+        thread_set_state(receiver, TS_RESTART);
+        sched_possible_switch_to(receiver);
+    } else {
+        thread_set_state(receiver, TS_INACTIVE);
+    }
+}
+
+void
+ipc_cancel(struct tcb *t)
+{
+    switch (t->state) {
+    case TS_BLOCKED_ON_SEND:
+    case TS_BLOCKED_ON_RECV: {
+        struct endpoint *ep = t->blocking_object;
+        tcbq_remove(&ep->head, &ep->tail, t);
+        if (ep->head == NULL) {
+            ep->state = EP_IDLE;
+        }
+        thread_set_state(t, TS_INACTIVE);
+        break;
+    }
+    case TS_BLOCKED_ON_NTFN:
+        ntfn_cancel_signal(t, t->blocking_object);
+        break;
+    case TS_BLOCKED_ON_REPLY:
+        /* The thread stops waiting: the reply cap to it is void. */
+        t->fault.type = FAULT_NONE;
+        if (t->reply_slot != NULL) {
+            struct cte *slot = t->reply_slot;
+            t->reply_slot = NULL;
+            cte_unlink(slot);
+        }
+        thread_set_state(t, TS_INACTIVE);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Wakes a thread taken off a deleted or cancelled queue: it repeats its system call. */
+static void
+wake_to_restart(struct tcb *t)
+{
+    t->ep_next = t->ep_prev = NULL;
+    thread_set_state(t, TS_RESTART);
+    sched_enqueue(t);
+}
+
+void
+ep_cancel_all(struct endpoint *ep)
+{
+    struct tcb *t = ep->head;
+    ep->head = ep->tail = NULL;
+    ep->state = EP_IDLE;
+    while (t != NULL) {
+        struct tcb *next = t->ep_next;
+        wake_to_restart(t);
+        t = next;
+    }
+    sched_reschedule_required();
+}
+
+void
+ep_cancel_badged_sends(struct endpoint *ep, word_t badge)
+{
+    if (ep->state != EP_SEND) {
+        return;
+    }
+    struct tcb *t = ep->head;
+    while (t != NULL) {
+        struct tcb *next = t->ep_next;
+        if (t->blocking_badge == badge) {
+            tcbq_remove(&ep->head, &ep->tail, t);
+            wake_to_restart(t);
+        }
+        t = next;
+    }
+    if (ep->head == NULL) {
+        ep->state = EP_IDLE;
+    }
+    sched_reschedule_required();
+}
+
+const char *
+ep_check_queue(const struct endpoint *ep)
+{
+    if ((ep->head == NULL) != (ep->state == EP_IDLE)) {
+        return "endpoint state disagrees with its queue";
+    }
+    word_t want = ep->state == EP_SEND ? TS_BLOCKED_ON_SEND : TS_BLOCKED_ON_RECV;
+    const struct tcb *prev = NULL;
+    for (const struct tcb *t = ep->head; t != NULL; t = t->ep_next) {
+        if (t->state != want || t->blocking_object != ep || t->ep_prev != prev) {
+            return "endpoint queue entry inconsistent";
+        }
+        prev = t;
+    }
+    if (ep->tail != prev) {
+        return "endpoint queue tail wrong";
+    }
+    return NULL;
+}

@@ -1,0 +1,114 @@
+/*
+ * IRQControl and IRQHandler objects.
+ */
+#include "object/irq.h"
+
+#include <vallum/invocation.h>
+
+#include "api/failures.h"
+#include "api/invocation.h"
+#include "config.h"
+#include "kernel/cspace.h"
+#include "kernel/delete.h"
+#include "object/cap.h"
+#include "object/notification.h"
+#include "plat/plat.h"
+
+enum irq_state { IRQ_INACTIVE = 0, IRQ_HANDLER_ISSUED = 1 };
+
+static uint8_t irq_state[CONFIG_MAX_IRQS];
+/* Copies of the notification caps interrupts signal, in the CDT like any slot. */
+static struct cte irq_ntfn_slots[CONFIG_MAX_IRQS];
+word_t irq_spurious_count;
+
+exception_t
+decode_irq_control_invocation(struct invocation *inv)
+{
+    if (inv->label != VL_IRQ_ISSUE_HANDLER) {
+        return syscall_error(VL_ILLEGAL_OPERATION);
+    }
+    if (inv->length < 3 || inv->n_extra < 1) {
+        return syscall_error(VL_TRUNCATED_MESSAGE);
+    }
+    word_t irq = inv_arg(inv, 0);
+    word_t max = MIN(plat_irq_count(), CONFIG_MAX_IRQS) - 1;
+    if (irq < 1 || irq > max) {
+        return syscall_error_range(1, max);
+    }
+    if (irq_state[irq] != IRQ_INACTIVE) {
+        return syscall_error(VL_REVOKE_FIRST);
+    }
+    struct lookup_slot_ret r =
+        cspace_lookup_slot_for_op(false, inv->extra[0]->cap, inv_arg(inv, 1), inv_arg(inv, 2));
+    if (r.status != EXCEPTION_NONE) {
+        return r.status;
+    }
+    if (cap_type(r.slot->cap) != CAP_NULL) {
+        return syscall_error(VL_DELETE_FIRST);
+    }
+    irq_state[irq] = IRQ_HANDLER_ISSUED;
+    cte_insert(cap_irq_handler(irq), inv->slot, r.slot);
+    plat_irq_set_enabled(irq, false);
+    return EXCEPTION_NONE;
+}
+
+exception_t
+decode_irq_handler_invocation(struct invocation *inv)
+{
+    word_t irq = inv->cap.w1;
+    struct cte *slot = &irq_ntfn_slots[irq];
+    switch (inv->label) {
+    case VL_IRQ_ACK:
+        plat_irq_ack(irq);
+        return EXCEPTION_NONE;
+    case VL_IRQ_SET_NOTIFICATION: {
+        if (inv->n_extra < 1) {
+            return syscall_error(VL_TRUNCATED_MESSAGE);
+        }
+        struct cte *src = inv->extra[0];
+        cap_t ncap = src->cap;
+        if (cap_type(ncap) != CAP_NOTIFICATION || !cap_has_right(ncap, VL_RIGHT_WRITE)) {
+            return syscall_error_invalid_cap(1);
+        }
+        cte_delete_one(slot);
+        cte_insert(ncap, src, slot);
+        plat_irq_set_enabled(irq, true);
+        return EXCEPTION_NONE;
+    }
+    case VL_IRQ_CLEAR:
+        plat_irq_set_enabled(irq, false);
+        cte_delete_one(slot);
+        return EXCEPTION_NONE;
+    default:
+        return syscall_error(VL_ILLEGAL_OPERATION);
+    }
+}
+
+void
+irq_handler_finalise(word_t irq)
+{
+    if (irq >= CONFIG_MAX_IRQS) {
+        return;
+    }
+    plat_irq_set_enabled(irq, false);
+    cte_delete_one(&irq_ntfn_slots[irq]);
+    irq_state[irq] = IRQ_INACTIVE;
+}
+
+void
+irq_handle(word_t irq)
+{
+    if (irq >= CONFIG_MAX_IRQS || irq_state[irq] != IRQ_HANDLER_ISSUED ||
+        cap_type(irq_ntfn_slots[irq].cap) != CAP_NOTIFICATION) {
+        /* Nobody owns it: count it, keep it masked, and let the controller move on. */
+        irq_spurious_count++;
+        if (irq < CONFIG_MAX_IRQS && irq != 0) {
+            plat_irq_set_enabled(irq, false);
+            plat_irq_ack(irq);
+        }
+        return;
+    }
+    cap_t ncap = irq_ntfn_slots[irq].cap;
+    ntfn_send_signal(cap_ptr(ncap), ncap.w1);
+    /* The source stays masked (claimed, not completed) until the driver's Ack. */
+}

@@ -1,0 +1,157 @@
+/*
+ * Dispatch on object and capability types.
+ */
+#include "object/objecttype.h"
+
+#include <vallum/invocation.h>
+
+#include "api/failures.h"
+#include "api/invocation.h"
+#include "arch/machine.h"
+#include "kernel/thread.h"
+#include "object/cnode.h"
+#include "object/endpoint.h"
+#include "object/irq.h"
+#include "object/notification.h"
+#include "object/tcb.h"
+#include "object/untyped.h"
+
+word_t
+object_size_bits(word_t type, word_t user_size)
+{
+    switch (type) {
+    case VL_OBJ_UNTYPED:
+        return user_size;
+    case VL_OBJ_TCB:
+        return VL_TCB_BITS;
+    case VL_OBJ_ENDPOINT:
+        return VL_ENDPOINT_BITS;
+    case VL_OBJ_NOTIFICATION:
+        return VL_NOTIFICATION_BITS;
+    case VL_OBJ_CNODE:
+        return user_size + VL_SLOT_BITS;
+    case VL_OBJ_FRAME_4K:
+        return VL_FRAME_4K_BITS;
+    case VL_OBJ_FRAME_2M:
+        return VL_FRAME_2M_BITS;
+    case VL_OBJ_FRAME_1G:
+        return VL_FRAME_1G_BITS;
+    case VL_OBJ_PAGE_TABLE:
+        return VL_PAGE_TABLE_BITS;
+    case VL_OBJ_VSPACE:
+        return VL_VSPACE_BITS;
+    default:
+        panic("object_size_bits: unknown type");
+    }
+}
+
+cap_t
+object_create(word_t type, void *ptr, word_t user_size, bool is_device)
+{
+    switch (type) {
+    case VL_OBJ_UNTYPED:
+        return cap_untyped(ptr, user_size, is_device, 0);
+    case VL_OBJ_TCB: {
+        struct tcb *t = tcb_from_obj(ptr);
+        thread_init(t);
+        return cap_tcb(ptr);
+    }
+    case VL_OBJ_ENDPOINT:
+        return cap_endpoint(ptr, 0, VL_RIGHTS_ALL);
+    case VL_OBJ_NOTIFICATION:
+        return cap_notification(ptr, 0, VL_RIGHTS_ALL);
+    case VL_OBJ_CNODE:
+        return cap_cnode(ptr, user_size, 0, 0);
+    case VL_OBJ_FRAME_4K:
+        return cap_frame(ptr, FRAME_4K, is_device, VL_RIGHTS_ALL);
+    case VL_OBJ_FRAME_2M:
+        return cap_frame(ptr, FRAME_2M, is_device, VL_RIGHTS_ALL);
+    case VL_OBJ_FRAME_1G:
+        return cap_frame(ptr, FRAME_1G, is_device, VL_RIGHTS_ALL);
+    case VL_OBJ_PAGE_TABLE:
+        return cap_page_table(ptr);
+    case VL_OBJ_VSPACE: {
+        arch_vspace_init(ptr);
+        return cap_vspace(ptr, arch_asid_alloc());
+    }
+    default:
+        panic("object_create: unknown type");
+    }
+}
+
+bool
+cap_is_container(cap_t cap)
+{
+    return cap_type(cap) == CAP_CNODE || cap_type(cap) == CAP_TCB;
+}
+
+/* Stops a thread whose TCB is being destroyed and cuts its links to other objects. */
+static void
+tcb_finalise(struct tcb *t)
+{
+    thread_suspend(t);
+    ntfn_unbind_tcb(t);
+    t->fault.type = FAULT_NONE;
+    if (ks_sched_action == t) {
+        ks_sched_action = SCHED_CHOOSE_NEW;
+    }
+}
+
+void
+cap_finalise(cap_t cap, bool final)
+{
+    switch (cap_type(cap)) {
+    case CAP_ENDPOINT:
+        if (final) {
+            ep_cancel_all(cap_ptr(cap));
+        }
+        return;
+    case CAP_NOTIFICATION:
+        if (final) {
+            struct notification *n = cap_ptr(cap);
+            ntfn_unbind(n);
+            ntfn_cancel_all(n);
+        }
+        return;
+    case CAP_TCB:
+        if (final) {
+            tcb_finalise(cap_tcb_ptr(cap));
+        }
+        return;
+    case CAP_IRQ_HANDLER:
+        if (final) {
+            irq_handler_finalise(cap.w1);
+        }
+        return;
+    case CAP_FRAME:
+    case CAP_PAGE_TABLE:
+    case CAP_VSPACE:
+        arch_finalise_cap(cap, final);
+        return;
+    default:
+        return;
+    }
+}
+
+exception_t
+object_decode_invocation(struct invocation *inv)
+{
+    switch (cap_type(inv->cap)) {
+    case CAP_UNTYPED:
+        return decode_untyped_invocation(inv);
+    case CAP_CNODE:
+        return decode_cnode_invocation(inv);
+    case CAP_TCB:
+        return decode_tcb_invocation(inv);
+    case CAP_IRQ_CONTROL:
+        return decode_irq_control_invocation(inv);
+    case CAP_IRQ_HANDLER:
+        return decode_irq_handler_invocation(inv);
+    case CAP_FRAME:
+    case CAP_PAGE_TABLE:
+    case CAP_VSPACE:
+        return arch_decode_invocation(inv);
+    default:
+        return syscall_error_invalid_cap(0);
+    }
+}

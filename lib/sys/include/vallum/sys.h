@@ -1,0 +1,130 @@
+/*
+ * lib/sys: system-call stubs and typed invocations for user programs.
+ *
+ * Every invocation returns the kernel's error code (enum vl_error, 0 on success); the
+ * detail of an error (which argument, which range) is in vl_last_error after the call.
+ * Extra capabilities and long messages go through the calling thread's IPC buffer,
+ * found in the thread-local vl_ipc_buffer.
+ */
+#pragma once
+
+#include <vallum/bootinfo.h>
+#include <vallum/errors.h>
+#include <vallum/fault.h>
+#include <vallum/invocation.h>
+#include <vallum/ipcbuf.h>
+#include <vallum/msginfo.h>
+#include <vallum/objects.h>
+#include <vallum/syscall.h>
+#include <vallum/types.h>
+
+/* This thread's IPC buffer (thread-local). */
+extern __thread struct vl_ipc_buffer *vl_ipc_buffer;
+
+/* What a system call returns: badge, message info and the four register MRs. */
+struct vl_msg {
+    vl_word_t badge;
+    vl_word_t info;
+    vl_word_t mr[VL_MSG_REGS];
+};
+
+/* Raw system call: a7 = sysno, a0 = cap, a1 = info, a2..a5 = mr[0..3]. */
+static inline struct vl_msg
+vl_syscall(vl_word_t sysno, vl_cptr_t cap, vl_word_t info, const vl_word_t mr[VL_MSG_REGS])
+{
+    register vl_word_t a0 __asm__("a0") = cap;
+    register vl_word_t a1 __asm__("a1") = info;
+    register vl_word_t a2 __asm__("a2") = mr[0];
+    register vl_word_t a3 __asm__("a3") = mr[1];
+    register vl_word_t a4 __asm__("a4") = mr[2];
+    register vl_word_t a5 __asm__("a5") = mr[3];
+    register vl_word_t a7 __asm__("a7") = sysno;
+    __asm__ volatile("ecall"
+                     : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5)
+                     : "r"(a7)
+                     : "memory");
+    struct vl_msg m = {a0, a1, {a2, a3, a4, a5}};
+    return m;
+}
+
+/* IPC. mr holds the first four message registers; the rest are in the IPC buffer. */
+struct vl_msg vl_call(vl_cptr_t cap, vl_word_t info, const vl_word_t mr[VL_MSG_REGS]);
+void vl_send(vl_cptr_t cap, vl_word_t info, const vl_word_t mr[VL_MSG_REGS]);
+void vl_nb_send(vl_cptr_t cap, vl_word_t info, const vl_word_t mr[VL_MSG_REGS]);
+struct vl_msg vl_recv(vl_cptr_t cap);
+struct vl_msg vl_nb_recv(vl_cptr_t cap);
+void vl_reply(vl_word_t info, const vl_word_t mr[VL_MSG_REGS]);
+struct vl_msg vl_reply_recv(vl_cptr_t cap, vl_word_t info, const vl_word_t mr[VL_MSG_REGS]);
+void vl_yield(void);
+
+/* Notifications. */
+void vl_signal(vl_cptr_t ntfn);
+vl_word_t vl_wait(vl_cptr_t ntfn);  /* returns the signalled bits */
+vl_word_t vl_poll(vl_cptr_t ntfn);  /* returns the signalled bits, 0 if none */
+
+/* Error detail of the last failed invocation of this thread. */
+struct vl_error_detail {
+    vl_word_t code;
+    vl_word_t mr[5];
+};
+extern __thread struct vl_error_detail vl_last_error;
+
+/*
+ * Performs invocation `label` on cap with n argument words and the extra caps given.
+ * Returns the error code; result words (if any) are copied to results[0..nres-1].
+ */
+int vl_invoke(vl_cptr_t cap, vl_word_t label, const vl_word_t *args, vl_word_t n,
+              const vl_cptr_t *caps, vl_word_t ncaps, vl_word_t *results, vl_word_t nres);
+
+/* Typed invocations (see docs/kernel/invocations.md). */
+int vl_untyped_retype(vl_cptr_t ut, vl_word_t type, vl_word_t size_bits, vl_cptr_t root,
+                      vl_word_t node_index, vl_word_t node_depth, vl_word_t node_offset,
+                      vl_word_t num_objects);
+int vl_cnode_copy(vl_cptr_t root, vl_word_t dest, vl_word_t dest_depth, vl_cptr_t src_root,
+                  vl_word_t src, vl_word_t src_depth, vl_word_t rights);
+int vl_cnode_mint(vl_cptr_t root, vl_word_t dest, vl_word_t dest_depth, vl_cptr_t src_root,
+                  vl_word_t src, vl_word_t src_depth, vl_word_t rights, vl_word_t data);
+int vl_cnode_move(vl_cptr_t root, vl_word_t dest, vl_word_t dest_depth, vl_cptr_t src_root,
+                  vl_word_t src, vl_word_t src_depth);
+int vl_cnode_mutate(vl_cptr_t root, vl_word_t dest, vl_word_t dest_depth, vl_cptr_t src_root,
+                    vl_word_t src, vl_word_t src_depth, vl_word_t data);
+int vl_cnode_rotate(vl_cptr_t root, vl_word_t dest, vl_word_t dest_depth, vl_word_t dest_badge,
+                    vl_cptr_t pivot_root, vl_word_t pivot, vl_word_t pivot_depth,
+                    vl_word_t pivot_badge, vl_cptr_t src_root, vl_word_t src,
+                    vl_word_t src_depth);
+int vl_cnode_delete(vl_cptr_t root, vl_word_t index, vl_word_t depth);
+int vl_cnode_revoke(vl_cptr_t root, vl_word_t index, vl_word_t depth);
+int vl_cnode_save_caller(vl_cptr_t root, vl_word_t index, vl_word_t depth);
+int vl_cnode_cancel_badged_sends(vl_cptr_t root, vl_word_t index, vl_word_t depth);
+
+int vl_tcb_configure(vl_cptr_t tcb, vl_cptr_t fault_ep, vl_cptr_t cspace, vl_word_t cspace_data,
+                     vl_cptr_t vspace, vl_word_t buffer, vl_cptr_t buffer_frame);
+int vl_tcb_set_space(vl_cptr_t tcb, vl_cptr_t fault_ep, vl_cptr_t cspace, vl_word_t cspace_data,
+                     vl_cptr_t vspace);
+int vl_tcb_set_ipc_buffer(vl_cptr_t tcb, vl_word_t buffer, vl_cptr_t frame);
+int vl_tcb_set_priority(vl_cptr_t tcb, vl_cptr_t authority, vl_word_t prio);
+int vl_tcb_set_mc_priority(vl_cptr_t tcb, vl_cptr_t authority, vl_word_t mcp);
+int vl_tcb_read_registers(vl_cptr_t tcb, int suspend, vl_word_t count, vl_word_t *regs);
+int vl_tcb_write_registers(vl_cptr_t tcb, int resume, vl_word_t count, const vl_word_t *regs);
+int vl_tcb_resume(vl_cptr_t tcb);
+int vl_tcb_suspend(vl_cptr_t tcb);
+int vl_tcb_bind_notification(vl_cptr_t tcb, vl_cptr_t ntfn);
+int vl_tcb_unbind_notification(vl_cptr_t tcb);
+
+int vl_irq_control_get(vl_cptr_t control, vl_word_t irq, vl_cptr_t root, vl_word_t index,
+                       vl_word_t depth);
+int vl_irq_handler_ack(vl_cptr_t handler);
+int vl_irq_handler_set_notification(vl_cptr_t handler, vl_cptr_t ntfn);
+int vl_irq_handler_clear(vl_cptr_t handler);
+int vl_frame_get_address(vl_cptr_t frame, vl_word_t *paddr);
+
+/* Debug calls (debug kernels only). */
+void vl_debug_putchar(char c);
+void vl_debug_puts(const char *s);
+__attribute__((noreturn)) void vl_debug_halt(vl_word_t status);
+void vl_debug_name(vl_cptr_t tcb, const char *name);
+int vl_debug_check(void);                /* 0 if every kernel invariant holds */
+vl_word_t vl_debug_cap_type(vl_cptr_t cap); /* enum vl_cap_type of the slot */
+
+/* Human-readable name of an error code. */
+const char *vl_error_name(int err);

@@ -1,0 +1,54 @@
+/*
+ * Invocation labels: the label of a Call on an object capability selects the operation.
+ * docs/kernel/invocations.md gives arguments, returns and errors for each.
+ */
+#pragma once
+
+enum vl_invocation {
+    VL_INV_INVALID = 0,
+    VL_UNTYPED_RETYPE = 1,
+
+    VL_TCB_CONFIGURE = 2,
+    VL_TCB_SET_PRIORITY,
+    VL_TCB_SET_MC_PRIORITY,
+    VL_TCB_SET_SPACE,
+    VL_TCB_SET_IPC_BUFFER,
+    VL_TCB_READ_REGISTERS,
+    VL_TCB_WRITE_REGISTERS,
+    VL_TCB_RESUME,
+    VL_TCB_SUSPEND,
+    VL_TCB_BIND_NOTIFICATION,
+    VL_TCB_UNBIND_NOTIFICATION,
+
+    VL_CNODE_REVOKE = 20,
+    VL_CNODE_DELETE,
+    VL_CNODE_CANCEL_BADGED_SENDS,
+    VL_CNODE_COPY,
+    VL_CNODE_MINT,
+    VL_CNODE_MOVE,
+    VL_CNODE_MUTATE,
+    VL_CNODE_ROTATE,
+    VL_CNODE_SAVE_CALLER,
+
+    VL_IRQ_ISSUE_HANDLER = 40,
+    VL_IRQ_ACK,
+    VL_IRQ_SET_NOTIFICATION,
+    VL_IRQ_CLEAR,
+
+    VL_PAGE_TABLE_MAP = 50,
+    VL_PAGE_TABLE_UNMAP,
+    VL_FRAME_MAP,
+    VL_FRAME_UNMAP,
+    VL_FRAME_GET_ADDRESS,
+};
+
+/* Registers as numbered by TCB_ReadRegisters / TCB_WriteRegisters: 0 is pc, i is x_i. */
+#define VL_NUM_REGISTERS 32
+#define VL_REG_PC 0
+#define VL_REG_RA 1
+#define VL_REG_SP 2
+#define VL_REG_A0 10
+
+/* Scheduling. */
+#define VL_NUM_PRIORITIES 256
+#define VL_MAX_PRIORITY 255

@@ -1,0 +1,72 @@
+/*
+ * Kernel object types, their sizes, capability rights and initial capability slots.
+ */
+#pragma once
+
+enum vl_object_type {
+    VL_OBJ_UNTYPED = 0,
+    VL_OBJ_TCB = 1,
+    VL_OBJ_ENDPOINT = 2,
+    VL_OBJ_NOTIFICATION = 3,
+    VL_OBJ_CNODE = 4,
+    VL_OBJ_FRAME_4K = 5,
+    VL_OBJ_FRAME_2M = 6,
+    VL_OBJ_FRAME_1G = 7,
+    VL_OBJ_PAGE_TABLE = 8,
+    VL_OBJ_VSPACE = 9,
+    VL_OBJ_NUM_TYPES
+};
+
+/* log2 of object sizes in bytes. */
+#define VL_TCB_BITS 10
+#define VL_ENDPOINT_BITS 5
+#define VL_NOTIFICATION_BITS 6
+#define VL_SLOT_BITS 5 /* one CNode slot */
+#define VL_FRAME_4K_BITS 12
+#define VL_FRAME_2M_BITS 21
+#define VL_FRAME_1G_BITS 30
+#define VL_PAGE_TABLE_BITS 12
+#define VL_VSPACE_BITS 12
+#define VL_MIN_UNTYPED_BITS 4
+#define VL_MAX_UNTYPED_BITS 38
+#define VL_MAX_CNODE_RADIX 24
+
+/* Capability rights (a mask). */
+#define VL_RIGHT_READ 1u
+#define VL_RIGHT_WRITE 2u
+#define VL_RIGHT_GRANT 4u
+#define VL_RIGHT_GRANT_REPLY 8u
+#define VL_RIGHTS_ALL 15u
+
+/* Capability types, as reported by VL_SYS_DEBUG_CAP_TYPE. */
+enum vl_cap_type {
+    VL_CAP_NULL = 0,
+    VL_CAP_UNTYPED,
+    VL_CAP_TCB,
+    VL_CAP_ENDPOINT,
+    VL_CAP_NOTIFICATION,
+    VL_CAP_CNODE,
+    VL_CAP_FRAME,
+    VL_CAP_PAGE_TABLE,
+    VL_CAP_VSPACE,
+    VL_CAP_REPLY,
+    VL_CAP_IRQ_CONTROL,
+    VL_CAP_IRQ_HANDLER,
+    VL_CAP_ZOMBIE,
+    VL_CAP_NUM_TYPES
+};
+
+/* Capabilities the kernel places in the first task's CNode. */
+enum vl_init_slot {
+    VL_CAP_INIT_NULL = 0,
+    VL_CAP_INIT_TCB = 1,
+    VL_CAP_INIT_CNODE = 2,
+    VL_CAP_INIT_VSPACE = 3,
+    VL_CAP_IRQ_CONTROL_SLOT = 4,
+    VL_CAP_BOOTINFO_FRAME = 5,
+    VL_CAP_INIT_IPC_BUFFER = 6,
+    VL_NUM_INIT_SLOTS = 7
+};
+
+/* The first task's CNode has 2^VL_INIT_CNODE_BITS slots. */
+#define VL_INIT_CNODE_BITS 12

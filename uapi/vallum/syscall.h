@@ -1,0 +1,30 @@
+/*
+ * System call numbers and the register calling convention.
+ *
+ * Registers on entry (RISC-V):  a7 = system call number, a0 = capability pointer
+ * (destination or source), a1 = message info, a2..a5 = message registers 0..3.
+ * Registers on return:          a0 = badge of the sender, a1 = message info,
+ * a2..a5 = message registers 0..3. Message registers beyond VL_MSG_REGS live in the
+ * IPC buffer. Every other register is preserved across a system call.
+ */
+#pragma once
+
+#include <vallum/msginfo.h>
+
+enum vl_syscall {
+    VL_SYS_CALL = 1,
+    VL_SYS_REPLY_RECV = 2,
+    VL_SYS_SEND = 3,
+    VL_SYS_NB_SEND = 4,
+    VL_SYS_RECV = 5,
+    VL_SYS_NB_RECV = 6,
+    VL_SYS_REPLY = 7,
+    VL_SYS_YIELD = 8,
+    /* Debug calls: present only in debug builds; in release builds they are unknown. */
+    VL_SYS_DEBUG_PUT_CHAR = 32,
+    VL_SYS_DEBUG_HALT = 33,     /* a0 = exit status: 0 success, 1..255 failure */
+    VL_SYS_DEBUG_NAME = 34,     /* a0 = TCB cptr; name in the IPC buffer as a string */
+    VL_SYS_DEBUG_DUMP = 35,     /* prints the scheduler state */
+    VL_SYS_DEBUG_CHECK = 36,    /* runs every kernel invariant checker; a0 = 0 if all pass */
+    VL_SYS_DEBUG_CAP_TYPE = 37, /* a0 = cptr in caller's CSpace; returns a0 = cap type */
+};
