@@ -296,9 +296,13 @@ vl_irq_handler_clear(vl_cptr_t handler)
 }
 
 int
-vl_frame_get_address(vl_cptr_t frame, vl_word_t *paddr)
+vl_frame_get_address(vl_cptr_t frame, vl_word_t *paddr, vl_word_t *vaddr)
 {
-    return vl_invoke(frame, VL_FRAME_GET_ADDRESS, NULL, 0, NULL, 0, paddr, 1);
+    vl_word_t r[2] = {0, 0};
+    int err = vl_invoke(frame, VL_FRAME_GET_ADDRESS, NULL, 0, NULL, 0, r, 2);
+    *paddr = r[0];
+    *vaddr = r[1];
+    return err;
 }
 
 void

@@ -203,7 +203,8 @@ arch_decode_invocation(struct invocation *inv)
     cap_t cap = inv->cap;
     if (cap_type(cap) == CAP_FRAME && inv->label == VL_FRAME_GET_ADDRESS) {
         inv_set_result(inv, 0, pptr_to_paddr(cap_ptr(cap)));
-        inv->reply_length = 1;
+        inv_set_result(inv, 1, cap_is_mapped(cap) ? cap_mapped_vaddr(cap) : 0);
+        inv->reply_length = 2;
         return EXCEPTION_NONE;
     }
     /* Frame and page-table mapping from user space is not available yet (issue 3). */

@@ -116,7 +116,8 @@ int vl_irq_control_get(vl_cptr_t control, vl_word_t irq, vl_cptr_t root, vl_word
 int vl_irq_handler_ack(vl_cptr_t handler);
 int vl_irq_handler_set_notification(vl_cptr_t handler, vl_cptr_t ntfn);
 int vl_irq_handler_clear(vl_cptr_t handler);
-int vl_frame_get_address(vl_cptr_t frame, vl_word_t *paddr);
+/* Physical address of a frame, and the virtual address this cap maps it at (0 if none). */
+int vl_frame_get_address(vl_cptr_t frame, vl_word_t *paddr, vl_word_t *vaddr);
 
 /* Debug calls (debug kernels only). */
 void vl_debug_putchar(char c);
