@@ -117,6 +117,7 @@ ktest: $(O)/images/ktest.bin deps-test
 	$(PYTHON) tools/qemu_run.py --timeout 300 --name ktest -- $<
 
 include mk/host.mk
+include mk/analyze.mk
 
 test: deps-test all
 	@$(PYTHON) tools/test_driver.py tests/steps.txt

@@ -61,8 +61,7 @@ static int g_failed;
 static int g_passed;
 
 /* Records a failure reason for the running test; returns false for use in EXPECT. */
-static bool __attribute__((format(printf, 1, 2)))
-fail_with(const char *fmt, ...)
+static bool __attribute__((format(printf, 1, 2))) fail_with(const char *fmt, ...)
 {
     char buf[sizeof(g_why)];
     va_list ap;
@@ -75,30 +74,30 @@ fail_with(const char *fmt, ...)
     return false;
 }
 
-#define EXPECT(cond)                                                                    \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            return fail_with("line %d: %s", __LINE__, #cond);                           \
-        }                                                                               \
+#define EXPECT(cond)                                                                               \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            return fail_with("line %d: %s", __LINE__, #cond);                                      \
+        }                                                                                          \
     } while (0)
 
-#define EXPECT_EQ(a, b)                                                                 \
-    do {                                                                                \
-        unsigned long long a_ = (unsigned long long)(a);                                \
-        unsigned long long b_ = (unsigned long long)(b);                                \
-        if (a_ != b_) {                                                                 \
-            return fail_with("line %d: %s = %#llx, want %#llx", __LINE__, #a, a_, b_); \
-        }                                                                               \
+#define EXPECT_EQ(a, b)                                                                            \
+    do {                                                                                           \
+        unsigned long long a_ = (unsigned long long)(a);                                           \
+        unsigned long long b_ = (unsigned long long)(b);                                           \
+        if (a_ != b_) {                                                                            \
+            return fail_with("line %d: %s = %#llx, want %#llx", __LINE__, #a, a_, b_);             \
+        }                                                                                          \
     } while (0)
 
-#define EXPECT_ERR(got, want)                                                            \
-    do {                                                                                 \
-        int g_ = (got);                                                                  \
-        int w_ = (want);                                                                 \
-        if (g_ != w_) {                                                                  \
-            return fail_with("line %d: %s = %d (%s), want %d (%s)", __LINE__, #got, g_, \
-                             fdt_strerror(g_), w_, fdt_strerror(w_));                    \
-        }                                                                                \
+#define EXPECT_ERR(got, want)                                                                      \
+    do {                                                                                           \
+        int g_ = (got);                                                                            \
+        int w_ = (want);                                                                           \
+        if (g_ != w_) {                                                                            \
+            return fail_with("line %d: %s = %d (%s), want %d (%s)", __LINE__, #got, g_,            \
+                             fdt_strerror(g_), w_, fdt_strerror(w_));                              \
+        }                                                                                          \
     } while (0)
 
 /* Prints the verdict line for one test. */
@@ -173,7 +172,7 @@ put_be64(uint8_t *p, uint64_t v)
 static struct blob
 blob_copy(const uint8_t *p, size_t len)
 {
-    struct blob b = { xmalloc(len), len };
+    struct blob b = {xmalloc(len), len};
 
     if (len != 0) {
         memcpy(b.p, p, len);
@@ -214,8 +213,8 @@ parse_at(const uint8_t *data, size_t len, size_t misalign, struct fdt_platform *
                  "check_header says %ld but parse says %d (size %zu)", hdr, err, len);
         g_clobbered = true;
     } else if (hdr > 0 && (size_t)hdr > len) {
-        snprintf(g_clobber_why, sizeof(g_clobber_why), "check_header returned %ld > size %zu",
-                 hdr, len);
+        snprintf(g_clobber_why, sizeof(g_clobber_why), "check_header returned %ld > size %zu", hdr,
+                 len);
         g_clobbered = true;
     }
     return err;
@@ -435,7 +434,7 @@ b_prop_reg(struct builder *b, unsigned ac, unsigned sc, size_t n, const uint64_t
 static void
 b_reg1(struct builder *b, unsigned ac, unsigned sc, uint64_t base, uint64_t size)
 {
-    uint64_t pair[2] = { base, size };
+    uint64_t pair[2] = {base, size};
 
     b_prop_reg(b, ac, sc, 1, pair);
 }
@@ -459,9 +458,9 @@ b_finish(struct builder *b)
     uint32_t strs_pad = (4 - strs_size % 4) % 4;
     uint32_t off_struct = off_rsv + rsv_size + (b->strings_first ? strs_size + strs_pad : 0);
     uint32_t off_strings = b->strings_first ? off_rsv + rsv_size : off_struct + struct_size;
-    uint32_t total = off_rsv + rsv_size + struct_size + strs_size +
-                     (b->strings_first ? strs_pad : 0);
-    struct blob out = { xmalloc(total), total };
+    uint32_t total =
+        off_rsv + rsv_size + struct_size + strs_size + (b->strings_first ? strs_pad : 0);
+    struct blob out = {xmalloc(total), total};
     uint8_t *p = out.p;
 
     memset(p, 0, total);
@@ -503,10 +502,10 @@ struct virt_opt {
     const char *stdout;     /* /chosen stdout-path, or NULL */
     const char *alias_name; /* an /aliases property, or NULL */
     const char *alias_path;
-    bool second_uart;    /* a second ns16550a at 0x10010000, irq 12, reg-shift 2 */
-    bool disable_first;  /* status = "disabled" on the first uart */
-    bool reserved;       /* /reserved-memory with two children, and two rsvmap entries */
-    bool nops;           /* NOP after every token */
+    bool second_uart;   /* a second ns16550a at 0x10010000, irq 12, reg-shift 2 */
+    bool disable_first; /* status = "disabled" on the first uart */
+    bool reserved;      /* /reserved-memory with two children, and two rsvmap entries */
+    bool nops;          /* NOP after every token */
 };
 
 #define VIRT_TIMEBASE 10000000u
@@ -638,10 +637,10 @@ static void
 virt_reserved(struct builder *b, const struct virt_opt *o)
 {
     unsigned c = o->cells32 ? 1 : 2;
-    uint64_t two[4] = { 0x80200000, 0x1000, 0x80300000, 0x2000 };
+    uint64_t two[4] = {0x80200000, 0x1000, 0x80300000, 0x2000};
 
     b_rsv(b, 0x80000000, 0x10000);
-    b_rsv(b, 0x87000000, 0x0);        /* zero-sized: dropped */
+    b_rsv(b, 0x87000000, 0x0);         /* zero-sized: dropped */
     b_rsv(b, 0x9000000000ull, 0x1000); /* above 4 GiB */
     b_begin(b, "reserved-memory");
     b_prop_u32(b, "#address-cells", c);
@@ -708,11 +707,11 @@ virt_want(const struct virt_opt *o, struct fdt_platform *w)
     w->memory[0].base = 0x80000000;
     w->memory[0].size = o->mem_size == 0 ? 128 * MIB : o->mem_size;
     if (o->reserved) {
-        static const uint64_t r[5][2] = { { 0x80000000, 0x10000 },
-                                          { 0x9000000000ull, 0x1000 },
-                                          { 0x80200000, 0x1000 },
-                                          { 0x80300000, 0x2000 },
-                                          { 0x80400000, 0x4000 } };
+        static const uint64_t r[5][2] = {{0x80000000, 0x10000},
+                                         {0x9000000000ull, 0x1000},
+                                         {0x80200000, 0x1000},
+                                         {0x80300000, 0x2000},
+                                         {0x80400000, 0x4000}};
         w->num_reserved = 5;
         for (unsigned i = 0; i < 5; i++) {
             w->reserved[i].base = r[i][0];
@@ -769,7 +768,7 @@ check_virt(const struct virt_opt *o, const struct fdt_platform *want)
 static bool
 test_virt_basic(void)
 {
-    struct virt_opt o = { .stdout = "/soc/serial@10000000" };
+    struct virt_opt o = {.stdout = "/soc/serial@10000000"};
     struct fdt_platform w;
 
     virt_want(&o, &w);
@@ -779,7 +778,7 @@ test_virt_basic(void)
 static bool
 test_virt_nops(void)
 {
-    struct virt_opt o = { .stdout = "/soc/serial@10000000", .nops = true, .reserved = true };
+    struct virt_opt o = {.stdout = "/soc/serial@10000000", .nops = true, .reserved = true};
     struct fdt_platform w;
 
     virt_want(&o, &w);
@@ -789,7 +788,7 @@ test_virt_nops(void)
 static bool
 test_virt_cells32(void)
 {
-    struct virt_opt o = { .cells32 = true, .reserved = true, .mem_size = 0x40000000 };
+    struct virt_opt o = {.cells32 = true, .reserved = true, .mem_size = 0x40000000};
     struct fdt_platform w;
 
     virt_want(&o, &w);
@@ -800,7 +799,7 @@ test_virt_cells32(void)
 static bool
 test_virt_large_memory(void)
 {
-    struct virt_opt o = { .mem_size = 0x300000000ull, .nharts = 4 };
+    struct virt_opt o = {.mem_size = 0x300000000ull, .nharts = 4};
     struct fdt_platform w;
 
     virt_want(&o, &w);
@@ -810,7 +809,7 @@ test_virt_large_memory(void)
 static bool
 test_reserved(void)
 {
-    struct virt_opt o = { .reserved = true };
+    struct virt_opt o = {.reserved = true};
     struct fdt_platform w;
 
     virt_want(&o, &w);
@@ -820,9 +819,8 @@ test_reserved(void)
 static bool
 test_stdout_second_uart_chosen_last(void)
 {
-    struct virt_opt o = { .second_uart = true,
-                          .chosen_last = true,
-                          .stdout = "/soc/serial@10010000:115200n8" };
+    struct virt_opt o = {
+        .second_uart = true, .chosen_last = true, .stdout = "/soc/serial@10010000:115200n8"};
     struct fdt_platform w;
 
     virt_want(&o, &w);
@@ -833,10 +831,10 @@ test_stdout_second_uart_chosen_last(void)
 static bool
 test_stdout_alias(void)
 {
-    struct virt_opt o = { .second_uart = true,
-                          .stdout = "serial1:115200",
-                          .alias_name = "serial1",
-                          .alias_path = "/soc/serial@10010000" };
+    struct virt_opt o = {.second_uart = true,
+                         .stdout = "serial1:115200",
+                         .alias_name = "serial1",
+                         .alias_path = "/soc/serial@10010000"};
     struct fdt_platform w;
 
     virt_want(&o, &w);
@@ -861,10 +859,10 @@ test_stdout_fallbacks(void)
     struct fdt_platform w;
 
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-        struct virt_opt o = { .second_uart = true,
-                              .stdout = paths[i],
-                              .alias_name = "serial1",
-                              .alias_path = "/soc/serial@10010000" };
+        struct virt_opt o = {.second_uart = true,
+                             .stdout = paths[i],
+                             .alias_name = "serial1",
+                             .alias_path = "/soc/serial@10010000"};
         virt_want(&o, &w);
         if (!check_virt(&o, &w)) {
             return fail_with("stdout-path \"%s\": %s", paths[i], g_why);
@@ -876,7 +874,7 @@ test_stdout_fallbacks(void)
 static bool
 test_disabled_uart_skipped(void)
 {
-    struct virt_opt o = { .second_uart = true, .disable_first = true };
+    struct virt_opt o = {.second_uart = true, .disable_first = true};
     struct fdt_platform w;
 
     virt_want(&o, &w);
@@ -892,7 +890,7 @@ test_disabled_uart_skipped(void)
 static bool
 test_soc_first_hart0_last(void)
 {
-    struct virt_opt o = { .soc_first = true, .hart0_last = true, .nharts = 3 };
+    struct virt_opt o = {.soc_first = true, .hart0_last = true, .nharts = 3};
     struct fdt_platform w;
 
     virt_want(&o, &w);
@@ -903,8 +901,8 @@ test_soc_first_hart0_last(void)
 static bool
 test_timebase_forms(void)
 {
-    struct virt_opt o64 = { .timebase64 = true };
-    struct virt_opt ocpu = { .timebase_in_cpu = true, .nharts = 2 };
+    struct virt_opt o64 = {.timebase64 = true};
+    struct virt_opt ocpu = {.timebase_in_cpu = true, .nharts = 2};
     struct fdt_platform w;
 
     virt_want(&o64, &w);
@@ -1144,12 +1142,12 @@ expect_memory_reg(uint32_t ac, uint32_t sc, const uint32_t *cells, size_t n, int
 static bool
 test_reg_cells(void)
 {
-    static const uint32_t r4[4] = { 0, 0x80000000, 0, 0x1000 };
-    static const uint32_t r3[3] = { 0, 0x80000000, 0x1000 };
-    static const uint32_t r2[2] = { 0x80000000, 0x1000 };
-    static const uint32_t wrap[4] = { 0xffffffff, 0xfffff000, 0, 0x1001 };
-    static const uint32_t top[4] = { 0xffffffff, 0xfffff000, 0, 0xfff };
-    static const uint32_t r6[6] = { 0, 0, 0x80000000, 0, 0, 0x1000 };
+    static const uint32_t r4[4] = {0, 0x80000000, 0, 0x1000};
+    static const uint32_t r3[3] = {0, 0x80000000, 0x1000};
+    static const uint32_t r2[2] = {0x80000000, 0x1000};
+    static const uint32_t wrap[4] = {0xffffffff, 0xfffff000, 0, 0x1001};
+    static const uint32_t top[4] = {0xffffffff, 0xfffff000, 0, 0xfff};
+    static const uint32_t r6[6] = {0, 0, 0x80000000, 0, 0, 0x1000};
 
     return expect_memory_reg(2, 2, r4, 4, FDT_OK) && expect_memory_reg(2, 1, r3, 3, FDT_OK) &&
            expect_memory_reg(1, 1, r2, 2, FDT_OK) && expect_memory_reg(1, 2, r3, 3, FDT_OK) &&
@@ -1168,7 +1166,7 @@ test_bad_property_sizes(void)
 {
     struct fdt_platform p;
     struct builder *b;
-    static const uint8_t three[3] = { 0, 0, 1 };
+    static const uint8_t three[3] = {0, 0, 1};
 
     /* #address-cells of the wrong length, even on an unrelated node. */
     b = small_begin(0);
@@ -1226,7 +1224,7 @@ test_devices(void)
     struct fdt_platform p;
     struct builder *b = small_begin(0);
     static const char uart_compat[] = "snps,dw-apb-uart\0ns16550a";
-    static const uint32_t irqs[2] = { 7, 4 };
+    static const uint32_t irqs[2] = {7, 4};
 
     /* An unterminated "ns16550a" does not match; a list with it second does. */
     b_begin(b, "uart@1000");
@@ -1273,7 +1271,7 @@ test_harts(void)
 {
     struct fdt_platform p;
     struct builder *b = small_begin(SMALL_NO_TIMEBASE);
-    static const uint32_t ext[6] = { 5, 9, 5, 11, 5, 9 };
+    static const uint32_t ext[6] = {5, 9, 5, 11, 5, 9};
 
     /* A second /cpus-like node is fine; harts are counted in every cpus node at the top. */
     b_begin(b, "cpus");
@@ -1315,7 +1313,7 @@ test_plic_odd_interrupts_extended(void)
 {
     struct fdt_platform p;
     struct builder *b = b_new();
-    static const uint32_t ext[3] = { 7, 9, 7 };
+    static const uint32_t ext[3] = {7, 9, 7};
 
     b_begin(b, "");
     b_begin(b, "memory@0");
@@ -1446,13 +1444,12 @@ raw_blob(const uint32_t *words, size_t n, const char *strings, size_t strings_le
     return b_finish(b);
 }
 
-#define RAW(name, want, strs, ...)                                                    \
-    do {                                                                              \
-        static const uint32_t w_[] = { __VA_ARGS__ };                                 \
-        if (!expect_parse(raw_blob(w_, sizeof(w_) / 4, strs, sizeof(strs) - 1), want, \
-                          &p)) {                                                      \
-            return fail_with("%s: %s", name, g_why);                                  \
-        }                                                                             \
+#define RAW(name, want, strs, ...)                                                                 \
+    do {                                                                                           \
+        static const uint32_t w_[] = {__VA_ARGS__};                                                \
+        if (!expect_parse(raw_blob(w_, sizeof(w_) / 4, strs, sizeof(strs) - 1), want, &p)) {       \
+            return fail_with("%s: %s", name, g_why);                                               \
+        }                                                                                          \
     } while (0)
 
 static bool
@@ -1745,7 +1742,7 @@ robust_truncate(struct blob bl)
 static bool
 robust_flip(struct blob bl, unsigned iterations)
 {
-    static const uint8_t interesting[] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x09, 0x7f, 0x80, 0xff };
+    static const uint8_t interesting[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x09, 0x7f, 0x80, 0xff};
     struct fdt_platform p;
     uint8_t *m = xmalloc(bl.len);
     unsigned ok = 0;
@@ -1778,7 +1775,7 @@ robust_flip(struct blob bl, unsigned iterations)
 static bool
 robust_tokens(struct blob bl)
 {
-    static const uint32_t words[] = { 0, 1, 2, 3, 4, 9, 0x7fffffff, 0xffffffff };
+    static const uint32_t words[] = {0, 1, 2, 3, 4, 9, 0x7fffffff, 0xffffffff};
     uint32_t st = get_be32(bl.p + HDR_OFF_STRUCT);
     uint32_t end = st + get_be32(bl.p + HDR_SIZE_STRUCT);
     struct fdt_platform p;
@@ -1803,9 +1800,9 @@ static bool
 robust_header(struct blob bl)
 {
     uint32_t total = get_be32(bl.p + HDR_TOTALSIZE);
-    const uint32_t values[] = { 0,         1,          3,          4,          8,
-                                16,        36,         40,         total - 1,  total,
-                                total + 1, 0x7fffffff, 0x80000000, 0xfffffff8, 0xffffffff };
+    const uint32_t values[] = {0,         1,          3,          4,          8,
+                               16,        36,         40,         total - 1,  total,
+                               total + 1, 0x7fffffff, 0x80000000, 0xfffffff8, 0xffffffff};
     struct fdt_platform p;
     uint8_t *m = xmalloc(bl.len);
 
@@ -1989,9 +1986,12 @@ test_dir(const char *dir)
 static void
 run_builtin_robustness(void)
 {
-    struct virt_opt o = { .stdout = "serial0", .alias_name = "serial0",
-                          .alias_path = "/soc/serial@10000000", .reserved = true,
-                          .second_uart = true, .nops = true };
+    struct virt_opt o = {.stdout = "serial0",
+                         .alias_name = "serial0",
+                         .alias_path = "/soc/serial@10000000",
+                         .reserved = true,
+                         .second_uart = true,
+                         .nops = true};
     struct blob bl = build_virt(&o);
 
     run_robustness("synthetic_virt", bl, 5000);

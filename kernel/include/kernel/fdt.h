@@ -53,11 +53,11 @@ struct fdt_platform {
     struct fdt_region reserved[FDT_MAX_REGIONS]; /* the memory reservation block entries, plus reg
                                                     of every child of /reserved-memory */
     unsigned num_reserved;                       /* entries used in reserved[] */
-    uint64_t timebase_hz;   /* /cpus timebase-frequency (u32 or u64 cell), in Hz, nonzero */
-    unsigned num_harts;     /* enabled nodes under /cpus with device_type "cpu" */
-    uint64_t uart_base;     /* first enabled "ns16550a" node, preferring /chosen stdout-path */
-    uint64_t uart_size;     /* in bytes */
-    uint32_t uart_irq;      /* first cell of its interrupts property, 0 if absent */
+    uint64_t timebase_hz;    /* /cpus timebase-frequency (u32 or u64 cell), in Hz, nonzero */
+    unsigned num_harts;      /* enabled nodes under /cpus with device_type "cpu" */
+    uint64_t uart_base;      /* first enabled "ns16550a" node, preferring /chosen stdout-path */
+    uint64_t uart_size;      /* in bytes */
+    uint32_t uart_irq;       /* first cell of its interrupts property, 0 if absent */
     uint32_t uart_reg_shift; /* reg-shift, default 0 */
     uint64_t plic_base;      /* first enabled "riscv,plic0" or "sifive,plic-1.0.0" node */
     uint64_t plic_size;      /* in bytes */

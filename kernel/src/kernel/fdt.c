@@ -163,7 +163,7 @@ struct fdt_uart {
 /* Everything one parse needs; lives on the stack of fdt_parse_platform(). */
 struct fdt_ctx {
     enum fdt_pass pass;
-    struct fdt_platform plat; /* the result being built, copied out on success */
+    struct fdt_platform plat;                   /* the result being built, copied out on success */
     struct fdt_frame frames[FDT_MAX_DEPTH + 1]; /* [0] is the root's virtual parent */
     struct fdt_bytes props[FDT_P_COUNT];        /* of the node being read */
     struct fdt_uart uart;                       /* first ns16550a */
@@ -226,7 +226,7 @@ fdt_name_eq(struct fdt_bytes name, const char *s)
 static bool
 fdt_str_eq(struct fdt_bytes v, const char *s)
 {
-    struct fdt_bytes body = { v.p, 0 };
+    struct fdt_bytes body = {v.p, 0};
 
     if (v.p == NULL || v.len == 0 || v.p[v.len - 1] != '\0') {
         return false;
@@ -264,7 +264,7 @@ fdt_strlist_has(struct fdt_bytes v, const char *s)
         if (v.p[i] != '\0') {
             continue;
         }
-        struct fdt_bytes entry = { v.p + start, i - start };
+        struct fdt_bytes entry = {v.p + start, i - start};
         if (fdt_name_eq(entry, s)) {
             return true;
         }
@@ -580,8 +580,7 @@ fdt_walk_next(struct fdt_walk *w, struct fdt_token *t)
  * number of entries. need_size demands at least one size cell.
  */
 static int
-fdt_reg_count(const struct fdt_frame *parent, struct fdt_bytes reg, bool need_size,
-              uint32_t *count)
+fdt_reg_count(const struct fdt_frame *parent, struct fdt_bytes reg, bool need_size, uint32_t *count)
 {
     uint32_t ac = parent->addr_cells;
     uint32_t sc = parent->size_cells;
@@ -935,8 +934,7 @@ fdt_finish_main(struct fdt_ctx *c, uint32_t d)
         return fdt_finish_cpu(c, node, parent);
     }
     if (d == 3 && parent->kind == FDT_KIND_RESERVED) {
-        return fdt_add_reg(c->plat.reserved, &c->plat.num_reserved, parent,
-                           c->props[FDT_P_REG]);
+        return fdt_add_reg(c->plat.reserved, &c->plat.num_reserved, parent, c->props[FDT_P_REG]);
     }
     if (d == 4 && parent->kind == FDT_KIND_HART0) {
         return fdt_finish_hart0_child(c);
@@ -995,7 +993,7 @@ fdt_path_step(struct fdt_bytes target, int32_t m, struct fdt_bytes name)
         has_unit = has_unit || target.p[end] == '@';
         end++;
     }
-    struct fdt_bytes comp = { target.p + start, end - start };
+    struct fdt_bytes comp = {target.p + start, end - start};
     if (name.len < comp.len || (name.len > comp.len && (has_unit || name.p[comp.len] != '@'))) {
         return -1;
     }
@@ -1060,8 +1058,8 @@ fdt_on_prop(struct fdt_ctx *c, uint32_t d, const struct fdt_token *t)
 static int
 fdt_run_pass(struct fdt_ctx *c, const struct fdt_blob *f)
 {
-    struct fdt_walk w = { f, f->struct_off, 0, FDT_WALK_START };
-    struct fdt_token t = { { NULL, 0 }, { NULL, 0 } };
+    struct fdt_walk w = {f, f->struct_off, 0, FDT_WALK_START};
+    struct fdt_token t = {{NULL, 0}, {NULL, 0}};
     uint32_t limit = (f->struct_end - f->struct_off) / 4;
     int tag;
     int err = FDT_OK;
@@ -1130,8 +1128,8 @@ static void
 fdt_ctx_init(struct fdt_ctx *c)
 {
     struct fdt_platform *p = &c->plat;
-    struct fdt_uart none = { false, 0, 0, 0, 0 };
-    struct fdt_bytes absent = { NULL, 0 };
+    struct fdt_uart none = {false, 0, 0, 0, 0};
+    struct fdt_bytes absent = {NULL, 0};
 
     for (uint32_t i = 0; i < FDT_MAX_REGIONS; i++) {
         p->memory[i].base = 0;

@@ -15,7 +15,7 @@ put_uint(unsigned long v, unsigned base, int width)
         buf[n++] = "0123456789abcdef"[v % base];
         v /= base;
     } while (v != 0 && n < (int)sizeof(buf));
-    while (n < width) {
+    while (n < width && n < (int)sizeof(buf)) {
         buf[n++] = '0';
     }
     while (n > 0) {

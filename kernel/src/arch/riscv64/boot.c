@@ -160,7 +160,7 @@ static vaddr_t
 load_init_image(void)
 {
     const char *img = init_image_start;
-    word_t size = (word_t)(init_image_end - init_image_start);
+    word_t size = (word_t)((uintptr_t)init_image_end - (uintptr_t)init_image_start);
     const struct elf64_ehdr *eh = (const void *)img;
     if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) != 0 || eh->ident[4] != 2 ||
         eh->machine != 243 || eh->phentsize != sizeof(struct elf64_phdr) ||
