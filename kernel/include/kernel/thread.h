@@ -47,7 +47,7 @@ void sched_set_priority(struct tcb *t, word_t prio);
 void sched_timer_tick(void);
 
 /* Yield: the current thread goes to the back of its priority's queue. */
-void sched_yield(void);
+void sched_yield_current(void);
 
 /* Highest priority with a runnable thread, or -1. */
 int sched_highest_priority(void);

@@ -316,7 +316,7 @@ syscall_handle(word_t sysno)
         handle_recv(true);
         break;
     case VL_SYS_YIELD:
-        sched_yield();
+        sched_yield_current();
         break;
     default:
 #ifndef NDEBUG

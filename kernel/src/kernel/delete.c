@@ -67,8 +67,31 @@ start_zombie(struct cte *slot)
 }
 
 /*
+ * True if slot is one of the zombies on the descent chain from top down to z (each link
+ * is the last slot a zombie has left to empty). The chain has no repeats, so the walk
+ * ends at z.
+ */
+static bool
+on_chain(struct cte *top, struct cte *z, const struct cte *slot)
+{
+    for (struct cte *s = top;; s = &((struct cte *)cap_ptr(s->cap))[s->cap.w1 - 1]) {
+        if (s == slot) {
+            return true;
+        }
+        if (s == z) {
+            return false;
+        }
+    }
+}
+
+/*
  * Empties one slot of the deepest zombie below top, or removes a finished zombie.
  * Returns true when top itself is finished and removed.
+ *
+ * A slot holding a zombie that is already on the chain (containers holding each other's
+ * last caps form a cycle) is skipped, not entered: that zombie finishes when the walk
+ * returns to it. Its slot lies in memory of a destroyed object, which stays unused until
+ * then because the zombie keeps the object's untyped from being reset.
  */
 static bool
 reduce_step(struct cte *top)
@@ -82,7 +105,7 @@ reduce_step(struct cte *top)
         struct cte *first = cap_ptr(z->cap);
         struct cte *target = &first[z->cap.w1 - 1];
         cap_t tc = target->cap;
-        if (target == z || cap_type(tc) == CAP_NULL) {
+        if (cap_type(tc) == CAP_NULL || (cap_type(tc) == CAP_ZOMBIE && on_chain(top, z, target))) {
             z->cap.w1--;
             return false;
         }

@@ -222,7 +222,7 @@ sched_timer_tick(void)
 }
 
 void
-sched_yield(void)
+sched_yield_current(void)
 {
     struct tcb *cur = ks_cur_thread;
     sched_dequeue(cur);

@@ -159,10 +159,12 @@ cap_derive(const struct cte *slot, cap_t cap, cap_t *out)
 {
     switch (cap_type(cap)) {
     case CAP_UNTYPED:
+        /* Untyped caps are never copied: two caps with separate watermarks could carve
+         * overlapping objects. Move them, or retype them into smaller untypeds. */
         if (cte_has_children(slot)) {
             return syscall_error(VL_REVOKE_FIRST);
         }
-        *out = cap;
+        *out = cap_null();
         return EXCEPTION_NONE;
     case CAP_ZOMBIE:
     case CAP_REPLY:
