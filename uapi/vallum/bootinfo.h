@@ -29,8 +29,9 @@ struct vl_bootinfo {
     vl_word_t init_cnode_bits;      /* radix of the first task's CNode */
     struct vl_slot_region empty;    /* free slots */
     struct vl_slot_region untyped;  /* one untyped cap per slot, in untyped_list order */
-    struct vl_slot_region image_frames; /* frames of the program image, stack, DTB */
-    struct vl_slot_region image_paging; /* page tables of the first task's VSpace */
+    /* Frame and page-table caps of the first task's address space (program image, stack,
+     * device tree, and the tables mapping the boot info and IPC buffer), mapped. */
+    struct vl_slot_region image_frames;
     vl_word_t ipc_buffer;           /* virtual address of the first task's IPC buffer */
     vl_word_t dtb_vaddr;            /* device tree blob, mapped read-only, 0 if none */
     vl_word_t dtb_size;

@@ -59,6 +59,16 @@ syscall_error_range(word_t min, word_t max)
     return syscall_error(VL_RANGE_ERROR);
 }
 
+/* Records that a lookup found no usable cap with bits_left bits of the cptr unresolved. */
+static inline void
+lookup_fault_missing_cap(word_t bits_left)
+{
+    current_lookup_fault.type = VL_LOOKUP_MISSING_CAP;
+    current_lookup_fault.bits_left = bits_left;
+    current_lookup_fault.bits_found = 0;
+    current_lookup_fault.guard_size = 0;
+}
+
 /* Turns the current lookup fault into a FailedLookup syscall error. */
 static inline exception_t
 syscall_error_failed_lookup(bool was_source)

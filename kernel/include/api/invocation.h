@@ -17,7 +17,8 @@ struct invocation {
     cap_t cap;                   /* the invoked cap */
     struct cte *extra[VL_MSG_MAX_EXTRA_CAPS]; /* slots of the extra caps, looked up */
     word_t n_extra;
-    struct vl_ipc_buffer *buf;   /* the thread's IPC buffer, or NULL */
+    struct vl_ipc_buffer *buf;   /* the thread's IPC buffer to read arguments, or NULL */
+    struct vl_ipc_buffer *rbuf;  /* the same buffer if writable (for results), or NULL */
     bool is_call;                /* a reply is expected */
     word_t reply_length;         /* result registers the operation set (0 if none) */
 };
@@ -33,5 +34,5 @@ inv_arg(const struct invocation *inv, word_t i)
 static inline void
 inv_set_result(const struct invocation *inv, word_t i, word_t v)
 {
-    ipc_set_mr(inv->thread, inv->buf, i, v);
+    ipc_set_mr(inv->thread, inv->rbuf, i, v);
 }

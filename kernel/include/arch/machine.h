@@ -13,8 +13,8 @@ bool arch_irq_pending(void);
 /* Prepares a new VSpace root table in zeroed memory (copies the kernel's mappings). */
 void arch_vspace_init(void *root);
 
-/* Allocates an address-space identifier, or returns 0 if none is free. */
-word_t arch_asid_alloc(void);
+/* Allocates an address-space identifier for the VSpace root, or returns 0 if none is free. */
+word_t arch_asid_alloc(void *root);
 
 /* Number of free address-space identifiers. */
 word_t arch_asids_free(void);

@@ -135,5 +135,5 @@ extern word_t kernel_root_pt[PTES_PER_TABLE];
 void vspace_boot_map(word_t *root, vaddr_t va, paddr_t pa, word_t flags,
                      word_t *(*alloc_table)(void *ctx, vaddr_t va, int level), void *ctx);
 
-/* Records root as the VSpace of asid (boot: the first task's). */
-void vspace_asid_set(word_t asid, word_t *root);
+/* Finds how many ASID bits the hart implements (call once at boot, paging on). */
+void vspace_probe_asid_bits(void);

@@ -27,10 +27,7 @@ static void
 cap_fault(struct tcb *t, cptr_t cptr, bool in_recv, bool lookup_failed)
 {
     if (!lookup_failed) {
-        current_lookup_fault.type = VL_LOOKUP_MISSING_CAP;
-        current_lookup_fault.bits_left = 0;
-        current_lookup_fault.bits_found = 0;
-        current_lookup_fault.guard_size = 0;
+        lookup_fault_missing_cap(0);
     }
     fault_set_cap(t, cptr, in_recv);
     fault_handle(t);
@@ -122,7 +119,7 @@ perform_invocation(struct invocation *inv, word_t info)
         return EXCEPTION_NONE;
     }
     if (status == EXCEPTION_SYSCALL_ERROR) {
-        reply_error(t, inv->buf);
+        reply_error(t, inv->rbuf);
     } else {
         t->regs[REG_BADGE] = 0;
         t->regs[REG_MSGINFO] = vl_msginfo(0, 0, 0, inv->reply_length);
@@ -173,6 +170,7 @@ handle_invocation(bool is_call, bool is_blocking)
         inv.slot = r.slot;
         inv.cap = cap;
         inv.buf = ipc_buffer_of(t, false);
+        inv.rbuf = ipc_buffer_of(t, true);
         inv.length = MIN(vl_msginfo_length(info), inv.buf ? VL_MSG_MAX_LENGTH : VL_MSG_REGS);
         inv.is_call = is_call;
         return perform_invocation(&inv, info);

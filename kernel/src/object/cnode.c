@@ -38,8 +38,7 @@ static exception_t
 ensure_source(const struct cte *slot)
 {
     if (cap_type(slot->cap) == CAP_NULL) {
-        current_lookup_fault.type = VL_LOOKUP_MISSING_CAP;
-        current_lookup_fault.bits_left = 0;
+        lookup_fault_missing_cap(0);
         return syscall_error_failed_lookup(true);
     }
     if (cap_type(slot->cap) == CAP_ZOMBIE) {
@@ -140,8 +139,9 @@ decode_cnode_rotate(struct invocation *inv, struct cte *dest)
     if (status != EXCEPTION_NONE) {
         return status;
     }
-    cap_t new_src = cap_update_data(true, inv_arg(inv, 2), src->cap);
-    cap_t new_pivot = cap_update_data(true, inv_arg(inv, 5), pivot->cap);
+    /* The pivot's cap moves to dest with dest's data; the source's moves to the pivot. */
+    cap_t new_pivot = cap_update_data(true, inv_arg(inv, 2), pivot->cap);
+    cap_t new_src = cap_update_data(true, inv_arg(inv, 5), src->cap);
     if (cap_type(new_src) == CAP_NULL || cap_type(new_pivot) == CAP_NULL) {
         return syscall_error(VL_ILLEGAL_OPERATION);
     }

@@ -296,6 +296,8 @@ ipc_cancel(struct tcb *t)
         if (ep->head == NULL) {
             ep->state = EP_IDLE;
         }
+        /* A fault not yet delivered is raised again when the thread runs. */
+        t->fault.type = FAULT_NONE;
         thread_set_state(t, TS_INACTIVE);
         break;
     }
@@ -322,6 +324,7 @@ static void
 wake_to_restart(struct tcb *t)
 {
     t->ep_next = t->ep_prev = NULL;
+    t->fault.type = FAULT_NONE;
     thread_set_state(t, TS_RESTART);
     sched_enqueue(t);
 }

@@ -31,7 +31,11 @@ decode_irq_control_invocation(struct invocation *inv)
         return syscall_error(VL_TRUNCATED_MESSAGE);
     }
     word_t irq = inv_arg(inv, 0);
-    word_t max = MIN(plat_irq_count(), CONFIG_MAX_IRQS) - 1;
+    word_t count = MIN(plat_irq_count(), CONFIG_MAX_IRQS);
+    if (count < 2) {
+        return syscall_error(VL_ILLEGAL_OPERATION);
+    }
+    word_t max = count - 1;
     if (irq < 1 || irq > max) {
         return syscall_error_range(1, max);
     }

@@ -72,7 +72,7 @@ object_create(word_t type, void *ptr, word_t user_size, bool is_device)
         return cap_page_table(ptr);
     case VL_OBJ_VSPACE: {
         arch_vspace_init(ptr);
-        return cap_vspace(ptr, arch_asid_alloc());
+        return cap_vspace(ptr, arch_asid_alloc(ptr));
     }
     default:
         panic("object_create: unknown type");

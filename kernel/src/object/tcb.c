@@ -209,7 +209,11 @@ decode_read_registers(struct invocation *inv, struct tcb *t)
     for (word_t i = 0; i < count; i++) {
         inv_set_result(inv, i, t->regs[i]);
     }
-    inv->reply_length = inv->buf != NULL ? count : MIN(count, VL_MSG_REGS);
+    /* A thread that will repeat its system call resumes at the ecall. */
+    if (t->state == TS_RESTART) {
+        inv_set_result(inv, 0, t->fault_ip);
+    }
+    inv->reply_length = inv->rbuf != NULL ? count : MIN(count, VL_MSG_REGS);
     return EXCEPTION_NONE;
 }
 

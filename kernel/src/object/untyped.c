@@ -99,8 +99,7 @@ decode_untyped_invocation(struct invocation *inv)
         node = r.slot->cap;
     }
     if (cap_type(node) != CAP_CNODE) {
-        current_lookup_fault.type = VL_LOOKUP_MISSING_CAP;
-        current_lookup_fault.bits_left = node_depth;
+        lookup_fault_missing_cap(node_depth);
         return syscall_error_failed_lookup(false);
     }
     word_t slots = BIT(cap_cnode_radix(node));

@@ -207,8 +207,9 @@ vl_tcb_set_space(vl_cptr_t tcb, vl_cptr_t fault_ep, vl_cptr_t cspace, vl_word_t 
 int
 vl_tcb_set_ipc_buffer(vl_cptr_t tcb, vl_word_t buffer, vl_cptr_t frame)
 {
+    /* The frame is not used (nor looked up) when the buffer is removed. */
     vl_cptr_t caps[] = {frame};
-    return INVOKE(tcb, VL_TCB_SET_IPC_BUFFER, caps, 1, buffer);
+    return INVOKE(tcb, VL_TCB_SET_IPC_BUFFER, caps, buffer != 0 ? 1 : 0, buffer);
 }
 
 int
@@ -303,6 +304,33 @@ vl_frame_get_address(vl_cptr_t frame, vl_word_t *paddr, vl_word_t *vaddr)
     *paddr = r[0];
     *vaddr = r[1];
     return err;
+}
+
+int
+vl_frame_map(vl_cptr_t frame, vl_cptr_t vspace, vl_word_t vaddr, vl_word_t rights,
+             vl_word_t attr)
+{
+    vl_cptr_t caps[] = {vspace};
+    return INVOKE(frame, VL_FRAME_MAP, caps, 1, vaddr, rights, attr);
+}
+
+int
+vl_frame_unmap(vl_cptr_t frame)
+{
+    return vl_invoke(frame, VL_FRAME_UNMAP, NULL, 0, NULL, 0, NULL, 0);
+}
+
+int
+vl_page_table_map(vl_cptr_t pt, vl_cptr_t vspace, vl_word_t vaddr)
+{
+    vl_cptr_t caps[] = {vspace};
+    return INVOKE(pt, VL_PAGE_TABLE_MAP, caps, 1, vaddr);
+}
+
+int
+vl_page_table_unmap(vl_cptr_t pt)
+{
+    return vl_invoke(pt, VL_PAGE_TABLE_UNMAP, NULL, 0, NULL, 0, NULL, 0);
 }
 
 void

@@ -40,8 +40,9 @@ arch_vspace_init(void *root)
 }
 
 word_t
-arch_asid_alloc(void)
+arch_asid_alloc(void *root)
 {
+    (void)root;
     for (word_t i = 1; i < HOST_NUM_ASIDS; i++) {
         if (!asid_used[i]) {
             asid_used[i] = true;

@@ -251,6 +251,13 @@ provide_device_untypeds(void)
     if (platform.uart_base != 0) {
         remove_range(ROUND_DOWN(platform.uart_base, 12), ROUND_UP(platform.uart_base + 1, 12));
     }
+    if (platform.test_base != 0) {
+        remove_range(ROUND_DOWN(platform.test_base, 12), ROUND_UP(platform.test_base + 1, 12));
+    }
+    for (unsigned i = 0; i < platform.num_reserved; i++) {
+        remove_range(platform.reserved[i].base,
+                     platform.reserved[i].base + platform.reserved[i].size);
+    }
     memcpy(dev, free_mem, sizeof(dev[0]) * n_free);
     n = n_free;
     memcpy(free_mem, saved, sizeof(saved));
@@ -268,10 +275,9 @@ create_init(void)
     init.last = &cdt_root;
     init.root = boot_alloc(VL_VSPACE_BITS);
     arch_vspace_init(init.root);
-    if (arch_asid_alloc() != INIT_ASID) {
+    if (arch_asid_alloc(init.root) != INIT_ASID) {
         panic("boot: ASID of the first task");
     }
-    vspace_asid_set(INIT_ASID, init.root);
     void *tcb_obj = boot_alloc(VL_TCB_BITS);
     struct tcb *t = tcb_from_obj(tcb_obj);
     thread_init(t);
@@ -303,15 +309,12 @@ create_init(void)
 
     /* Program image, stack, device tree. */
     struct vl_bootinfo *bi = init.bi;
-    bi->image_frames.start = init.next_slot;
+    bi->image_frames.start = VL_NUM_INIT_SLOTS;
     vaddr_t entry = load_init_image();
     for (word_t i = 1; i <= VL_INIT_STACK_PAGES; i++) {
         map_frame(VL_INIT_STACK_TOP - i * VL_PAGE_SIZE, PTE_R | PTE_W, VL_RIGHTS_ALL);
     }
     bi->image_frames.end = init.next_slot;
-    /* Page-table caps were interleaved with frames; report the combined range. */
-    bi->image_paging.start = bi->image_frames.start;
-    bi->image_paging.end = bi->image_frames.end;
 
     /* The thread. */
     cte_insert(cn[VL_CAP_INIT_CNODE].cap, &cn[VL_CAP_INIT_CNODE], tcb_slot(t, TCB_CTABLE));
@@ -341,7 +344,6 @@ copy_dtb_to_init(const void *dtb, word_t size)
     bi->dtb_vaddr = VL_DTB_VADDR;
     bi->dtb_size = size;
     bi->image_frames.end = init.next_slot;
-    bi->image_paging.end = init.next_slot;
 }
 
 static void
@@ -372,6 +374,7 @@ kernel_main(word_t hartid, paddr_t dtb_pa)
     vspace_boot_finish();
     csr_write(stvec, (word_t)(uintptr_t)trap_entry);
     csr_write(sscratch, 0);
+    vspace_probe_asid_bits();
     const void *dtb = paddr_to_pptr(dtb_pa);
     long dtb_size = fdt_check_header(dtb, 1ul << 20);
     int err = dtb_size > 0 ? fdt_parse_platform(dtb, (size_t)dtb_size, &platform) : (int)dtb_size;

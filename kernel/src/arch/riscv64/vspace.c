@@ -12,6 +12,7 @@
 #include "arch/machine.h"
 #include "arch/riscv.h"
 #include "config.h"
+#include "object/cap.h"
 
 word_t kernel_root_pt[PTES_PER_TABLE] __attribute__((aligned(4096)));
 
@@ -19,6 +20,30 @@ word_t kernel_root_pt[PTES_PER_TABLE] __attribute__((aligned(4096)));
 static word_t *asid_table[CONFIG_NUM_ASIDS];
 static word_t asid_next = 1;
 static word_t asids_in_use;
+/* ASIDs the hart implements: at least 1 << asid_hw_bits. Fewer than we hand out means
+ * ASIDs alias in the TLB, so every address-space switch flushes it. */
+static word_t asid_hw_bits = 16;
+
+void
+vspace_probe_asid_bits(void)
+{
+    word_t old = csr_read(satp);
+    csr_write(satp, old | (0xfffful << 44));
+    word_t mask = (csr_read(satp) >> 44) & 0xffff;
+    csr_write(satp, old);
+    asid_hw_bits = 0;
+    while (mask & 1) {
+        asid_hw_bits++;
+        mask >>= 1;
+    }
+    sfence_vma_all();
+}
+
+static bool
+asids_alias(void)
+{
+    return asid_hw_bits < 16 && BIT(asid_hw_bits) < CONFIG_NUM_ASIDS;
+}
 
 /*
  * Builds the boot page table: the physical-memory window at PPTR_BASE, the kernel image at
@@ -64,13 +89,13 @@ arch_asids_free(void)
 }
 
 word_t
-arch_asid_alloc(void)
+arch_asid_alloc(void *root)
 {
     for (word_t n = 0; n < CONFIG_NUM_ASIDS; n++) {
         word_t a = asid_next;
         asid_next = asid_next + 1 < CONFIG_NUM_ASIDS ? asid_next + 1 : 1;
         if (asid_table[a] == NULL) {
-            asid_table[a] = (word_t *)1; /* reserved until the root is recorded */
+            asid_table[a] = root;
             asids_in_use++;
             return a;
         }
@@ -78,17 +103,11 @@ arch_asid_alloc(void)
     return 0;
 }
 
-void
-vspace_asid_set(word_t asid, word_t *root)
-{
-    asid_table[asid] = root;
-}
-
 /* Looks up the root table of asid; NULL if the ASID is not in use. */
 static word_t *
 asid_root(word_t asid)
 {
-    if (asid == 0 || asid >= CONFIG_NUM_ASIDS || asid_table[asid] == (word_t *)1) {
+    if (asid == 0 || asid >= CONFIG_NUM_ASIDS) {
         return NULL;
     }
     return asid_table[asid];
@@ -150,6 +169,9 @@ arch_activate_vspace(struct tcb *t)
     word_t satp = SATP_MODE_SV39 | (asid << 44) | (pptr_to_paddr(root) >> 12);
     if (csr_read(satp) != satp) {
         csr_write(satp, satp);
+        if (asids_alias()) {
+            sfence_vma_all();
+        }
     }
 }
 
@@ -197,16 +219,156 @@ arch_finalise_cap(cap_t cap, bool final)
     }
 }
 
+/* The root table of a VSpace cap, or NULL if the cap is not a live VSpace. */
+static word_t *
+vspace_root_of(cap_t vs)
+{
+    if (cap_type(vs) != CAP_VSPACE) {
+        return NULL;
+    }
+    word_t *root = asid_root(vs.w1);
+    return root == cap_ptr(vs) ? root : NULL;
+}
+
+/* Bytes covered by one entry at a level (0: 4 KiB, 1: 2 MiB, 2: 1 GiB). */
+static word_t
+level_bits(int level)
+{
+    return 12 + 9 * (word_t)level;
+}
+
+/* Frame_Map: MR0 vaddr, MR1 rights mask, MR2 attributes (bit 0 = execute never);
+ * extra cap 0 = the VSpace. */
+static exception_t
+decode_frame_map(struct invocation *inv)
+{
+    if (inv->length < 3 || inv->n_extra < 1) {
+        return syscall_error(VL_TRUNCATED_MESSAGE);
+    }
+    cap_t frame = inv->cap;
+    vaddr_t va = inv_arg(inv, 0);
+    word_t rights = cap_rights(frame) & inv_arg(inv, 1);
+    word_t attr = inv_arg(inv, 2);
+    cap_t vs = inv->extra[0]->cap;
+    int level = (int)cap_frame_size(frame);
+    word_t size = BIT(level_bits(level));
+    word_t *root = vspace_root_of(vs);
+    if (root == NULL) {
+        return syscall_error_invalid_cap(1);
+    }
+    if (cap_is_mapped(frame) &&
+        (cap_mapped_asid(frame) != vs.w1 || cap_mapped_vaddr(frame) != va)) {
+        return syscall_error_invalid_cap(0);
+    }
+    if (!IS_ALIGNED(va, level_bits(level))) {
+        return syscall_error(VL_ALIGNMENT_ERROR);
+    }
+    if (va >= VL_USER_TOP || size > VL_USER_TOP - va) {
+        return syscall_error_invalid_argument(0);
+    }
+    if (!(rights & VL_RIGHT_READ)) {
+        return syscall_error_invalid_argument(1);
+    }
+    int found;
+    word_t *pte = lookup_pte(root, va, level, &found);
+    if (found != level) {
+        if (pte_is_leaf(*pte)) {
+            return syscall_error(VL_DELETE_FIRST);
+        }
+        lookup_fault_missing_cap(level_bits(found));
+        return syscall_error_failed_lookup(false);
+    }
+    paddr_t pa = pptr_to_paddr(cap_ptr(frame));
+    if ((*pte & PTE_V) && !(cap_is_mapped(frame) && pte_paddr(*pte) == pa)) {
+        return syscall_error(VL_DELETE_FIRST);
+    }
+    word_t flags = PTE_V | PTE_U | PTE_A | PTE_D | PTE_R;
+    if (rights & VL_RIGHT_WRITE) {
+        flags |= PTE_W;
+    }
+    if (!(attr & 1) && !cap_frame_is_device(frame)) {
+        flags |= PTE_X;
+    }
+    *pte = pte_make(pa, flags);
+    sfence_vma(va, vs.w1);
+    inv->slot->cap.w1 = cap_mapping(va, vs.w1);
+    return EXCEPTION_NONE;
+}
+
+/* PageTable_Map: MR0 vaddr; extra cap 0 = the VSpace. The table goes at the highest
+ * level on the way to vaddr that has no table yet. */
+static exception_t
+decode_page_table_map(struct invocation *inv)
+{
+    if (inv->length < 1 || inv->n_extra < 1) {
+        return syscall_error(VL_TRUNCATED_MESSAGE);
+    }
+    cap_t pt = inv->cap;
+    vaddr_t va = inv_arg(inv, 0);
+    cap_t vs = inv->extra[0]->cap;
+    if (cap_is_mapped(pt)) {
+        return syscall_error_invalid_cap(0);
+    }
+    word_t *root = vspace_root_of(vs);
+    if (root == NULL) {
+        return syscall_error_invalid_cap(1);
+    }
+    if (va >= VL_USER_TOP) {
+        return syscall_error_invalid_argument(0);
+    }
+    int found;
+    word_t *pte = lookup_pte(root, va, 1, &found);
+    if (*pte & PTE_V) {
+        return syscall_error(VL_DELETE_FIRST);
+    }
+    *pte = pte_make(pptr_to_paddr(cap_ptr(pt)), PTE_V);
+    sfence_vma(va, vs.w1);
+    inv->slot->cap = cap_set_small(pt, (word_t)found);
+    inv->slot->cap.w1 = cap_mapping(ROUND_DOWN(va, level_bits(found)), vs.w1);
+    return EXCEPTION_NONE;
+}
+
 exception_t
 arch_decode_invocation(struct invocation *inv)
 {
     cap_t cap = inv->cap;
-    if (cap_type(cap) == CAP_FRAME && inv->label == VL_FRAME_GET_ADDRESS) {
-        inv_set_result(inv, 0, pptr_to_paddr(cap_ptr(cap)));
-        inv_set_result(inv, 1, cap_is_mapped(cap) ? cap_mapped_vaddr(cap) : 0);
-        inv->reply_length = 2;
-        return EXCEPTION_NONE;
+    switch (cap_type(cap)) {
+    case CAP_FRAME:
+        switch (inv->label) {
+        case VL_FRAME_GET_ADDRESS:
+            inv_set_result(inv, 0, pptr_to_paddr(cap_ptr(cap)));
+            inv_set_result(inv, 1, cap_is_mapped(cap) ? cap_mapped_vaddr(cap) : 0);
+            inv->reply_length = 2;
+            return EXCEPTION_NONE;
+        case VL_FRAME_MAP:
+            return decode_frame_map(inv);
+        case VL_FRAME_UNMAP:
+            if (cap_is_mapped(cap)) {
+                unmap_cap(cap, (int)cap_frame_size(cap));
+                inv->slot->cap.w1 = 0;
+            }
+            return EXCEPTION_NONE;
+        default:
+            return syscall_error(VL_ILLEGAL_OPERATION);
+        }
+    case CAP_PAGE_TABLE:
+        switch (inv->label) {
+        case VL_PAGE_TABLE_MAP:
+            return decode_page_table_map(inv);
+        case VL_PAGE_TABLE_UNMAP:
+            if (!cte_is_final(inv->slot)) {
+                return syscall_error(VL_REVOKE_FIRST);
+            }
+            if (cap_is_mapped(cap)) {
+                unmap_cap(cap, (int)cap_page_table_level(cap));
+                memset(cap_ptr(cap), 0, BIT(VL_PAGE_TABLE_BITS));
+                inv->slot->cap = cap_page_table(cap_ptr(cap));
+            }
+            return EXCEPTION_NONE;
+        default:
+            return syscall_error(VL_ILLEGAL_OPERATION);
+        }
+    default:
+        return syscall_error(VL_ILLEGAL_OPERATION);
     }
-    /* Frame and page-table mapping from user space is not available yet (issue 3). */
-    return syscall_error(VL_ILLEGAL_OPERATION);
 }

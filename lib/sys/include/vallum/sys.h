@@ -119,6 +119,15 @@ int vl_irq_handler_clear(vl_cptr_t handler);
 /* Physical address of a frame, and the virtual address this cap maps it at (0 if none). */
 int vl_frame_get_address(vl_cptr_t frame, vl_word_t *paddr, vl_word_t *vaddr);
 
+/* Maps a frame at vaddr in the VSpace with rights (VL_RIGHT_READ, VL_RIGHT_WRITE) masked
+ * by the cap's; attr bit 0 (VL_MAP_EXECUTE_NEVER) forbids execution. */
+#define VL_MAP_EXECUTE_NEVER 1ul
+int vl_frame_map(vl_cptr_t frame, vl_cptr_t vspace, vl_word_t vaddr, vl_word_t rights,
+                 vl_word_t attr);
+int vl_frame_unmap(vl_cptr_t frame);
+int vl_page_table_map(vl_cptr_t pt, vl_cptr_t vspace, vl_word_t vaddr);
+int vl_page_table_unmap(vl_cptr_t pt);
+
 /* Debug calls (debug kernels only). */
 void vl_debug_putchar(char c);
 void vl_debug_puts(const char *s);
