@@ -44,6 +44,8 @@ LIBSYS_OBJS := $(O)/lib/sys/src/sys.c.o
 CRT0 := $(O)/lib/sys/src/crt0.S.o
 
 .PHONY: all run test help deps deps-test clean images bench
+# Keep intermediate files (programs, per-image objects) for debugging and fast rebuilds.
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(O)/images/init.bin $(O)/images/ktest.bin
@@ -95,7 +97,9 @@ $(O)/programs/$(1).elf: $(patsubst %,$(O)/user/%.o,$(2)) $(CRT0) $(LIBSYS_OBJS) 
 endef
 
 $(eval $(call program,init,servers/init/main.c))
-$(eval $(call program,ktest,$(sort $(wildcard tests/os/*.c))))
+$(eval $(call program,ktest,$(sort $(wildcard tests/os/*.c)) kernel/src/kernel/fdt.c))
+# The test suite reads the device tree with the kernel's (freestanding) parser.
+$(O)/user/kernel/src/kernel/fdt.c.o $(O)/user/tests/os/irq_rtc.c.o: UCFLAGS += -Ikernel/include
 
 # A boot image: the kernel with one first task linked in.
 $(O)/images/%/init_image.o: kernel/src/arch/riscv64/init_image.S $(O)/programs/%.elf
@@ -118,6 +122,7 @@ ktest: $(O)/images/ktest.bin deps-test
 
 include mk/host.mk
 include mk/analyze.mk
+include mk/elf.mk
 
 test: deps-test all
 	@$(PYTHON) tools/test_driver.py tests/steps.txt

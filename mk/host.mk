@@ -27,3 +27,16 @@ KTEST_H := $(wildcard tests/unit/kernel/*.h) $(shell find kernel/include uapi -n
 $(HOST_O)/test_kernel: $(KERNEL_PORTABLE_C) $(KTEST_C) $(KTEST_H) | deps-test
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(KTEST_CFLAGS) $(KERNEL_PORTABLE_C) $(KTEST_C) -o $@
+
+# Device-tree parser fuzzing (libFuzzer), seeded with QEMU's own device trees.
+.PHONY: fuzz-fdt
+$(BUILD)/fuzz/fuzz_fdt: kernel/src/kernel/fdt.c tests/fuzz/fuzz_fdt.c | deps-test
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Ikernel/include kernel/src/kernel/fdt.c tests/fuzz/fuzz_fdt.c -o $@
+
+fuzz-fdt: $(BUILD)/fuzz/fuzz_fdt
+	$(Q)sh tests/unit/fdt_gen.sh $(BUILD)/fuzz/fdt-corpus >/dev/null
+	$(Q)if $(BUILD)/fuzz/fuzz_fdt -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/fdt-corpus \
+		> $(BUILD)/fuzz/fuzz_fdt.log 2>&1; then echo "VLTEST PASS fuzz/fdt"; \
+	else tail -30 $(BUILD)/fuzz/fuzz_fdt.log; echo "VLTEST FAIL fuzz/fdt crash, see $(BUILD)/fuzz/fuzz_fdt.log"; exit 1; fi

@@ -1,9 +1,382 @@
-/* Placeholder: replaced by the kernel test suite. */
-#include <vallum/sys.h>
+/*
+ * ktest: the in-QEMU kernel test suite, run as the first task.
+ *
+ * Protocol on the debug console: "VLTEST START ktest", one "VLTEST PASS <name>" or
+ * "VLTEST FAIL <name> <reason>" per test, "VLTEST DONE <passed> <failed>", then the
+ * machine halts with status 0 (all passed) or 1.
+ *
+ * Isolation: each test gets a fresh 1 MiB untyped (t_ut) retyped from the largest RAM
+ * untyped (g_big) and scratch slots from one range. Afterwards the harness revokes g_big
+ * (destroying every object the test made, and every thread) and deletes the scratch slots
+ * it handed out, then checks that they are empty and that the kernel's invariants hold.
+ */
+#include "ktest.h"
+
+#include <picotls.h>
+#include <string.h>
+
 void vl_start(const struct vl_bootinfo *bi);
+
+const struct vl_bootinfo *g_bi;
+vl_cptr_t t_ut;
+int t_failed;
+
+static vl_cptr_t g_big;            /* the large RAM untyped tests are carved from */
+static vl_cptr_t scratch_start;    /* scratch slot range */
+static vl_cptr_t scratch_end;
+static vl_cptr_t scratch_next;     /* next free scratch slot of the running test */
+static char fail_msg[200];
+static unsigned passed, failed;
+static vl_word_t root_gp;
+
+/* Thread resources: stacks, TLS blocks and IPC buffers (4 per page) in .bss. */
+#define STACK_BYTES 16384
+#define TLS_BYTES 512
+#define IPC_PAGES (MAX_THREADS / 4)
+static char thread_stacks[MAX_THREADS][STACK_BYTES] __attribute__((aligned(16)));
+static char thread_tls[MAX_THREADS][TLS_BYTES] __attribute__((aligned(64)));
+static char ipc_pages[IPC_PAGES][VL_PAGE_SIZE] __attribute__((aligned(VL_PAGE_SIZE)));
+static char spare[VL_PAGE_SIZE] __attribute__((aligned(VL_PAGE_SIZE)));
+static vl_cptr_t ipc_page_frames[IPC_PAGES];
+static vl_cptr_t spare_frame;
+static struct kthread threads[MAX_THREADS];
+static unsigned nthreads;
+extern char __tls_size[];
+
+void
+test_fail(const char *file, int line, const char *what, vl_word_t a, vl_word_t b)
+{
+    if (t_failed) {
+        return;
+    }
+    t_failed = 1;
+    const char *base = strrchr(file, '/');
+    snprintf(fail_msg, sizeof(fail_msg), "%s:%d: %s (got %#lx, %#lx; last error %lu %#lx %#lx)",
+             base ? base + 1 : file, line, what, (unsigned long)a, (unsigned long)b,
+             (unsigned long)vl_last_error.code, (unsigned long)vl_last_error.mr[0],
+             (unsigned long)vl_last_error.mr[1]);
+}
+
+vl_cptr_t
+slot_alloc(void)
+{
+    return slots_alloc(1);
+}
+
+vl_cptr_t
+slots_alloc(vl_word_t n)
+{
+    if (scratch_next + n > scratch_end) {
+        return 0;
+    }
+    vl_cptr_t s = scratch_next;
+    scratch_next += n;
+    return s;
+}
+
+vl_cptr_t
+obj_new(vl_word_t type, vl_word_t size_bits)
+{
+    vl_cptr_t s = slot_alloc();
+    if (s == 0 || vl_untyped_retype(t_ut, type, size_bits, ROOT, 0, 0, s, 1) != 0) {
+        return 0;
+    }
+    return s;
+}
+
+vl_word_t
+probe_frame_paddr(void)
+{
+    vl_cptr_t f = obj_new(VL_OBJ_FRAME_4K, 0);
+    vl_word_t paddr = 0, vaddr = 0;
+    if (f == 0 || vl_frame_get_address(f, &paddr, &vaddr) != 0) {
+        return 0;
+    }
+    return paddr;
+}
+
+void *
+spare_page(vl_cptr_t *frame)
+{
+    *frame = spare_frame;
+    return spare;
+}
+
+/*
+ * Lets every thread of priority above 1 run until it blocks: a priority-1 settler thread
+ * waits for "go"; once signalled it can only run when nothing else is runnable, and then
+ * it signals "done". The settler lives in the test's memory, so each test makes its own.
+ */
+static struct kthread *settler;
+static vl_cptr_t settle_go, settle_done;
+
+static void
+settler_main(vl_word_t arg)
+{
+    (void)arg;
+    for (;;) {
+        vl_wait(settle_go);
+        vl_signal(settle_done);
+    }
+}
+
+int
+settle(void)
+{
+    if (settler == NULL) {
+        settle_go = obj_new(VL_OBJ_NOTIFICATION, 0);
+        settle_done = obj_new(VL_OBJ_NOTIFICATION, 0);
+        if (settle_go == 0 || settle_done == 0) {
+            return -1;
+        }
+        settler = thread_new(settler_main, 0, 1, 0);
+        if (settler == NULL) {
+            return -1;
+        }
+    }
+    vl_signal(settle_go);
+    vl_wait(settle_done);
+    return 0;
+}
+
+vl_word_t
+wait_bits(vl_cptr_t ntfn, vl_word_t want)
+{
+    vl_word_t seen = 0;
+    while ((seen & want) != want) {
+        seen |= vl_wait(ntfn);
+    }
+    return seen;
+}
+
+static __attribute__((noreturn)) void
+thread_entry(struct kthread *t)
+{
+    vl_ipc_buffer = t->buf;
+    t->fn(t->arg);
+    for (;;) {
+        vl_tcb_suspend(t->tcb);
+    }
+}
+
+void
+thread_regs(const struct kthread *t, vl_word_t *regs)
+{
+    memset(regs, 0, VL_NUM_REGISTERS * sizeof(regs[0]));
+    regs[VL_REG_PC] = (vl_word_t)thread_entry;
+    regs[VL_REG_SP] = t->stack_top;
+    regs[3] = root_gp;
+    regs[4] = t->tls;
+    regs[VL_REG_A0] = (vl_word_t)t;
+}
+
+int
+thread_start(struct kthread *t)
+{
+    vl_word_t regs[VL_NUM_REGISTERS];
+    thread_regs(t, regs);
+    return vl_tcb_write_registers(t->tcb, 1, VL_NUM_REGISTERS, regs);
+}
+
+struct kthread *
+thread_create(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_cptr_t fault_ep,
+              vl_cptr_t cspace, vl_word_t cspace_data)
+{
+    if (nthreads >= MAX_THREADS) {
+        return NULL;
+    }
+    unsigned i = nthreads;
+    struct kthread *t = &threads[i];
+    t->tcb = obj_new(VL_OBJ_TCB, 0);
+    if (t->tcb == 0) {
+        return NULL;
+    }
+    t->fn = fn;
+    t->arg = arg;
+    t->buf = (struct vl_ipc_buffer *)(ipc_pages[i / 4] + (i % 4) * 1024);
+    t->buf_frame = ipc_page_frames[i / 4];
+    t->stack_top = (vl_word_t)thread_stacks[i + 1];
+    t->tls = (vl_word_t)thread_tls[i];
+    memset(t->buf, 0, sizeof(*t->buf));
+    _init_tls((void *)t->tls);
+    if (vl_tcb_configure(t->tcb, fault_ep, cspace, cspace_data, VL_CAP_INIT_VSPACE,
+                         (vl_word_t)t->buf, t->buf_frame) != 0) {
+        return NULL;
+    }
+    if (vl_tcb_set_priority(t->tcb, VL_CAP_INIT_TCB, prio) != 0) {
+        return NULL;
+    }
+    nthreads++;
+    return t;
+}
+
+struct kthread *
+thread_new(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_cptr_t fault_ep)
+{
+    struct kthread *t = thread_create(fn, arg, prio, fault_ep, ROOT, 0);
+    if (t == NULL || thread_start(t) != 0) {
+        return NULL;
+    }
+    return t;
+}
+
+/* Finds the frame cap among the image frames that maps vaddr; 0 if none. */
+static vl_cptr_t
+find_image_frame(vl_word_t vaddr)
+{
+    for (vl_cptr_t s = g_bi->image_frames.start; s < g_bi->image_frames.end; s++) {
+        vl_word_t pa, va;
+        if (vl_debug_cap_type(s) == VL_CAP_FRAME && vl_frame_get_address(s, &pa, &va) == 0 &&
+            va == vaddr) {
+            return s;
+        }
+    }
+    return 0;
+}
+
+static void
+report(const char *name, const char *why)
+{
+    if (why == NULL) {
+        passed++;
+        printf("VLTEST PASS %s\n", name);
+    } else {
+        failed++;
+        printf("VLTEST FAIL %s %s\n", name, why);
+    }
+}
+
+/* Destroys what the test made; returns NULL or why the clean-up failed. */
+static const char *
+cleanup(void)
+{
+    /* The root task may have been changed by a test: restore it. */
+    vl_tcb_unbind_notification(VL_CAP_INIT_TCB);
+    vl_tcb_set_priority(VL_CAP_INIT_TCB, VL_CAP_INIT_TCB, VL_MAX_PRIORITY);
+    if (vl_cnode_revoke(ROOT, g_big, 64) != 0) {
+        return "clean-up: revoke of the test memory failed";
+    }
+    for (vl_cptr_t s = scratch_start; s < scratch_next; s++) {
+        if (vl_cnode_delete(ROOT, s, 64) != 0) {
+            return "clean-up: delete of a scratch slot failed";
+        }
+    }
+    if (vl_debug_cap_type(t_ut) != VL_CAP_NULL) {
+        return "clean-up: test untyped survived the revoke";
+    }
+    for (vl_cptr_t s = scratch_start; s < scratch_next; s++) {
+        if (vl_debug_cap_type(s) != VL_CAP_NULL) {
+            return "clean-up: scratch slot not empty";
+        }
+    }
+    if (vl_debug_check() != 0) {
+        return "clean-up: invariants violated after clean-up";
+    }
+    return NULL;
+}
+
+void
+run_test(const char *name, void (*fn)(void))
+{
+    t_failed = 0;
+    fail_msg[0] = '\0';
+    nthreads = 0;
+    settler = NULL;
+    scratch_next = scratch_start;
+    memset(&vl_last_error, 0, sizeof(vl_last_error));
+    if (vl_untyped_retype(g_big, VL_OBJ_UNTYPED, TEST_UT_BITS, ROOT, 0, 0, t_ut, 1) != 0) {
+        report(name, "set-up: cannot retype the test untyped");
+        return;
+    }
+    fn();
+    if (!t_failed && vl_debug_check() != 0) {
+        t_failed = 1;
+        snprintf(fail_msg, sizeof(fail_msg), "kernel invariants violated after the test");
+    }
+    const char *why = cleanup();
+    if (!t_failed && why != NULL) {
+        t_failed = 1;
+        snprintf(fail_msg, sizeof(fail_msg), "%s", why);
+    }
+    report(name, t_failed ? fail_msg : NULL);
+}
+
+/* Leak check: every RAM untyped can be retyped again at its full size. */
+static void
+test_no_leaks(void)
+{
+    CHECK_EQ(vl_cnode_revoke(ROOT, g_big, 64), 0);
+    vl_cptr_t s = slot_alloc();
+    CHECK(s != 0);
+    for (vl_word_t i = 0; i < g_bi->num_untyped; i++) {
+        const struct vl_untyped_desc *d = &g_bi->untyped_list[i];
+        vl_cptr_t ut = g_bi->untyped.start + i;
+        if (d->is_device) {
+            continue;
+        }
+        if (ut == g_big) {
+            /* The harness's own test untyped is the one child of g_big right now. */
+            CHECK_EQ(vl_cnode_revoke(ROOT, g_big, 64), 0);
+        }
+        CHECK_EQ(vl_untyped_retype(ut, VL_OBJ_UNTYPED, d->size_bits, ROOT, 0, 0, s, 1), 0);
+        CHECK_TYPE(s, VL_CAP_UNTYPED);
+        CHECK_EQ(vl_cnode_delete(ROOT, s, 64), 0);
+    }
+}
+
 void
 vl_start(const struct vl_bootinfo *bi)
 {
-    (void)bi;
-    vl_debug_halt(0);
+    vl_ipc_buffer = (struct vl_ipc_buffer *)bi->ipc_buffer;
+    g_bi = bi;
+    __asm__ volatile("mv %0, gp" : "=r"(root_gp));
+    printf("VLTEST START ktest\n");
+
+    /* The largest RAM untyped feeds the tests. */
+    unsigned best_bits = 0;
+    for (vl_word_t i = 0; i < bi->num_untyped; i++) {
+        const struct vl_untyped_desc *d = &bi->untyped_list[i];
+        if (!d->is_device && d->size_bits > best_bits) {
+            best_bits = d->size_bits;
+            g_big = bi->untyped.start + i;
+        }
+    }
+    t_ut = bi->empty.start;
+    scratch_start = bi->empty.start + 16;
+    scratch_end = bi->empty.end;
+    for (unsigned i = 0; i < IPC_PAGES; i++) {
+        ipc_page_frames[i] = find_image_frame((vl_word_t)ipc_pages[i]);
+    }
+    spare_frame = find_image_frame((vl_word_t)spare);
+    const char *setup = NULL;
+    if (bi->magic != VL_BOOTINFO_MAGIC || best_bits < TEST_UT_BITS + 1) {
+        setup = "bad boot info or no large RAM untyped";
+    } else if (ipc_page_frames[0] == 0 || ipc_page_frames[IPC_PAGES - 1] == 0 ||
+               spare_frame == 0) {
+        setup = "frame caps of the IPC buffer pages not found";
+    } else if ((vl_word_t)__tls_size > TLS_BYTES) {
+        setup = "TLS block too large";
+    }
+    if (setup != NULL) {
+        report("setup", setup);
+        printf("VLTEST DONE %u %u\n", passed, failed);
+        vl_debug_halt(1);
+    }
+
+    untyped_tests();
+    cnode_tests();
+    tcb_tests();
+    irq_tests();
+    ipc_tests();
+    ntfn_tests();
+    sched_tests();
+    fault_tests();
+    delete_tests();
+    vspace_tests();
+    irq_rtc_tests();
+    fuzz_tests();
+    RUN(test_no_leaks);
+
+    printf("VLTEST DONE %u %u\n", passed, failed);
+    vl_debug_halt(failed ? 1 : 0);
 }

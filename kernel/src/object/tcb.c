@@ -105,22 +105,26 @@ set_buffer(struct tcb *t, word_t vaddr, cap_t cap, struct cte *src)
 }
 
 /* TCB_Configure: MR0 fault ep, MR1 cspace data, MR2 vspace data (unused), MR3 buffer;
- * extra caps: cspace root, vspace root, buffer frame. */
+ * extra caps: cspace root, vspace root, and the buffer frame unless the buffer is 0. */
 static exception_t
 decode_configure(struct invocation *inv, struct tcb *t)
 {
-    if (inv->length < 4 || inv->n_extra < 3) {
+    if (inv->length < 4 || inv->n_extra < 2) {
         return syscall_error(VL_TRUNCATED_MESSAGE);
     }
     word_t fault_ep = inv_arg(inv, 0);
     word_t buffer = inv_arg(inv, 3);
+    if (buffer != 0 && inv->n_extra < 3) {
+        return syscall_error(VL_TRUNCATED_MESSAGE);
+    }
+    struct cte *buffer_src = buffer != 0 ? inv->extra[2] : NULL;
     cap_t cspace, vspace, bufcap;
     exception_t status = derive_cspace(inv->extra[0], inv_arg(inv, 1), 1, &cspace);
     if (status == EXCEPTION_NONE) {
         status = derive_vspace(inv->extra[1], 2, &vspace);
     }
     if (status == EXCEPTION_NONE) {
-        status = derive_buffer(buffer, inv->extra[2], 3, &bufcap);
+        status = derive_buffer(buffer, buffer_src, 3, &bufcap);
     }
     if (status != EXCEPTION_NONE) {
         return status;
@@ -133,7 +137,7 @@ decode_configure(struct invocation *inv, struct tcb *t)
         status = install_slot(t, TCB_VTABLE, vspace, inv->extra[1]);
     }
     if (status == EXCEPTION_NONE) {
-        status = set_buffer(t, buffer, bufcap, inv->extra[2]);
+        status = set_buffer(t, buffer, bufcap, buffer_src);
     }
     if (status == EXCEPTION_NONE) {
         t->fault_ep = fault_ep;

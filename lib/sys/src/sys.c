@@ -193,7 +193,8 @@ vl_tcb_configure(vl_cptr_t tcb, vl_cptr_t fault_ep, vl_cptr_t cspace, vl_word_t 
                  vl_cptr_t vspace, vl_word_t buffer, vl_cptr_t buffer_frame)
 {
     vl_cptr_t caps[] = {cspace, vspace, buffer_frame};
-    return INVOKE(tcb, VL_TCB_CONFIGURE, caps, 3, fault_ep, cspace_data, 0, buffer);
+    return INVOKE(tcb, VL_TCB_CONFIGURE, caps, buffer != 0 ? 3 : 2, fault_ep, cspace_data, 0,
+                  buffer);
 }
 
 int

@@ -286,8 +286,12 @@ KTEST(cdt_cap_update_data)
     g = cap_update_data(false, 58 | (1ul << 6), c);
     CHECK_EQ(cap_type(g), CAP_CNODE);
     CHECK_EQ(cap_cnode_guard_size(g), 58);
-    /* Too large a guard, or guard + radix beyond a word: refused. */
-    CHECK_EQ(cap_type(cap_update_data(false, 59, c)), CAP_NULL);
+    /* Guard sizes up to 64 - radix are allowed (the value has at most 58 bits);
+     * guard + radix beyond a word is refused. */
+    g = cap_update_data(false, 60, c);
+    CHECK_EQ(cap_type(g), CAP_CNODE);
+    CHECK_EQ(cap_cnode_guard_size(g), 60);
+    CHECK_EQ(cap_type(cap_update_data(false, 61, c)), CAP_NULL);
     cap_t big = cap_cnode(slots, 10, 0, 0);
     CHECK_EQ(cap_type(cap_update_data(false, 54, big)), CAP_CNODE);
     CHECK_EQ(cap_type(cap_update_data(false, 55, big)), CAP_NULL);

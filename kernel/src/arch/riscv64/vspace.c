@@ -121,15 +121,17 @@ static word_t *
 lookup_pte(word_t *root, vaddr_t va, int stop_level, int *level)
 {
     word_t *pt = root;
-    for (int l = 2; l >= 0; l--) {
+    int l = 2;
+    /* Level 0 entries are always where a walk ends: stop_level is at least 0. */
+    for (; l > 0; l--) {
         word_t *pte = &pt[pt_index(va, l)];
         if (l == stop_level || !(*pte & PTE_V) || pte_is_leaf(*pte)) {
-            *level = l;
-            return pte;
+            break;
         }
         pt = paddr_to_pptr(pte_paddr(*pte));
     }
-    return NULL;
+    *level = l;
+    return &pt[pt_index(va, l)];
 }
 
 void

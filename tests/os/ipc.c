@@ -1,0 +1,344 @@
+/*
+ * Endpoint IPC: badges, capability transfer with and without grant, call/reply with the
+ * reply cap, long messages, non-blocking send and receive, wake-up order, SaveCaller and
+ * CancelBadgedSends.
+ */
+#include "ktest.h"
+
+static const vl_word_t zero[VL_MSG_REGS];
+static volatile vl_word_t got[16];
+static volatile vl_word_t order[8];
+static volatile unsigned norder;
+
+/* arg: ep slot. Sends label 7 with MRs 1..4. */
+static void
+sender(vl_word_t ep)
+{
+    vl_word_t mr[VL_MSG_REGS] = {1, 2, 3, 4};
+    vl_send(ep, vl_msginfo(7, 0, 0, 4), mr);
+}
+
+static void
+test_ipc_badge(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    vl_cptr_t b = slot_alloc();
+    CHECK_EQ(vl_cnode_mint(ROOT, b, 64, ROOT, ep, 64, VL_RIGHTS_ALL, 0xbeef), 0);
+    CHECK(thread_new(sender, b, 100, 0) != NULL);
+    struct vl_msg m = vl_recv(ep);
+    CHECK_EQ(m.badge, 0xbeef);
+    CHECK_EQ(vl_msginfo_label(m.info), 7);
+    CHECK_EQ(vl_msginfo_length(m.info), 4);
+    CHECK_EQ(m.mr[0], 1);
+    CHECK_EQ(m.mr[3], 4);
+    /* The unbadged cap delivers badge 0. */
+    CHECK(thread_new(sender, ep, 100, 0) != NULL);
+    m = vl_recv(ep);
+    CHECK_EQ(m.badge, 0);
+}
+
+/* Sends the cap whose cptr is in got[0] over the ep given. */
+static void
+cap_sender(vl_word_t ep)
+{
+    vl_ipc_buffer->caps_or_badges[0] = got[0];
+    vl_word_t mr[VL_MSG_REGS] = {9};
+    vl_send(ep, vl_msginfo(0, 0, 1, 1), mr);
+}
+
+static void
+test_ipc_cap_transfer(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    vl_cptr_t n = obj_new(VL_OBJ_NOTIFICATION, 0);
+    vl_cptr_t nogrant = slot_alloc();
+    CHECK_EQ(vl_cnode_copy(ROOT, nogrant, 64, ROOT, ep, 64, VL_RIGHT_WRITE | VL_RIGHT_READ), 0);
+    vl_cptr_t recv_slot = slot_alloc();
+    vl_ipc_buffer->receive_cnode = ROOT;
+    vl_ipc_buffer->receive_index = recv_slot;
+    vl_ipc_buffer->receive_depth = 64;
+    /* With grant: the cap arrives. */
+    got[0] = n;
+    CHECK(thread_new(cap_sender, ep, 100, 0) != NULL);
+    struct vl_msg m = vl_recv(ep);
+    CHECK_EQ(vl_msginfo_extra_caps(m.info), 1);
+    CHECK_EQ(vl_msginfo_unwrapped(m.info), 0);
+    CHECK_EQ(m.mr[0], 9);
+    CHECK_TYPE(recv_slot, VL_CAP_NOTIFICATION);
+    /* It is a working copy of n. */
+    vl_signal(recv_slot);
+    CHECK_EQ(vl_poll(n), 0);
+    CHECK_EQ(vl_debug_check(), 0);
+    /* Receive slot occupied: the message arrives without the cap. */
+    CHECK(thread_new(cap_sender, ep, 100, 0) != NULL);
+    m = vl_recv(ep);
+    CHECK_EQ(vl_msginfo_extra_caps(m.info), 0);
+    CHECK_EQ(m.mr[0], 9);
+    CHECK_EQ(vl_cnode_delete(ROOT, recv_slot, 64), 0);
+    /* Without grant: no cap. */
+    CHECK(thread_new(cap_sender, nogrant, 100, 0) != NULL);
+    m = vl_recv(ep);
+    CHECK_EQ(vl_msginfo_extra_caps(m.info), 0);
+    CHECK_EQ(m.mr[0], 9);
+    CHECK_TYPE(recv_slot, VL_CAP_NULL);
+    /* A badged cap to the same endpoint is unwrapped to its badge. */
+    vl_cptr_t b = slot_alloc();
+    CHECK_EQ(vl_cnode_mint(ROOT, b, 64, ROOT, ep, 64, VL_RIGHTS_ALL, 0x55), 0);
+    got[0] = b;
+    CHECK(thread_new(cap_sender, ep, 100, 0) != NULL);
+    m = vl_recv(ep);
+    CHECK_EQ(vl_msginfo_extra_caps(m.info), 1);
+    CHECK_EQ(vl_msginfo_unwrapped(m.info), 1);
+    CHECK_EQ(vl_ipc_buffer->caps_or_badges[0], 0x55);
+    CHECK_TYPE(recv_slot, VL_CAP_NULL);
+    /* No receive slot set up: the cap is dropped. */
+    vl_ipc_buffer->receive_depth = 0;
+    vl_ipc_buffer->receive_cnode = 0;
+    got[0] = n;
+    CHECK(thread_new(cap_sender, ep, 100, 0) != NULL);
+    m = vl_recv(ep);
+    CHECK_EQ(vl_msginfo_extra_caps(m.info), 0);
+    CHECK_TYPE(recv_slot, VL_CAP_NULL);
+}
+
+/* Calls ep with label 3 and one word; stores the reply's first word and label. */
+static void
+caller(vl_word_t ep)
+{
+    vl_word_t mr[VL_MSG_REGS] = {100};
+    got[4] = 0;
+    struct vl_msg m = vl_call(ep, vl_msginfo(3, 0, 0, 1), mr);
+    got[2] = m.mr[0];
+    got[3] = vl_msginfo_label(m.info);
+    got[4] = 1;
+}
+
+static void
+test_ipc_call_reply(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    CHECK(thread_new(caller, ep, 100, 0) != NULL);
+    struct vl_msg m = vl_recv(ep);
+    CHECK_EQ(vl_msginfo_label(m.info), 3);
+    CHECK_EQ(m.mr[0], 100);
+    vl_word_t mr[VL_MSG_REGS] = {101};
+    vl_reply(vl_msginfo(4, 0, 0, 1), mr);
+    SETTLE();
+    CHECK_EQ(got[4], 1);
+    CHECK_EQ(got[2], 101);
+    CHECK_EQ(got[3], 4);
+    /* SaveCaller: keep the reply cap in a slot and reply through it later. */
+    CHECK(thread_new(caller, ep, 100, 0) != NULL);
+    m = vl_recv(ep);
+    vl_cptr_t r = slot_alloc();
+    CHECK_EQ(vl_cnode_save_caller(ROOT, r, 64), 0);
+    CHECK_TYPE(r, VL_CAP_REPLY);
+    /* Reply now finds no caller: ignored. */
+    vl_reply(vl_msginfo(0, 0, 0, 0), zero);
+    /* A reply cap cannot be copied. */
+    vl_cptr_t r2 = slot_alloc();
+    CHECK_ERR(vl_cnode_copy(ROOT, r2, 64, ROOT, r, 64, VL_RIGHTS_ALL), VL_ILLEGAL_OPERATION);
+    CHECK_EQ(vl_debug_check(), 0);
+    SETTLE();
+    CHECK_EQ(got[4], 0);
+    mr[0] = 202;
+    vl_send(r, vl_msginfo(0, 0, 0, 1), mr);
+    CHECK_TYPE(r, VL_CAP_NULL);
+    SETTLE();
+    CHECK_EQ(got[4], 1);
+    CHECK_EQ(got[2], 202);
+    /* Deleting a saved reply cap leaves the caller blocked and the kernel consistent. */
+    CHECK(thread_new(caller, ep, 100, 0) != NULL);
+    m = vl_recv(ep);
+    CHECK_EQ(vl_cnode_save_caller(ROOT, r, 64), 0);
+    CHECK_EQ(vl_cnode_delete(ROOT, r, 64), 0);
+    CHECK_EQ(vl_debug_check(), 0);
+}
+
+/* Sends n words (1000 + i) through the IPC buffer; n in arg's low byte, ep above. */
+static void
+long_sender(vl_word_t arg)
+{
+    vl_word_t n = arg & 0xff;
+    vl_cptr_t ep = arg >> 8;
+    vl_word_t mr[VL_MSG_REGS] = {0};
+    for (vl_word_t i = 0; i < n && i < VL_MSG_MAX_LENGTH; i++) {
+        if (i < VL_MSG_REGS) {
+            mr[i] = 1000 + i;
+        } else {
+            vl_ipc_buffer->msg[i] = 1000 + i;
+        }
+    }
+    vl_send(ep, vl_msginfo(1, 0, 0, n), mr);
+}
+
+static void
+test_ipc_long_messages(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    static const vl_word_t lengths[] = {10, 120, 0, 4, 5};
+    for (unsigned k = 0; k < sizeof(lengths) / sizeof(lengths[0]); k++) {
+        vl_word_t n = lengths[k];
+        /* The sender (lower priority) runs only once we block in Recv, so the buffer is
+         * filled after thread_new, whose own invocations use it. */
+        CHECK(thread_new(long_sender, (ep << 8) | n, 100, 0) != NULL);
+        for (int i = 0; i < VL_MSG_MAX_LENGTH; i++) {
+            vl_ipc_buffer->msg[i] = 0xdead;
+        }
+        struct vl_msg m = vl_recv(ep);
+        CHECK_EQ(vl_msginfo_length(m.info), n);
+        for (vl_word_t i = 0; i < n; i++) {
+            vl_word_t v = i < VL_MSG_REGS ? m.mr[i] : vl_ipc_buffer->msg[i];
+            CHECK_EQ(v, 1000 + i);
+        }
+        if (n < VL_MSG_MAX_LENGTH) {
+            CHECK_EQ(vl_ipc_buffer->msg[n < VL_MSG_REGS ? VL_MSG_REGS : n], 0xdead);
+        }
+    }
+    /* A length above the maximum is cut to 120. */
+    CHECK(thread_new(long_sender, (ep << 8) | 127, 100, 0) != NULL);
+    struct vl_msg m = vl_recv(ep);
+    CHECK_EQ(vl_msginfo_length(m.info), VL_MSG_MAX_LENGTH);
+}
+
+/* Receives once on ep (arg) and stores label and MR1. */
+static void
+receiver(vl_word_t ep)
+{
+    got[7] = 0;
+    struct vl_msg m = vl_recv(ep);
+    got[8] = vl_msginfo_label(m.info);
+    got[9] = m.mr[1];
+    got[7] = 1;
+}
+
+static void
+test_ipc_nonblocking(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    /* NBSend without a receiver: dropped. */
+    vl_word_t mr[VL_MSG_REGS] = {5, 6, 7, 8};
+    vl_nb_send(ep, vl_msginfo(1, 0, 0, 4), mr);
+    /* NBRecv without a sender: badge 0, nothing received. */
+    struct vl_msg m = vl_nb_recv(ep);
+    CHECK_EQ(m.badge, 0);
+    CHECK_EQ(vl_msginfo_length(m.info), 0);
+    CHECK_EQ(vl_msginfo_label(m.info), 0);
+    /* With a blocked sender, NBRecv gets its message. */
+    CHECK(thread_new(sender, ep, 100, 0) != NULL);
+    SETTLE();
+    m = vl_nb_recv(ep);
+    CHECK_EQ(vl_msginfo_label(m.info), 7);
+    CHECK_EQ(m.mr[1], 2);
+    /* NBSend to a waiting receiver is delivered. */
+    CHECK(thread_new(receiver, ep, 100, 0) != NULL);
+    SETTLE();
+    CHECK_EQ(got[7], 0);
+    vl_nb_send(ep, vl_msginfo(12, 0, 0, 4), mr);
+    SETTLE();
+    CHECK_EQ(got[7], 1);
+    CHECK_EQ(got[8], 12);
+    CHECK_EQ(got[9], 6);
+    /* NBSend on an empty slot does not fault. */
+    vl_nb_send(slot_alloc(), 0, mr);
+    CHECK_EQ(vl_debug_check(), 0);
+}
+
+/* Receives once on ep (low 12 bits) and logs id (bits 12..) * 100 + MR0. */
+static void
+logging_receiver(vl_word_t arg)
+{
+    struct vl_msg m = vl_recv(arg & 0xfff);
+    order[norder++] = (arg >> 12) * 100 + m.mr[0];
+}
+
+/* Sends on ep (low 12 bits) with MR0 = id (bits 12..), then logs id. */
+static void
+logging_sender(vl_word_t arg)
+{
+    vl_word_t mr[VL_MSG_REGS] = {arg >> 12};
+    vl_send(arg & 0xfff, vl_msginfo(0, 0, 0, 1), mr);
+    order[norder++] = arg >> 12;
+}
+
+static void
+test_ipc_wakeup_order(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    CHECK(ep < 0x1000);
+    norder = 0;
+    /* Receivers: low priority queues first, high priority second. */
+    CHECK(thread_new(logging_receiver, (1ul << 12) | ep, 100, 0) != NULL);
+    SETTLE();
+    CHECK(thread_new(logging_receiver, (2ul << 12) | ep, 150, 0) != NULL);
+    SETTLE();
+    CHECK_EQ(norder, 0);
+    vl_word_t mr[VL_MSG_REGS] = {1};
+    vl_send(ep, vl_msginfo(0, 0, 0, 1), mr); /* FIFO: to the first queued (low) */
+    mr[0] = 2;
+    vl_send(ep, vl_msginfo(0, 0, 0, 1), mr); /* to the high one */
+    CHECK_EQ(norder, 0);
+    SETTLE();
+    /* Both woken; the higher priority one ran first. */
+    CHECK_EQ(norder, 2);
+    CHECK_EQ(order[0], 202);
+    CHECK_EQ(order[1], 101);
+    /* Senders: queued FIFO regardless of priority. */
+    norder = 0;
+    CHECK(thread_new(logging_sender, (3ul << 12) | ep, 100, 0) != NULL);
+    SETTLE();
+    CHECK(thread_new(logging_sender, (4ul << 12) | ep, 150, 0) != NULL);
+    SETTLE();
+    struct vl_msg m = vl_recv(ep);
+    CHECK_EQ(m.mr[0], 3);
+    m = vl_recv(ep);
+    CHECK_EQ(m.mr[0], 4);
+    SETTLE();
+    CHECK_EQ(norder, 2);
+    CHECK_EQ(order[0], 4);
+    CHECK_EQ(order[1], 3);
+}
+
+static void
+test_ipc_cancel_badged_sends(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    vl_cptr_t b1 = slot_alloc();
+    vl_cptr_t b2 = slot_alloc();
+    CHECK_EQ(vl_cnode_mint(ROOT, b1, 64, ROOT, ep, 64, VL_RIGHTS_ALL, 1), 0);
+    CHECK_EQ(vl_cnode_mint(ROOT, b2, 64, ROOT, ep, 64, VL_RIGHTS_ALL, 2), 0);
+    CHECK(thread_new(sender, b1, 100, 0) != NULL);
+    SETTLE();
+    CHECK(thread_new(sender, b2, 100, 0) != NULL);
+    SETTLE();
+    /* Queue: badge 1, badge 2. Cancelling badge 1 restarts that send: it requeues last. */
+    CHECK_EQ(vl_cnode_cancel_badged_sends(ROOT, b1, 64), 0);
+    CHECK_EQ(vl_debug_check(), 0);
+    SETTLE();
+    struct vl_msg m = vl_recv(ep);
+    CHECK_EQ(m.badge, 2);
+    m = vl_recv(ep);
+    CHECK_EQ(m.badge, 1);
+    /* Revoking the badged cap and deleting it: the blocked sender's Send then faults
+     * (no handler: it is suspended) and the queue is consistent. */
+    CHECK(thread_new(sender, b1, 100, 0) != NULL);
+    SETTLE();
+    CHECK_EQ(vl_cnode_cancel_badged_sends(ROOT, b1, 64), 0);
+    CHECK_EQ(vl_cnode_delete(ROOT, b1, 64), 0);
+    SETTLE();
+    m = vl_nb_recv(ep);
+    CHECK_EQ(m.badge, 0);
+    CHECK_EQ(vl_msginfo_label(m.info), 0);
+}
+
+void
+ipc_tests(void)
+{
+    RUN(test_ipc_badge);
+    RUN(test_ipc_cap_transfer);
+    RUN(test_ipc_call_reply);
+    RUN(test_ipc_long_messages);
+    RUN(test_ipc_nonblocking);
+    RUN(test_ipc_wakeup_order);
+    RUN(test_ipc_cancel_badged_sends);
+}
