@@ -97,9 +97,17 @@ $(O)/programs/$(1).elf: $(patsubst %,$(O)/user/%.o,$(2)) $(CRT0) $(LIBSYS_OBJS) 
 endef
 
 $(eval $(call program,init,servers/init/main.c))
-$(eval $(call program,ktest,$(sort $(wildcard tests/os/*.c)) kernel/src/kernel/fdt.c))
+$(eval $(call program,proc_hello,tests/os/proc/hello.c))
+$(eval $(call program,ktest,$(sort $(wildcard tests/os/*.c)) tests/os/proc_image.S \
+	kernel/src/kernel/fdt.c lib/elf/src/elf.c))
+# ktest embeds proc_hello and reads ELF files and the device tree with our own parsers.
+$(O)/user/tests/os/proc_image.S.o: tests/os/proc_image.S $(O)/programs/proc_hello.elf
+	@mkdir -p $(dir $@)
+	$(Q)$(CC_K) $(UCFLAGS) -DPROC_ELF='"$(O)/programs/proc_hello.elf"' -c $< -o $@
+$(O)/user/tests/os/%.c.o: UCFLAGS += -Ilib/elf/include
 # The test suite reads the device tree with the kernel's (freestanding) parser.
 $(O)/user/kernel/src/kernel/fdt.c.o $(O)/user/tests/os/irq_rtc.c.o: UCFLAGS += -Ikernel/include
+$(O)/user/lib/elf/src/elf.c.o: UCFLAGS += -Ilib/elf/include
 
 # A boot image: the kernel with one first task linked in.
 $(O)/images/%/init_image.o: kernel/src/arch/riscv64/init_image.S $(O)/programs/%.elf

@@ -93,6 +93,9 @@ int settle(void);
 /* Waits on ntfn until all bits in want have been seen; returns the bits seen. */
 vl_word_t wait_bits(vl_cptr_t ntfn, vl_word_t want);
 
+/* Maps frame at va in vs, creating page tables from t_ut as needed; returns the error. */
+int map_page(vl_cptr_t vs, vl_cptr_t frame, vl_word_t va, vl_word_t rights, vl_word_t attr);
+
 /* Test groups. */
 void untyped_tests(void);
 void cnode_tests(void);
@@ -106,3 +109,4 @@ void delete_tests(void);
 void fuzz_tests(void);
 void vspace_tests(void);
 void irq_rtc_tests(void);
+void proc_tests(void);

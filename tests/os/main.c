@@ -374,6 +374,7 @@ vl_start(const struct vl_bootinfo *bi)
     delete_tests();
     vspace_tests();
     irq_rtc_tests();
+    proc_tests();
     fuzz_tests();
     RUN(test_no_leaks);
 

@@ -13,8 +13,7 @@
 static volatile vl_word_t seen[4];
 static volatile vl_word_t victim = 0x5eed;
 
-/* Maps frame at va in vs, creating the page tables on the way; returns the error. */
-static int
+int
 map_page(vl_cptr_t vs, vl_cptr_t frame, vl_word_t va, vl_word_t rights, vl_word_t attr)
 {
     for (int i = 0; i < 3; i++) {
