@@ -7,7 +7,9 @@
 BUILD ?= build
 CONFIG ?= debug
 SYSTEM ?= default
-O := $(BUILD)/$(CONFIG)
+# FASTPATH=0 builds the kernel without the IPC fast path (into its own directory).
+FASTPATH ?= 1
+O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)
 PYTHON := /usr/bin/python3
 CROSS := riscv64-unknown-elf-
 CC_K := $(CROSS)gcc
@@ -29,7 +31,7 @@ else
 $(error CONFIG must be debug or release)
 endif
 
-KCFLAGS := $(WARN) $(CONFIG_FLAGS) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
+KCFLAGS := $(WARN) $(CONFIG_FLAGS) $(if $(filter 1,$(FASTPATH)),-DCONFIG_FASTPATH) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
 	-mno-relax -ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fno-pic \
 	-fno-common -Ikernel/include -Iuapi
 UCFLAGS := $(WARN) $(CONFIG_FLAGS) -g -march=rv64imac -mabi=lp64 -mcmodel=medany \

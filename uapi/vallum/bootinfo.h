@@ -40,6 +40,7 @@ struct vl_bootinfo {
     vl_word_t timebase_hz;          /* frequency of the time counter */
     vl_word_t kernel_paddr_start;   /* physical memory the kernel keeps */
     vl_word_t kernel_paddr_end;
+    vl_word_t kernel_entry_cycle;   /* cycle counter at the kernel's first instruction */
     vl_word_t num_untyped;
     struct vl_untyped_desc untyped_list[VL_BOOTINFO_MAX_UNTYPED];
 };

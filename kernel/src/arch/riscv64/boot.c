@@ -24,6 +24,7 @@ void plat_plic_init(paddr_t base, word_t ndev, word_t ctx);
 void plat_timer_init(word_t timebase_hz);
 extern char trap_entry[];
 extern char _end[];
+word_t kernel_entry_cycle; /* written by head.S before anything else runs */
 extern const char init_image_start[], init_image_end[];
 
 #define MAX_FREE 64
@@ -355,6 +356,7 @@ finish_bootinfo(paddr_t kernel_end)
     bi->init_cnode_bits = VL_INIT_CNODE_BITS;
     bi->ipc_buffer = VL_IPC_BUFFER_VADDR;
     bi->timebase_hz = platform.timebase_hz;
+    bi->kernel_entry_cycle = kernel_entry_cycle;
     bi->kernel_paddr_start = KERNEL_PBASE;
     bi->kernel_paddr_end = kernel_end;
     bi->untyped.start = init.next_slot;

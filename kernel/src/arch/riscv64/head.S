@@ -6,6 +6,8 @@
     .section .text.boot, "ax"
     .global _start
 _start:
+    /* The cycle count at entry, for the boot-time benchmark (kept in s2 until .bss is clear). */
+    csrr s2, cycle
     /* Only hart 0 boots; others (none with -smp 1) park. */
     bnez a0, park
     mv s0, a0
@@ -20,6 +22,8 @@ _start:
     addi t0, t0, 8
     j 1b
 2:
+    la t0, kernel_entry_cycle
+    sd s2, 0(t0)
     call boot_setup_vm
     /* a0 = satp value for the boot page table. */
     sfence.vma

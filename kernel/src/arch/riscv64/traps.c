@@ -2,7 +2,9 @@
  * Trap handling: system calls, interrupts, user exceptions; the idle loop; kernel exit.
  */
 #include <vallum/fault.h>
+#include <vallum/syscall.h>
 
+#include "api/fastpath.h"
 #include "api/faults.h"
 #include "api/syscall.h"
 #include "arch/machine.h"
@@ -87,7 +89,15 @@ c_handle_trap(word_t scause, word_t stval)
     } else if (scause == CAUSE_USER_ECALL) {
         t->fault_ip = t->regs[0];
         t->regs[0] += 4;
-        syscall_handle(t->regs[REG_SYSNO]);
+        word_t sysno = t->regs[REG_SYSNO];
+#ifdef CONFIG_FASTPATH
+        if ((sysno == VL_SYS_CALL && fastpath_call()) ||
+            (sysno == VL_SYS_REPLY_RECV && fastpath_reply_recv())) {
+            arch_activate_vspace(ks_cur_thread);
+            restore_user_context(ks_cur_thread->regs);
+        }
+#endif
+        syscall_handle(sysno);
         if (t == ks_cur_thread && t->state == TS_RESTART) {
             /* Preempted: take the interrupt now; the call repeats when t runs again. */
             handle_pending_interrupts();
