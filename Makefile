@@ -128,7 +128,7 @@ run: $(O)/images/init.bin
 	timeout --foreground 120 $(QEMU) $(QEMU_FLAGS) -kernel $<
 
 ktest: $(O)/images/ktest.bin deps-test
-	$(PYTHON) tools/qemu_run.py --timeout 300 --name ktest -- $<
+	$(PYTHON) tools/qemu_run.py --timeout 300 --name ktest -- $< -m 2G
 
 include mk/host.mk
 include mk/analyze.mk

@@ -16,6 +16,7 @@
 
 extern const struct vl_bootinfo *g_bi;
 extern vl_cptr_t t_ut;       /* this test's untyped */
+extern vl_cptr_t g_big;      /* the RAM untyped every test's t_ut is carved from */
 extern int t_failed;         /* set by the CHECK macros */
 
 /* Reports a failed check of the running test (first failure wins). */
@@ -46,6 +47,9 @@ void test_fail(const char *file, int line, const char *what, vl_word_t a, vl_wor
     } while (0)
 
 #define CHECK_TYPE(slot, type) CHECK_EQ(vl_debug_cap_type(slot), (type))
+
+/* Marks the running test skipped (reported unless a check fails), with the reason. */
+void test_skip(const char *why);
 
 /* Runs one test: fresh untyped, the test, invariant check, clean-up, protocol line. */
 void run_test(const char *name, void (*fn)(void));

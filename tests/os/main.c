@@ -21,7 +21,8 @@ const struct vl_bootinfo *g_bi;
 vl_cptr_t t_ut;
 int t_failed;
 
-static vl_cptr_t g_big;            /* the large RAM untyped tests are carved from */
+vl_cptr_t g_big;                   /* the large RAM untyped tests are carved from */
+static const char *skip_reason;    /* set by test_skip() */
 static vl_cptr_t scratch_start;    /* scratch slot range */
 static vl_cptr_t scratch_end;
 static vl_cptr_t scratch_next;     /* next free scratch slot of the running test */
@@ -276,9 +277,16 @@ cleanup(void)
 }
 
 void
+test_skip(const char *why)
+{
+    skip_reason = why;
+}
+
+void
 run_test(const char *name, void (*fn)(void))
 {
     t_failed = 0;
+    skip_reason = NULL;
     fail_msg[0] = '\0';
     nthreads = 0;
     settler = NULL;
@@ -297,6 +305,10 @@ run_test(const char *name, void (*fn)(void))
     if (!t_failed && why != NULL) {
         t_failed = 1;
         snprintf(fail_msg, sizeof(fail_msg), "%s", why);
+    }
+    if (!t_failed && skip_reason != NULL) {
+        printf("VLTEST SKIP %s %s\n", name, skip_reason);
+        return;
     }
     report(name, t_failed ? fail_msg : NULL);
 }
@@ -332,11 +344,12 @@ vl_start(const struct vl_bootinfo *bi)
     __asm__ volatile("mv %0, gp" : "=r"(root_gp));
     printf("VLTEST START ktest\n");
 
-    /* The largest RAM untyped feeds the tests. */
+    /* The largest RAM untyped up to 256 MiB feeds the tests (larger ones are left for
+     * the tests of huge pages, and would cost time to clear). */
     unsigned best_bits = 0;
     for (vl_word_t i = 0; i < bi->num_untyped; i++) {
         const struct vl_untyped_desc *d = &bi->untyped_list[i];
-        if (!d->is_device && d->size_bits > best_bits) {
+        if (!d->is_device && d->size_bits > best_bits && d->size_bits <= 28) {
             best_bits = d->size_bits;
             g_big = bi->untyped.start + i;
         }

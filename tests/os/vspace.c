@@ -92,6 +92,46 @@ test_frame_map_2m(void)
     CHECK_EQ(err, 0);
 }
 
+/*
+ * A 1 GiB frame, mapped straight into the root table. Needs a 1 GiB untyped: the suite
+ * runs with 2 GiB of RAM so that one exists; with less memory the test is skipped.
+ */
+static void
+test_frame_map_1g(void)
+{
+    vl_cptr_t big = 0;
+    for (vl_word_t i = 0; i < g_bi->num_untyped && big == 0; i++) {
+        const struct vl_untyped_desc *d = &g_bi->untyped_list[i];
+        vl_cptr_t cap = g_bi->untyped.start + i;
+        if (!d->is_device && d->size_bits >= 30 && cap != t_ut && cap != g_big) {
+            big = cap;
+        }
+    }
+    if (big == 0) {
+        test_skip("no 1 GiB untyped (run QEMU with at least 2 GiB of RAM)");
+        return;
+    }
+    vl_cptr_t f = slot_alloc();
+    CHECK_EQ(vl_untyped_retype(big, VL_OBJ_FRAME_1G, 0, ROOT, 0, 0, f, 1), 0);
+    vl_word_t va = 0x3000000000ul; /* 192 GiB: its own root-table entry */
+    CHECK_ERR(vl_frame_map(f, VS, va + (2ul << 20), RW, 0), VL_ALIGNMENT_ERROR);
+    int err = vl_frame_map(f, VS, va, RW, 0);
+    if (err == 0) {
+        volatile vl_word_t *p = (volatile vl_word_t *)va;
+        p[0] = 11;
+        p[(1ul << 30) / 8 - 1] = 22;
+        err = (p[0] + p[(1ul << 30) / 8 - 1] == 33) ? 0 : -1;
+        vl_word_t pa, mva;
+        CHECK_EQ(vl_frame_get_address(f, &pa, &mva), 0);
+        CHECK_EQ(mva, va);
+        CHECK_EQ(pa & ((1ul << 30) - 1), 0);
+        CHECK_EQ(vl_frame_unmap(f), 0);
+    }
+    CHECK_EQ(vl_cnode_delete(ROOT, f, 64), 0);
+    CHECK_EQ(vl_cnode_revoke(ROOT, big, 64), 0);
+    CHECK_EQ(err, 0);
+}
+
 static void
 test_frame_map_errors(void)
 {
@@ -323,6 +363,7 @@ vspace_tests(void)
 {
     RUN(test_frame_map_4k);
     RUN(test_frame_map_2m);
+    RUN(test_frame_map_1g);
     RUN(test_frame_map_errors);
     RUN(test_page_table_errors);
     RUN(test_rights_enforced);
