@@ -13,14 +13,15 @@ unit: $(HOST_O)/test_fdt $(HOST_O)/test_kernel
 	$(Q)sh tests/unit/fdt_gen.sh $(HOST_O)/dtb && $(HOST_O)/test_fdt $(HOST_O)/dtb
 	$(Q)$(HOST_O)/test_kernel
 
-# The portable kernel core (capabilities, CSpace, untyped, deletion, scheduler, IPC) on
-# the host, against the arch/platform shim in tests/unit/kernel/host_arch.c. string.c and
-# printf.c stay out: libc provides memset/memcpy and the shim provides kprintf and panics.
-KTEST_CFLAGS := -Itests/unit/kernel
+# The portable kernel core (capabilities, CSpace, untyped, deletion, scheduler, IPC, Sv39
+# page tables) on the host, against the arch/platform shim in tests/unit/kernel/host_arch.c.
+# string.c and printf.c stay out: libc provides memset/memcpy and the shim provides kprintf
+# and panics. arch_finalise_cap is wrapped so the shim can count calls to it.
+KTEST_CFLAGS := -Itests/unit/kernel -Wl,--wrap=arch_finalise_cap
 KERNEL_PORTABLE_C := $(addprefix kernel/src/object/,cap.c cnode.c untyped.c tcb.c endpoint.c \
 	notification.c objecttype.c irq.c) \
 	$(addprefix kernel/src/kernel/,cspace.c delete.c thread.c invariants.c) \
-	$(addprefix kernel/src/api/,faults.c syscall.c)
+	$(addprefix kernel/src/api/,faults.c syscall.c) kernel/src/arch/riscv64/pagetable.c
 KTEST_C := $(sort $(wildcard tests/unit/kernel/*.c))
 KTEST_H := $(wildcard tests/unit/kernel/*.h) $(shell find kernel/include uapi -name '*.h')
 

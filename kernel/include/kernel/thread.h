@@ -52,6 +52,23 @@ void sched_yield_current(void);
 /* Highest priority with a runnable thread, or -1. */
 int sched_highest_priority(void);
 
+/* Bit p of ready_bitmap[p / 64] is set iff priority p has a queued runnable thread; bit i
+ * of ready_top is set iff ready_bitmap[i] is non-zero. Owned by the scheduler. */
+extern word_t ready_bitmap[VL_NUM_PRIORITIES / 64];
+extern word_t ready_top;
+
+/* True if no queued thread has a priority above prio (constant time, for the fast path). */
+static inline bool
+sched_none_above(word_t prio)
+{
+    word_t w = prio / 64;
+    word_t b = prio % 64;
+    if (w + 1 < VL_NUM_PRIORITIES / 64 && (ready_top >> (w + 1)) != 0) {
+        return false;
+    }
+    return b == 63 || (ready_bitmap[w] >> (b + 1)) == 0;
+}
+
 /* Checks the ready queues and bitmap agree with the thread states; NULL if all is well. */
 const char *sched_check(void);
 

@@ -26,12 +26,11 @@
 static inline const cap_t *
 lookup_endpoint(struct tcb *t, cptr_t cptr, word_t rights)
 {
-    struct lookup_slot_ret r =
-        cspace_resolve_bits(tcb_slot(t, TCB_CTABLE)->cap, cptr, VL_WORD_BITS);
-    if (unlikely(r.status != EXCEPTION_NONE || r.bits_left != 0)) {
+    struct cte *slot = cspace_lookup_fast(tcb_slot(t, TCB_CTABLE)->cap, cptr);
+    if (unlikely(slot == NULL)) {
         return NULL;
     }
-    const cap_t *cap = &r.slot->cap;
+    const cap_t *cap = &slot->cap;
     if (unlikely(cap_type(*cap) != CAP_ENDPOINT || !cap_has_right(*cap, rights))) {
         return NULL;
     }
@@ -48,7 +47,7 @@ short_message(word_t info)
 static inline bool
 most_urgent(const struct tcb *t)
 {
-    return (int)t->priority >= sched_highest_priority();
+    return sched_none_above(t->priority);
 }
 
 static inline void

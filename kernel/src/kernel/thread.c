@@ -17,10 +17,8 @@ static struct {
     struct tcb *tail;
 } ready_queues[VL_NUM_PRIORITIES];
 
-/* Bit p of ready_bitmap[p / 64] is set iff queue p is non-empty; top bit i of ready_top
- * is set iff ready_bitmap[i] is non-zero. */
-static word_t ready_bitmap[VL_NUM_PRIORITIES / 64];
-static word_t ready_top;
+word_t ready_bitmap[VL_NUM_PRIORITIES / 64];
+word_t ready_top;
 
 static void
 bitmap_set(word_t prio)

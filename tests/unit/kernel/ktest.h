@@ -9,6 +9,8 @@
 #include "api/invocation.h"
 #include "api/syscall.h"
 #include "arch/machine.h"
+#include "arch/pagetable.h"
+#include "arch/riscv.h"
 #include "arch/registers.h"
 #include "host_arch.h"
 #include "kernel/cspace.h"
@@ -17,8 +19,10 @@
 #include "object/cap.h"
 #include "object/cnode.h"
 #include "object/endpoint.h"
+#include "object/irq.h"
 #include "object/notification.h"
 #include "object/objecttype.h"
+#include "object/tcb.h"
 #include "object/untyped.h"
 
 typedef void (*ktest_fn)(void);

@@ -219,6 +219,7 @@ static void
 run_child(ktest_fn fn)
 {
     host_panic_hook = panic_hook;
+    host_limit_asids();
     ks_idle_thread = kt_thread(0, TS_IDLE);
     ks_cur_thread = ks_idle_thread;
     ks_sched_action = SCHED_RESUME_CURRENT;

@@ -1,0 +1,165 @@
+/*
+ * IRQControl and IRQHandler invocations against the fake controller, and irq_handle.
+ */
+#include "ktest.h"
+
+#include "config.h"
+
+struct it {
+    struct kt_caller c;
+    struct cte *ctl;   /* the IRQControl cap */
+    struct cte *rs;    /* root CNode (radix 4) cap */
+    struct cte *s;     /* its slots */
+};
+
+static struct it
+it_setup(void)
+{
+    struct it x;
+    x.c = kt_caller();
+    x.ctl = kt_insert(cap_irq_control());
+    cap_t r = kt_cnode(4, 0, 0);
+    x.rs = kt_insert(r);
+    x.s = cap_ptr(r);
+    return x;
+}
+
+static exception_t
+issue(struct it *x, const word_t *args, word_t n, word_t n_extra)
+{
+    struct cte *extra[1] = {x->rs};
+    struct invocation inv = kt_inv(&x->c, x->ctl, VL_IRQ_ISSUE_HANDLER, args, n, n_extra, extra);
+    return decode_irq_control_invocation(&inv);
+}
+
+static exception_t
+handler(struct it *x, struct cte *h, word_t label, struct cte *e0)
+{
+    struct cte *extra[1] = {e0};
+    struct invocation inv = kt_inv(&x->c, h, label, NULL, 0, e0 != NULL, extra);
+    return decode_irq_handler_invocation(&inv);
+}
+
+#define CHECK_ERR(st, type_)                                                                  \
+    do {                                                                                      \
+        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                              \
+        CHECK_EQ(current_syscall_error.type, (type_));                                        \
+        CHECK_UNCHANGED();                                                                    \
+    } while (0)
+
+KTEST(irq_issue_handler)
+{
+    struct it x = it_setup();
+    kt_insert_at(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL), &x.s[1]);
+    host_irq_enabled[3] = true;
+    kt_snap(x.s, 16 * sizeof(struct cte));
+    kt_snap(x.ctl, sizeof(struct cte));
+    kt_snap(host_irq_enabled, sizeof(host_irq_enabled));
+    struct cte *extra[1] = {x.rs};
+    struct invocation inv = kt_inv(&x.c, x.ctl, VL_IRQ_ACK, ARGS(3, 2, 4), 1, extra);
+    CHECK_ERR(decode_irq_control_invocation(&inv), VL_ILLEGAL_OPERATION);
+    CHECK_ERR(issue(&x, ARGS(3, 2), 1), VL_TRUNCATED_MESSAGE);
+    CHECK_ERR(issue(&x, ARGS(3, 2, 4), 0), VL_TRUNCATED_MESSAGE);
+    CHECK_ERR(issue(&x, ARGS(0, 2, 4), 1), VL_RANGE_ERROR);
+    CHECK_EQ(current_syscall_error.range_min, 1);
+    CHECK_EQ(current_syscall_error.range_max, HOST_NUM_IRQS - 1);
+    CHECK_ERR(issue(&x, ARGS(HOST_NUM_IRQS, 2, 4), 1), VL_RANGE_ERROR);
+    CHECK_EQ(current_syscall_error.range_max, HOST_NUM_IRQS - 1);
+    CHECK_ERR(issue(&x, ARGS(3, 1, 4), 1), VL_DELETE_FIRST);
+    CHECK_ERR(issue(&x, ARGS(3, 2, 3), 1), VL_FAILED_LOOKUP);
+    CHECK(!current_syscall_error.lookup_was_source);
+    CHECK_ERR(issue(&x, ARGS(3, 2, 0), 1), VL_RANGE_ERROR);
+    CHECK_EQ(issue(&x, ARGS(3, 2, 4), 1), EXCEPTION_NONE);
+    INV();
+    CHECK_EQ(cap_type(x.s[2].cap), CAP_IRQ_HANDLER);
+    CHECK_EQ(x.s[2].cap.w1, 3);
+    CHECK(cte_is_mdb_parent_of(x.ctl, &x.s[2]));
+    CHECK(!host_irq_enabled[3]);
+    /* Issued twice: RevokeFirst, even into an empty slot. */
+    kt_snap_reset();
+    kt_snap(x.s, 16 * sizeof(struct cte));
+    CHECK_ERR(issue(&x, ARGS(3, 5, 4), 1), VL_REVOKE_FIRST);
+    /* Deleting the handler cap makes the irq issuable again. */
+    CHECK_EQ(cte_delete(&x.s[2]), EXCEPTION_NONE);
+    CHECK_EQ(issue(&x, ARGS(3, 5, 4), 1), EXCEPTION_NONE);
+    INV();
+}
+
+KTEST(irq_no_controller)
+{
+    struct it x = it_setup();
+    host_irq_count = 1;
+    kt_snap(x.s, 16 * sizeof(struct cte));
+    CHECK_ERR(issue(&x, ARGS(1, 2, 4), 1), VL_ILLEGAL_OPERATION);
+    host_irq_count = 0;
+    CHECK_ERR(issue(&x, ARGS(1, 2, 4), 1), VL_ILLEGAL_OPERATION);
+    /* Two sources: only irq 1 exists. */
+    host_irq_count = 2;
+    CHECK_ERR(issue(&x, ARGS(2, 2, 4), 1), VL_RANGE_ERROR);
+    CHECK_EQ(current_syscall_error.range_max, 1);
+    CHECK_EQ(issue(&x, ARGS(1, 2, 4), 1), EXCEPTION_NONE);
+    INV();
+}
+
+KTEST(irq_handler_set_notification_signal_ack_clear)
+{
+    struct it x = it_setup();
+    CHECK_EQ(issue(&x, ARGS(4, 2, 4), 1), EXCEPTION_NONE);
+    struct cte *h = &x.s[2];
+    struct notification *n = kt_alloc(VL_NOTIFICATION_BITS);
+    kt_insert_at(cap_notification(n, 0x40, VL_RIGHTS_ALL), &x.s[3]);
+    kt_insert_at(cap_notification(n, 0, VL_RIGHT_READ), &x.s[4]);
+    kt_insert_at(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL), &x.s[5]);
+    kt_snap(x.s, 16 * sizeof(struct cte));
+    kt_snap(host_irq_enabled, sizeof(host_irq_enabled));
+    kt_snap(n, sizeof(*n));
+    CHECK_ERR(handler(&x, h, VL_IRQ_SET_NOTIFICATION, NULL), VL_TRUNCATED_MESSAGE);
+    CHECK_ERR(handler(&x, h, VL_IRQ_SET_NOTIFICATION, &x.s[5]), VL_INVALID_CAPABILITY);
+    CHECK_EQ(current_syscall_error.invalid_cap, 1);
+    CHECK_ERR(handler(&x, h, VL_IRQ_SET_NOTIFICATION, &x.s[4]), VL_INVALID_CAPABILITY);
+    CHECK_EQ(current_syscall_error.invalid_cap, 1);
+    CHECK_ERR(handler(&x, h, VL_IRQ_SET_NOTIFICATION, &x.s[6]), VL_INVALID_CAPABILITY);
+    CHECK_ERR(handler(&x, h, VL_IRQ_ISSUE_HANDLER, NULL), VL_ILLEGAL_OPERATION);
+    kt_snap_reset();
+    CHECK_EQ(handler(&x, h, VL_IRQ_SET_NOTIFICATION, &x.s[3]), EXCEPTION_NONE);
+    INV();
+    CHECK(host_irq_enabled[4]);
+    /* The interrupt signals the notification with the cap's badge. */
+    irq_handle(4);
+    CHECK_EQ(n->state, NTFN_ACTIVE);
+    CHECK_EQ(n->pending, 0x40);
+    CHECK_EQ(irq_spurious_count, 0);
+    word_t acks = host_irq_acks;
+    CHECK_EQ(handler(&x, h, VL_IRQ_ACK, NULL), EXCEPTION_NONE);
+    CHECK_EQ(host_irq_acks, acks + 1);
+    /* Setting it again replaces the copy. */
+    CHECK_EQ(handler(&x, h, VL_IRQ_SET_NOTIFICATION, &x.s[3]), EXCEPTION_NONE);
+    INV();
+    /* Clear: masked, and the next interrupt is spurious. */
+    CHECK_EQ(handler(&x, h, VL_IRQ_CLEAR, NULL), EXCEPTION_NONE);
+    CHECK(!host_irq_enabled[4]);
+    INV();
+    irq_handle(4);
+    CHECK_EQ(irq_spurious_count, 1);
+    /* Deleting the notification's last caps drops the copy (it is in the CDT). */
+    CHECK_EQ(handler(&x, h, VL_IRQ_SET_NOTIFICATION, &x.s[3]), EXCEPTION_NONE);
+    CHECK_EQ(cte_delete(h), EXCEPTION_NONE);
+    CHECK(!host_irq_enabled[4]);
+    INV();
+}
+
+KTEST(irq_handle_unowned_is_spurious)
+{
+    (void)it_setup();
+    host_irq_enabled[7] = true;
+    word_t acks = host_irq_acks;
+    irq_handle(7);
+    CHECK_EQ(irq_spurious_count, 1);
+    CHECK(!host_irq_enabled[7]);
+    CHECK_EQ(host_irq_acks, acks + 1);
+    /* Out-of-range and irq 0 are counted and not touched. */
+    irq_handle(CONFIG_MAX_IRQS + 5);
+    irq_handle(0);
+    CHECK_EQ(irq_spurious_count, 3);
+    CHECK_EQ(host_irq_acks, acks + 1);
+}
