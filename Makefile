@@ -59,6 +59,8 @@ help:
 	@echo "  make all        build the boot images into $(O)/images"
 	@echo "  make unit       host unit tests only (ASan + UBSan)"
 	@echo "  make analyze    static analysis of the kernel (cppcheck, gcc -fanalyzer)"
+	@echo "  make bench      benchmarks (release kernel, QEMU -icount): build/bench/results.json"
+	@echo "  make bench-quick  quick benchmark sanity check (20 samples, VLTEST lines)"
 	@echo "  make ktest      the in-QEMU kernel test suite only"
 	@echo "  make clean      remove $(BUILD)"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1"
@@ -133,6 +135,8 @@ ktest: $(O)/images/ktest.bin deps-test
 include mk/host.mk
 include mk/analyze.mk
 include mk/elf.mk
+include mk/bench.mk
+include mk/vlsys.mk
 
 test: deps-test all
 	@$(PYTHON) tools/test_driver.py tests/steps.txt

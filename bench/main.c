@@ -1,0 +1,964 @@
+/*
+ * bench: the Vallum microbenchmark suite, run as the first task of a RELEASE kernel.
+ *
+ * Runs under QEMU with -icount shift=0,sleep=off, so the cycle counter (csrr cycle, readable
+ * in U-mode) counts guest instructions and every run of the same image gives the same
+ * numbers. See docs/performance.md for how each metric is taken.
+ *
+ * Output: a release kernel has no debug console system calls, so results leave the guest
+ * through QEMU's semihosting interface (enabled for user mode with
+ * -semihosting-config enable=on,userspace=on), which also ends the run with an exit status.
+ * Lines:
+ *     VLBENCH <metric> <median> <min> <max> <samples>
+ *     VLBENCH-INFO <key> <value>
+ *     VLBENCH-ERROR <metric> <reason>
+ *     VLBENCH-DONE <errors>
+ * The number of samples is 200 unless the semihosting command line (-semihosting-config
+ * arg=...) holds "quick", then 20. Each benchmark first runs 20 warm-up iterations whose
+ * samples are dropped.
+ *
+ * Second address space: instead of loading a second ELF, the benchmark builds a second
+ * VSpace that maps copies of the caps of this program's own image frames at the same
+ * addresses. Threads in it run the same code on different page tables (a real address
+ * space switch), and the shared data pages carry counters between the two sides.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <picotls.h>
+#include <string.h>
+#include <vallum/sys.h>
+
+#include "kernel/fdt.h"
+
+void vl_start(const struct vl_bootinfo *bi);
+
+#define ROOT VL_CAP_INIT_CNODE
+#define WARMUP 20
+#define MAX_SAMPLES 200
+#define QUICK_SAMPLES 20
+#define TOTAL_MAX (WARMUP + MAX_SAMPLES)
+
+/* Priorities: the root task orchestrates at 255 and blocks while a benchmark runs. */
+#define PRIO_LOW 100
+#define PRIO_HIGH 110
+#define PRIO_SPIN 10
+
+/* Scratch virtual addresses (outside the image, stack, IPC buffer and device tree). */
+#define MAP_VA 0x2000000000ul
+#define FAULT_VA 0x2000200000ul
+#define RTC_VA 0x2000400000ul
+#define SCRATCH_VA 0x2000600000ul
+
+/* ---- Semihosting (RISC-V: the magic slli/ebreak/srai sequence, in one page). ---- */
+
+#define SEMI_SYS_WRITE0 0x04
+#define SEMI_SYS_GET_CMDLINE 0x15
+#define SEMI_SYS_EXIT 0x18
+#define SEMI_ADP_APPLICATION_EXIT 0x20026
+
+/* vl_word_t semihost(op, arg): in a section of its own, 16-byte aligned, so that the three
+ * 4-byte instructions of the sequence never straddle a page. */
+vl_word_t semihost(vl_word_t op, vl_word_t arg);
+__asm__(".pushsection .text.semihost, \"ax\", @progbits\n"
+        ".p2align 4\n"
+        ".global semihost\n"
+        "semihost:\n"
+        ".option push\n"
+        ".option norvc\n"
+        ".option norelax\n"
+        "slli zero, zero, 0x1f\n"
+        "ebreak\n"
+        "srai zero, zero, 0x7\n"
+        ".option pop\n"
+        "ret\n"
+        ".popsection\n");
+
+static void
+out(const char *s)
+{
+    semihost(SEMI_SYS_WRITE0, (vl_word_t)s);
+}
+
+static char line[256];
+#define OUT(...)                                                                               \
+    do {                                                                                       \
+        snprintf(line, sizeof(line), __VA_ARGS__);                                             \
+        out(line);                                                                             \
+    } while (0)
+
+static __attribute__((noreturn)) void
+finish(vl_word_t status)
+{
+    static vl_word_t block[2];
+    block[0] = SEMI_ADP_APPLICATION_EXIT;
+    block[1] = status;
+    semihost(SEMI_SYS_EXIT, (vl_word_t)block);
+    for (;;) {
+        vl_yield();
+    }
+}
+
+/* ---- Counters. ---- */
+
+static inline __attribute__((always_inline)) uint64_t
+rdcycle(void)
+{
+    uint64_t c;
+    /* csrr c, cycle (csrrs c, 0xc00, zero; -1024 is 0xc00 as a signed 12-bit immediate),
+     * encoded directly: user code is built for rv64imac, without Zicsr. */
+    __asm__ volatile(".insn i SYSTEM, 2, %0, zero, -1024" : "=r"(c)::"memory");
+    return c;
+}
+
+/*
+ * System calls with the counter read as the instruction right before the ecall and/or right
+ * after it, so a timed region holds nothing but the system call: the registers are loaded
+ * before the first read (the kernel preserves every register but a0..a5).
+ */
+#define CSRR_CYCLE(r) ".insn i SYSTEM, 2, " r ", zero, -1024\n\t"
+#define SYSCALL_REGS                                                                           \
+    register vl_word_t a0 __asm__("a0") = cap;                                                \
+    register vl_word_t a1 __asm__("a1") = info;                                               \
+    register vl_word_t a2 __asm__("a2") = mr[0];                                              \
+    register vl_word_t a3 __asm__("a3") = mr[1];                                              \
+    register vl_word_t a4 __asm__("a4") = mr[2];                                              \
+    register vl_word_t a5 __asm__("a5") = mr[3];                                              \
+    register vl_word_t a7 __asm__("a7") = sysno
+#define SYSCALL_OUT "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5)
+#define SYSCALL_RET ((struct vl_msg){a0, a1, {a2, a3, a4, a5}})
+
+/* csrr start; ecall; csrr end. */
+static inline __attribute__((always_inline)) struct vl_msg
+timed_syscall(vl_word_t sysno, vl_cptr_t cap, vl_word_t info, const vl_word_t mr[VL_MSG_REGS],
+              uint64_t *start, uint64_t *end)
+{
+    SYSCALL_REGS;
+    uint64_t s, e;
+    __asm__ volatile(CSRR_CYCLE("%[s]") "ecall\n\t" CSRR_CYCLE("%[e]")
+                     : [s] "=&r"(s), [e] "=&r"(e), SYSCALL_OUT
+                     : "r"(a7)
+                     : "memory");
+    *start = s;
+    *end = e;
+    return SYSCALL_RET;
+}
+
+/* csrr start; ecall (the end is read by whoever runs next). Returns start. */
+static inline __attribute__((always_inline)) uint64_t
+start_syscall(vl_word_t sysno, vl_cptr_t cap, vl_word_t info, const vl_word_t mr[VL_MSG_REGS])
+{
+    SYSCALL_REGS;
+    uint64_t s;
+    __asm__ volatile(CSRR_CYCLE("%[s]") "ecall\n\t"
+                     : [s] "=&r"(s), SYSCALL_OUT
+                     : "r"(a7)
+                     : "memory");
+    return s;
+}
+
+/* ecall; csrr end: the first instruction after the call returns reads the counter. */
+static inline __attribute__((always_inline)) uint64_t
+syscall_end(vl_word_t sysno, vl_cptr_t cap, vl_word_t info, const vl_word_t mr[VL_MSG_REGS])
+{
+    SYSCALL_REGS;
+    uint64_t e;
+    __asm__ volatile("ecall\n\t" CSRR_CYCLE("%[e]")
+                     : [e] "=&r"(e), SYSCALL_OUT
+                     : "r"(a7)
+                     : "memory");
+    return e;
+}
+
+/* ---- Resources: slots, objects, frames. ---- */
+
+static const struct vl_bootinfo *g_bi;
+static vl_cptr_t next_slot, end_slot;
+static vl_cptr_t g_big; /* the largest RAM untyped */
+static unsigned n_samples = MAX_SAMPLES;
+static unsigned n_total;
+static unsigned errors;
+static vl_word_t root_gp;
+static vl_cptr_t vs2; /* the second address space */
+
+static void
+error(const char *metric, const char *why, int err)
+{
+    errors++;
+    OUT("VLBENCH-ERROR %s %s (error %d)\n", metric, why, err);
+}
+
+static vl_cptr_t
+slot_alloc(void)
+{
+    if (next_slot >= end_slot) {
+        return 0;
+    }
+    return next_slot++;
+}
+
+static vl_cptr_t
+obj_new_from(vl_cptr_t ut, vl_word_t type, vl_word_t size_bits)
+{
+    vl_cptr_t s = slot_alloc();
+    if (s == 0 || vl_untyped_retype(ut, type, size_bits, ROOT, 0, 0, s, 1) != 0) {
+        return 0;
+    }
+    return s;
+}
+
+static vl_cptr_t
+obj_new(vl_word_t type, vl_word_t size_bits)
+{
+    return obj_new_from(g_big, type, size_bits);
+}
+
+/* Maps frame at va in vs, creating page tables as needed; returns the error. */
+static int
+map_page(vl_cptr_t vs, vl_cptr_t frame, vl_word_t va, vl_word_t rights, vl_word_t attr)
+{
+    for (int i = 0; i < 3; i++) {
+        int err = vl_frame_map(frame, vs, va, rights, attr);
+        if (err != VL_FAILED_LOOKUP) {
+            return err;
+        }
+        vl_cptr_t pt = obj_new(VL_OBJ_PAGE_TABLE, 0);
+        if (pt == 0) {
+            return VL_NOT_ENOUGH_MEMORY;
+        }
+        err = vl_page_table_map(pt, vs, va);
+        if (err != 0) {
+            return err;
+        }
+    }
+    return VL_FAILED_LOOKUP;
+}
+
+/* The frame cap among the image frames that maps vaddr; 0 if none. */
+static vl_cptr_t
+find_image_frame(vl_word_t vaddr)
+{
+    for (vl_cptr_t s = g_bi->image_frames.start; s < g_bi->image_frames.end; s++) {
+        vl_word_t pa, va;
+        if (vl_frame_get_address(s, &pa, &va) == 0 && va == vaddr) {
+            return s;
+        }
+    }
+    return 0;
+}
+
+/* Builds the second address space: the image frames mapped at the same addresses. */
+static int
+make_second_vspace(void)
+{
+    vs2 = obj_new(VL_OBJ_VSPACE, 0);
+    if (vs2 == 0) {
+        return VL_NOT_ENOUGH_MEMORY;
+    }
+    for (vl_cptr_t s = g_bi->image_frames.start; s < g_bi->image_frames.end; s++) {
+        vl_word_t pa, va;
+        if (vl_frame_get_address(s, &pa, &va) != 0 || va < g_bi->image_start ||
+            va >= g_bi->image_end) {
+            continue;
+        }
+        vl_cptr_t copy = slot_alloc();
+        if (copy == 0) {
+            return VL_NOT_ENOUGH_MEMORY;
+        }
+        int err = vl_cnode_copy(ROOT, copy, 64, ROOT, s, 64, VL_RIGHTS_ALL);
+        if (err == 0) {
+            err = map_page(vs2, copy, va, VL_RIGHT_READ | VL_RIGHT_WRITE, 0);
+        }
+        if (err != 0) {
+            return err;
+        }
+    }
+    return 0;
+}
+
+/* ---- Threads (in this program's image; in either address space). ---- */
+
+typedef void thread_fn(vl_word_t arg);
+#define MAX_THREADS 8
+#define STACK_BYTES 16384
+#define TLS_BYTES 512
+#define IPC_PAGES (MAX_THREADS / 4)
+struct bthread {
+    vl_cptr_t tcb;
+    struct vl_ipc_buffer *buf;
+    thread_fn *fn;
+    vl_word_t arg;
+};
+static char thread_stacks[MAX_THREADS][STACK_BYTES] __attribute__((aligned(16)));
+static char thread_tls[MAX_THREADS][TLS_BYTES] __attribute__((aligned(64)));
+static char ipc_pages[IPC_PAGES][VL_PAGE_SIZE] __attribute__((aligned(VL_PAGE_SIZE)));
+static vl_cptr_t ipc_page_frames[IPC_PAGES];
+static struct bthread threads[MAX_THREADS];
+static unsigned nthreads;
+extern char __tls_size[];
+
+static __attribute__((noreturn)) void
+thread_entry(struct bthread *t)
+{
+    vl_ipc_buffer = t->buf;
+    t->fn(t->arg);
+    for (;;) {
+        vl_tcb_suspend(t->tcb);
+    }
+}
+
+/* Creates and starts a thread; vspace is VL_CAP_INIT_VSPACE or vs2. NULL on failure. */
+static struct bthread *
+thread_new(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_cptr_t vspace, vl_cptr_t fault_ep)
+{
+    if (nthreads >= MAX_THREADS) {
+        return NULL;
+    }
+    unsigned i = nthreads;
+    struct bthread *t = &threads[i];
+    t->tcb = obj_new(VL_OBJ_TCB, 0);
+    if (t->tcb == 0) {
+        return NULL;
+    }
+    t->fn = fn;
+    t->arg = arg;
+    t->buf = (struct vl_ipc_buffer *)(ipc_pages[i / 4] + (i % 4) * 1024);
+    memset(t->buf, 0, sizeof(*t->buf));
+    _init_tls(thread_tls[i]);
+    if (vl_tcb_configure(t->tcb, fault_ep, ROOT, 0, vspace, (vl_word_t)t->buf,
+                         ipc_page_frames[i / 4]) != 0 ||
+        vl_tcb_set_priority(t->tcb, VL_CAP_INIT_TCB, prio) != 0) {
+        return NULL;
+    }
+    vl_word_t regs[VL_NUM_REGISTERS] = {0};
+    regs[VL_REG_PC] = (vl_word_t)thread_entry;
+    regs[VL_REG_SP] = (vl_word_t)thread_stacks[i + 1];
+    regs[3] = root_gp;
+    regs[4] = (vl_word_t)thread_tls[i];
+    regs[VL_REG_A0] = (vl_word_t)t;
+    if (vl_tcb_write_registers(t->tcb, 1, VL_NUM_REGISTERS, regs) != 0) {
+        return NULL;
+    }
+    nthreads++;
+    return t;
+}
+
+/* Suspends every benchmark thread; their stacks and buffers are reused afterwards. */
+static void
+threads_reset(void)
+{
+    for (unsigned i = 0; i < nthreads; i++) {
+        vl_tcb_suspend(threads[i].tcb);
+    }
+    nthreads = 0;
+}
+
+/* ---- Samples and reporting. ---- */
+
+static uint64_t samples[TOTAL_MAX];
+static uint64_t sorted[TOTAL_MAX];
+static uint64_t overhead; /* one counter read, subtracted from every sample */
+static volatile uint64_t g_end;    /* end counter handed back by the other side */
+static volatile int g_fail;        /* set by a benchmark thread on an unexpected result */
+static vl_cptr_t g_done;           /* notification: the measuring thread has finished */
+
+static uint64_t
+median_of(const uint64_t *s, unsigned n, uint64_t *min, uint64_t *max)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t v = s[i];
+        unsigned j = i;
+        while (j > 0 && sorted[j - 1] > v) {
+            sorted[j] = sorted[j - 1];
+            j--;
+        }
+        sorted[j] = v;
+    }
+    *min = sorted[0];
+    *max = sorted[n - 1];
+    /* Lower median for even n: always one of the samples. */
+    return sorted[(n - 1) / 2];
+}
+
+/* Reports samples[WARMUP..n_total) minus sub (per sample); flags nonsense values. */
+static void
+report(const char *name, uint64_t sub)
+{
+    if (g_fail) {
+        error(name, "benchmark thread saw an unexpected result", g_fail);
+        g_fail = 0;
+        return;
+    }
+    uint64_t *s = samples + WARMUP;
+    for (unsigned i = 0; i < n_samples; i++) {
+        /* A wrapped (negative) difference means the protocol broke. */
+        if (s[i] > (1ul << 40) || s[i] < sub) {
+            error(name, "sample out of range", (int)i);
+            return;
+        }
+        s[i] -= sub;
+    }
+    uint64_t min, max;
+    uint64_t med = median_of(s, n_samples, &min, &max);
+    OUT("VLBENCH %s %lu %lu %lu %u\n", name, (unsigned long)med, (unsigned long)min,
+        (unsigned long)max, n_samples);
+}
+
+/* Blocks the root task until the measuring thread signals g_done, then stops all threads. */
+static void
+wait_done(void)
+{
+    vl_wait(g_done);
+    threads_reset();
+}
+
+static const vl_word_t zero_mr[VL_MSG_REGS];
+
+/* ---- Counter overhead. ---- */
+
+static void
+bench_overhead(void)
+{
+    for (unsigned i = 0; i < n_total; i++) {
+        uint64_t a = rdcycle();
+        uint64_t b = rdcycle();
+        samples[i] = b - a;
+    }
+    uint64_t min, max;
+    overhead = median_of(samples + WARMUP, n_samples, &min, &max);
+    OUT("VLBENCH-INFO counter_read_overhead %lu\n", (unsigned long)overhead);
+    if (min != max) {
+        OUT("VLBENCH-INFO counter_read_overhead_range %lu %lu\n", (unsigned long)min,
+            (unsigned long)max);
+    }
+}
+
+/* ---- IPC: Call + ReplyRecv round trip. ---- */
+
+static vl_cptr_t g_ep;
+static vl_word_t g_len; /* message length in words, both directions */
+
+static void
+ipc_server(vl_word_t arg)
+{
+    (void)arg;
+    vl_word_t info = vl_msginfo(0, 0, 0, g_len);
+    struct vl_msg m = vl_syscall(VL_SYS_RECV, g_ep, 0, zero_mr);
+    for (;;) {
+        if (vl_msginfo_length(m.info) != g_len) {
+            g_fail = 1;
+        }
+        m = vl_syscall(VL_SYS_REPLY_RECV, g_ep, info, zero_mr);
+    }
+}
+
+static void
+ipc_client(vl_word_t arg)
+{
+    (void)arg;
+    vl_word_t info = vl_msginfo(0, 0, 0, g_len);
+    for (vl_word_t i = VL_MSG_REGS; i < g_len; i++) {
+        vl_ipc_buffer->msg[i] = i;
+    }
+    for (unsigned i = 0; i < n_total; i++) {
+        uint64_t start, end;
+        struct vl_msg m = timed_syscall(VL_SYS_CALL, g_ep, info, zero_mr, &start, &end);
+        samples[i] = end - start;
+        if (vl_msginfo_length(m.info) != g_len) {
+            g_fail = 2;
+        }
+    }
+    vl_signal(g_done);
+}
+
+static void
+bench_call_reply(const char *name, vl_word_t len, bool cross)
+{
+    g_len = len;
+    /* Same priority: the server (started first) blocks in Recv before the client runs. */
+    if (thread_new(ipc_server, 0, PRIO_LOW, cross ? vs2 : VL_CAP_INIT_VSPACE, 0) == NULL ||
+        thread_new(ipc_client, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
+        error(name, "cannot create threads", 0);
+        threads_reset();
+        return;
+    }
+    wait_done();
+    report(name, overhead);
+}
+
+/* ---- IPC: one-way Send to a waiting higher-priority receiver in another AS. ---- */
+
+static void
+recv_receiver(vl_word_t arg)
+{
+    (void)arg;
+    for (;;) {
+        g_end = syscall_end(VL_SYS_RECV, g_ep, 0, zero_mr);
+    }
+}
+
+static void
+send_sender(vl_word_t arg)
+{
+    (void)arg;
+    for (unsigned i = 0; i < n_total; i++) {
+        g_end = 0;
+        uint64_t start = start_syscall(VL_SYS_SEND, g_ep, 0, zero_mr);
+        samples[i] = g_end - start;
+    }
+    vl_signal(g_done);
+}
+
+/* ---- Notifications. ---- */
+
+static vl_cptr_t g_ntfn;
+
+static void
+ntfn_waiter(vl_word_t arg)
+{
+    (void)arg;
+    for (;;) {
+        g_end = syscall_end(VL_SYS_RECV, g_ntfn, 0, zero_mr);
+    }
+}
+
+static void
+ntfn_signaller(vl_word_t arg)
+{
+    (void)arg;
+    for (unsigned i = 0; i < n_total; i++) {
+        g_end = 0;
+        uint64_t start = start_syscall(VL_SYS_SEND, g_ntfn, 0, zero_mr);
+        samples[i] = g_end - start;
+    }
+    vl_signal(g_done);
+}
+
+/* A receiver/waiter at high priority in vs2, the sender at low priority here. */
+static void
+bench_one_way(const char *name, thread_fn *receiver, thread_fn *sender)
+{
+    if (thread_new(receiver, 0, PRIO_HIGH, vs2, 0) == NULL ||
+        thread_new(sender, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
+        error(name, "cannot create threads", 0);
+        threads_reset();
+        return;
+    }
+    wait_done();
+    report(name, overhead);
+}
+
+static void
+bench_signal_no_waiter(void)
+{
+    /* A badge-1 cap, so that the poll below can check the signal arrived. */
+    vl_cptr_t badged = slot_alloc();
+    int err = badged ? vl_cnode_mint(ROOT, badged, 64, ROOT, g_ntfn, 64, VL_RIGHTS_ALL, 1)
+                     : VL_NOT_ENOUGH_MEMORY;
+    if (err != 0) {
+        error("notify_signal_no_waiter", "set-up failed", err);
+        return;
+    }
+    for (unsigned i = 0; i < n_total; i++) {
+        uint64_t start, end;
+        timed_syscall(VL_SYS_SEND, badged, 0, zero_mr, &start, &end);
+        samples[i] = end - start;
+        if (vl_poll(g_ntfn) != 1) { /* consume the signal: same state for every sample */
+            g_fail = 3;
+        }
+    }
+    report("notify_signal_no_waiter", overhead);
+}
+
+/* ---- Yield to a thread of the same priority. ---- */
+
+static void
+yield_a(vl_word_t arg)
+{
+    (void)arg;
+    for (unsigned i = 0; i < n_total; i++) {
+        uint64_t start = start_syscall(VL_SYS_YIELD, 0, 0, zero_mr);
+        samples[i] = g_end - start;
+    }
+    vl_signal(g_done);
+}
+
+static void
+yield_b(vl_word_t arg)
+{
+    (void)arg;
+    for (;;) {
+        g_end = syscall_end(VL_SYS_YIELD, 0, 0, zero_mr);
+    }
+}
+
+static void
+bench_yield(void)
+{
+    g_end = 0;
+    /* A runs first: its first sample (a warm-up one) sees B's first yield, not its end. */
+    if (thread_new(yield_a, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL ||
+        thread_new(yield_b, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
+        error("yield_switch", "cannot create threads", 0);
+        threads_reset();
+        return;
+    }
+    wait_done();
+    report("yield_switch", overhead);
+}
+
+/* ---- Page fault round trip. ---- */
+
+static vl_cptr_t g_fault_ep, g_fault_frame;
+
+static void
+fault_handler(vl_word_t arg)
+{
+    (void)arg;
+    struct vl_msg m = vl_syscall(VL_SYS_RECV, g_fault_ep, 0, zero_mr);
+    for (;;) {
+        if (vl_msginfo_label(m.info) != VL_FAULT_VM || m.mr[1] != FAULT_VA) {
+            g_fail = 4;
+        }
+        vl_frame_map(g_fault_frame, VL_CAP_INIT_VSPACE, FAULT_VA,
+                     VL_RIGHT_READ | VL_RIGHT_WRITE, VL_MAP_EXECUTE_NEVER);
+        m = vl_syscall(VL_SYS_REPLY_RECV, g_fault_ep, vl_msginfo(0, 0, 0, 0), zero_mr);
+    }
+}
+
+static void
+fault_thread(vl_word_t arg)
+{
+    (void)arg;
+    volatile vl_word_t *p = (volatile vl_word_t *)FAULT_VA;
+    for (unsigned i = 0; i < n_total; i++) {
+        uint64_t start, end;
+        /* csrr; sd (faults, is retried after the handler's reply); csrr */
+        __asm__ volatile(CSRR_CYCLE("%[s]") "sd %[v], 0(%[p])\n\t" CSRR_CYCLE("%[e]")
+                         : [s] "=&r"(start), [e] "=&r"(end)
+                         : [v] "r"((vl_word_t)i), [p] "r"(p)
+                         : "memory");
+        samples[i] = end - start;
+        if (vl_frame_unmap(g_fault_frame) != 0) {
+            g_fail = 5;
+        }
+    }
+    vl_signal(g_done);
+}
+
+static void
+bench_fault(void)
+{
+    g_fault_ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    g_fault_frame = obj_new(VL_OBJ_FRAME_4K, 0);
+    /* Page tables for FAULT_VA exist from here on; only the leaf entry comes and goes. */
+    int err = g_fault_ep && g_fault_frame ? map_page(VL_CAP_INIT_VSPACE, g_fault_frame, FAULT_VA,
+                                                     VL_RIGHT_READ | VL_RIGHT_WRITE,
+                                                     VL_MAP_EXECUTE_NEVER)
+                                          : VL_NOT_ENOUGH_MEMORY;
+    if (err == 0) {
+        err = vl_frame_unmap(g_fault_frame);
+    }
+    if (err != 0) {
+        error("fault_roundtrip", "set-up failed", err);
+        return;
+    }
+    if (thread_new(fault_handler, 0, PRIO_HIGH, VL_CAP_INIT_VSPACE, 0) == NULL ||
+        thread_new(fault_thread, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, g_fault_ep) == NULL) {
+        error("fault_roundtrip", "cannot create threads", 0);
+        threads_reset();
+        return;
+    }
+    wait_done();
+    report("fault_roundtrip", overhead);
+}
+
+/* ---- Single invocations: map, unmap, retype. ---- */
+
+static void
+bench_map_unmap(void)
+{
+    static uint64_t unmap_samples[TOTAL_MAX];
+    vl_cptr_t f = obj_new(VL_OBJ_FRAME_4K, 0);
+    int err = f ? map_page(VL_CAP_INIT_VSPACE, f, MAP_VA, VL_RIGHT_READ | VL_RIGHT_WRITE,
+                           VL_MAP_EXECUTE_NEVER)
+                : VL_NOT_ENOUGH_MEMORY;
+    if (err == 0) {
+        err = vl_frame_unmap(f);
+    }
+    if (err != 0) {
+        error("map_page_4k", "set-up failed", err);
+        error("unmap_page_4k", "set-up failed", err);
+        return;
+    }
+    vl_word_t map_info = vl_msginfo(VL_FRAME_MAP, 0, 1, 3);
+    vl_word_t unmap_info = vl_msginfo(VL_FRAME_UNMAP, 0, 0, 0);
+    const vl_word_t map_mr[VL_MSG_REGS] = {MAP_VA, VL_RIGHT_READ | VL_RIGHT_WRITE,
+                                           VL_MAP_EXECUTE_NEVER, 0};
+    for (unsigned i = 0; i < n_total; i++) {
+        vl_ipc_buffer->caps_or_badges[0] = VL_CAP_INIT_VSPACE;
+        uint64_t start, end;
+        struct vl_msg m = timed_syscall(VL_SYS_CALL, f, map_info, map_mr, &start, &end);
+        samples[i] = end - start;
+        if (vl_msginfo_label(m.info) != 0) {
+            g_fail = 6;
+        }
+        *(volatile vl_word_t *)MAP_VA = i; /* touch it: the mapping is real */
+        m = timed_syscall(VL_SYS_CALL, f, unmap_info, zero_mr, &start, &end);
+        unmap_samples[i] = end - start;
+        if (vl_msginfo_label(m.info) != 0) {
+            g_fail = 7;
+        }
+    }
+    int fail = g_fail;
+    report("map_page_4k", overhead);
+    g_fail = fail;
+    memcpy(samples, unmap_samples, sizeof(samples));
+    report("unmap_page_4k", overhead);
+}
+
+static void
+bench_retype(void)
+{
+    /* A 2 MiB untyped with one object that stays: no reset between samples, so every
+     * sample carves one frame at the watermark of already-zero memory. */
+    vl_cptr_t ut = obj_new(VL_OBJ_UNTYPED, 21);
+    vl_cptr_t keep = ut ? obj_new_from(ut, VL_OBJ_FRAME_4K, 0) : 0;
+    vl_cptr_t slot = slot_alloc();
+    if (keep == 0 || slot == 0) {
+        error("retype_frame_4k", "set-up failed", 0);
+        return;
+    }
+    vl_word_t info = vl_msginfo(VL_UNTYPED_RETYPE, 0, 1, 6);
+    /* Arguments: type, size_bits, node_index, node_depth | node_offset, num_objects. */
+    const vl_word_t mr[VL_MSG_REGS] = {VL_OBJ_FRAME_4K, 0, 0, 0};
+    for (unsigned i = 0; i < n_total; i++) {
+        vl_ipc_buffer->msg[4] = slot;
+        vl_ipc_buffer->msg[5] = 1;
+        vl_ipc_buffer->caps_or_badges[0] = ROOT;
+        uint64_t start, end;
+        struct vl_msg m = timed_syscall(VL_SYS_CALL, ut, info, mr, &start, &end);
+        samples[i] = end - start;
+        if (vl_msginfo_label(m.info) != 0 || vl_cnode_delete(ROOT, slot, 64) != 0) {
+            g_fail = 8;
+        }
+    }
+    report("retype_frame_4k", overhead);
+}
+
+/* ---- Interrupt to user: goldfish RTC alarm. ---- */
+
+#define RTC_TIME_LOW 0x00
+#define RTC_TIME_HIGH 0x04
+#define RTC_ALARM_LOW 0x08
+#define RTC_ALARM_HIGH 0x0c
+#define RTC_IRQ_ENABLED 0x10
+#define RTC_CLEAR_INTERRUPT 0x1c
+#define IRQ_DELAY 20000 /* ns = instructions under -icount shift=0 */
+
+static volatile uint32_t *rtc;
+
+static inline __attribute__((always_inline)) uint64_t
+rtc_now(void)
+{
+    uint64_t lo = rtc[RTC_TIME_LOW / 4]; /* reading the low word latches the high word */
+    return lo | (uint64_t)rtc[RTC_TIME_HIGH / 4] << 32;
+}
+
+/* A 4 KiB device frame for paddr, split out of the device untyped that holds it. */
+static vl_cptr_t
+device_frame(vl_word_t paddr)
+{
+    vl_cptr_t ut = 0;
+    vl_word_t base = 0, bits = 0;
+    for (vl_word_t i = 0; i < g_bi->num_untyped; i++) {
+        const struct vl_untyped_desc *d = &g_bi->untyped_list[i];
+        if (d->is_device && paddr >= d->paddr && paddr - d->paddr < (1ul << d->size_bits)) {
+            ut = g_bi->untyped.start + i;
+            base = d->paddr;
+            bits = d->size_bits;
+        }
+    }
+    while (ut != 0 && bits > VL_PAGE_BITS) {
+        vl_cptr_t lo = slot_alloc(), hi = slot_alloc();
+        if (lo == 0 || hi != lo + 1 ||
+            vl_untyped_retype(ut, VL_OBJ_UNTYPED, bits - 1, ROOT, 0, 0, lo, 2) != 0) {
+            return 0;
+        }
+        bits--;
+        bool upper = paddr >= base + (1ul << bits);
+        base += upper ? (1ul << bits) : 0;
+        ut = upper ? hi : lo;
+    }
+    return ut ? obj_new_from(ut, VL_OBJ_FRAME_4K, 0) : 0;
+}
+
+static void
+spinner(vl_word_t arg)
+{
+    (void)arg;
+    for (;;) {
+        __asm__ volatile("" ::: "memory");
+    }
+}
+
+static void
+bench_irq(void)
+{
+    const char *name = "irq_to_user";
+    struct fdt_platform plat;
+    if (fdt_parse_platform((const void *)g_bi->dtb_vaddr, g_bi->dtb_size, &plat) != FDT_OK ||
+        plat.rtc_base == 0 || plat.rtc_irq == 0) {
+        error(name, "no goldfish RTC in the device tree", 0);
+        return;
+    }
+    vl_cptr_t frame = device_frame(plat.rtc_base & ~0xffful);
+    if (frame == 0) {
+        error(name, "no device frame for the RTC", 0);
+        return;
+    }
+    int err = map_page(VL_CAP_INIT_VSPACE, frame, RTC_VA, VL_RIGHT_READ | VL_RIGHT_WRITE,
+                       VL_MAP_EXECUTE_NEVER);
+    vl_cptr_t ntfn = obj_new(VL_OBJ_NOTIFICATION, 0);
+    vl_cptr_t handler = slot_alloc();
+    if (err == 0 && (ntfn == 0 || handler == 0)) {
+        err = VL_NOT_ENOUGH_MEMORY;
+    }
+    if (err == 0) {
+        err = vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, plat.rtc_irq, ROOT, handler, 64);
+    }
+    if (err == 0) {
+        err = vl_irq_handler_set_notification(handler, ntfn);
+    }
+    if (err != 0) {
+        error(name, "set-up failed", err);
+        return;
+    }
+    rtc = (volatile uint32_t *)(RTC_VA + (plat.rtc_base & 0xfff));
+
+    /* The read overhead, as for the cycle counter: two back-to-back loads of TIME_LOW. */
+    static uint64_t mmio[TOTAL_MAX];
+    volatile uint32_t *time_low = &rtc[RTC_TIME_LOW / 4];
+    for (unsigned i = 0; i < n_total; i++) {
+        uint32_t a, b;
+        __asm__ volatile("lw %[a], 0(%[p])\n\tlw %[b], 0(%[p])"
+                         : [a] "=&r"(a), [b] "=&r"(b)
+                         : [p] "r"(time_low)
+                         : "memory");
+        mmio[i] = (uint32_t)(b - a);
+    }
+    uint64_t mmin, mmax;
+    uint64_t mmio_overhead = median_of(mmio + WARMUP, n_samples, &mmin, &mmax);
+    OUT("VLBENCH-INFO rtc_read_overhead %lu\n", (unsigned long)mmio_overhead);
+
+    /* Something to interrupt: a low-priority spinner keeps the hart busy in user mode. */
+    if (thread_new(spinner, 0, PRIO_SPIN, VL_CAP_INIT_VSPACE, 0) == NULL) {
+        error(name, "cannot create the spinner", 0);
+        return;
+    }
+    rtc[RTC_IRQ_ENABLED / 4] = 1;
+    for (unsigned i = 0; i < n_total; i++) {
+        uint64_t at = rtc_now() + IRQ_DELAY;
+        rtc[RTC_ALARM_HIGH / 4] = (uint32_t)(at >> 32);
+        rtc[RTC_ALARM_LOW / 4] = (uint32_t)at;
+        /* ecall (Wait); lw TIME_LOW: the handler's first instruction reads the time. */
+        uint32_t lo;
+        {
+            vl_cptr_t cap = ntfn;
+            vl_word_t sysno = VL_SYS_RECV, info = 0;
+            const vl_word_t *mr = zero_mr;
+            SYSCALL_REGS;
+            __asm__ volatile("ecall\n\tlw %[lo], 0(%[p])"
+                             : [lo] "=&r"(lo), SYSCALL_OUT
+                             : "r"(a7), [p] "r"(time_low)
+                             : "memory");
+        }
+        uint64_t now = lo | (uint64_t)rtc[RTC_TIME_HIGH / 4] << 32; /* latched by the lw */
+        samples[i] = now - at;
+        rtc[RTC_CLEAR_INTERRUPT / 4] = 1;
+        if (vl_irq_handler_ack(handler) != 0) {
+            g_fail = 9;
+        }
+    }
+    rtc[RTC_IRQ_ENABLED / 4] = 0;
+    threads_reset();
+    vl_irq_handler_clear(handler);
+    report(name, mmio_overhead);
+}
+
+/* ---- Main. ---- */
+
+static void
+parse_cmdline(void)
+{
+    static char cmd[128];
+    static vl_word_t block[2];
+    block[0] = (vl_word_t)cmd;
+    block[1] = sizeof(cmd) - 1;
+    if (semihost(SEMI_SYS_GET_CMDLINE, (vl_word_t)block) == 0 && strstr(cmd, "quick") != NULL) {
+        n_samples = QUICK_SAMPLES;
+    }
+    n_total = WARMUP + n_samples;
+}
+
+void
+vl_start(const struct vl_bootinfo *bi)
+{
+    uint64_t init_entry = rdcycle(); /* first thing: boot_to_init */
+    vl_ipc_buffer = (struct vl_ipc_buffer *)bi->ipc_buffer;
+    g_bi = bi;
+    __asm__ volatile("mv %0, gp" : "=r"(root_gp));
+    out("VLBENCH-START\n");
+    parse_cmdline();
+    OUT("VLBENCH boot_to_init %lu %lu %lu 1\n", (unsigned long)(init_entry - bi->kernel_entry_cycle),
+        (unsigned long)(init_entry - bi->kernel_entry_cycle),
+        (unsigned long)(init_entry - bi->kernel_entry_cycle));
+
+    unsigned best_bits = 0;
+    for (vl_word_t i = 0; i < bi->num_untyped; i++) {
+        const struct vl_untyped_desc *d = &bi->untyped_list[i];
+        if (!d->is_device && d->size_bits > best_bits) {
+            best_bits = d->size_bits;
+            g_big = bi->untyped.start + i;
+        }
+    }
+    next_slot = bi->empty.start;
+    end_slot = bi->empty.end;
+    for (unsigned i = 0; i < IPC_PAGES; i++) {
+        ipc_page_frames[i] = find_image_frame((vl_word_t)ipc_pages[i]);
+    }
+    int err = 0;
+    if (bi->magic != VL_BOOTINFO_MAGIC || best_bits < 24) {
+        error("setup", "bad boot info or no large RAM untyped", 0);
+    } else if (ipc_page_frames[0] == 0 || ipc_page_frames[IPC_PAGES - 1] == 0) {
+        error("setup", "frame caps of the IPC buffer pages not found", 0);
+    } else if ((vl_word_t)__tls_size > TLS_BYTES) {
+        error("setup", "TLS block too large", 0);
+    } else if ((g_done = obj_new(VL_OBJ_NOTIFICATION, 0)) == 0 ||
+               (g_ep = obj_new(VL_OBJ_ENDPOINT, 0)) == 0 ||
+               (g_ntfn = obj_new(VL_OBJ_NOTIFICATION, 0)) == 0) {
+        error("setup", "cannot create objects", 0);
+    } else if ((err = make_second_vspace()) != 0) {
+        error("setup", "cannot build the second address space", err);
+    }
+    if (errors != 0) {
+        OUT("VLBENCH-DONE %u\n", errors);
+        finish(1);
+    }
+
+    bench_overhead();
+    bench_call_reply("ipc_call_reply_cross_as", 0, true);
+    bench_call_reply("ipc_call_reply_same_as", 0, false);
+    bench_call_reply("ipc_call_reply_cross_as_10w", 10, true);
+    bench_call_reply("ipc_call_reply_cross_as_32w", 32, true);
+    bench_one_way("ipc_send_recv_cross_as", recv_receiver, send_sender);
+    bench_one_way("notify_wake_higher_prio", ntfn_waiter, ntfn_signaller);
+    bench_signal_no_waiter();
+    bench_yield();
+    bench_fault();
+    bench_map_unmap();
+    bench_retype();
+    bench_irq();
+
+    OUT("VLBENCH-DONE %u\n", errors);
+    finish(errors ? 1 : 0);
+}

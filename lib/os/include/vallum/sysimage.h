@@ -1,0 +1,100 @@
+/*
+ * The compiled system description ("system image"): what the host tool tools/vlsys writes
+ * from systems/<name>/system.yaml and what init reads to build the system. It is packed
+ * into the boot image together with every component's program.
+ *
+ * Layout: a header, then tables of fixed-size records, a string table and the program
+ * ELF files, each at the offset the header gives (8-byte aligned, relative to the start
+ * of the image). All fields are 64-bit little-endian words. Strings are NUL-terminated
+ * and referenced by their offset in the string table. Component, region and channel
+ * references are indices into their tables. init checks every offset, size and index
+ * against the image before using it.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#define VL_SYSIMG_MAGIC 0x474d49535953564cull /* "LVSYSIMG" */
+#define VL_SYSIMG_VERSION 1
+
+/* Limits the tool enforces (and init relies on). */
+#define VL_SYSIMG_MAX_COMPONENTS 32
+#define VL_SYSIMG_MAX_CHANNEL_ID 62 /* channel ids 0..62 in each component */
+#define VL_SYSIMG_MAX_PRIORITY 254  /* 255 is init's */
+#define VL_SYSIMG_MAX_NAME 31       /* characters in a name */
+
+struct vl_sysimg_table {
+    uint64_t offset; /* from the start of the image */
+    uint64_t count;  /* records */
+};
+
+struct vl_sysimg_header {
+    uint64_t magic;
+    uint64_t version;
+    uint64_t size;    /* bytes in the whole image */
+    uint64_t name;    /* string: the system's name */
+    struct vl_sysimg_table components; /* struct vl_sysimg_component */
+    struct vl_sysimg_table regions;    /* struct vl_sysimg_region */
+    struct vl_sysimg_table maps;       /* struct vl_sysimg_map */
+    struct vl_sysimg_table channels;   /* struct vl_sysimg_channel */
+    struct vl_sysimg_table irqs;       /* struct vl_sysimg_irq */
+    uint64_t strings_offset;
+    uint64_t strings_size;
+};
+
+enum vl_restart_policy {
+    VL_RESTART_NEVER = 0,  /* a fault stops the component for good */
+    VL_RESTART_ALWAYS = 1, /* restart after every fault */
+    VL_RESTART_LIMITED = 2 /* at most restart_max restarts within restart_window_ms */
+};
+
+struct vl_sysimg_component {
+    uint64_t name;            /* string */
+    uint64_t program_offset;  /* the component's ELF file in the image */
+    uint64_t program_size;
+    uint64_t priority;        /* 0..VL_SYSIMG_MAX_PRIORITY */
+    uint64_t stack_bytes;     /* multiple of 4096 */
+    uint64_t heap_bytes;      /* multiple of 4096, may be 0 */
+    uint64_t restart_policy;  /* enum vl_restart_policy */
+    uint64_t restart_max;
+    uint64_t restart_window_ms;
+};
+
+enum vl_region_kind { VL_REGION_RAM = 0, VL_REGION_DEVICE = 1 };
+
+struct vl_sysimg_region {
+    uint64_t name;   /* string */
+    uint64_t size;   /* bytes, multiple of 4096 */
+    uint64_t kind;   /* enum vl_region_kind */
+    uint64_t paddr;  /* device regions: physical address (4096-aligned); RAM: 0 */
+};
+
+#define VL_PERM_R 1u
+#define VL_PERM_W 2u
+#define VL_PERM_X 4u
+
+struct vl_sysimg_map {
+    uint64_t region;    /* index */
+    uint64_t component; /* index */
+    uint64_t vaddr;     /* 4096-aligned, below the user address limit */
+    uint64_t perms;     /* VL_PERM_* */
+};
+
+enum vl_channel_kind {
+    VL_CHANNEL_NOTIFY = 0, /* either end may signal the other */
+    VL_CHANNEL_CALL = 1    /* end a (client) may call end b (server), of higher priority */
+};
+
+struct vl_sysimg_channel {
+    uint64_t kind;  /* enum vl_channel_kind */
+    uint64_t a;     /* component index */
+    uint64_t a_id;  /* channel id at a */
+    uint64_t b;     /* component index */
+    uint64_t b_id;  /* channel id at b */
+};
+
+struct vl_sysimg_irq {
+    uint64_t component; /* the driver */
+    uint64_t irq;       /* interrupt source number */
+    uint64_t id;        /* channel id on which the driver is notified */
+};

@@ -1,0 +1,23 @@
+# Benchmarks (docs/performance.md). Included from the top-level Makefile.
+#   make bench        build the release bench image, run it under QEMU -icount, write
+#                     build/bench/results.json, print the table, regenerate docs/performance.md
+#   make bench-quick  20 samples per metric, VLTEST PASS/FAIL lines, no docs (used by make test)
+# The bench image always uses the RELEASE kernel: the targets build it with a sub-make with
+# CONFIG=release, whatever CONFIG this make runs with.
+
+BENCH_IMAGE := $(BUILD)/release/images/bench.bin
+
+# The bench root task reads the device tree with the kernel's freestanding parser.
+$(eval $(call program,bench,bench/main.c kernel/src/kernel/fdt.c))
+$(O)/user/bench/%.c.o: UCFLAGS += -Ikernel/include
+
+.PHONY: bench bench-quick bench-image
+bench-image:
+	$(Q)$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) CONFIG=release \
+		BUILD=$(BUILD) $(BENCH_IMAGE)
+
+bench: bench-image
+	$(Q)$(PYTHON) tools/bench.py --image $(BENCH_IMAGE)
+
+bench-quick: bench-image
+	$(Q)$(PYTHON) tools/bench.py --quick --image $(BENCH_IMAGE)

@@ -1,0 +1,25 @@
+# vlsys, the system-description compiler (tools/vlsys), and its tests.
+#   $(BUILD)/host/vlsys   the tool (gcc -O2); the build runs it on systems/<name>/system.yaml
+#   make unit-vlsys       the tool's tests, against a clang-14 ASan + UBSan build of it
+# Needs from the including Makefile: BUILD, Q, PYTHON, deps-test. Needs libyaml-dev (mk/deps.sh).
+
+VLSYS_SRCS := $(sort $(wildcard tools/vlsys/*.c)) lib/elf/src/elf.c
+VLSYS_DEPS := $(VLSYS_SRCS) $(wildcard tools/vlsys/*.h) lib/elf/include/vallum/elf.h \
+	lib/os/include/vallum/sysimage.h
+VLSYS_INC := -Itools/vlsys -Ilib/elf/include -Ilib/os/include -Iuapi
+VLSYS := $(BUILD)/host/vlsys
+VLSYS_ASAN := $(BUILD)/host/vlsys-asan
+
+.PHONY: unit-vlsys
+
+$(VLSYS): $(VLSYS_DEPS) | deps-test
+	@mkdir -p $(dir $@)
+	$(Q)gcc -std=gnu11 -O2 -Wall -Wextra -Werror $(VLSYS_INC) $(VLSYS_SRCS) -lyaml -o $@
+
+$(VLSYS_ASAN): $(VLSYS_DEPS) | deps-test
+	@mkdir -p $(dir $@)
+	$(Q)clang-14 -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -fno-omit-frame-pointer $(VLSYS_INC) $(VLSYS_SRCS) -lyaml -o $@
+
+unit-vlsys: $(VLSYS) $(VLSYS_ASAN)
+	$(Q)$(PYTHON) tests/unit/vlsys/run_tests.py $(VLSYS_ASAN) $(BUILD)/host/vlsys-test

@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""Tests for tools/vlsys. Usage: run_tests.py VLSYS WORKDIR
+
+Prints one line per case, "VLTEST PASS vlsys/<name>" or "VLTEST FAIL vlsys/<name> <reason>",
+and nothing else; exits 1 if any case failed.
+
+fixtures/e_*.yaml and m_*.yaml are invalid descriptions: each ends with "# expect: LINE:
+MESSAGE" comments giving, in order, every error `vlsys check` must print for it (and nothing
+else); "# args: noprograms" runs the check without --programs. fixtures/v_*.yaml are valid:
+each is built, and `vlsys dump` of the image must equal fixtures/v_*.dump. Program files are
+minimal RISC-V ELF64 executables written by this script.
+"""
+import os
+import struct
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "fixtures")
+results = []
+
+
+def report(name, ok, reason=""):
+    results.append(ok)
+    if ok:
+        print("VLTEST PASS vlsys/%s" % name)
+    else:
+        print("VLTEST FAIL vlsys/%s %s" % (name, reason.replace("\n", "\\n")[:600]))
+
+
+def elf(segments, entry, tag):
+    """A minimal ELF64 little-endian RISC-V ET_EXEC. segments: (vaddr, filesz, memsz, flags);
+    file bytes of every segment start at offset 0 (the headers, then tag, then zeros)."""
+    phoff, phnum = 64, len(segments)
+    size = max([phoff + 56 * phnum + len(tag)] + [s[1] for s in segments])
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    hdr = ident + struct.pack("<HHIQQQIHHHHHH", 2, 243, 1, entry, phoff, 0, 0, 64, 56, phnum,
+                              64, 0, 0)
+    ph = b"".join(struct.pack("<IIQQQQQQ", 1, flags, 0, vaddr, vaddr, filesz, memsz, 0x1000)
+                  for vaddr, filesz, memsz, flags in segments)
+    data = hdr + ph + tag
+    return data + bytes(size - len(data))
+
+
+def make_programs(d):
+    os.makedirs(d, exist_ok=True)
+    progs = {}
+    for name in ["hello", "ping", "pong", "crash"]:
+        progs[name] = elf([(0x10000, 0x100, 0x100, 5)], 0x10000 + 0x78, name.encode())
+    # Text page at 0x10000, then 8 KiB of zero-filled data: the image is [0x10000, 0x13000).
+    progs["big"] = elf([(0x10000, 0x100, 0x100, 5), (0x11000, 0, 0x2000, 6)], 0x10000 + 0xb0,
+                       b"big")
+    progs["garbage"] = b"this is not an ELF file\n"
+    for name, data in progs.items():
+        with open(os.path.join(d, name + ".elf"), "wb") as f:
+            f.write(data)
+    return progs
+
+
+def run(vlsys, *args):
+    p = subprocess.run([vlsys] + list(args), capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def expectations(path, progdir):
+    exp, noprog = [], False
+    with open(path) as f:
+        for line in f:
+            if line.startswith("# expect: "):
+                lineno, msg = line[len("# expect: "):].rstrip("\n").split(": ", 1)
+                msg = msg.replace("{programs}", progdir)
+                exp.append("%s:%s: error: %s" % (path, lineno, msg))
+            elif line.startswith("# args: noprograms"):
+                noprog = True
+    return exp, noprog
+
+
+def test_errors(vlsys, progdir, workdir):
+    names = sorted(f for f in os.listdir(FIXTURES)
+                   if (f.startswith("e_") or f.startswith("m_")) and f.endswith(".yaml"))
+    for f in names:
+        path = os.path.join(FIXTURES, f)
+        exp, noprog = expectations(path, progdir)
+        name = "check/" + f[:-5]
+        if not exp:
+            report(name, False, "fixture has no expectations")
+            continue
+        args = ["check", path] + ([] if noprog else ["--programs", progdir])
+        rc, out, err = run(vlsys, *args)
+        got = err.splitlines()
+        if rc != 1 or out or got != exp:
+            report(name, False, "rc %d, stdout %r, stderr %r, expected %r" % (rc, out, got, exp))
+            continue
+        # build must fail the same way and leave nothing behind.
+        img = os.path.join(workdir, f[:-5] + ".img")
+        rc, out, err2 = run(vlsys, "build", path, "--programs", progdir, "-o", img)
+        leftovers = [x for x in os.listdir(workdir) if x.startswith(f[:-5] + ".img")]
+        if rc != 1 or leftovers or (not noprog and err2 != err):
+            report(name, False, "build: rc %d, files %r, stderr %r" % (rc, leftovers, err2))
+            continue
+        report(name, True)
+
+
+def test_too_many(vlsys, progdir, workdir):
+    path = os.path.join(workdir, "too_many.yaml")
+    with open(path, "w") as f:
+        f.write("system: many\ncomponents:\n")
+        for i in range(33):
+            f.write("  - {name: c%d, program: hello, priority: 1}\n" % i)
+    rc, out, err = run(vlsys, "check", path, "--programs", progdir)
+    exp = ["%s:35: error: too many components: at most 32" % path]
+    report("check/too_many_components", rc == 1 and err.splitlines() == exp, repr(err))
+    with open(path, "w") as f:
+        f.write("system: many\ncomponents:\n")
+        for i in range(32):
+            f.write("  - {name: c%d, program: hello, priority: 1}\n" % i)
+    rc, out, err = run(vlsys, "check", path, "--programs", progdir)
+    report("check/max_components", rc == 0 and not out and not err, repr(err))
+
+
+def read_image(data):
+    """Checks the layout rules of sysimage.h on an image; returns (header words, problems)."""
+    bad = []
+    h = struct.unpack_from("<16Q", data, 0)
+    if h[0] != 0x474d49535953564c or h[1] != 1 or h[2] != len(data):
+        bad.append("header magic/version/size")
+    sizes = [72, 32, 32, 40, 24]
+    end = 128
+    for i, rec in enumerate(sizes):
+        off, count = h[4 + 2 * i], h[5 + 2 * i]
+        if off % 8 or off < end or off + count * rec > len(data):
+            bad.append("table %d at %#x" % (i, off))
+        end = off + count * rec
+    if h[14] % 8 or h[14] < end or h[14] + h[15] > len(data) or data[h[14] + h[15] - 1] != 0:
+        bad.append("strings")
+    return h, bad
+
+
+def test_valid(vlsys, progdir, progs, workdir):
+    for f in sorted(x for x in os.listdir(FIXTURES) if x.startswith("v_") and x.endswith(".yaml")):
+        path = os.path.join(FIXTURES, f)
+        base = f[:-5]
+        rc, out, err = run(vlsys, "check", path, "--programs", progdir)
+        report("check/" + base, rc == 0 and not out and not err, "rc %d %r %r" % (rc, out, err))
+        rc, out, err = run(vlsys, "check", path)
+        report("check/%s_noprograms" % base, rc == 0 and not out and not err, repr(err))
+        imgs = []
+        for n in (1, 2):
+            img = os.path.join(workdir, "%s.%d.img" % (base, n))
+            rc, out, err = run(vlsys, "build", path, "--programs", progdir, "-o", img)
+            ok = rc == 0 and not err and len(out.splitlines()) == 1 and out.startswith("vlsys: ")
+            report("build/%s.%d" % (base, n), ok, "rc %d %r %r" % (rc, out, err))
+            imgs.append(open(img, "rb").read() if ok else b"")
+        report("build/%s_deterministic" % base, imgs[0] == imgs[1] and imgs[0] != b"",
+               "images differ")
+        data = imgs[0]
+        if not data:
+            continue
+        h, bad = read_image(data)
+        # Each component's program is the ELF file byte for byte.
+        for i in range(h[5]):
+            c = struct.unpack_from("<9Q", data, h[4] + 72 * i)
+            if c[1] % 8 or data[c[1]:c[1] + c[2]] not in progs.values():
+                bad.append("component %d program" % i)
+        report("image/" + base, not bad, ", ".join(bad))
+        rc, out, err = run(vlsys, "dump", os.path.join(workdir, base + ".1.img"))
+        exp_path = os.path.join(FIXTURES, base + ".dump")
+        exp = open(exp_path).read() if os.path.exists(exp_path) else None
+        report("dump/" + base, rc == 0 and not err and out == exp,
+               "rc %d, stderr %r, got:\n%s" % (rc, err, out))
+
+
+def test_misc(vlsys, progdir, workdir):
+    hello = os.path.join(FIXTURES, "v_hello.yaml")
+    rc, out, err = run(vlsys, "build", hello, "-o", os.path.join(workdir, "x.img"))
+    report("usage/build_needs_programs", rc == 2 and "usage" in err, repr(err))
+    rc, out, err = run(vlsys, "frobnicate", hello)
+    report("usage/unknown_command", rc == 2 and "usage" in err, repr(err))
+    rc, out, err = run(vlsys, "check", os.path.join(workdir, "nonexistent.yaml"))
+    report("usage/missing_file", rc == 1 and "error: cannot open" in err, repr(err))
+    # The example in the spec is a correct description.
+    root = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+    doc = open(os.path.join(root, "docs/system-description.md")).read()
+    example = os.path.join(workdir, "spec_example.yaml")
+    with open(example, "w") as f:
+        f.write(doc.split("```yaml\n", 1)[1].split("```", 1)[0])
+    rc, out, err = run(vlsys, "check", example, "--programs", progdir)
+    report("check/spec_example", rc == 0 and not out and not err, repr(err))
+    # A failing build leaves an existing output file alone.
+    img = os.path.join(workdir, "keep.img")
+    with open(img, "wb") as f:
+        f.write(b"old")
+    rc, out, err = run(vlsys, "build", os.path.join(FIXTURES, "e_priority_range.yaml"),
+                       "--programs", progdir, "-o", img)
+    report("build/failure_keeps_old_output", rc == 1 and open(img, "rb").read() == b"old", err)
+    # dump rejects damaged images instead of reading out of bounds.
+    good = open(os.path.join(workdir, "v_pingpong.1.img"), "rb").read()
+    cases = {
+        "truncated": good[:100],
+        "bad_magic": b"X" + good[1:],
+        "short": good[:-8],
+        "table_out_of_bounds": good[:32] + struct.pack("<Q", 1 << 60) + good[40:],
+        "bad_string": good[:24] + struct.pack("<Q", 1 << 40) + good[32:],
+        "bad_index": bytearray(good),
+    }
+    h = struct.unpack_from("<16Q", good, 0)
+    struct.pack_into("<Q", cases["bad_index"], h[8], 99)  # first map's region index
+    for name, data in cases.items():
+        p = os.path.join(workdir, "damaged_%s.img" % name)
+        with open(p, "wb") as f:
+            f.write(bytes(data))
+        rc, out, err = run(vlsys, "dump", p)
+        report("dump/damaged_" + name, rc == 1 and (p + ": error: ") in err, "rc %d %r" % (rc, err))
+
+
+def test_real_elf(vlsys, workdir):
+    """A program linked by the cross compiler with lib/sys/user.ld, if the compiler is here."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+    progdir = os.path.join(workdir, "real")
+    os.makedirs(progdir, exist_ok=True)
+    src = os.path.join(progdir, "real.c")
+    with open(src, "w") as f:
+        f.write("int counter;\nvoid _start(void) { for (;;) { counter++; } }\n")
+    try:
+        p = subprocess.run(["riscv64-unknown-elf-gcc", "-O2", "-march=rv64imac", "-mabi=lp64",
+                            "-mcmodel=medany", "-ffreestanding", "-nostdlib", "-static", "-T",
+                            os.path.join(root, "lib/sys/user.ld"), "-o",
+                            os.path.join(progdir, "real.elf"), src], capture_output=True)
+    except FileNotFoundError:
+        report("check/real_elf", True)  # no cross compiler: covered by the generated ELFs
+        return
+    if p.returncode != 0:
+        report("check/real_elf", False, "cross compile failed: %r" % p.stderr)
+        return
+    path = os.path.join(workdir, "real.yaml")
+    with open(path, "w") as f:
+        f.write("system: real\ncomponents:\n  - {name: a, program: real, priority: 1}\n"
+                "memory:\n  - name: r\n    size: 4KiB\n    map:\n"
+                "      - {component: a, vaddr: 0x10000, perms: r}\n")
+    rc, out, err = run(vlsys, "check", path, "--programs", progdir)
+    exp = ("%s:8: error: in component 'a', region 'r' at [0x10000, 0x11000) overlaps the program "
+           "image [0x10000, 0x" % path)
+    report("check/real_elf", rc == 1 and err.startswith(exp) and len(err.splitlines()) == 1,
+           repr(err))
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    vlsys, workdir = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    os.makedirs(workdir, exist_ok=True)
+    for f in os.listdir(workdir):
+        os.unlink(os.path.join(workdir, f)) if os.path.isfile(os.path.join(workdir, f)) else None
+    progdir = os.path.join(workdir, "programs")
+    progs = make_programs(progdir)
+    test_errors(vlsys, progdir, workdir)
+    test_too_many(vlsys, progdir, workdir)
+    test_valid(vlsys, progdir, progs, workdir)
+    test_misc(vlsys, progdir, workdir)
+    test_real_elf(vlsys, workdir)
+    return 1 if False in results else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,587 @@
+#!/usr/bin/python3
+"""Run the Vallum benchmark image under QEMU and report the results.
+
+Usage:
+    bench.py [--image IMAGE] [--quick] [--timeout SECONDS] [--out FILE] [--docs FILE]
+             [--no-docs] [--log FILE]
+
+The image (default build/release/images/bench.bin; a release kernel with bench/main.c as
+its first task) boots in QEMU on one hart with "-icount shift=0,sleep=off", so the cycle
+counter counts guest instructions and a run is deterministic. The guest prints, through
+QEMU semihosting (a release kernel has no debug console for user space):
+
+    VLBENCH <metric> <median> <min> <max> <samples>
+    VLBENCH-INFO <key> <value...>
+    VLBENCH-ERROR <metric> <reason...>
+    VLBENCH-DONE <errors>
+
+and ends the run with a semihosting exit. This script adds the host-side metrics
+(kernel_text_bytes, kernel_sloc), checks every metric (present, nonzero, min <= median
+<= max), and then:
+
+  full mode (default): writes build/bench/results.json (sorted keys, stable formatting),
+      prints a table with seL4's numbers under the same QEMU, regenerates
+      docs/performance.md. Exit status 1 if any check failed.
+  --quick: 20 samples per metric (the guest reads "quick" from the semihosting command
+      line), prints "VLTEST PASS bench/<metric>" or "VLTEST FAIL bench/<metric> <reason>"
+      per metric, writes build/bench/results-quick.json, does not touch the docs.
+      Exit status 1 if any metric failed.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
+import qemu_run  # noqa: E402  (shares the QEMU command line with the test runner)
+
+DEFAULT_IMAGE = "build/release/images/bench.bin"
+DEFAULT_TIMEOUT = 120.0
+SIZE_TOOL = "riscv64-unknown-elf-size"
+NM_TOOL = "riscv64-unknown-elf-nm"
+# QEMU options on top of qemu_run's (which adds -icount shift=0,sleep=off): semihosting for
+# user mode (the guest's output channel) and the RTC on the virtual clock, so that the RTC
+# alarm (irq_to_user) fires in virtual, deterministic time.
+EXTRA_QEMU_ARGS = ["-semihosting-config", "enable=on,userspace=on,target=native",
+                   "-rtc", "base=2020-01-01T00:00:00,clock=vm"]
+
+# The metrics, in table order: name -> (unit, short description).
+METRICS = [
+    ("ipc_call_reply_cross_as", "instructions",
+     "Call + ReplyRecv round trip, 0 words, client and server in different address spaces"),
+    ("ipc_call_reply_same_as", "instructions",
+     "Call + ReplyRecv round trip, 0 words, one address space"),
+    ("ipc_call_reply_cross_as_10w", "instructions",
+     "Call + ReplyRecv round trip, 10 words each way, different address spaces"),
+    ("ipc_call_reply_cross_as_32w", "instructions",
+     "Call + ReplyRecv round trip, 32 words each way, different address spaces"),
+    ("ipc_send_recv_cross_as", "instructions",
+     "one-way Send, 0 words, to a waiting higher-priority receiver in another address space"),
+    ("notify_wake_higher_prio", "instructions",
+     "Signal waking a higher-priority waiter in another address space"),
+    ("notify_signal_no_waiter", "instructions", "Signal of a notification nobody waits on"),
+    ("yield_switch", "instructions", "Yield switching to another thread of the same priority"),
+    ("irq_to_user", "instructions",
+     "goldfish RTC alarm to the first instruction of the user handler"),
+    ("fault_roundtrip", "instructions",
+     "page fault to a handler that maps the page and replies, until the thread resumes"),
+    ("map_page_4k", "instructions", "Frame_Map of a 4 KiB frame (page tables present)"),
+    ("unmap_page_4k", "instructions", "Frame_Unmap of a mapped 4 KiB frame"),
+    ("retype_frame_4k", "instructions", "Untyped_Retype of one 4 KiB frame"),
+    ("boot_to_init", "instructions", "kernel's first instruction to the first task's"),
+    ("kernel_text_bytes", "bytes", "kernel code and read-only data (without the first task)"),
+    ("kernel_sloc", "lines", "kernel C and assembly, non-blank non-comment lines"),
+]
+METRIC_NAMES = [name for name, _, _ in METRICS]
+HOST_METRICS = ("kernel_text_bytes", "kernel_sloc")
+SINGLE_SAMPLE = ("boot_to_init", "kernel_text_bytes", "kernel_sloc")
+
+# seL4 13.0.0 under the same QEMU (docs: /work/shared/reference/sel4-qemu-riscv64.md), in
+# the same units and with the same method: metric -> (instructions, what was compared).
+SEL4 = {
+    "ipc_call_reply_cross_as": (509, "Call 235 + ReplyRecv 274, fast path"),
+    "ipc_call_reply_cross_as_10w": (965 + 928, "Call 965 + ReplyRecv 928, 10 words"),
+    "ipc_send_recv_cross_as": (877, "Send to a higher-priority waiter, slow path"),
+    "notify_wake_higher_prio": (892, "Signal to a higher-priority process"),
+    "yield_switch": (409, "Thread yield with a switch"),
+}
+
+# Targets of the issue: metric -> upper bound.
+TARGETS = {
+    "ipc_call_reply_cross_as": 300,
+    "ipc_call_reply_cross_as_10w": 960,
+    "notify_wake_higher_prio": 450,
+    "yield_switch": 250,
+    "irq_to_user": 500,
+}
+
+LINE_RE = re.compile(r"VLBENCH(-[A-Z]+)?\s*(.*)$")
+
+
+# ---- Host-side metrics. ----
+
+def strip_comments(text):
+    """Return C/assembly source text with /* */ and // comments removed (strings kept)."""
+    out = []
+    i, n = 0, len(text)
+    state = None  # None, "block", "line", '"' or "'"
+    while i < n:
+        c = text[i]
+        nxt = text[i + 1] if i + 1 < n else ""
+        if state is None:
+            if c == "/" and nxt == "*":
+                state, i = "block", i + 2
+                continue
+            if c == "/" and nxt == "/":
+                state, i = "line", i + 2
+                continue
+            if c in "\"'":
+                state = c
+            out.append(c)
+        elif state == "block":
+            if c == "*" and nxt == "/":
+                state, i = None, i + 2
+                continue
+            if c == "\n":
+                out.append(c)  # keep line structure
+        elif state == "line":
+            if c == "\n":
+                state = None
+                out.append(c)
+        else:  # inside a string or character literal
+            out.append(c)
+            if c == "\\" and nxt:
+                out.append(nxt)
+                i += 1
+            elif c == state or c == "\n":
+                state = None
+        i += 1
+    return "".join(out)
+
+
+def kernel_sloc(root):
+    """Non-blank, non-comment lines of kernel/**/*.c, *.h and *.S."""
+    total = 0
+    kernel_dir = os.path.join(root, "kernel")
+    for dirpath, dirnames, filenames in os.walk(kernel_dir):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if not name.endswith((".c", ".h", ".S")):
+                continue
+            with open(os.path.join(dirpath, name), encoding="utf-8", errors="replace") as f:
+                text = strip_comments(f.read())
+            total += sum(1 for line in text.splitlines() if line.strip())
+    return total
+
+
+def kernel_text_bytes(elf):
+    """The "text" of riscv64-unknown-elf-size (code + read-only data) minus the embedded
+    first-task image (init_image_start..init_image_end, in .rodata).
+
+    Returns (bytes, details dict)."""
+    berkeley = subprocess.run([SIZE_TOOL, elf], check=True, capture_output=True, text=True)
+    text = int(berkeley.stdout.splitlines()[1].split()[0])
+    sysv = subprocess.run([SIZE_TOOL, "-A", elf], check=True, capture_output=True, text=True)
+    sections = {}
+    for line in sysv.stdout.splitlines():
+        words = line.split()
+        if len(words) == 3 and words[1].isdigit():
+            sections[words[0]] = int(words[1])
+    nm = subprocess.run([NM_TOOL, elf], check=True, capture_output=True, text=True)
+    symbols = {}
+    for line in nm.stdout.splitlines():
+        words = line.split()
+        if len(words) == 3:
+            symbols[words[2]] = int(words[0], 16)
+    image = symbols["init_image_end"] - symbols["init_image_start"]
+    details = {"size_text": text, "text_section": sections.get(".text", 0),
+               "rodata_section": sections.get(".rodata", 0), "init_image": image}
+    return text - image, details
+
+
+# ---- The QEMU run. ----
+
+def run_guest(image, quick, timeout, log_path):
+    """Boot the image; returns (console lines, exit status or None, error or None)."""
+    args = list(EXTRA_QEMU_ARGS)
+    if quick:
+        args[1] += ",arg=quick"
+    command = qemu_run.build_qemu_command(image, True, args)
+    os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=timeout,
+                              start_new_session=True)
+    except subprocess.TimeoutExpired as expired:
+        output = expired.output or b""
+        status, error = None, "no VLBENCH-DONE within %gs (qemu killed)" % timeout
+    except OSError as exc:
+        return [], None, "cannot start qemu: %s" % exc
+    else:
+        output, status, error = proc.stdout, proc.returncode, None
+    lines = output.decode("utf-8", errors="replace").replace("\r", "").splitlines()
+    with open(log_path, "w", encoding="utf-8") as log:
+        log.write("# bench: %s\n" % " ".join(command))
+        for line in lines:
+            log.write(line + "\n")
+        log.write("# bench: %s after %.1fs\n"
+                  % (error or "qemu exited with status %s" % status, time.monotonic() - start))
+    return lines, status, error
+
+
+def parse(lines):
+    """Parse VLBENCH lines: (metrics, info, errors, done)."""
+    metrics, info, errors, done = {}, {}, [], None
+    for line in lines:
+        match = LINE_RE.search(line)
+        if match is None:
+            continue
+        kind, words = match.group(1) or "", match.group(2).split()
+        if kind == "" and len(words) == 5 and all(w.isdigit() for w in words[1:]):
+            median, low, high, samples = (int(w) for w in words[1:])
+            metrics[words[0]] = {"value": median, "min": low, "max": high, "samples": samples}
+        elif kind == "-INFO" and words:
+            info[words[0]] = " ".join(words[1:])
+        elif kind == "-ERROR" and words:
+            errors.append((words[0], " ".join(words[1:])))
+        elif kind == "-DONE" and words and words[0].isdigit():
+            done = int(words[0])
+        elif kind in ("", "-START"):
+            if kind == "" or words:
+                errors.append(("protocol", "malformed line: %r" % line.strip()))
+    return metrics, info, errors, done
+
+
+def check(name, entry, min_samples):
+    """Why the metric entry is unacceptable, or None."""
+    if entry is None:
+        return "missing"
+    if entry["value"] == 0:
+        return "zero value"
+    if not entry["min"] <= entry["value"] <= entry["max"]:
+        return "min <= median <= max violated (%d, %d, %d)" % (
+            entry["min"], entry["value"], entry["max"])
+    if name in SINGLE_SAMPLE:
+        if entry["samples"] != 1:
+            return "expected 1 sample, got %d" % entry["samples"]
+    elif entry["samples"] < min_samples:
+        return "only %d samples (need %d)" % (entry["samples"], min_samples)
+    return None
+
+
+# ---- Output. ----
+
+def results_json(results):
+    """Stable text of the results: sorted keys, fixed indentation, trailing newline."""
+    return json.dumps(results, indent=2, sort_keys=True) + "\n"
+
+
+def status_of(name, value):
+    """'met' or 'not met' for metrics with a target, else ''."""
+    if name not in TARGETS or value is None:
+        return ""
+    return "met" if value <= TARGETS[name] else "not met"
+
+
+def table_rows(results):
+    """Rows: metric, value, unit, min, max, samples, seL4, ratio, target, status."""
+    rows = []
+    for name, unit, _ in METRICS:
+        entry = results.get(name)
+        value = entry["value"] if entry else None
+        sel4 = SEL4.get(name)
+        rows.append([
+            name,
+            str(value) if value is not None else "-",
+            unit,
+            str(entry["min"]) if entry else "-",
+            str(entry["max"]) if entry else "-",
+            str(entry["samples"]) if entry else "-",
+            str(sel4[0]) if sel4 else "",
+            ("%.2fx" % (value / sel4[0])) if sel4 and value else "",
+            ("<= %d" % TARGETS[name]) if name in TARGETS else "",
+            status_of(name, value),
+        ])
+    return rows
+
+
+HEADER = ["metric", "value", "unit", "min", "max", "samples", "seL4", "vs seL4", "target",
+          "status"]
+
+
+def print_table(results, info):
+    """The readable table on stdout."""
+    rows = [HEADER] + table_rows(results)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    for index, row in enumerate(rows):
+        cells = [cell.ljust(widths[i]) if i in (0, 2, 8, 9) else cell.rjust(widths[i])
+                 for i, cell in enumerate(row)]
+        print("  ".join(cells).rstrip())
+        if index == 0:
+            print("  ".join("-" * w for w in widths))
+    print("counter read overhead %s instruction(s), RTC read overhead %s (subtracted); "
+          "seL4 column: seL4 13.0.0 under the same QEMU"
+          % (info.get("counter_read_overhead", "?"), info.get("rtc_read_overhead", "?")))
+
+
+def markdown_table(results):
+    """The results table in Markdown."""
+    out = ["| metric | value | unit | min | max | samples | seL4 | vs seL4 | target | status |",
+           "|---|---:|---|---:|---:|---:|---:|---:|---|---|"]
+    for row in table_rows(results):
+        row = list(row)
+        row[0] = "`%s`" % row[0]
+        row[8] = row[8].replace("<=", "≤")
+        out.append("| " + " | ".join(row) + " |")
+    return "\n".join(out)
+
+
+def write_docs(path, results, info, text_details):
+    """Regenerate docs/performance.md from the results."""
+    def value(name):
+        entry = results.get(name)
+        return entry["value"] if entry else None
+
+    targets = []
+    for name in TARGETS:
+        v = value(name)
+        targets.append("| `%s` | ≤ %d | %s | %s |" % (name, TARGETS[name],
+                                                      v if v is not None else "-",
+                                                      status_of(name, v) or "-"))
+    comparison = []
+    for name, (sel4, what) in SEL4.items():
+        v = value(name)
+        comparison.append("| `%s` | %s | %d (%s) | %s |" % (
+            name, v if v is not None else "-", sel4, what,
+            ("%.2fx" % (v / sel4)) if v else "-"))
+    fault = value("fault_roundtrip")
+    mapping = value("map_page_4k")
+    fault_net = ("%d" % (fault - mapping)) if fault and mapping else "-"
+
+    text = DOC_TEMPLATE.format(
+        table=markdown_table(results),
+        targets="\n".join(targets),
+        comparison="\n".join(comparison),
+        counter_overhead=info.get("counter_read_overhead", "?"),
+        rtc_overhead=info.get("rtc_read_overhead", "?"),
+        fault_net=fault_net,
+        size_text=text_details["size_text"],
+        text_section=text_details["text_section"],
+        init_image=text_details["init_image"],
+        kernel_text=value("kernel_text_bytes"),
+    )
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+DOC_TEMPLATE = """\
+# Performance
+
+<!-- Generated by tools/bench.py (`make bench`) from build/bench/results.json.
+     Do not edit by hand: edit DOC_TEMPLATE in tools/bench.py and rerun `make bench`. -->
+
+`make bench` builds the benchmark system (a **release** kernel, `-O2 -DNDEBUG`, with
+`bench/main.c` as its first task), boots it in QEMU (`-machine virt`, one hart,
+`-icount shift=0,sleep=off`), and writes `build/bench/results.json`. Under `-icount
+shift=0` the cycle counter counts guest instructions, so every number below is a count of
+executed instructions (user and kernel), and two runs of the same commit give identical
+results. `make bench-quick` (a step of `make test`) runs the same image with 20 samples
+per metric and only checks that every metric is present and sane.
+
+## Results
+
+{table}
+
+Each value is the median of the samples after 20 warm-up iterations (lower median for an
+even count); min and max show the spread. The seL4 column is seL4 13.0.0 (release, fast
+path) with sel4bench under the same QEMU and the same method (see "seL4 comparison").
+Counter-read overhead: {counter_overhead} instruction(s), subtracted from every sample
+taken with the cycle counter.
+
+## Targets
+
+| metric | target | value | status |
+|---|---|---:|---|
+{targets}
+
+## seL4 comparison
+
+| metric | Vallum | seL4 (same QEMU) | Vallum / seL4 |
+|---|---:|---|---:|
+{comparison}
+
+seL4's numbers are one-way figures; the round trips compare against the sum of the Call
+and the ReplyRecv. seL4 was measured with GCC 12.2 for rv64imac on QEMU 7.2 like ours.
+
+## How each metric is taken
+
+All timed regions read the cycle counter with `csrr cycle` (readable in user mode:
+OpenSBI sets `scounteren`) and subtract one counter read (the median of two back-to-back
+reads over the same number of samples, as sel4bench does). System calls in timed regions
+are issued inline (`vl_syscall`, one `ecall`), not through library wrappers, and
+arguments that live in the IPC buffer are written before the first counter read. The
+root task orchestrates at priority 255 and blocks on a notification while a benchmark's
+threads run (priorities 100 and 110, nothing else runnable), so no other thread
+interferes; the kernel's 2 ms timer tick can land in a sample, which shows in max.
+
+**Second address space.** The benchmark does not load a second program: it makes a new
+VSpace and maps copies of the caps of its own image frames (text, data, bss) at the same
+virtual addresses. Threads in it run the same code through different page tables, so an
+IPC between the two is a real address-space switch; the shared data pages carry counter
+values back. Both sides use the root CNode as their CSpace.
+
+- `ipc_call_reply_cross_as`: a server thread in the second address space loops on
+  ReplyRecv; the client (same priority, 100, in the first address space) reads the
+  counter, Calls, reads it again when the Call returns. Round trip = the Call plus the
+  ReplyRecv that answers it, 0-word messages.
+- `ipc_call_reply_same_as`: the same with both threads in the first address space.
+- `ipc_call_reply_cross_as_10w`, `_32w`: as the first, with 10 and 32 message words in
+  both directions (words 0..3 in registers, the rest through the IPC buffers).
+- `ipc_send_recv_cross_as`: the receiver (priority 110, second address space) waits in
+  Recv; the sender (100) reads the counter just before its Send; the receiver, which runs
+  at once, reads the counter right after its Recv returns and stores it in shared memory;
+  the sender computes the difference when it runs again.
+- `notify_wake_higher_prio`: the same with a notification: Signal by the sender, Wait by
+  a higher-priority waiter in the other address space, counted to the waiter's first
+  instruction after its Wait returns.
+- `notify_signal_no_waiter`: Signal (badge 1) of a notification nobody waits on, timed
+  around the system call; a Poll after each sample (not timed) consumes the signal.
+- `yield_switch`: threads A and B at the same priority in one address space. A reads the
+  counter and Yields; B's first instruction after its own Yield returns reads the counter.
+- `irq_to_user`: the goldfish RTC (found in the device tree; its page split out of the
+  device untyped) is programmed to raise its alarm at virtual time T, 20,000 ns ahead; the
+  IRQHandler signals a notification the root task (priority 255) waits on, while a
+  priority-10 thread spins in user mode (so the interrupt arrives from user mode). Under
+  `-icount shift=0` virtual nanoseconds are instructions; QEMU is run with
+  `-rtc clock=vm` so the RTC follows that clock. The handler's first instruction after its
+  Wait's `ecall` is the load of TIME_LOW (which latches TIME_HIGH, read afterwards);
+  value = time read - T - the RTC read overhead ({rtc_overhead} instruction(s): the
+  difference of two back-to-back loads of TIME_LOW, the same convention as the cycle
+  counter's overhead). So the value counts from the alarm to the handler's first
+  instruction; the MMIO read itself is that one load.
+- `fault_roundtrip`: a thread (priority 100) with a fault endpoint reads the counter and
+  stores to an unmapped page; the fault handler (priority 110, same address space)
+  receives the VM fault, maps the page (one Frame_Map) and replies; the thread's store is
+  retried, succeeds, and the thread reads the counter. After each sample the thread unmaps
+  the page again (not timed), so every sample is the same fault. The value therefore
+  includes one Frame_Map invocation; minus `map_page_4k` it is {fault_net} instructions
+  for fault delivery, the handler's receive and reply and the resumption.
+- `map_page_4k` / `unmap_page_4k`: Frame_Map (read-write, execute-never) of a 4 KiB frame
+  at an address whose page tables exist, then Frame_Unmap of it, each timed around the
+  `ecall`.
+- `retype_frame_4k`: Untyped_Retype of one 4 KiB frame from a 2 MiB untyped that keeps one
+  other child, so the untyped is never reset and every sample carves already-zero memory at
+  the watermark (the path of an ordinary allocation); the frame cap is deleted after each
+  sample (not timed).
+- `boot_to_init`: the kernel stores the cycle counter at its first instruction in the boot
+  info (`kernel_entry_cycle`); the first task's `vl_start` reads the counter first thing.
+  It includes the kernel's whole boot (clearing and handing over memory, building the
+  first task) and the three instructions of `crt0` before `vl_start`. One sample.
+- `kernel_text_bytes`: the "text" column of `riscv64-unknown-elf-size` for
+  `build/release/images/bench.elf` ({size_text} bytes: `.text` plus `.rodata`) minus the
+  embedded first-task image (`init_image_start`..`init_image_end`, {init_image} bytes) =
+  {kernel_text} bytes of kernel code and read-only data; `.text` alone is {text_section}
+  bytes.
+- `kernel_sloc`: non-blank lines of `kernel/**/*.c`, `*.h`, `*.S` after removing `/* */` and
+  `//` comments, counted by `tools/bench.py`.
+
+**Output channel.** A release kernel has no debug console system calls, so the first task
+prints its results through QEMU semihosting (`-semihosting-config enable=on,userspace=on`),
+which also ends the run (semihosting exit). Semihosting is outside every timed region.
+
+## Reproducing
+
+    make bench          # full run: 200 samples, results.json, this file
+    make bench-quick    # 20 samples, VLTEST lines, no docs
+    python3 tools/bench.py --help
+"""
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="bench.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--image", default=DEFAULT_IMAGE,
+                        help="bench boot image (default %(default)s)")
+    parser.add_argument("--elf", help="its ELF for kernel_text_bytes (default: IMAGE with .elf)")
+    parser.add_argument("--quick", action="store_true",
+                        help="20 samples, VLTEST lines, no docs regeneration")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help="QEMU deadline in seconds (default %(default)g)")
+    parser.add_argument("--out", help="results file (default build/bench/results.json, "
+                        "results-quick.json with --quick)")
+    parser.add_argument("--docs", default="docs/performance.md",
+                        help="performance document to regenerate (default %(default)s)")
+    parser.add_argument("--no-docs", action="store_true", help="do not regenerate the docs")
+    parser.add_argument("--log", default="build/logs/bench.console.log",
+                        help="console log (default %(default)s)")
+    args = parser.parse_args(argv)
+
+    os.chdir(REPO_ROOT)
+    image = args.image
+    elf = args.elf or os.path.splitext(image)[0] + ".elf"
+    out = args.out or ("build/bench/results-quick.json" if args.quick
+                       else "build/bench/results.json")
+    min_samples = 20 if args.quick else 100
+
+    failures = []  # (metric, reason)
+    results = {}
+    info = {}
+    text_details = {"size_text": 0, "text_section": 0, "rodata_section": 0, "init_image": 0}
+    if not os.path.isfile(image):
+        failures.append(("image", "%s not found (run make bench-image)" % image))
+        lines, status, run_error = [], None, None
+    else:
+        lines, status, run_error = run_guest(image, args.quick, args.timeout, args.log)
+    metrics, info, guest_errors, done = parse(lines)
+    if run_error is not None:
+        failures.append(("run", run_error))
+    elif lines and done is None:
+        failures.append(("run", "qemu exited (status %s) before VLBENCH-DONE" % status))
+    elif done is not None and status != 0 and not guest_errors:
+        failures.append(("run", "qemu exited with status %s" % status))
+    errors_by_metric = {}
+    for name, reason in guest_errors:
+        errors_by_metric.setdefault(name, reason)
+        if name not in METRIC_NAMES:
+            failures.append((name, reason))
+
+    for name, unit, _ in METRICS:
+        if name in HOST_METRICS:
+            continue
+        if name in metrics:
+            entry = dict(metrics[name])
+            entry["unit"] = unit
+            results[name] = entry
+    try:
+        size, text_details = kernel_text_bytes(elf)
+        results["kernel_text_bytes"] = {"value": size, "unit": "bytes", "min": size,
+                                        "max": size, "samples": 1}
+    except (OSError, subprocess.CalledProcessError, KeyError, IndexError, ValueError) as exc:
+        errors_by_metric["kernel_text_bytes"] = "cannot measure %s: %s" % (elf, exc)
+    sloc = kernel_sloc(REPO_ROOT)
+    results["kernel_sloc"] = {"value": sloc, "unit": "lines", "min": sloc, "max": sloc,
+                              "samples": 1}
+
+    per_metric = []
+    for name in METRIC_NAMES:
+        why = errors_by_metric.get(name) or check(name, results.get(name), min_samples)
+        per_metric.append((name, why))
+        if why is not None:
+            failures.append((name, why))
+
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(results_json(results))
+
+    if args.quick:
+        for name, why in per_metric:
+            if why is None:
+                print("VLTEST PASS bench/%s" % name)
+            else:
+                print("VLTEST FAIL bench/%s %s" % (name, why))
+        for name, why in failures:
+            if name not in METRIC_NAMES:
+                print("VLTEST FAIL bench:%s %s" % (name, why))
+    else:
+        print_table(results, info)
+        print("results: %s" % out)
+        if not failures and not args.no_docs:
+            write_docs(args.docs, results, info, text_details)
+            print("docs: %s regenerated" % args.docs)
+        for name, why in failures:
+            print("bench: FAIL %s: %s" % (name, why))
+        if failures and not args.no_docs:
+            print("bench: %s not regenerated because of the failures above" % args.docs)
+    if failures and lines:
+        print("bench: console log in %s" % args.log)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

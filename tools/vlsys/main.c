@@ -1,0 +1,88 @@
+/*
+ * vlsys: checks and compiles Vallum system descriptions.
+ *
+ *   vlsys check SYSTEM.yaml [--programs DIR]
+ *   vlsys build SYSTEM.yaml --programs DIR -o OUT.img
+ *   vlsys dump OUT.img
+ *
+ * Exit status: 0 on success, 1 if the description or image has problems (all reported on
+ * stderr as FILE:LINE: error: message), 2 on a usage error.
+ */
+#include "vlsys.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static int
+usage(void)
+{
+    fprintf(stderr, "usage: vlsys check SYSTEM.yaml [--programs DIR]\n"
+                    "       vlsys build SYSTEM.yaml --programs DIR -o OUT.img\n"
+                    "       vlsys dump OUT.img\n");
+    return 2;
+}
+
+/*
+ * Runs check (out == NULL) or build. Returns the exit status.
+ */
+static int
+run(const char *path, const char *programs_dir, const char *out)
+{
+    struct vlsys_system sys;
+    memset(&sys, 0, sizeof(sys));
+    if (parse_system(path, programs_dir, &sys)) {
+        check_system(&sys);
+    }
+    int status = 0;
+    if (diag_count() > 0) {
+        diag_print(path);
+        status = 1;
+    } else if (out != NULL) {
+        uint64_t size = image_write(&sys, out);
+        if (size == 0) {
+            status = 1;
+        } else {
+            printf("vlsys: %s: system '%s', %zu components, %zu regions, %zu channels, "
+                   "%zu irqs, %" PRIu64 " bytes\n",
+                   out, sys.name, sys.components.count, sys.regions.count, sys.channels.count,
+                   sys.irqs.count, size);
+        }
+    }
+    system_free(&sys);
+    return status;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 3) {
+        return usage();
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "dump") == 0) {
+        return argc == 3 ? image_dump(argv[2]) : usage();
+    }
+    bool is_build = strcmp(cmd, "build") == 0;
+    if (!is_build && strcmp(cmd, "check") != 0) {
+        return usage();
+    }
+    const char *path = NULL;
+    const char *programs_dir = NULL;
+    const char *out = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--programs") == 0 && i + 1 < argc) {
+            programs_dir = argv[++i];
+        } else if (is_build && strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+            out = argv[++i];
+        } else if (argv[i][0] != '-' && path == NULL) {
+            path = argv[i];
+        } else {
+            return usage();
+        }
+    }
+    if (path == NULL || (is_build && (programs_dir == NULL || out == NULL))) {
+        return usage();
+    }
+    return run(path, programs_dir, out);
+}

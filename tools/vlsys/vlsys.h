@@ -1,0 +1,164 @@
+/*
+ * vlsys: the host tool that checks a Vallum system description (docs/system-description.md)
+ * and compiles it into a system image (lib/os/include/vallum/sysimage.h).
+ *
+ * The description is read into the model below (parse.c), which records for every value the
+ * 1-based line it came from; check.c applies the cross-entity checks; image.c writes and
+ * dumps images. Every problem is reported through diag_error() and all of them are printed,
+ * sorted by line, before the tool exits.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vallum/elf.h"
+#include "vallum/sysimage.h"
+#include "vallum/types.h"
+
+/* Placement of a component's stack, heap and reserved area (see the spec, "Address space"). */
+#define VLSYS_PAGE 4096ull
+#define VLSYS_USER_TOP ((uint64_t)VL_USER_TOP)
+#define VLSYS_STACK_TOP 0x3ffff00000ull /* stack grows down from here */
+#define VLSYS_GUARD VLSYS_PAGE          /* unmapped page below the stack and below the heap */
+#define VLSYS_DEFAULT_STACK (16ull * 1024)
+#define VLSYS_IRQ_MAX 1023 /* highest PLIC interrupt source */
+
+/* A program file, loaded once however many components use it. */
+struct vlsys_program {
+    char name[VL_SYSIMG_MAX_NAME + 1];
+    uint8_t *data;         /* the ELF file, malloc'd; NULL if not loaded */
+    size_t size;           /* bytes */
+    bool is_valid;         /* elf_parse() accepted it; lo and hi are meaningful */
+    uint64_t lo;           /* page-rounded start of its PT_LOAD segments */
+    uint64_t hi;           /* page-rounded end */
+    uint64_t image_offset; /* where image.c put it */
+};
+
+struct vlsys_component {
+    char name[VL_SYSIMG_MAX_NAME + 1];
+    int line;      /* the entry (its mapping) */
+    int name_line; /* the name value */
+    int program;   /* index into vlsys_system.programs, or -1 */
+    int program_line;
+    uint64_t priority;
+    uint64_t stack; /* bytes */
+    int stack_line;
+    uint64_t heap; /* bytes */
+    int heap_line;
+    uint64_t restart_policy; /* enum vl_restart_policy */
+    uint64_t restart_max;
+    uint64_t restart_window_ms;
+    bool is_layout_valid; /* stack and heap are valid sizes */
+};
+
+struct vlsys_region {
+    char name[VL_SYSIMG_MAX_NAME + 1];
+    int line;      /* the entry */
+    int name_line; /* the name value */
+    uint64_t size;
+    uint64_t kind; /* enum vl_region_kind */
+    uint64_t paddr;
+    int device;       /* the driver's component index for device regions, else -1 */
+    bool is_valid;    /* size is a valid, non-zero multiple of 4 KiB */
+    bool paddr_valid; /* device regions: paddr is aligned and paddr + size does not wrap */
+};
+
+struct vlsys_map {
+    int region;    /* index */
+    int component; /* index, or -1 if unknown */
+    uint64_t vaddr;
+    uint64_t perms; /* VL_PERM_* */
+    int line;       /* the map entry */
+    bool is_valid;  /* component known, vaddr aligned and below the limit, perms valid */
+};
+
+/* One end of a channel, or the channel id of an interrupt. */
+struct vlsys_end {
+    int component; /* index, or -1 if unknown */
+    uint64_t id;
+    int line;      /* the end's mapping */
+    int id_line;   /* the id value */
+    bool is_valid; /* component known and id in range */
+};
+
+struct vlsys_channel {
+    uint64_t kind;      /* enum vl_channel_kind */
+    struct vlsys_end a; /* notify: first end; call: client */
+    struct vlsys_end b; /* notify: second end; call: server */
+    int line;           /* the channel entry */
+};
+
+struct vlsys_irq {
+    struct vlsys_end end; /* the driver and its channel id */
+    uint64_t number;
+    int line;      /* the number value */
+    bool is_valid; /* number in range */
+};
+
+/* A growable array of fixed-size records. */
+struct vlsys_vec {
+    void *items;
+    size_t count;
+    size_t cap;
+};
+
+struct vlsys_system {
+    char name[VL_SYSIMG_MAX_NAME + 1];
+    struct vlsys_vec components; /* struct vlsys_component */
+    struct vlsys_vec programs;   /* struct vlsys_program */
+    struct vlsys_vec regions;    /* struct vlsys_region */
+    struct vlsys_vec maps;       /* struct vlsys_map */
+    struct vlsys_vec channels;   /* struct vlsys_channel */
+    struct vlsys_vec irqs;       /* struct vlsys_irq */
+    bool has_programs;           /* program files were looked up (check --programs, build) */
+};
+
+#define VEC_AT(vec, type, i) (&((type *)(vec)->items)[i])
+
+/*
+ * Appends a zeroed record of size bytes to vec and returns it. Exits the tool with a message
+ * if memory runs out.
+ */
+void *vec_push(struct vlsys_vec *vec, size_t size);
+
+/* Frees vec's storage and empties it. */
+void vec_free(struct vlsys_vec *vec);
+
+/* Records a problem found at line (1-based) of the file being checked. printf-style. */
+void diag_error(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Returns the number of problems recorded so far. */
+size_t diag_count(void);
+
+/* Prints every recorded problem as "FILE:LINE: error: message", sorted by line. */
+void diag_print(const char *file);
+
+/*
+ * Reads the system description in path into sys (zeroed by the caller), recording every
+ * syntax, type and single-value problem with diag_error(). Name references are resolved to
+ * indices (-1 and an error if unknown). If programs_dir is not NULL, each distinct program is
+ * loaded from programs_dir/<program>.elf and checked with elf_parse().
+ * Returns false only if the file could not be read or is not YAML (already reported).
+ */
+bool parse_system(const char *path, const char *programs_dir, struct vlsys_system *sys);
+
+/* Applies the cross-entity checks of the spec to a parsed system, reporting with diag_error. */
+void check_system(const struct vlsys_system *sys);
+
+/* Frees everything parse_system() allocated in sys. */
+void system_free(struct vlsys_system *sys);
+
+/*
+ * Writes the image of a checked, error-free system with its programs loaded to out (via a
+ * temporary file renamed into place). Returns the image size in bytes, or 0 after printing
+ * an error to stderr (nothing is left at out then).
+ */
+uint64_t image_write(struct vlsys_system *sys, const char *out);
+
+/*
+ * Checks the image file at path and prints it in readable form to stdout. Returns 0, or 1
+ * after printing "PATH: error: ..." to stderr if the file is not a valid image.
+ */
+int image_dump(const char *path);
