@@ -341,6 +341,9 @@ echo_server(vl_word_t ep)
         for (int i = 0; i < VL_MSG_REGS; i++) {
             mr[i] = m.mr[i] + m.badge;
         }
+        for (vl_word_t i = VL_MSG_REGS; i < vl_msginfo_length(m.info); i++) {
+            vl_ipc_buffer->msg[i] += m.badge;
+        }
         vl_word_t info = vl_msginfo(vl_msginfo_label(m.info) + 1, 0, 0,
                                     vl_msginfo_length(m.info));
         m = vl_reply_recv(ep, info, mr);
@@ -348,9 +351,9 @@ echo_server(vl_word_t ep)
 }
 
 /*
- * Many Call / ReplyRecv round trips with short messages: the case the kernel's fast path
- * takes (server at the caller's priority, and above). Every word, label and badge must
- * arrive exactly, whichever path carried it.
+ * Many Call / ReplyRecv round trips: the case the kernel's fast path takes (no caps,
+ * server at the caller's priority or above; words beyond the registers through both IPC
+ * buffers). Every word, label and badge must arrive exactly, whichever path carried it.
  */
 static void
 test_ipc_call_reply_many(void)
@@ -362,14 +365,19 @@ test_ipc_call_reply_many(void)
         CHECK_EQ(vl_cnode_mint(ROOT, b, 64, ROOT, ep, 64, VL_RIGHTS_ALL, 7 + p), 0);
         CHECK(thread_new(echo_server, ep, prios[p], 0) != NULL);
         for (vl_word_t i = 0; i < 500; i++) {
-            vl_word_t len = i % (VL_MSG_REGS + 1);
+            vl_word_t len = (i % 50 == 49) ? VL_MSG_MAX_LENGTH : i % 13;
             vl_word_t mr[VL_MSG_REGS] = {i, i * 3, ~i, i << 20};
+            for (vl_word_t w = VL_MSG_REGS; w < len; w++) {
+                vl_ipc_buffer->msg[w] = i * 1000 + w;
+            }
             struct vl_msg m = vl_call(b, vl_msginfo(i & 0xff, 0, 0, len), mr);
             CHECK_EQ(vl_msginfo_label(m.info), (i & 0xff) + 1);
             CHECK_EQ(vl_msginfo_length(m.info), len);
             CHECK_EQ(m.badge, 0);
             for (vl_word_t w = 0; w < len; w++) {
-                CHECK_EQ(m.mr[w], mr[w] + 7 + p);
+                vl_word_t got = w < VL_MSG_REGS ? m.mr[w] : vl_ipc_buffer->msg[w];
+                vl_word_t sent = w < VL_MSG_REGS ? mr[w] : i * 1000 + w;
+                CHECK_EQ(got, sent + 7 + p);
             }
         }
         CHECK_EQ(vl_debug_check(), 0);

@@ -6,7 +6,12 @@
  */
 #pragma once
 
+#include "config.h"
 #include "types.h"
+
+/* asid_table[a] is the root of the VSpace with ASID a, or NULL. ASID 0 is the kernel's.
+ * Owned by pagetable.c; read directly only by the address-space switch. */
+extern word_t *asid_table[CONFIG_NUM_ASIDS];
 
 /* The root table of the VSpace with the given ASID, or NULL if the ASID is not in use. */
 word_t *pt_asid_root(word_t asid);

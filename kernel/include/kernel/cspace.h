@@ -25,6 +25,15 @@ struct lookup_slot_ret cspace_resolve_bits(cap_t node, cptr_t cptr, word_t n_bit
 static inline struct cte *
 cspace_lookup_fast(cap_t root, cptr_t cptr)
 {
+    /* The common case first: one CNode whose guard and radix take all 64 bits. */
+    if (likely(cap_type(root) == CAP_CNODE &&
+               cap_cnode_radix(root) + cap_cnode_guard_size(root) == VL_WORD_BITS)) {
+        word_t radix = cap_cnode_radix(root);
+        if (unlikely((cptr >> radix) != cap_cnode_guard(root))) {
+            return NULL;
+        }
+        return (struct cte *)cap_ptr(root) + (cptr & MASK(radix));
+    }
     word_t bits = VL_WORD_BITS;
     cap_t node = root;
     while (cap_type(node) == CAP_CNODE) {

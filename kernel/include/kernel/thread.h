@@ -61,6 +61,9 @@ extern word_t ready_top;
 static inline bool
 sched_none_above(word_t prio)
 {
+    if (likely(ready_top == 0)) {
+        return true;
+    }
     word_t w = prio / 64;
     word_t b = prio % 64;
     if (w + 1 < VL_NUM_PRIORITIES / 64 && (ready_top >> (w + 1)) != 0) {

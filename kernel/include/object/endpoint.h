@@ -38,8 +38,23 @@ void ipc_delete_caller_cap(struct tcb *t);
 /* Clears the reply cap in slot, if it is one, and the back pointer of its thread. */
 void ipc_reply_cap_removed(struct cte *slot);
 
-/* The thread's IPC buffer in kernel memory, or NULL if it has none usable. */
-struct vl_ipc_buffer *ipc_buffer_of(struct tcb *t, bool is_receiver);
+/*
+ * The thread's IPC buffer in kernel memory, or NULL if it has none usable: the receiver
+ * of a message needs the Write right on the buffer's frame, the sender the Read right.
+ */
+static inline struct vl_ipc_buffer *
+ipc_buffer_of(struct tcb *t, bool is_receiver)
+{
+    cap_t frame = tcb_slot(t, TCB_BUFFER)->cap;
+    if (t->ipc_buffer == 0 || cap_type(frame) != CAP_FRAME || cap_frame_is_device(frame)) {
+        return NULL;
+    }
+    if (!cap_has_right(frame, is_receiver ? VL_RIGHT_WRITE : VL_RIGHT_READ)) {
+        return NULL;
+    }
+    word_t offset = t->ipc_buffer & MASK(frame_size_bits(cap_frame_size(frame)));
+    return (struct vl_ipc_buffer *)((char *)cap_ptr(frame) + offset);
+}
 
 /* Message register i of t (from its registers or its IPC buffer; 0 if neither). */
 word_t ipc_get_mr(struct tcb *t, struct vl_ipc_buffer *buf, word_t i);

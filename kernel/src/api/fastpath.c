@@ -2,8 +2,9 @@
  * The IPC fast path (see api/fastpath.h). Every check comes first; the commit that
  * follows cannot fail. The checks are those under which the slow path would do exactly
  * the same thing:
- *   - no extra caps, at most VL_MSG_REGS words, and the cap resolves to an endpoint with
- *     the right rights;
+ *   - no extra caps; a message longer than VL_MSG_REGS words needs both threads' IPC
+ *     buffers (the slow path would cut it to VL_MSG_REGS words without them); the cap
+ *     resolves to an endpoint with the right rights;
  *   - Call: a receiver waits, and it is at least as urgent as every runnable thread; the
  *     caller may grant replies (so a reply cap is made), and the receiver's caller slot
  *     is empty;
@@ -21,6 +22,7 @@
 #include "kernel/cspace.h"
 #include "kernel/tcbqueue.h"
 #include "kernel/thread.h"
+#include "object/endpoint.h"
 
 /* The endpoint cap at cptr in t's CSpace with all of rights, or NULL. */
 static inline const cap_t *
@@ -37,11 +39,11 @@ lookup_endpoint(struct tcb *t, cptr_t cptr, word_t rights)
     return cap;
 }
 
-/* True if the message fits the fast path: no extra caps, at most VL_MSG_REGS words. */
+/* True if the message has no extra caps (and no unwrapped bits): bits 7..9 clear. */
 static inline bool
-short_message(word_t info)
+no_caps(word_t info)
 {
-    return (info & 0x3ff) <= VL_MSG_REGS; /* extra caps, unwrapped (bits 7..9) all zero */
+    return (info & 0x380) == 0;
 }
 
 static inline bool
@@ -50,15 +52,50 @@ most_urgent(const struct tcb *t)
     return sched_none_above(t->priority);
 }
 
+/*
+ * True if the message in info can go from `from` to `to` here: words beyond the registers
+ * need both IPC buffers (without them the slow path would cut the message short).
+ */
+static inline bool
+message_fits(struct tcb *from, struct tcb *to, word_t info)
+{
+    return likely(vl_msginfo_length(info) <= VL_MSG_REGS) ||
+           (ipc_buffer_of(from, false) != NULL && ipc_buffer_of(to, true) != NULL);
+}
+
+/* Copies the message (checked by message_fits) and sets the receiver's info and badge. */
 static inline void
 copy_message(struct tcb *from, struct tcb *to, word_t info, word_t badge)
 {
     word_t len = vl_msginfo_length(info);
-    for (word_t i = 0; i < len; i++) {
+    to->regs[REG_BADGE] = badge;
+    if (likely(len <= VL_MSG_REGS)) {
+        /* Only the words sent: the receiver must not see the sender's other registers. */
+        if (len > 0) {
+            to->regs[REG_MR0] = from->regs[REG_MR0];
+        }
+        if (len > 1) {
+            to->regs[REG_MR0 + 1] = from->regs[REG_MR0 + 1];
+        }
+        if (len > 2) {
+            to->regs[REG_MR0 + 2] = from->regs[REG_MR0 + 2];
+        }
+        if (len > 3) {
+            to->regs[REG_MR0 + 3] = from->regs[REG_MR0 + 3];
+        }
+        to->regs[REG_MSGINFO] = info; /* no caps: the info word is unchanged */
+        return;
+    }
+    len = MIN(len, VL_MSG_MAX_LENGTH);
+    for (word_t i = 0; i < VL_MSG_REGS; i++) {
         to->regs[REG_MR0 + i] = from->regs[REG_MR0 + i];
     }
-    to->regs[REG_MSGINFO] = info;
-    to->regs[REG_BADGE] = badge;
+    const struct vl_ipc_buffer *sbuf = ipc_buffer_of(from, false);
+    struct vl_ipc_buffer *rbuf = ipc_buffer_of(to, true);
+    for (word_t i = VL_MSG_REGS; i < len; i++) {
+        rbuf->msg[i] = sbuf->msg[i];
+    }
+    to->regs[REG_MSGINFO] = vl_msginfo(vl_msginfo_label(info), 0, 0, len);
 }
 
 bool
@@ -66,7 +103,7 @@ fastpath_call(void)
 {
     struct tcb *cur = ks_cur_thread;
     word_t info = cur->regs[REG_MSGINFO];
-    if (unlikely(!short_message(info))) {
+    if (unlikely(!no_caps(info))) {
         return false;
     }
     const cap_t *cap = lookup_endpoint(cur, cur->regs[REG_CAP], VL_RIGHT_WRITE);
@@ -81,6 +118,9 @@ fastpath_call(void)
     }
     struct cte *reply = tcb_slot(dest, TCB_CALLER);
     if (unlikely(cap_type(reply->cap) != CAP_NULL)) {
+        return false;
+    }
+    if (unlikely(!message_fits(cur, dest, info))) {
         return false;
     }
 
@@ -104,7 +144,7 @@ fastpath_reply_recv(void)
 {
     struct tcb *cur = ks_cur_thread;
     word_t info = cur->regs[REG_MSGINFO];
-    if (unlikely(!short_message(info))) {
+    if (unlikely(!no_caps(info))) {
         return false;
     }
     const cap_t *cap = lookup_endpoint(cur, cur->regs[REG_CAP], VL_RIGHT_READ);
@@ -124,6 +164,9 @@ fastpath_reply_recv(void)
     }
     struct tcb *caller = cap_tcb_ptr(reply->cap);
     if (unlikely(caller->fault.type != FAULT_NONE || !most_urgent(caller))) {
+        return false;
+    }
+    if (unlikely(!message_fits(cur, caller, info))) {
         return false;
     }
 

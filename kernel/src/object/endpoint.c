@@ -15,20 +15,6 @@
 #include "object/cap.h"
 #include "object/notification.h"
 
-struct vl_ipc_buffer *
-ipc_buffer_of(struct tcb *t, bool is_receiver)
-{
-    cap_t frame = tcb_slot(t, TCB_BUFFER)->cap;
-    if (t->ipc_buffer == 0 || cap_type(frame) != CAP_FRAME || cap_frame_is_device(frame)) {
-        return NULL;
-    }
-    if (!cap_has_right(frame, is_receiver ? VL_RIGHT_WRITE : VL_RIGHT_READ)) {
-        return NULL;
-    }
-    word_t offset = t->ipc_buffer & MASK(frame_size_bits(cap_frame_size(frame)));
-    return (struct vl_ipc_buffer *)((char *)cap_ptr(frame) + offset);
-}
-
 word_t
 ipc_get_mr(struct tcb *t, struct vl_ipc_buffer *buf, word_t i)
 {

@@ -19,7 +19,7 @@
 #include "object/cap.h"
 
 /* asid_table[a] is the root of the VSpace with ASID a, or NULL. ASID 0 is the kernel's. */
-static word_t *asid_table[CONFIG_NUM_ASIDS];
+word_t *asid_table[CONFIG_NUM_ASIDS];
 static word_t asid_next = 1;
 static word_t asids_in_use;
 

@@ -64,12 +64,10 @@ kernel_trap:
     .global restore_user_context
 restore_user_context:
     csrw sscratch, a0
+    /* sstatus.SPP is 0 (return to U-mode): set at boot, and every trap from U-mode
+     * leaves it 0. Interrupts are always enabled in U-mode, whatever SPIE says. */
     ld t0, 0(a0)
     csrw sepc, t0
-    li t0, 0x100        /* SPP: return to U-mode */
-    csrc sstatus, t0
-    li t0, 0x20         /* SPIE: interrupts on in U-mode */
-    csrs sstatus, t0
     ld ra, 1*8(a0)
     ld sp, 2*8(a0)
     ld gp, 3*8(a0)
