@@ -3,6 +3,8 @@
  * reply cap, long messages, non-blocking send and receive, wake-up order, SaveCaller and
  * CancelBadgedSends.
  */
+#include <stdbool.h>
+
 #include "ktest.h"
 
 static const vl_word_t zero[VL_MSG_REGS];
@@ -386,9 +388,62 @@ test_ipc_call_reply_many(void)
     }
 }
 
+static volatile vl_word_t urgent_order[4];
+static volatile vl_word_t urgent_n;
+
+/* Waits for one message or signal on arg, then records that it ran. */
+static void
+urgent_waiter(vl_word_t cap)
+{
+    struct vl_msg m = vl_recv(cap);
+    urgent_order[urgent_n++] = 100 + m.badge;
+}
+
+/* Sends (or signals) on arg, then records that it continued. */
+static void
+lesser_sender(vl_word_t cap)
+{
+    vl_word_t mr[VL_MSG_REGS] = {1, 2, 3, 4};
+    vl_send(cap, vl_msginfo(0, 0, 0, 2), mr);
+    urgent_order[urgent_n++] = 1;
+}
+
+/*
+ * A Send or Signal that wakes a waiter more urgent than the sender runs the waiter first;
+ * a waiter that is not more urgent runs after the sender. (The kernel's fast path decides
+ * the first case, the slow path the second.)
+ */
+static void
+test_ipc_send_wakes_more_urgent(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    vl_cptr_t n = obj_new(VL_OBJ_NOTIFICATION, 0);
+    vl_cptr_t bep = slot_alloc();
+    vl_cptr_t bn = slot_alloc();
+    CHECK_EQ(vl_cnode_mint(ROOT, bep, 64, ROOT, ep, 64, VL_RIGHTS_ALL, 5), 0);
+    CHECK_EQ(vl_cnode_mint(ROOT, bn, 64, ROOT, n, 64, VL_RIGHTS_ALL, 6), 0);
+    /* (waiter priority, notification?): more urgent on both objects, less urgent. The
+     * harness allows 8 threads per test: three cases of two threads, and the settler. */
+    static const vl_word_t cases[][2] = {{150, 0}, {150, 1}, {50, 1}};
+    for (unsigned k = 0; k < 3; k++) {
+        bool use_ntfn = cases[k][1] != 0;
+        urgent_n = 0;
+        CHECK(thread_new(urgent_waiter, use_ntfn ? n : ep, cases[k][0], 0) != NULL);
+        SETTLE(); /* the waiter blocks */
+        CHECK(thread_new(lesser_sender, use_ntfn ? bn : bep, 100, 0) != NULL);
+        SETTLE();
+        CHECK_EQ(urgent_n, 2);
+        vl_word_t badge = use_ntfn ? 6 : 5;
+        bool waiter_first = cases[k][0] > 100;
+        CHECK_EQ(urgent_order[0], waiter_first ? 100 + badge : 1);
+        CHECK_EQ(urgent_order[1], waiter_first ? 1 : 100 + badge);
+    }
+}
+
 void
 ipc_tests(void)
 {
+    RUN(test_ipc_send_wakes_more_urgent);
     RUN(test_ipc_call_reply_many);
     RUN(test_ipc_badge);
     RUN(test_ipc_cap_transfer);

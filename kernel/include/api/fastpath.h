@@ -11,4 +11,9 @@
 #ifdef CONFIG_FASTPATH
 bool fastpath_call(void);
 bool fastpath_reply_recv(void);
+/* Send: a signal (waking a more urgent waiter directly), or a message to a waiting
+ * receiver that is more urgent than the sender. */
+bool fastpath_send(void);
+/* Yield: the current thread goes behind the next one of its priority. */
+bool fastpath_yield(void);
 #endif

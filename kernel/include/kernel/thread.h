@@ -46,6 +46,13 @@ void sched_set_priority(struct tcb *t, word_t prio);
 /* Called on every timer tick: charges the current thread's timeslice. */
 void sched_timer_tick(void);
 
+/*
+ * Yield's fast form: cur (running, not queued) goes to the tail of its priority's queue and
+ * the head comes off it. Returns the thread to run (cur itself if the queue was empty), or
+ * NULL, changing nothing, if the head must first repeat a system call (slow path).
+ */
+struct tcb *sched_rotate(struct tcb *cur);
+
 /* Yield: the current thread goes to the back of its priority's queue. */
 void sched_yield_current(void);
 

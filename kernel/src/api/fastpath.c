@@ -23,9 +23,10 @@
 #include "kernel/tcbqueue.h"
 #include "kernel/thread.h"
 #include "object/endpoint.h"
+#include "object/notification.h"
 
 /* The endpoint cap at cptr in t's CSpace with all of rights, or NULL. */
-static inline const cap_t *
+static inline __attribute__((always_inline)) const cap_t *
 lookup_endpoint(struct tcb *t, cptr_t cptr, word_t rights)
 {
     struct cte *slot = cspace_lookup_fast(tcb_slot(t, TCB_CTABLE)->cap, cptr);
@@ -40,13 +41,13 @@ lookup_endpoint(struct tcb *t, cptr_t cptr, word_t rights)
 }
 
 /* True if the message has no extra caps (and no unwrapped bits): bits 7..9 clear. */
-static inline bool
+static inline __attribute__((always_inline)) bool
 no_caps(word_t info)
 {
     return (info & 0x380) == 0;
 }
 
-static inline bool
+static inline __attribute__((always_inline)) bool
 most_urgent(const struct tcb *t)
 {
     return sched_none_above(t->priority);
@@ -56,7 +57,7 @@ most_urgent(const struct tcb *t)
  * True if the message in info can go from `from` to `to` here: words beyond the registers
  * need both IPC buffers (without them the slow path would cut the message short).
  */
-static inline bool
+static inline __attribute__((always_inline)) bool
 message_fits(struct tcb *from, struct tcb *to, word_t info)
 {
     return likely(vl_msginfo_length(info) <= VL_MSG_REGS) ||
@@ -64,7 +65,7 @@ message_fits(struct tcb *from, struct tcb *to, word_t info)
 }
 
 /* Copies the message (checked by message_fits) and sets the receiver's info and badge. */
-static inline void
+static inline __attribute__((always_inline)) void
 copy_message(struct tcb *from, struct tcb *to, word_t info, word_t badge)
 {
     word_t len = vl_msginfo_length(info);
@@ -182,6 +183,84 @@ fastpath_reply_recv(void)
     copy_message(cur, caller, info, 0);
     caller->state = TS_RUNNING;
     ks_cur_thread = caller;
+    return true;
+}
+
+/* Send on an endpoint: the receiver waits and is more urgent than the sender. */
+static inline __attribute__((always_inline)) bool
+fastpath_send_ipc(struct tcb *cur, const cap_t *cap)
+{
+    word_t info = cur->regs[REG_MSGINFO];
+    struct endpoint *ep = cap_ptr(*cap);
+    struct tcb *dest = ep->head;
+    if (unlikely(!no_caps(info) || ep->state != EP_RECV || dest->priority <= cur->priority ||
+                 !sched_none_above(dest->priority) || !message_fits(cur, dest, info))) {
+        return false;
+    }
+    tcbq_remove(&ep->head, &ep->tail, dest);
+    if (ep->head == NULL) {
+        ep->state = EP_IDLE;
+    }
+    copy_message(cur, dest, info, cap->w1);
+    dest->state = TS_RUNNING;
+    sched_enqueue(cur);
+    ks_cur_thread = dest;
+    return true;
+}
+
+bool
+fastpath_send(void)
+{
+    struct tcb *cur = ks_cur_thread;
+    struct cte *slot = cspace_lookup_fast(tcb_slot(cur, TCB_CTABLE)->cap, cur->regs[REG_CAP]);
+    if (unlikely(slot == NULL || !cap_has_right(slot->cap, VL_RIGHT_WRITE))) {
+        return false;
+    }
+    if (cap_type(slot->cap) == CAP_ENDPOINT) {
+        return fastpath_send_ipc(cur, &slot->cap);
+    }
+    if (unlikely(cap_type(slot->cap) != CAP_NOTIFICATION)) {
+        return false;
+    }
+    struct notification *n = cap_ptr(slot->cap);
+    word_t badge = slot->cap.w1;
+    if (n->state == NTFN_ACTIVE) {
+        n->pending |= badge;
+        return true;
+    }
+    if (n->state == NTFN_IDLE) {
+        /* A bound thread waiting on its endpoint needs the slow path's IPC cancel. */
+        if (unlikely(n->bound_tcb != NULL)) {
+            return false;
+        }
+        n->pending = badge;
+        n->state = NTFN_ACTIVE;
+        return true;
+    }
+    /* A waiter: switch to it directly only if it runs next anyway. */
+    struct tcb *w = n->head;
+    if (unlikely(w->priority <= cur->priority || !sched_none_above(w->priority))) {
+        return false;
+    }
+    tcbq_remove(&n->head, &n->tail, w);
+    if (n->head == NULL) {
+        n->state = NTFN_IDLE;
+    }
+    w->regs[REG_BADGE] = badge;
+    w->state = TS_RUNNING;
+    sched_enqueue(cur);
+    ks_cur_thread = w;
+    return true;
+}
+
+bool
+fastpath_yield(void)
+{
+    struct tcb *next = sched_rotate(ks_cur_thread);
+    if (next == NULL) {
+        return false;
+    }
+    ks_cur_thread = next;
     return true;
 }
 

@@ -219,6 +219,36 @@ sched_timer_tick(void)
     sched_reschedule_required();
 }
 
+struct tcb *
+sched_rotate(struct tcb *cur)
+{
+    word_t p = cur->priority;
+    struct tcb *next = ready_queues[p].head;
+    if (next == NULL) {
+        return cur;
+    }
+    if (next->state != TS_RUNNING) {
+        return NULL;
+    }
+    /* next leaves the head, cur joins the tail; the queue stays non-empty. */
+    struct tcb *second = next->sched_next;
+    next->sched_next = NULL;
+    next->in_ready_queue = false;
+    cur->sched_next = NULL;
+    cur->in_ready_queue = true;
+    if (second == NULL) {
+        ready_queues[p].head = cur;
+        cur->sched_prev = NULL;
+    } else {
+        second->sched_prev = NULL;
+        ready_queues[p].head = second;
+        ready_queues[p].tail->sched_next = cur;
+        cur->sched_prev = ready_queues[p].tail;
+    }
+    ready_queues[p].tail = cur;
+    return next;
+}
+
 void
 sched_yield_current(void)
 {

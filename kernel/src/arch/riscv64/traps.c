@@ -92,7 +92,9 @@ c_handle_trap(word_t scause, word_t stval)
         word_t sysno = t->regs[REG_SYSNO];
 #ifdef CONFIG_FASTPATH
         if ((sysno == VL_SYS_CALL && fastpath_call()) ||
-            (sysno == VL_SYS_REPLY_RECV && fastpath_reply_recv())) {
+            (sysno == VL_SYS_REPLY_RECV && fastpath_reply_recv()) ||
+            (sysno == VL_SYS_SEND && fastpath_send()) ||
+            (sysno == VL_SYS_YIELD && fastpath_yield())) {
             arch_activate_vspace(ks_cur_thread);
             restore_user_context(ks_cur_thread->regs);
         }
