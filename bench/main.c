@@ -80,10 +80,10 @@ out(const char *s)
 }
 
 static char line[256];
-#define OUT(...)                                                                               \
-    do {                                                                                       \
-        snprintf(line, sizeof(line), __VA_ARGS__);                                             \
-        out(line);                                                                             \
+#define OUT(...)                                                                                   \
+    do {                                                                                           \
+        snprintf(line, sizeof(line), __VA_ARGS__);                                                 \
+        out(line);                                                                                 \
     } while (0)
 
 static __attribute__((noreturn)) void
@@ -116,13 +116,13 @@ rdcycle(void)
  * before the first read (the kernel preserves every register but a0..a5).
  */
 #define CSRR_CYCLE(r) ".insn i SYSTEM, 2, " r ", zero, -1024\n\t"
-#define SYSCALL_REGS                                                                           \
-    register vl_word_t a0 __asm__("a0") = cap;                                                \
-    register vl_word_t a1 __asm__("a1") = info;                                               \
-    register vl_word_t a2 __asm__("a2") = mr[0];                                              \
-    register vl_word_t a3 __asm__("a3") = mr[1];                                              \
-    register vl_word_t a4 __asm__("a4") = mr[2];                                              \
-    register vl_word_t a5 __asm__("a5") = mr[3];                                              \
+#define SYSCALL_REGS                                                                               \
+    register vl_word_t a0 __asm__("a0") = cap;                                                     \
+    register vl_word_t a1 __asm__("a1") = info;                                                    \
+    register vl_word_t a2 __asm__("a2") = mr[0];                                                   \
+    register vl_word_t a3 __asm__("a3") = mr[1];                                                   \
+    register vl_word_t a4 __asm__("a4") = mr[2];                                                   \
+    register vl_word_t a5 __asm__("a5") = mr[3];                                                   \
     register vl_word_t a7 __asm__("a7") = sysno
 #define SYSCALL_OUT "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5)
 #define SYSCALL_RET ((struct vl_msg){a0, a1, {a2, a3, a4, a5}})
@@ -356,10 +356,10 @@ threads_reset(void)
 
 static uint64_t samples[TOTAL_MAX];
 static uint64_t sorted[TOTAL_MAX];
-static uint64_t overhead; /* one counter read, subtracted from every sample */
-static volatile uint64_t g_end;    /* end counter handed back by the other side */
-static volatile int g_fail;        /* set by a benchmark thread on an unexpected result */
-static vl_cptr_t g_done;           /* notification: the measuring thread has finished */
+static uint64_t overhead;       /* one counter read, subtracted from every sample */
+static volatile uint64_t g_end; /* end counter handed back by the other side */
+static volatile int g_fail;     /* set by a benchmark thread on an unexpected result */
+static vl_cptr_t g_done;        /* notification: the measuring thread has finished */
 
 static uint64_t
 median_of(const uint64_t *s, unsigned n, uint64_t *min, uint64_t *max)
@@ -619,8 +619,8 @@ fault_handler(vl_word_t arg)
         if (vl_msginfo_label(m.info) != VL_FAULT_VM || m.mr[1] != FAULT_VA) {
             g_fail = 4;
         }
-        vl_frame_map(g_fault_frame, VL_CAP_INIT_VSPACE, FAULT_VA,
-                     VL_RIGHT_READ | VL_RIGHT_WRITE, VL_MAP_EXECUTE_NEVER);
+        vl_frame_map(g_fault_frame, VL_CAP_INIT_VSPACE, FAULT_VA, VL_RIGHT_READ | VL_RIGHT_WRITE,
+                     VL_MAP_EXECUTE_NEVER);
         m = vl_syscall(VL_SYS_REPLY_RECV, g_fault_ep, vl_msginfo(0, 0, 0, 0), zero_mr);
     }
 }
@@ -651,10 +651,10 @@ bench_fault(void)
     g_fault_ep = obj_new(VL_OBJ_ENDPOINT, 0);
     g_fault_frame = obj_new(VL_OBJ_FRAME_4K, 0);
     /* Page tables for FAULT_VA exist from here on; only the leaf entry comes and goes. */
-    int err = g_fault_ep && g_fault_frame ? map_page(VL_CAP_INIT_VSPACE, g_fault_frame, FAULT_VA,
-                                                     VL_RIGHT_READ | VL_RIGHT_WRITE,
-                                                     VL_MAP_EXECUTE_NEVER)
-                                          : VL_NOT_ENOUGH_MEMORY;
+    int err = g_fault_ep && g_fault_frame
+                  ? map_page(VL_CAP_INIT_VSPACE, g_fault_frame, FAULT_VA,
+                             VL_RIGHT_READ | VL_RIGHT_WRITE, VL_MAP_EXECUTE_NEVER)
+                  : VL_NOT_ENOUGH_MEMORY;
     if (err == 0) {
         err = vl_frame_unmap(g_fault_frame);
     }
@@ -909,7 +909,8 @@ vl_start(const struct vl_bootinfo *bi)
     __asm__ volatile("mv %0, gp" : "=r"(root_gp));
     out("VLBENCH-START\n");
     parse_cmdline();
-    OUT("VLBENCH boot_to_init %lu %lu %lu 1\n", (unsigned long)(init_entry - bi->kernel_entry_cycle),
+    OUT("VLBENCH boot_to_init %lu %lu %lu 1\n",
+        (unsigned long)(init_entry - bi->kernel_entry_cycle),
         (unsigned long)(init_entry - bi->kernel_entry_cycle),
         (unsigned long)(init_entry - bi->kernel_entry_cycle));
 

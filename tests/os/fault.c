@@ -33,11 +33,11 @@ test_fault_unknown_syscall(void)
     }
     CHECK(mr[0] >= (vl_word_t)bad_syscall && mr[0] < (vl_word_t)bad_syscall + 256);
     CHECK(mr[1] <= t->stack_top && mr[1] > t->stack_top - 16384);
-    CHECK_EQ(mr[3], 0xabc);       /* a0 */
-    CHECK_EQ(mr[4], 0x5);         /* a1 */
-    CHECK_EQ(mr[5], 0x11);        /* a2 */
-    CHECK_EQ(mr[8], 0x44);        /* a5 */
-    CHECK_EQ(mr[10], 99);         /* a7 */
+    CHECK_EQ(mr[3], 0xabc); /* a0 */
+    CHECK_EQ(mr[4], 0x5);   /* a1 */
+    CHECK_EQ(mr[5], 0x11);  /* a2 */
+    CHECK_EQ(mr[8], 0x44);  /* a5 */
+    CHECK_EQ(mr[10], 99);   /* a7 */
     CHECK_EQ(mr[11], 99);
     /* Resume after the ecall with a0 = 0x77. */
     vl_word_t reply[VL_MSG_REGS] = {mr[0] + 4, mr[1], mr[2], 0x77};
@@ -63,8 +63,7 @@ test_fault_illegal_instruction(void)
 {
     vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
     vl_cptr_t b = slot_alloc();
-    CHECK_EQ(vl_cnode_mint(ROOT, b, 64, ROOT, ep, 64, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY, 9),
-             0);
+    CHECK_EQ(vl_cnode_mint(ROOT, b, 64, ROOT, ep, 64, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY, 9), 0);
     res[2] = 0;
     struct kthread *t = thread_new(illegal, 0, 100, b);
     CHECK(t != NULL);

@@ -25,16 +25,16 @@
 
 #include <string.h>
 
-#define FUZZ_SEED 0x5eed5a11a7ull  /* change to replay another seed */
-#define FUZZ_CALLS 100000          /* minimum number of calls */
-#define FUZZ_ROUND 2000            /* calls per sandbox round */
-#define FUZZ_ONLY_ROUND (-1)       /* >= 0: run only this round (replay) */
+#define FUZZ_SEED 0x5eed5a11a7ull /* change to replay another seed */
+#define FUZZ_CALLS 100000         /* minimum number of calls */
+#define FUZZ_ROUND 2000           /* calls per sandbox round */
+#define FUZZ_ONLY_ROUND (-1)      /* >= 0: run only this round (replay) */
 #define FUZZ_TRACE_ROUND (-1)     /* >= 0: the fuzzer prints every call of this round */
 #define FUZZ_PRIO 50
-#define FUZZ_IRQ 5                 /* a PLIC source nothing on QEMU virt raises */
+#define FUZZ_IRQ 5 /* a PLIC source nothing on QEMU virt raises */
 #define SB_BITS 6
 #define SB_SLOTS (1u << SB_BITS)
-#define SB_GUARD (64 - SB_BITS)    /* cspace data: guard size 58, guard 0 -> cptr = slot */
+#define SB_GUARD (64 - SB_BITS) /* cspace data: guard size 58, guard 0 -> cptr = slot */
 #define ROUND_UT_BITS 18
 #define FAULT_BADGE 0xfa
 #define WD_BADGE 0xd09
@@ -42,23 +42,23 @@
 /* Sandbox slots. */
 enum {
     S_NULL = 0,
-    S_TCB = 1,     /* the fuzzer's own TCB */
-    S_CNODE = 2,   /* the sandbox CNode (guard 58) */
-    S_UT = 3,      /* 64 KiB untyped */
+    S_TCB = 1,   /* the fuzzer's own TCB */
+    S_CNODE = 2, /* the sandbox CNode (guard 58) */
+    S_UT = 3,    /* 64 KiB untyped */
     S_EP = 4,
     S_NTFN = 5,
     S_FRAME = 6,
     S_PT = 7,
     S_VSPACE = 8,
-    S_BEP = 9,     /* badged copy of S_EP */
-    S_IRQ = 10,    /* IRQHandler for FUZZ_IRQ */
-    S_FAULT = 11,  /* fault endpoint: Write|GrantReply, badge FAULT_BADGE */
+    S_BEP = 9,    /* badged copy of S_EP */
+    S_IRQ = 10,   /* IRQHandler for FUZZ_IRQ */
+    S_FAULT = 11, /* fault endpoint: Write|GrantReply, badge FAULT_BADGE */
     S_FRAME2 = 12,
     S_NTFN_RO = 13, /* read-only copy of S_NTFN */
     S_NTFN2 = 14,
-    S_PT2 = 15,    /* a second page table: a 4 KiB mapping needs two */
-    S_TCB2 = 16,   /* an unconfigured TCB for the fuzzer to set up, write and resume */
-    S_USED = 17,   /* slots below this start filled; the rest start empty */
+    S_PT2 = 15,  /* a second page table: a 4 KiB mapping needs two */
+    S_TCB2 = 16, /* an unconfigured TCB for the fuzzer to set up, write and resume */
+    S_USED = 17, /* slots below this start filled; the rest start empty */
 };
 
 struct fz_call {
@@ -139,10 +139,44 @@ rslot(void)
 }
 
 static const vl_word_t interesting[] = {
-    0, 1, 2, 3, 4, 6, 7, 8, 12, 58, 63, 64, 65, 120, 121, 127, 128, 255, 256, 1023, 1024,
-    4095, 4096, 4097, 0x7fffffff, 0x80000000, 0xffffffff, 1ull << 38, (1ull << 38) - 4096,
-    1ull << 39, 0x3fffffffffull, 0x4000000000ull, 0x7ffffff000ull, 0xffffffc000000000ull,
-    1ull << 63, ~0ull, ~0ull - 1, 0x8000000000000000ull - 1,
+    0,
+    1,
+    2,
+    3,
+    4,
+    6,
+    7,
+    8,
+    12,
+    58,
+    63,
+    64,
+    65,
+    120,
+    121,
+    127,
+    128,
+    255,
+    256,
+    1023,
+    1024,
+    4095,
+    4096,
+    4097,
+    0x7fffffff,
+    0x80000000,
+    0xffffffff,
+    1ull << 38,
+    (1ull << 38) - 4096,
+    1ull << 39,
+    0x3fffffffffull,
+    0x4000000000ull,
+    0x7ffffff000ull,
+    0xffffffc000000000ull,
+    1ull << 63,
+    ~0ull,
+    ~0ull - 1,
+    0x8000000000000000ull - 1,
 };
 
 /* An argument word, biased toward values that mean something to the kernel. */
@@ -173,13 +207,35 @@ rval(void)
 }
 
 static const vl_word_t labels[] = {
-    VL_UNTYPED_RETYPE, VL_TCB_CONFIGURE, VL_TCB_SET_PRIORITY, VL_TCB_SET_MC_PRIORITY,
-    VL_TCB_SET_SPACE, VL_TCB_SET_IPC_BUFFER, VL_TCB_READ_REGISTERS, VL_TCB_WRITE_REGISTERS,
-    VL_TCB_RESUME, VL_TCB_SUSPEND, VL_TCB_BIND_NOTIFICATION, VL_TCB_UNBIND_NOTIFICATION,
-    VL_CNODE_REVOKE, VL_CNODE_DELETE, VL_CNODE_CANCEL_BADGED_SENDS, VL_CNODE_COPY,
-    VL_CNODE_MINT, VL_CNODE_MOVE, VL_CNODE_MUTATE, VL_CNODE_ROTATE, VL_CNODE_SAVE_CALLER,
-    VL_IRQ_ISSUE_HANDLER, VL_IRQ_ACK, VL_IRQ_SET_NOTIFICATION, VL_IRQ_CLEAR,
-    VL_PAGE_TABLE_MAP, VL_PAGE_TABLE_UNMAP, VL_FRAME_MAP, VL_FRAME_UNMAP,
+    VL_UNTYPED_RETYPE,
+    VL_TCB_CONFIGURE,
+    VL_TCB_SET_PRIORITY,
+    VL_TCB_SET_MC_PRIORITY,
+    VL_TCB_SET_SPACE,
+    VL_TCB_SET_IPC_BUFFER,
+    VL_TCB_READ_REGISTERS,
+    VL_TCB_WRITE_REGISTERS,
+    VL_TCB_RESUME,
+    VL_TCB_SUSPEND,
+    VL_TCB_BIND_NOTIFICATION,
+    VL_TCB_UNBIND_NOTIFICATION,
+    VL_CNODE_REVOKE,
+    VL_CNODE_DELETE,
+    VL_CNODE_CANCEL_BADGED_SENDS,
+    VL_CNODE_COPY,
+    VL_CNODE_MINT,
+    VL_CNODE_MOVE,
+    VL_CNODE_MUTATE,
+    VL_CNODE_ROTATE,
+    VL_CNODE_SAVE_CALLER,
+    VL_IRQ_ISSUE_HANDLER,
+    VL_IRQ_ACK,
+    VL_IRQ_SET_NOTIFICATION,
+    VL_IRQ_CLEAR,
+    VL_PAGE_TABLE_MAP,
+    VL_PAGE_TABLE_UNMAP,
+    VL_FRAME_MAP,
+    VL_FRAME_UNMAP,
     VL_FRAME_GET_ADDRESS,
 };
 #define NLABELS (sizeof(labels) / sizeof(labels[0]))
@@ -444,8 +500,8 @@ gen(vl_word_t i, struct fz_call *c, struct vl_ipc_buffer *b)
         c->sys = VL_SYS_DEBUG_CAP_TYPE;
     } else {
         /* Unknown numbers (never PutChar 32, Halt 33 or Dump 35). */
-        static const vl_word_t bad[] = {0, 9, 10, 16, 31, 38, 39, 64, 100, 255, 256,
-                                        ~0ull, 1ull << 63, 0x100000021ull};
+        static const vl_word_t bad[] = {0,  9,   10,  16,  31,    38,         39,
+                                        64, 100, 255, 256, ~0ull, 1ull << 63, 0x100000021ull};
         vl_word_t s = below(3) ? bad[below(sizeof(bad) / sizeof(bad[0]))] : rnd();
         if (s == 32 || s == 33 || s == 35) {
             s = 99;
@@ -487,12 +543,11 @@ print_call(const char *what, const struct fz_call *c)
            "mr %#lx %#lx %#lx %#lx msg4.. %#lx %#lx %#lx %#lx caps %#lx %#lx %#lx\n",
            what, (unsigned long)c->i, (unsigned long)c->sys, (unsigned long)c->cap,
            (unsigned long)c->info, (unsigned long)vl_msginfo_label(c->info),
-           (unsigned long)vl_msginfo_length(c->info),
-           (unsigned long)vl_msginfo_extra_caps(c->info), (unsigned long)c->mr[0],
-           (unsigned long)c->mr[1], (unsigned long)c->mr[2], (unsigned long)c->mr[3],
-           (unsigned long)c->msg[0], (unsigned long)c->msg[1], (unsigned long)c->msg[2],
-           (unsigned long)c->msg[3], (unsigned long)c->caps[0], (unsigned long)c->caps[1],
-           (unsigned long)c->caps[2]);
+           (unsigned long)vl_msginfo_length(c->info), (unsigned long)vl_msginfo_extra_caps(c->info),
+           (unsigned long)c->mr[0], (unsigned long)c->mr[1], (unsigned long)c->mr[2],
+           (unsigned long)c->mr[3], (unsigned long)c->msg[0], (unsigned long)c->msg[1],
+           (unsigned long)c->msg[2], (unsigned long)c->msg[3], (unsigned long)c->caps[0],
+           (unsigned long)c->caps[1], (unsigned long)c->caps[2]);
 }
 
 /* ---- the fuzzer thread (sandbox CSpace, root VSpace) ---- */
@@ -564,8 +619,8 @@ fuzz_restart(void)
     struct kthread *t = fz_thread;
     int e = vl_tcb_suspend(t->tcb);
     e = e ? e
-          : vl_tcb_configure(t->tcb, S_FAULT, sb, SB_GUARD, VL_CAP_INIT_VSPACE,
-                             (vl_word_t)t->buf, t->buf_frame);
+          : vl_tcb_configure(t->tcb, S_FAULT, sb, SB_GUARD, VL_CAP_INIT_VSPACE, (vl_word_t)t->buf,
+                             t->buf_frame);
     e = e ? e : vl_tcb_set_mc_priority(t->tcb, VL_CAP_INIT_TCB, FUZZ_PRIO);
     e = e ? e : vl_tcb_set_priority(t->tcb, VL_CAP_INIT_TCB, FUZZ_PRIO);
     vl_tcb_unbind_notification(t->tcb); /* fails when none is bound */
@@ -595,11 +650,11 @@ sandbox_fill(vl_cptr_t round_ut, vl_word_t round)
     static const struct {
         vl_word_t slot, type, bits;
     } objs[] = {
-        {S_UT, VL_OBJ_UNTYPED, 16},   {S_EP, VL_OBJ_ENDPOINT, 0},
+        {S_UT, VL_OBJ_UNTYPED, 16},       {S_EP, VL_OBJ_ENDPOINT, 0},
         {S_NTFN, VL_OBJ_NOTIFICATION, 0}, {S_NTFN2, VL_OBJ_NOTIFICATION, 0},
-        {S_FRAME, VL_OBJ_FRAME_4K, 0}, {S_FRAME2, VL_OBJ_FRAME_4K, 0},
-        {S_PT, VL_OBJ_PAGE_TABLE, 0}, {S_PT2, VL_OBJ_PAGE_TABLE, 0},
-        {S_VSPACE, VL_OBJ_VSPACE, 0}, {S_TCB2, VL_OBJ_TCB, 0},
+        {S_FRAME, VL_OBJ_FRAME_4K, 0},    {S_FRAME2, VL_OBJ_FRAME_4K, 0},
+        {S_PT, VL_OBJ_PAGE_TABLE, 0},     {S_PT2, VL_OBJ_PAGE_TABLE, 0},
+        {S_VSPACE, VL_OBJ_VSPACE, 0},     {S_TCB2, VL_OBJ_TCB, 0},
     };
     /* Every other round starts with the page table and the second frame already mapped
      * in the sandbox VSpace: made in root slots, mapped there, then moved in. */
@@ -622,8 +677,8 @@ sandbox_fill(vl_cptr_t round_ut, vl_word_t round)
         }
         if (vl_page_table_map(tmp[1], tmp[0], FZ_VBASE) != 0 ||
             vl_page_table_map(tmp[3], tmp[0], FZ_VBASE) != 0 ||
-            vl_frame_map(tmp[2], tmp[0], FZ_VBASE + VL_PAGE_SIZE,
-                         VL_RIGHT_READ | VL_RIGHT_WRITE, 0) != 0) {
+            vl_frame_map(tmp[2], tmp[0], FZ_VBASE + VL_PAGE_SIZE, VL_RIGHT_READ | VL_RIGHT_WRITE,
+                         0) != 0) {
             return 5;
         }
         if (vl_cnode_move(sb, S_VSPACE, SB_BITS, ROOT, tmp[0], 64) != 0 ||
@@ -637,8 +692,8 @@ sandbox_fill(vl_cptr_t round_ut, vl_word_t round)
         vl_cnode_mint(sb, S_CNODE, SB_BITS, ROOT, sb, 64, VL_RIGHTS_ALL, SB_GUARD) != 0 ||
         vl_cnode_mint(sb, S_BEP, SB_BITS, sb, S_EP, SB_BITS, VL_RIGHTS_ALL, 0x77) != 0 ||
         vl_cnode_copy(sb, S_NTFN_RO, SB_BITS, sb, S_NTFN, SB_BITS, VL_RIGHT_READ) != 0 ||
-        vl_cnode_mint(sb, S_FAULT, SB_BITS, ROOT, fep, 64,
-                      VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY, FAULT_BADGE) != 0) {
+        vl_cnode_mint(sb, S_FAULT, SB_BITS, ROOT, fep, 64, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY,
+                      FAULT_BADGE) != 0) {
         return 2;
     }
     if (vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, FUZZ_IRQ, sb, S_IRQ, SB_BITS) != 0) {
@@ -682,8 +737,7 @@ test_fuzz_syscalls(void)
     for (vl_word_t round = first; round < last; round++) {
         int e = sandbox_fill(round_ut, round);
         if (e != 0) {
-            printf("fuzz: round %lu: sandbox set-up failed at step %d\n", (unsigned long)round,
-                   e);
+            printf("fuzz: round %lu: sandbox set-up failed at step %d\n", (unsigned long)round, e);
         }
         CHECK_EQ(e, 0);
         fz_calls = round * FUZZ_ROUND;
@@ -730,8 +784,8 @@ test_fuzz_syscalls(void)
         CHECK_EQ(fz_bad_check, 0);
         e = sandbox_clear(round_ut);
         if (e != 0) {
-            printf("fuzz: round %lu: sandbox clean-up failed at step %d\n",
-                   (unsigned long)round, e);
+            printf("fuzz: round %lu: sandbox clean-up failed at step %d\n", (unsigned long)round,
+                   e);
         }
         CHECK_EQ(e, 0);
     }
@@ -739,13 +793,11 @@ test_fuzz_syscalls(void)
     vl_word_t total = rounds * FUZZ_ROUND;
     printf("fuzz: %lu calls, %lu faults (cap %lu, syscall %lu, user %lu, vm %lu), %lu other "
            "messages, %lu stalls, %lu restarts\n",
-           (unsigned long)total,
-           (unsigned long)(nfault[1] + nfault[2] + nfault[3] + nfault[4]),
+           (unsigned long)total, (unsigned long)(nfault[1] + nfault[2] + nfault[3] + nfault[4]),
            (unsigned long)nfault[1], (unsigned long)nfault[2], (unsigned long)nfault[3],
-           (unsigned long)nfault[4], (unsigned long)(nfault[0] + nfault[5]),
-           (unsigned long)stalls, (unsigned long)restarts);
-    printf("fuzz: %lu calls returned; Calls that succeeded, by label:",
-           (unsigned long)fz_returned);
+           (unsigned long)nfault[4], (unsigned long)(nfault[0] + nfault[5]), (unsigned long)stalls,
+           (unsigned long)restarts);
+    printf("fuzz: %lu calls returned; Calls that succeeded, by label:", (unsigned long)fz_returned);
     for (unsigned k = 0; k < NLABELS; k++) {
         printf(" %lu:%lu", (unsigned long)labels[k], (unsigned long)fz_ok[labels[k]]);
     }

@@ -346,8 +346,7 @@ echo_server(vl_word_t ep)
         for (vl_word_t i = VL_MSG_REGS; i < vl_msginfo_length(m.info); i++) {
             vl_ipc_buffer->msg[i] += m.badge;
         }
-        vl_word_t info = vl_msginfo(vl_msginfo_label(m.info) + 1, 0, 0,
-                                    vl_msginfo_length(m.info));
+        vl_word_t info = vl_msginfo(vl_msginfo_label(m.info) + 1, 0, 0, vl_msginfo_length(m.info));
         m = vl_reply_recv(ep, info, mr);
     }
 }

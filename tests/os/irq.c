@@ -25,10 +25,8 @@ test_irq_control_get(void)
     CHECK(max >= TEST_IRQ && max < 1024);
     CHECK_ERR(vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, max + 1, ROOT, h, 64), VL_RANGE_ERROR);
     CHECK_EQ(vl_last_error.mr[1], max);
-    CHECK_ERR(vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, TEST_IRQ, ROOT, ep, 64),
-              VL_DELETE_FIRST);
-    CHECK_ERR(vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, TEST_IRQ, ROOT, h, 32),
-              VL_FAILED_LOOKUP);
+    CHECK_ERR(vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, TEST_IRQ, ROOT, ep, 64), VL_DELETE_FIRST);
+    CHECK_ERR(vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, TEST_IRQ, ROOT, h, 32), VL_FAILED_LOOKUP);
     CHECK_EQ(vl_last_error.mr[0], 0);
     CHECK_ERR(vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, TEST_IRQ, ep, h, 64), VL_FAILED_LOOKUP);
     CHECK_EQ(vl_last_error.mr[1], VL_LOOKUP_INVALID_ROOT);
@@ -37,8 +35,7 @@ test_irq_control_get(void)
     CHECK_EQ(vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, TEST_IRQ, ROOT, h, 64), 0);
     CHECK_TYPE(h, VL_CAP_IRQ_HANDLER);
     /* A second handler for the same IRQ. */
-    CHECK_ERR(vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, TEST_IRQ, ROOT, h2, 64),
-              VL_REVOKE_FIRST);
+    CHECK_ERR(vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, TEST_IRQ, ROOT, h2, 64), VL_REVOKE_FIRST);
     CHECK_TYPE(h2, VL_CAP_NULL);
     /* After deleting the handler it can be issued again. */
     CHECK_EQ(vl_cnode_delete(ROOT, h, 64), 0);
@@ -62,8 +59,7 @@ test_irq_handler(void)
     CHECK_ERR(vl_irq_handler_set_notification(h, ep), VL_INVALID_CAPABILITY);
     CHECK_EQ(vl_last_error.mr[0], 1);
     CHECK_ERR(vl_irq_handler_set_notification(h, nro), VL_INVALID_CAPABILITY);
-    CHECK_ERR(vl_invoke(h, VL_IRQ_ISSUE_HANDLER, NULL, 0, NULL, 0, NULL, 0),
-              VL_ILLEGAL_OPERATION);
+    CHECK_ERR(vl_invoke(h, VL_IRQ_ISSUE_HANDLER, NULL, 0, NULL, 0, NULL, 0), VL_ILLEGAL_OPERATION);
     CHECK_EQ(vl_irq_handler_set_notification(h, n), 0);
     CHECK_EQ(vl_debug_check(), 0);
     /* Replacing the notification, then clearing it. */

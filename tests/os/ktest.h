@@ -15,35 +15,35 @@
 #define TEST_UT_BITS 20
 
 extern const struct vl_bootinfo *g_bi;
-extern vl_cptr_t t_ut;       /* this test's untyped */
-extern vl_cptr_t g_big;      /* the RAM untyped every test's t_ut is carved from */
-extern int t_failed;         /* set by the CHECK macros */
+extern vl_cptr_t t_ut;  /* this test's untyped */
+extern vl_cptr_t g_big; /* the RAM untyped every test's t_ut is carved from */
+extern int t_failed;    /* set by the CHECK macros */
 
 /* Reports a failed check of the running test (first failure wins). */
 void test_fail(const char *file, int line, const char *what, vl_word_t a, vl_word_t b);
 
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            test_fail(__FILE__, __LINE__, #cond, 0, 0);                                        \
-            return;                                                                            \
-        }                                                                                      \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            test_fail(__FILE__, __LINE__, #cond, 0, 0);                                            \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ(a, b)                                                                         \
-    do {                                                                                       \
-        vl_word_t a_ = (vl_word_t)(a), b_ = (vl_word_t)(b);                                   \
-        if (a_ != b_) {                                                                        \
-            test_fail(__FILE__, __LINE__, #a " == " #b, a_, b_);                               \
-            return;                                                                            \
-        }                                                                                      \
+#define CHECK_EQ(a, b)                                                                             \
+    do {                                                                                           \
+        vl_word_t a_ = (vl_word_t)(a), b_ = (vl_word_t)(b);                                        \
+        if (a_ != b_) {                                                                            \
+            test_fail(__FILE__, __LINE__, #a " == " #b, a_, b_);                                   \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 /* Checks that an invocation failed with err and, for detail words, the error detail. */
-#define CHECK_ERR(call, err)                                                                   \
-    do {                                                                                       \
-        int e_ = (call);                                                                       \
-        CHECK_EQ(e_, (err));                                                                   \
+#define CHECK_ERR(call, err)                                                                       \
+    do {                                                                                           \
+        int e_ = (call);                                                                           \
+        CHECK_EQ(e_, (err));                                                                       \
     } while (0)
 
 #define CHECK_TYPE(slot, type) CHECK_EQ(vl_debug_cap_type(slot), (type))

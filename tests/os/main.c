@@ -21,11 +21,11 @@ const struct vl_bootinfo *g_bi;
 vl_cptr_t t_ut;
 int t_failed;
 
-vl_cptr_t g_big;                   /* the large RAM untyped tests are carved from */
-static const char *skip_reason;    /* set by test_skip() */
-static vl_cptr_t scratch_start;    /* scratch slot range */
+vl_cptr_t g_big;                /* the large RAM untyped tests are carved from */
+static const char *skip_reason; /* set by test_skip() */
+static vl_cptr_t scratch_start; /* scratch slot range */
 static vl_cptr_t scratch_end;
-static vl_cptr_t scratch_next;     /* next free scratch slot of the running test */
+static vl_cptr_t scratch_next; /* next free scratch slot of the running test */
 static char fail_msg[200];
 static unsigned passed, failed;
 static vl_word_t root_gp;
@@ -180,8 +180,8 @@ thread_start(struct kthread *t)
 }
 
 struct kthread *
-thread_create(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_cptr_t fault_ep,
-              vl_cptr_t cspace, vl_word_t cspace_data)
+thread_create(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_cptr_t fault_ep, vl_cptr_t cspace,
+              vl_word_t cspace_data)
 {
     if (nthreads >= MAX_THREADS) {
         return NULL;
@@ -364,8 +364,7 @@ vl_start(const struct vl_bootinfo *bi)
     const char *setup = NULL;
     if (bi->magic != VL_BOOTINFO_MAGIC || best_bits < TEST_UT_BITS + 1) {
         setup = "bad boot info or no large RAM untyped";
-    } else if (ipc_page_frames[0] == 0 || ipc_page_frames[IPC_PAGES - 1] == 0 ||
-               spare_frame == 0) {
+    } else if (ipc_page_frames[0] == 0 || ipc_page_frames[IPC_PAGES - 1] == 0 || spare_frame == 0) {
         setup = "frame caps of the IPC buffer pages not found";
     } else if ((vl_word_t)__tls_size > TLS_BYTES) {
         setup = "TLS block too large";

@@ -17,8 +17,8 @@ static volatile vl_word_t parent_secret = 0xfeed;
 
 /* Fills a fresh frame through the root task's VSpace, then maps it into vs at va. */
 static int
-load_page(vl_cptr_t vs, const struct elf_image *img, unsigned seg, vl_word_t va,
-          vl_word_t rights, vl_word_t attr)
+load_page(vl_cptr_t vs, const struct elf_image *img, unsigned seg, vl_word_t va, vl_word_t rights,
+          vl_word_t attr)
 {
     vl_cptr_t f = obj_new(VL_OBJ_FRAME_4K, 0);
     if (f == 0) {
@@ -72,8 +72,8 @@ test_process_load_and_run(void)
     CHECK(vs && cn && tcb && ep);
     CHECK_EQ(load_image(vs, &img), 0);
     /* Stack and IPC buffer. */
-    CHECK_EQ(load_page(vs, NULL, 0, CHILD_STACK_TOP - VL_PAGE_SIZE,
-                       VL_RIGHT_READ | VL_RIGHT_WRITE, VL_MAP_EXECUTE_NEVER),
+    CHECK_EQ(load_page(vs, NULL, 0, CHILD_STACK_TOP - VL_PAGE_SIZE, VL_RIGHT_READ | VL_RIGHT_WRITE,
+                       VL_MAP_EXECUTE_NEVER),
              0);
     vl_cptr_t buf = obj_new(VL_OBJ_FRAME_4K, 0);
     CHECK(buf != 0);
@@ -81,10 +81,8 @@ test_process_load_and_run(void)
                       VL_MAP_EXECUTE_NEVER),
              0);
     /* Its CSpace: slot 1 the parent's endpoint (badged), slot 2 its fault endpoint. */
-    CHECK_EQ(vl_cnode_mint(cn, 1, 4, ROOT, ep, 64, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY, 0x77),
-             0);
-    CHECK_EQ(vl_cnode_mint(cn, 2, 4, ROOT, ep, 64, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY, 0xf),
-             0);
+    CHECK_EQ(vl_cnode_mint(cn, 1, 4, ROOT, ep, 64, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY, 0x77), 0);
+    CHECK_EQ(vl_cnode_mint(cn, 2, 4, ROOT, ep, 64, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY, 0xf), 0);
     CHECK_EQ(vl_tcb_configure(tcb, 2, cn, 64 - 4, vs, VL_IPC_BUFFER_VADDR, buf), 0);
     CHECK_EQ(vl_tcb_set_priority(tcb, VL_CAP_INIT_TCB, 100), 0);
     vl_word_t regs[VL_NUM_REGISTERS] = {0};

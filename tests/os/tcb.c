@@ -24,7 +24,8 @@ test_tcb_configure(void)
     CHECK_EQ(vl_wait(n), 0);
     CHECK_EQ(flag, 1);
     /* Reconfigure without an IPC buffer. */
-    CHECK_EQ(vl_tcb_configure(t->tcb, 0, ROOT, 0, VL_CAP_INIT_VSPACE, 0, VL_CAP_INIT_IPC_BUFFER), 0);
+    CHECK_EQ(vl_tcb_configure(t->tcb, 0, ROOT, 0, VL_CAP_INIT_VSPACE, 0, VL_CAP_INIT_IPC_BUFFER),
+             0);
 }
 
 static void
@@ -128,8 +129,7 @@ test_tcb_priorities(void)
     CHECK_ERR(vl_tcb_set_mc_priority(tcb, ep, 1), VL_INVALID_CAPABILITY);
     vl_word_t args[] = {1};
     vl_cptr_t caps[] = {VL_CAP_INIT_TCB};
-    CHECK_ERR(vl_invoke(tcb, VL_TCB_SET_PRIORITY, args, 0, caps, 1, NULL, 0),
-              VL_TRUNCATED_MESSAGE);
+    CHECK_ERR(vl_invoke(tcb, VL_TCB_SET_PRIORITY, args, 0, caps, 1, NULL, 0), VL_TRUNCATED_MESSAGE);
     CHECK_ERR(vl_invoke(tcb, VL_TCB_SET_MC_PRIORITY, args, 1, caps, 0, NULL, 0),
               VL_TRUNCATED_MESSAGE);
 }

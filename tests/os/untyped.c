@@ -81,13 +81,12 @@ test_retype_into_cnode(void)
     CHECK_EQ(vl_cnode_copy(ROOT, d, 64, c, 4, 4, VL_RIGHTS_ALL), 0);
     CHECK_TYPE(d, VL_CAP_NOTIFICATION);
     /* Occupied destination inside C. */
-    CHECK_ERR(vl_untyped_retype(t_ut, VL_OBJ_NOTIFICATION, 0, ROOT, c, 64, 4, 1),
-              VL_DELETE_FIRST);
+    CHECK_ERR(vl_untyped_retype(t_ut, VL_OBJ_NOTIFICATION, 0, ROOT, c, 64, 4, 1), VL_DELETE_FIRST);
 }
 
 /* The watermark probe used by the error tests: anchor, failing call, probe. */
-#define WATERMARK_BEGIN()                                                                      \
-    vl_word_t wm_base = probe_frame_paddr();                                                   \
+#define WATERMARK_BEGIN()                                                                          \
+    vl_word_t wm_base = probe_frame_paddr();                                                       \
     CHECK(wm_base != 0)
 #define WATERMARK_UNCHANGED() CHECK_EQ(probe_frame_paddr(), wm_base + 4096)
 
@@ -109,8 +108,7 @@ test_retype_invalid_argument(void)
 {
     WATERMARK_BEGIN();
     vl_cptr_t s = slot_alloc();
-    CHECK_ERR(vl_untyped_retype(t_ut, VL_OBJ_NUM_TYPES, 0, ROOT, 0, 0, s, 1),
-              VL_INVALID_ARGUMENT);
+    CHECK_ERR(vl_untyped_retype(t_ut, VL_OBJ_NUM_TYPES, 0, ROOT, 0, 0, s, 1), VL_INVALID_ARGUMENT);
     CHECK_EQ(vl_last_error.mr[0], 0);
     CHECK_ERR(vl_untyped_retype(t_ut, ~0ul, 0, ROOT, 0, 0, s, 1), VL_INVALID_ARGUMENT);
     CHECK_TYPE(s, VL_CAP_NULL);
@@ -119,8 +117,7 @@ test_retype_invalid_argument(void)
     for (vl_word_t i = 0; i < g_bi->num_untyped; i++) {
         if (g_bi->untyped_list[i].is_device) {
             vl_cptr_t dev = g_bi->untyped.start + i;
-            CHECK_ERR(vl_untyped_retype(dev, VL_OBJ_TCB, 0, ROOT, 0, 0, s, 1),
-                      VL_INVALID_ARGUMENT);
+            CHECK_ERR(vl_untyped_retype(dev, VL_OBJ_TCB, 0, ROOT, 0, 0, s, 1), VL_INVALID_ARGUMENT);
             CHECK_EQ(vl_last_error.mr[0], 0);
             CHECK_ERR(vl_untyped_retype(dev, VL_OBJ_ENDPOINT, 0, ROOT, 0, 0, s, 1),
                       VL_INVALID_ARGUMENT);
@@ -229,8 +226,7 @@ test_retype_not_enough_memory(void)
     WATERMARK_UNCHANGED();
     /* Exactly the rest fits: 255 frames... minus the probe: 254. */
     CHECK_EQ(vl_untyped_retype(t_ut, VL_OBJ_FRAME_4K, 0, ROOT, 0, 0, many, 254), 0);
-    CHECK_ERR(vl_untyped_retype(t_ut, VL_OBJ_ENDPOINT, 0, ROOT, 0, 0, s, 1),
-              VL_NOT_ENOUGH_MEMORY);
+    CHECK_ERR(vl_untyped_retype(t_ut, VL_OBJ_ENDPOINT, 0, ROOT, 0, 0, s, 1), VL_NOT_ENOUGH_MEMORY);
     CHECK_EQ(vl_last_error.mr[0], 0);
 }
 

@@ -179,8 +179,7 @@ test_page_table_errors(void)
     vl_cptr_t copy = slot_alloc();
     vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
     CHECK(pt != 0 && pt2 != 0 && copy != 0 && ep != 0);
-    CHECK_ERR(vl_invoke(pt, VL_PAGE_TABLE_MAP, NULL, 0, NULL, 0, NULL, 0),
-              VL_TRUNCATED_MESSAGE);
+    CHECK_ERR(vl_invoke(pt, VL_PAGE_TABLE_MAP, NULL, 0, NULL, 0, NULL, 0), VL_TRUNCATED_MESSAGE);
     CHECK_ERR(vl_page_table_map(pt, ep, AREA), VL_INVALID_CAPABILITY);
     CHECK_EQ(vl_last_error.mr[0], 1);
     CHECK_ERR(vl_page_table_map(pt, VS, VL_USER_TOP), VL_INVALID_ARGUMENT);

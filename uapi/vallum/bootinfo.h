@@ -26,21 +26,21 @@ struct vl_untyped_desc {
 struct vl_bootinfo {
     vl_word_t magic;
     vl_word_t version;
-    vl_word_t init_cnode_bits;      /* radix of the first task's CNode */
-    struct vl_slot_region empty;    /* free slots */
-    struct vl_slot_region untyped;  /* one untyped cap per slot, in untyped_list order */
+    vl_word_t init_cnode_bits;     /* radix of the first task's CNode */
+    struct vl_slot_region empty;   /* free slots */
+    struct vl_slot_region untyped; /* one untyped cap per slot, in untyped_list order */
     /* Frame and page-table caps of the first task's address space (program image, stack,
      * device tree, and the tables mapping the boot info and IPC buffer), mapped. */
     struct vl_slot_region image_frames;
-    vl_word_t ipc_buffer;           /* virtual address of the first task's IPC buffer */
-    vl_word_t dtb_vaddr;            /* device tree blob, mapped read-only, 0 if none */
+    vl_word_t ipc_buffer; /* virtual address of the first task's IPC buffer */
+    vl_word_t dtb_vaddr;  /* device tree blob, mapped read-only, 0 if none */
     vl_word_t dtb_size;
-    vl_word_t image_start;          /* virtual range of the first task's program image */
+    vl_word_t image_start; /* virtual range of the first task's program image */
     vl_word_t image_end;
-    vl_word_t timebase_hz;          /* frequency of the time counter */
-    vl_word_t kernel_paddr_start;   /* physical memory the kernel keeps */
+    vl_word_t timebase_hz;        /* frequency of the time counter */
+    vl_word_t kernel_paddr_start; /* physical memory the kernel keeps */
     vl_word_t kernel_paddr_end;
-    vl_word_t kernel_entry_cycle;   /* cycle counter at the kernel's first instruction */
+    vl_word_t kernel_entry_cycle; /* cycle counter at the kernel's first instruction */
     vl_word_t num_untyped;
     struct vl_untyped_desc untyped_list[VL_BOOTINFO_MAX_UNTYPED];
 };

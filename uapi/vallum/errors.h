@@ -23,8 +23,8 @@ enum vl_error {
 /* Why a capability lookup failed (MR1 of a VL_FAILED_LOOKUP error). */
 enum vl_lookup_failure {
     VL_LOOKUP_NO_FAILURE = 0,
-    VL_LOOKUP_INVALID_ROOT = 1,    /* the root of the walk is not a CNode */
-    VL_LOOKUP_MISSING_CAP = 2,     /* MR2: bits left; the slot holds no usable cap */
-    VL_LOOKUP_DEPTH_MISMATCH = 3,  /* MR2: bits left, MR3: bits the CNode would resolve */
-    VL_LOOKUP_GUARD_MISMATCH = 4,  /* MR2: bits left, MR3: guard found, MR4: guard size */
+    VL_LOOKUP_INVALID_ROOT = 1,   /* the root of the walk is not a CNode */
+    VL_LOOKUP_MISSING_CAP = 2,    /* MR2: bits left; the slot holds no usable cap */
+    VL_LOOKUP_DEPTH_MISMATCH = 3, /* MR2: bits left, MR3: bits the CNode would resolve */
+    VL_LOOKUP_GUARD_MISMATCH = 4, /* MR2: bits left, MR3: guard found, MR4: guard size */
 };

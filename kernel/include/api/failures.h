@@ -10,14 +10,14 @@
 #include "types.h"
 
 struct lookup_fault {
-    word_t type;        /* enum vl_lookup_failure */
-    word_t bits_left;   /* bits of the cptr not yet resolved */
-    word_t bits_found;  /* depth mismatch: bits the CNode resolves; guard mismatch: guard */
-    word_t guard_size;  /* guard mismatch: size of the guard found */
+    word_t type;       /* enum vl_lookup_failure */
+    word_t bits_left;  /* bits of the cptr not yet resolved */
+    word_t bits_found; /* depth mismatch: bits the CNode resolves; guard mismatch: guard */
+    word_t guard_size; /* guard mismatch: size of the guard found */
 };
 
 struct syscall_error {
-    word_t type;        /* enum vl_error */
+    word_t type; /* enum vl_error */
     word_t invalid_argument;
     word_t invalid_cap;
     word_t range_min;

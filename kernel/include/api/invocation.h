@@ -10,17 +10,17 @@
 #include "object/structures.h"
 
 struct invocation {
-    struct tcb *thread;          /* the invoking thread */
-    word_t label;                /* operation (enum vl_invocation) */
-    word_t length;               /* message registers supplied */
-    struct cte *slot;            /* slot of the invoked cap */
-    cap_t cap;                   /* the invoked cap */
+    struct tcb *thread;                       /* the invoking thread */
+    word_t label;                             /* operation (enum vl_invocation) */
+    word_t length;                            /* message registers supplied */
+    struct cte *slot;                         /* slot of the invoked cap */
+    cap_t cap;                                /* the invoked cap */
     struct cte *extra[VL_MSG_MAX_EXTRA_CAPS]; /* slots of the extra caps, looked up */
     word_t n_extra;
-    struct vl_ipc_buffer *buf;   /* the thread's IPC buffer to read arguments, or NULL */
-    struct vl_ipc_buffer *rbuf;  /* the same buffer if writable (for results), or NULL */
-    bool is_call;                /* a reply is expected */
-    word_t reply_length;         /* result registers the operation set (0 if none) */
+    struct vl_ipc_buffer *buf;  /* the thread's IPC buffer to read arguments, or NULL */
+    struct vl_ipc_buffer *rbuf; /* the same buffer if writable (for results), or NULL */
+    bool is_call;               /* a reply is expected */
+    word_t reply_length;        /* result registers the operation set (0 if none) */
 };
 
 /* Argument i (message register i) of the invocation. Callers check length first. */

@@ -90,11 +90,11 @@ enum scause_code {
     CAUSE_STORE_PAGE_FAULT = 15,
 };
 
-#define csr_read(csr)                                                                          \
-    ({                                                                                         \
-        word_t v_;                                                                             \
-        __asm__ volatile("csrr %0, " #csr : "=r"(v_));                                         \
-        v_;                                                                                    \
+#define csr_read(csr)                                                                              \
+    ({                                                                                             \
+        word_t v_;                                                                                 \
+        __asm__ volatile("csrr %0, " #csr : "=r"(v_));                                             \
+        v_;                                                                                        \
     })
 #define csr_write(csr, v) __asm__ volatile("csrw " #csr ", %0" ::"r"((word_t)(v)))
 #define csr_set(csr, v) __asm__ volatile("csrs " #csr ", %0" ::"r"((word_t)(v)))

@@ -13,15 +13,14 @@
  * dropped. For a Call, the sender then waits for a reply (if it may grant or grant
  * replies) or becomes inactive.
  */
-void ep_send_ipc(bool blocking, bool do_call, word_t badge, bool can_grant,
-                 bool can_grant_reply, struct tcb *thread, struct endpoint *ep);
+void ep_send_ipc(bool blocking, bool do_call, word_t badge, bool can_grant, bool can_grant_reply,
+                 struct tcb *thread, struct endpoint *ep);
 
 /* Receives on the endpoint named by cap (which has read rights). */
 void ep_receive_ipc(struct tcb *thread, cap_t cap, bool blocking);
 
 /* Replies to receiver, which waits on the reply cap in slot; deletes that reply cap. */
-void ipc_do_reply_transfer(struct tcb *sender, struct tcb *receiver, struct cte *slot,
-                           bool grant);
+void ipc_do_reply_transfer(struct tcb *sender, struct tcb *receiver, struct cte *slot, bool grant);
 
 /* Takes t out of any IPC it is blocked in; it becomes INACTIVE. */
 void ipc_cancel(struct tcb *t);

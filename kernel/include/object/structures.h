@@ -348,7 +348,7 @@ enum ep_state { EP_IDLE = 0, EP_SEND = 1, EP_RECV = 2 };
 struct endpoint {
     struct tcb *head; /* queue of blocked threads, FIFO */
     struct tcb *tail;
-    word_t state;     /* enum ep_state */
+    word_t state; /* enum ep_state */
     word_t padding;
 };
 
@@ -360,8 +360,8 @@ enum ntfn_state { NTFN_IDLE = 0, NTFN_WAITING = 1, NTFN_ACTIVE = 2 };
 struct notification {
     struct tcb *head; /* queue of waiting threads, FIFO (state WAITING) */
     struct tcb *tail;
-    word_t state;     /* enum ntfn_state */
-    word_t pending;   /* OR of badges signalled and not yet received (state ACTIVE) */
+    word_t state;   /* enum ntfn_state */
+    word_t pending; /* OR of badges signalled and not yet received (state ACTIVE) */
     struct tcb *bound_tcb;
     word_t padding[3];
 };
@@ -372,7 +372,7 @@ _Static_assert(sizeof(struct notification) <= (1u << VL_NOTIFICATION_BITS), "ntf
 enum thread_state {
     TS_INACTIVE = 0,
     TS_RUNNING,
-    TS_RESTART,          /* re-execute the system call at fault_ip when next run */
+    TS_RESTART, /* re-execute the system call at fault_ip when next run */
     TS_BLOCKED_ON_RECV,
     TS_BLOCKED_ON_SEND,
     TS_BLOCKED_ON_REPLY,
@@ -408,31 +408,29 @@ enum tcb_slot {
  * structure; a TCB capability points at the start of the object.
  */
 struct tcb {
-    word_t regs[32];         /* [0] = pc to resume at, [i] = x_i */
-    word_t fault_ip;                /* pc of the trapping instruction (for restart) */
-    word_t state;                   /* enum thread_state */
-    void *blocking_object;          /* endpoint or notification blocked on */
-    word_t blocking_badge;          /* badge of the cap sent with, when blocked on send */
+    word_t regs[32];       /* [0] = pc to resume at, [i] = x_i */
+    word_t fault_ip;       /* pc of the trapping instruction (for restart) */
+    word_t state;          /* enum thread_state */
+    void *blocking_object; /* endpoint or notification blocked on */
+    word_t blocking_badge; /* badge of the cap sent with, when blocked on send */
     bool blocking_can_grant;
     bool blocking_can_grant_reply;
     bool blocking_is_call;
     uint8_t priority;
-    uint8_t mcp;                    /* maximum controlled priority */
+    uint8_t mcp; /* maximum controlled priority */
     bool in_ready_queue;
     struct tcb *ep_next; /* endpoint or notification queue; protected by the kernel lock */
     struct tcb *ep_prev;
     struct tcb *sched_next;
     struct tcb *sched_prev;
-    word_t time_slice;              /* ticks left */
+    word_t time_slice; /* ticks left */
     struct notification *bound_ntfn;
-    word_t ipc_buffer;              /* user virtual address of the IPC buffer, 0 if none */
-    cptr_t fault_ep;                /* cptr of the fault endpoint in the thread's CSpace */
-    struct cte *reply_slot;         /* slot holding the reply cap for this thread, if any */
-    struct fault fault;             /* pending fault, delivered to the fault endpoint */
+    word_t ipc_buffer;      /* user virtual address of the IPC buffer, 0 if none */
+    cptr_t fault_ep;        /* cptr of the fault endpoint in the thread's CSpace */
+    struct cte *reply_slot; /* slot holding the reply cap for this thread, if any */
+    struct fault fault;     /* pending fault, delivered to the fault endpoint */
     char name[32];
 };
-
-
 
 #define TCB_OFFSET (TCB_NUM_SLOTS * sizeof(struct cte))
 

@@ -108,8 +108,7 @@ fastpath_call(void)
         return false;
     }
     const cap_t *cap = lookup_endpoint(cur, cur->regs[REG_CAP], VL_RIGHT_WRITE);
-    if (unlikely(cap == NULL ||
-                 !(cap_rights(*cap) & (VL_RIGHT_GRANT | VL_RIGHT_GRANT_REPLY)))) {
+    if (unlikely(cap == NULL || !(cap_rights(*cap) & (VL_RIGHT_GRANT | VL_RIGHT_GRANT_REPLY)))) {
         return false;
     }
     struct endpoint *ep = cap_ptr(*cap);

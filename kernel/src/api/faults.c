@@ -54,9 +54,8 @@ fault_handle(struct tcb *t)
         }
     }
     kprintf("vallum: thread '%s' %s at pc %lx (detail %lx %lx), no fault handler: suspended\n",
-            t->name[0] ? t->name : "?", fault_name(t->fault.type),
-            (unsigned long)t->fault_ip, (unsigned long)t->fault.w[0],
-            (unsigned long)t->fault.w[1]);
+            t->name[0] ? t->name : "?", fault_name(t->fault.type), (unsigned long)t->fault_ip,
+            (unsigned long)t->fault.w[0], (unsigned long)t->fault.w[1]);
     t->fault.type = FAULT_NONE;
     thread_set_state(t, TS_INACTIVE);
 }

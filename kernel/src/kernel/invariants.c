@@ -25,8 +25,8 @@ check_tcb(const struct tcb *t)
         t->blocking_object == NULL) {
         return "blocked thread without an object";
     }
-    if (t->reply_slot != NULL && (cap_type(t->reply_slot->cap) != CAP_REPLY ||
-                                  cap_tcb_ptr(t->reply_slot->cap) != t)) {
+    if (t->reply_slot != NULL &&
+        (cap_type(t->reply_slot->cap) != CAP_REPLY || cap_tcb_ptr(t->reply_slot->cap) != t)) {
         return "reply slot back pointer wrong";
     }
     if (t->bound_ntfn != NULL && t->bound_ntfn->bound_tcb != t) {

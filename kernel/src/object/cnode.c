@@ -114,8 +114,7 @@ decode_cnode_rotate(struct invocation *inv, struct cte *dest)
         return syscall_error(VL_TRUNCATED_MESSAGE);
     }
     struct cte *pivot, *src;
-    exception_t status =
-        lookup(true, inv->extra[0]->cap, inv_arg(inv, 3), inv_arg(inv, 4), &pivot);
+    exception_t status = lookup(true, inv->extra[0]->cap, inv_arg(inv, 3), inv_arg(inv, 4), &pivot);
     if (status != EXCEPTION_NONE) {
         return status;
     }

@@ -52,9 +52,8 @@ receive_slot_of(struct tcb *receiver, struct vl_ipc_buffer *rbuf)
     if (node.status != EXCEPTION_NONE) {
         return NULL;
     }
-    struct lookup_slot_ret r = cspace_lookup_slot_for_op(false, node.slot->cap,
-                                                         rbuf->receive_index,
-                                                         rbuf->receive_depth);
+    struct lookup_slot_ret r =
+        cspace_lookup_slot_for_op(false, node.slot->cap, rbuf->receive_index, rbuf->receive_depth);
     if (r.status != EXCEPTION_NONE || cap_type(r.slot->cap) != CAP_NULL) {
         return NULL;
     }
@@ -88,8 +87,7 @@ transfer_caps(struct tcb *sender, struct vl_ipc_buffer *sbuf, word_t n, struct e
             break;
         }
         cap_t derived;
-        if (cap_derive(r.slot, cap, &derived) != EXCEPTION_NONE ||
-            cap_type(derived) == CAP_NULL) {
+        if (cap_derive(r.slot, cap, &derived) != EXCEPTION_NONE || cap_type(derived) == CAP_NULL) {
             break;
         }
         cte_insert(derived, r.slot, dest);
@@ -118,8 +116,7 @@ do_normal_transfer(struct tcb *sender, struct endpoint *ep, word_t badge, bool g
     if (grant && extra > 0 && sbuf != NULL) {
         caps = transfer_caps(sender, sbuf, extra, ep, receiver, rbuf);
     }
-    receiver->regs[REG_MSGINFO] =
-        vl_msginfo(vl_msginfo_label(info), caps >> 2, caps & 3, length);
+    receiver->regs[REG_MSGINFO] = vl_msginfo(vl_msginfo_label(info), caps >> 2, caps & 3, length);
     receiver->regs[REG_BADGE] = badge;
 }
 

@@ -76,8 +76,8 @@ vl_poll(vl_cptr_t ntfn)
 }
 
 int
-vl_invoke(vl_cptr_t cap, vl_word_t label, const vl_word_t *args, vl_word_t n,
-          const vl_cptr_t *caps, vl_word_t ncaps, vl_word_t *results, vl_word_t nres)
+vl_invoke(vl_cptr_t cap, vl_word_t label, const vl_word_t *args, vl_word_t n, const vl_cptr_t *caps,
+          vl_word_t ncaps, vl_word_t *results, vl_word_t nres)
 {
     struct vl_ipc_buffer *buf = vl_ipc_buffer;
     vl_word_t mr[VL_MSG_REGS] = {0};
@@ -109,7 +109,7 @@ vl_invoke(vl_cptr_t cap, vl_word_t label, const vl_word_t *args, vl_word_t n,
 
 #define ARGS(...) ((const vl_word_t[]){__VA_ARGS__})
 #define NARGS(...) (sizeof((const vl_word_t[]){__VA_ARGS__}) / sizeof(vl_word_t))
-#define INVOKE(cap, label, caps, ncaps, ...)                                                   \
+#define INVOKE(cap, label, caps, ncaps, ...)                                                       \
     vl_invoke((cap), (label), ARGS(__VA_ARGS__), NARGS(__VA_ARGS__), (caps), (ncaps), NULL, 0)
 
 int
@@ -156,12 +156,12 @@ vl_cnode_mutate(vl_cptr_t root, vl_word_t dest, vl_word_t dest_depth, vl_cptr_t 
 
 int
 vl_cnode_rotate(vl_cptr_t root, vl_word_t dest, vl_word_t dest_depth, vl_word_t dest_badge,
-                vl_cptr_t pivot_root, vl_word_t pivot, vl_word_t pivot_depth,
-                vl_word_t pivot_badge, vl_cptr_t src_root, vl_word_t src, vl_word_t src_depth)
+                vl_cptr_t pivot_root, vl_word_t pivot, vl_word_t pivot_depth, vl_word_t pivot_badge,
+                vl_cptr_t src_root, vl_word_t src, vl_word_t src_depth)
 {
     vl_cptr_t caps[] = {pivot_root, src_root};
-    return INVOKE(root, VL_CNODE_ROTATE, caps, 2, dest, dest_depth, dest_badge, pivot,
-                  pivot_depth, pivot_badge, src, src_depth);
+    return INVOKE(root, VL_CNODE_ROTATE, caps, 2, dest, dest_depth, dest_badge, pivot, pivot_depth,
+                  pivot_badge, src, src_depth);
 }
 
 int
@@ -308,8 +308,7 @@ vl_frame_get_address(vl_cptr_t frame, vl_word_t *paddr, vl_word_t *vaddr)
 }
 
 int
-vl_frame_map(vl_cptr_t frame, vl_cptr_t vspace, vl_word_t vaddr, vl_word_t rights,
-             vl_word_t attr)
+vl_frame_map(vl_cptr_t frame, vl_cptr_t vspace, vl_word_t vaddr, vl_word_t rights, vl_word_t attr)
 {
     vl_cptr_t caps[] = {vspace};
     return INVOKE(frame, VL_FRAME_MAP, caps, 1, vaddr, rights, attr);
@@ -388,9 +387,9 @@ const char *
 vl_error_name(int err)
 {
     static const char *const names[] = {
-        "no error",        "invalid argument",  "invalid capability", "illegal operation",
-        "range error",     "alignment error",   "failed lookup",      "truncated message",
-        "delete first",    "revoke first",      "not enough memory",
+        "no error",     "invalid argument", "invalid capability", "illegal operation",
+        "range error",  "alignment error",  "failed lookup",      "truncated message",
+        "delete first", "revoke first",     "not enough memory",
     };
     if (err < 0 || err >= VL_NUM_ERRORS) {
         return "unknown error";

@@ -30,42 +30,42 @@ typedef void (*ktest_fn)(void);
 void ktest_register(const char *name, ktest_fn fn);
 
 /* Defines and registers a test function. */
-#define KTEST(name)                                                                           \
-    static void ktest_##name(void);                                                           \
-    __attribute__((constructor)) static void ktest_reg_##name(void)                           \
-    {                                                                                         \
-        ktest_register(#name, ktest_##name);                                                  \
-    }                                                                                         \
+#define KTEST(name)                                                                                \
+    static void ktest_##name(void);                                                                \
+    __attribute__((constructor)) static void ktest_reg_##name(void)                                \
+    {                                                                                              \
+        ktest_register(#name, ktest_##name);                                                       \
+    }                                                                                              \
     static void ktest_##name(void)
 
 /* Ends the current test as failed (never returns). */
 __attribute__((noreturn)) void ktest_fail(const char *file, int line, const char *why);
 
-#define CHECK(e)                                                                              \
-    do {                                                                                      \
-        if (!(e)) {                                                                           \
-            ktest_fail(__FILE__, __LINE__, "check failed: " #e);                              \
-        }                                                                                     \
+#define CHECK(e)                                                                                   \
+    do {                                                                                           \
+        if (!(e)) {                                                                                \
+            ktest_fail(__FILE__, __LINE__, "check failed: " #e);                                   \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ(a, b)                                                                        \
-    do {                                                                                      \
-        unsigned long long ka_ = (unsigned long long)(a), kb_ = (unsigned long long)(b);      \
-        if (ka_ != kb_) {                                                                     \
-            ktest_fail_eq(__FILE__, __LINE__, #a " == " #b, ka_, kb_);                        \
-        }                                                                                     \
+#define CHECK_EQ(a, b)                                                                             \
+    do {                                                                                           \
+        unsigned long long ka_ = (unsigned long long)(a), kb_ = (unsigned long long)(b);           \
+        if (ka_ != kb_) {                                                                          \
+            ktest_fail_eq(__FILE__, __LINE__, #a " == " #b, ka_, kb_);                             \
+        }                                                                                          \
     } while (0)
 
 __attribute__((noreturn)) void ktest_fail_eq(const char *file, int line, const char *what,
                                              unsigned long long a, unsigned long long b);
 
 /* Runs every invariant checker and fails the test on a violation. */
-#define INV()                                                                                 \
-    do {                                                                                      \
-        const char *why_ = kernel_check_invariants();                                         \
-        if (why_ != NULL) {                                                                   \
-            ktest_fail(__FILE__, __LINE__, why_);                                             \
-        }                                                                                     \
+#define INV()                                                                                      \
+    do {                                                                                           \
+        const char *why_ = kernel_check_invariants();                                              \
+        if (why_ != NULL) {                                                                        \
+            ktest_fail(__FILE__, __LINE__, why_);                                                  \
+        }                                                                                          \
     } while (0)
 
 /* Zeroed memory of 2^bits bytes aligned to its size, freed when the test ends. */
@@ -97,10 +97,10 @@ struct kt_caller {
 
 struct kt_caller kt_caller(void);
 
-/* Builds an invocation (use ARGS(...) for args, n_args) of the cap in slot with the given arguments and extra-cap slots. */
-struct invocation kt_inv(struct kt_caller *c, struct cte *slot, word_t label,
-                         const word_t *args, word_t n_args, word_t n_extra,
-                         struct cte *const *extra);
+/* Builds an invocation (use ARGS(...) for args, n_args) of the cap in slot with the given arguments
+ * and extra-cap slots. */
+struct invocation kt_inv(struct kt_caller *c, struct cte *slot, word_t label, const word_t *args,
+                         word_t n_args, word_t n_extra, struct cte *const *extra);
 
 /* Snapshots of memory, to check that failed operations changed nothing. */
 void kt_snap(const void *p, size_t n);
@@ -113,4 +113,5 @@ bool kt_snap_same(void);
 /* Clears the syscall error and lookup fault records. */
 void kt_clear_errors(void);
 
-#define ARGS(...) ((const word_t[]){__VA_ARGS__}), (sizeof((word_t[]){__VA_ARGS__}) / sizeof(word_t))
+#define ARGS(...)                                                                                  \
+    ((const word_t[]){__VA_ARGS__}), (sizeof((word_t[]){__VA_ARGS__}) / sizeof(word_t))

@@ -46,11 +46,11 @@ cn_snap(struct cn *t)
 }
 
 /* Checks the failure was a syscall error of the given type and nothing changed. */
-#define CHECK_ERR(st, type_)                                                                  \
-    do {                                                                                      \
-        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                              \
-        CHECK_EQ(current_syscall_error.type, (type_));                                        \
-        CHECK_UNCHANGED();                                                                    \
+#define CHECK_ERR(st, type_)                                                                       \
+    do {                                                                                           \
+        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                                   \
+        CHECK_EQ(current_syscall_error.type, (type_));                                             \
+        CHECK_UNCHANGED();                                                                         \
     } while (0)
 
 KTEST(cnode_copy)
@@ -101,8 +101,7 @@ KTEST(cnode_mint_guard)
     cap_t sub = kt_cnode(2, 0, 0);
     kt_insert_at(sub, &t.s[5]);
     word_t data = 3 | (5 << 6);
-    CHECK_EQ(cn_call(&t, VL_CNODE_MINT, ARGS(2, 4, 5, 4, VL_RIGHTS_ALL, data), 1),
-             EXCEPTION_NONE);
+    CHECK_EQ(cn_call(&t, VL_CNODE_MINT, ARGS(2, 4, 5, 4, VL_RIGHTS_ALL, data), 1), EXCEPTION_NONE);
     INV();
     CHECK_EQ(cap_type(t.s[2].cap), CAP_CNODE);
     CHECK_EQ(cap_cnode_radix(t.s[2].cap), 2);
@@ -217,13 +216,10 @@ KTEST(cnode_rotate_errors)
     kt_insert_at(cap_endpoint(t.ep, 0, VL_RIGHTS_ALL), &t.s[6]);
     cn_snap(&t);
     CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(4, 4, 0, 2, 4, 0, 3), 2), VL_TRUNCATED_MESSAGE);
-    CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(4, 4, 0, 2, 4, 0, 3, 4), 1),
-              VL_TRUNCATED_MESSAGE);
+    CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(4, 4, 0, 2, 4, 0, 3, 4), 1), VL_TRUNCATED_MESSAGE);
     /* pivot == src, pivot == dest. */
-    CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(4, 4, 0, 3, 4, 0, 3, 4), 2),
-              VL_ILLEGAL_OPERATION);
-    CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(2, 4, 0, 2, 4, 0, 3, 4), 2),
-              VL_ILLEGAL_OPERATION);
+    CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(4, 4, 0, 3, 4, 0, 3, 4), 2), VL_ILLEGAL_OPERATION);
+    CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(2, 4, 0, 2, 4, 0, 3, 4), 2), VL_ILLEGAL_OPERATION);
     /* Occupied dest distinct from src. */
     CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(6, 4, 0, 2, 4, 0, 3, 4), 2), VL_DELETE_FIRST);
     /* Empty source, empty pivot. */
@@ -240,15 +236,12 @@ KTEST(cnode_rotate_errors)
     CHECK(current_syscall_error.lookup_was_source);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_DEPTH_MISMATCH);
     /* Data a cap may not take (guard too large) is refused before anything moves. */
-    CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(4, 4, 63, 2, 4, 0, 3, 4), 2),
-              VL_ILLEGAL_OPERATION);
-    CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(4, 4, 0, 2, 4, 63, 3, 4), 2),
-              VL_ILLEGAL_OPERATION);
+    CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(4, 4, 63, 2, 4, 0, 3, 4), 2), VL_ILLEGAL_OPERATION);
+    CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(4, 4, 0, 2, 4, 63, 3, 4), 2), VL_ILLEGAL_OPERATION);
     /* A zombie source. */
     kt_insert_at(cap_zombie(kt_alloc(VL_TCB_BITS), true, 0, 0), &t.s[10]);
     cn_snap(&t);
-    CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(4, 4, 0, 2, 4, 0, 10, 4), 2),
-              VL_ILLEGAL_OPERATION);
+    CHECK_ERR(cn_call(&t, VL_CNODE_ROTATE, ARGS(4, 4, 0, 2, 4, 0, 10, 4), 2), VL_ILLEGAL_OPERATION);
     INV();
 }
 
@@ -287,8 +280,7 @@ KTEST(cnode_two_slot_errors)
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_DEPTH_MISMATCH);
     /* Source root not a CNode. */
     struct cte *extra[1] = {&t.s[1]};
-    struct invocation inv =
-        kt_inv(&t.c, t.rs, VL_CNODE_COPY, ARGS(2, 4, 1, 4, 15), 1, extra);
+    struct invocation inv = kt_inv(&t.c, t.rs, VL_CNODE_COPY, ARGS(2, 4, 1, 4, 15), 1, extra);
     CHECK_ERR(decode_cnode_invocation(&inv), VL_FAILED_LOOKUP);
     CHECK(current_syscall_error.lookup_was_source);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_INVALID_ROOT);
@@ -448,8 +440,7 @@ KTEST(cnode_cancel_badged_sends)
     CHECK_UNCHANGED();
     CHECK_EQ(b->state, TS_BLOCKED_ON_SEND);
     /* Without all rights, on another cap type or an empty slot: IllegalOperation. */
-    CHECK_EQ(cn_call(&t, VL_CNODE_MINT, ARGS(3, 4, 1, 4, VL_RIGHT_WRITE, 6), 1),
-             EXCEPTION_NONE);
+    CHECK_EQ(cn_call(&t, VL_CNODE_MINT, ARGS(3, 4, 1, 4, VL_RIGHT_WRITE, 6), 1), EXCEPTION_NONE);
     kt_insert_at(kt_cnode(1, 0, 0), &t.s[4]);
     cn_snap(&t);
     CHECK_ERR(cn_call(&t, VL_CNODE_CANCEL_BADGED_SENDS, ARGS(3, 4), 0), VL_ILLEGAL_OPERATION);

@@ -7,9 +7,9 @@
 
 struct it {
     struct kt_caller c;
-    struct cte *ctl;   /* the IRQControl cap */
-    struct cte *rs;    /* root CNode (radix 4) cap */
-    struct cte *s;     /* its slots */
+    struct cte *ctl; /* the IRQControl cap */
+    struct cte *rs;  /* root CNode (radix 4) cap */
+    struct cte *s;   /* its slots */
 };
 
 static struct it
@@ -40,11 +40,11 @@ handler(struct it *x, struct cte *h, word_t label, struct cte *e0)
     return decode_irq_handler_invocation(&inv);
 }
 
-#define CHECK_ERR(st, type_)                                                                  \
-    do {                                                                                      \
-        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                              \
-        CHECK_EQ(current_syscall_error.type, (type_));                                        \
-        CHECK_UNCHANGED();                                                                    \
+#define CHECK_ERR(st, type_)                                                                       \
+    do {                                                                                           \
+        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                                   \
+        CHECK_EQ(current_syscall_error.type, (type_));                                             \
+        CHECK_UNCHANGED();                                                                         \
     } while (0)
 
 KTEST(irq_issue_handler)

@@ -11,7 +11,7 @@ struct pt {
     struct kt_caller c;
     word_t *root;
     word_t asid;
-    struct cte *vs;   /* VSpace cap */
+    struct cte *vs; /* VSpace cap */
 };
 
 static struct pt
@@ -26,8 +26,7 @@ pt_setup(void)
 }
 
 static exception_t
-call(struct pt *x, struct cte *slot, word_t label, const word_t *args, word_t n,
-     struct cte *e0)
+call(struct pt *x, struct cte *slot, word_t label, const word_t *args, word_t n, struct cte *e0)
 {
     struct cte *extra[1] = {e0};
     struct invocation inv = kt_inv(&x->c, slot, label, args, n, e0 != NULL, extra);
@@ -56,11 +55,11 @@ entry(word_t *root, vaddr_t va, int level)
     return &t[pt_index(va, level)];
 }
 
-#define CHECK_ERR(st, type_)                                                                  \
-    do {                                                                                      \
-        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                              \
-        CHECK_EQ(current_syscall_error.type, (type_));                                        \
-        CHECK_UNCHANGED();                                                                    \
+#define CHECK_ERR(st, type_)                                                                       \
+    do {                                                                                           \
+        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                                   \
+        CHECK_EQ(current_syscall_error.type, (type_));                                             \
+        CHECK_UNCHANGED();                                                                         \
     } while (0)
 
 #define LEAF (PTE_V | PTE_U | PTE_A | PTE_D | PTE_R)
@@ -153,28 +152,24 @@ KTEST(pt_frame_map_errors)
 {
     struct pt x = pt_setup();
     struct cte *f = kt_insert(cap_frame(kt_alloc(12), FRAME_4K, false, VL_RIGHTS_ALL));
-    struct cte *f2 = kt_insert(cap_frame((void *)(uintptr_t)0x7e00000000ul, FRAME_2M, false,
-                                         VL_RIGHTS_ALL));
+    struct cte *f2 =
+        kt_insert(cap_frame((void *)(uintptr_t)0x7e00000000ul, FRAME_2M, false, VL_RIGHTS_ALL));
     struct cte *ep = kt_insert(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL));
     /* A VSpace cap whose ASID names another root. */
     struct cte *stale = kt_insert(cap_vspace(kt_alloc(12), x.asid));
     kt_snap(x.root, BIT(12));
     kt_snap(f, sizeof(*f));
     kt_snap(f2, sizeof(*f2));
-    CHECK_ERR(call(&x, f, VL_FRAME_MAP, ARGS(0x1000, VL_RIGHTS_ALL), x.vs),
-              VL_TRUNCATED_MESSAGE);
+    CHECK_ERR(call(&x, f, VL_FRAME_MAP, ARGS(0x1000, VL_RIGHTS_ALL), x.vs), VL_TRUNCATED_MESSAGE);
     CHECK_ERR(call(&x, f, VL_FRAME_MAP, ARGS(0x1000, VL_RIGHTS_ALL, 0), NULL),
               VL_TRUNCATED_MESSAGE);
-    CHECK_ERR(call(&x, f, VL_FRAME_MAP, ARGS(0x1000, VL_RIGHTS_ALL, 0), ep),
-              VL_INVALID_CAPABILITY);
+    CHECK_ERR(call(&x, f, VL_FRAME_MAP, ARGS(0x1000, VL_RIGHTS_ALL, 0), ep), VL_INVALID_CAPABILITY);
     CHECK_EQ(current_syscall_error.invalid_cap, 1);
     CHECK_ERR(call(&x, f, VL_FRAME_MAP, ARGS(0x1000, VL_RIGHTS_ALL, 0), stale),
               VL_INVALID_CAPABILITY);
     CHECK_EQ(current_syscall_error.invalid_cap, 1);
-    CHECK_ERR(call(&x, f2, VL_FRAME_MAP, ARGS(0x1000, VL_RIGHTS_ALL, 0), x.vs),
-              VL_ALIGNMENT_ERROR);
-    CHECK_ERR(call(&x, f, VL_FRAME_MAP, ARGS(0x1001, VL_RIGHTS_ALL, 0), x.vs),
-              VL_ALIGNMENT_ERROR);
+    CHECK_ERR(call(&x, f2, VL_FRAME_MAP, ARGS(0x1000, VL_RIGHTS_ALL, 0), x.vs), VL_ALIGNMENT_ERROR);
+    CHECK_ERR(call(&x, f, VL_FRAME_MAP, ARGS(0x1001, VL_RIGHTS_ALL, 0), x.vs), VL_ALIGNMENT_ERROR);
     CHECK_ERR(call(&x, f, VL_FRAME_MAP, ARGS(VL_USER_TOP, VL_RIGHTS_ALL, 0), x.vs),
               VL_INVALID_ARGUMENT);
     CHECK_EQ(current_syscall_error.invalid_argument, 0);
@@ -182,15 +177,13 @@ KTEST(pt_frame_map_errors)
               VL_INVALID_ARGUMENT);
     CHECK_EQ(current_syscall_error.invalid_argument, 1);
     /* No tables: FailedLookup (not a source), missing cap at the root level. */
-    CHECK_ERR(call(&x, f, VL_FRAME_MAP, ARGS(0x1000, VL_RIGHTS_ALL, 0), x.vs),
-              VL_FAILED_LOOKUP);
+    CHECK_ERR(call(&x, f, VL_FRAME_MAP, ARGS(0x1000, VL_RIGHTS_ALL, 0), x.vs), VL_FAILED_LOOKUP);
     CHECK(!current_syscall_error.lookup_was_source);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_MISSING_CAP);
     CHECK_EQ(current_lookup_fault.bits_left, 30);
     /* Already mapped elsewhere: InvalidCapability 0. */
     kt_snap_reset();
-    CHECK_EQ(call(&x, new_pt(), VL_PAGE_TABLE_MAP, ARGS(0x1000000000ul), x.vs),
-             EXCEPTION_NONE);
+    CHECK_EQ(call(&x, new_pt(), VL_PAGE_TABLE_MAP, ARGS(0x1000000000ul), x.vs), EXCEPTION_NONE);
     CHECK_EQ(call(&x, f2, VL_FRAME_MAP, ARGS(0x1000000000ul, VL_RIGHTS_ALL, 0), x.vs),
              EXCEPTION_NONE);
     kt_snap(x.root, BIT(12));
@@ -199,8 +192,8 @@ KTEST(pt_frame_map_errors)
               VL_INVALID_CAPABILITY);
     CHECK_EQ(current_syscall_error.invalid_cap, 0);
     /* Another frame where one is mapped: DeleteFirst. */
-    struct cte *g = kt_insert(cap_frame((void *)(uintptr_t)0x7c00000000ul, FRAME_2M, false,
-                                        VL_RIGHTS_ALL));
+    struct cte *g =
+        kt_insert(cap_frame((void *)(uintptr_t)0x7c00000000ul, FRAME_2M, false, VL_RIGHTS_ALL));
     CHECK_ERR(call(&x, g, VL_FRAME_MAP, ARGS(0x1000000000ul, VL_RIGHTS_ALL, 0), x.vs),
               VL_DELETE_FIRST);
     CHECK_ERR(call(&x, g, VL_PAGE_TABLE_MAP, NULL, 0, x.vs), VL_ILLEGAL_OPERATION);

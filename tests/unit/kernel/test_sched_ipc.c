@@ -5,10 +5,10 @@
 
 #include "config.h"
 
-#define SCHED_OK()                                                                            \
-    do {                                                                                      \
-        CHECK(sched_check() == NULL);                                                         \
-        INV();                                                                                \
+#define SCHED_OK()                                                                                 \
+    do {                                                                                           \
+        CHECK(sched_check() == NULL);                                                              \
+        INV();                                                                                     \
     } while (0)
 
 KTEST(sched_priorities_and_queues)

@@ -6,13 +6,13 @@
 
 struct tt {
     struct kt_caller c;
-    struct tcb *t;        /* the thread invoked */
-    struct cte *ts;       /* slot of its cap */
-    struct cte *auth;     /* slot of the caller's own TCB cap */
-    struct cte *cnode;    /* a CNode cap */
-    struct cte *vspace;   /* a VSpace cap with an ASID */
-    struct cte *frame;    /* a 4 KiB frame cap */
-    struct cte *ep;       /* an endpoint cap */
+    struct tcb *t;      /* the thread invoked */
+    struct cte *ts;     /* slot of its cap */
+    struct cte *auth;   /* slot of the caller's own TCB cap */
+    struct cte *cnode;  /* a CNode cap */
+    struct cte *vspace; /* a VSpace cap with an ASID */
+    struct cte *frame;  /* a 4 KiB frame cap */
+    struct cte *ep;     /* an endpoint cap */
 };
 
 static struct tt
@@ -32,8 +32,8 @@ tt_setup(void)
 }
 
 static exception_t
-tt_call(struct tt *x, word_t label, const word_t *args, word_t n, word_t n_extra,
-        struct cte *e0, struct cte *e1, struct cte *e2)
+tt_call(struct tt *x, word_t label, const word_t *args, word_t n, word_t n_extra, struct cte *e0,
+        struct cte *e1, struct cte *e2)
 {
     struct cte *extra[3] = {e0, e1, e2};
     struct invocation inv = kt_inv(&x->c, x->ts, label, args, n, n_extra, extra);
@@ -51,11 +51,11 @@ tt_snap(struct tt *x)
     kt_snap(x->frame, sizeof(struct cte));
 }
 
-#define CHECK_ERR(st, type_)                                                                  \
-    do {                                                                                      \
-        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                              \
-        CHECK_EQ(current_syscall_error.type, (type_));                                        \
-        CHECK_UNCHANGED();                                                                    \
+#define CHECK_ERR(st, type_)                                                                       \
+    do {                                                                                           \
+        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                                   \
+        CHECK_EQ(current_syscall_error.type, (type_));                                             \
+        CHECK_UNCHANGED();                                                                         \
     } while (0)
 
 KTEST(tcb_configure)
@@ -79,12 +79,11 @@ KTEST(tcb_configure)
     CHECK_ERR(tt_call(&x, VL_TCB_CONFIGURE, ARGS(7, 0, 0, 0x1000), 3, x.cnode, x.vspace, x.ep),
               VL_INVALID_CAPABILITY);
     CHECK_EQ(current_syscall_error.invalid_cap, 3);
-    CHECK_ERR(tt_call(&x, VL_TCB_CONFIGURE, ARGS(7, 0, 0, 0x1010), 3, x.cnode, x.vspace,
-                      x.frame),
+    CHECK_ERR(tt_call(&x, VL_TCB_CONFIGURE, ARGS(7, 0, 0, 0x1010), 3, x.cnode, x.vspace, x.frame),
               VL_ALIGNMENT_ERROR);
-    CHECK_ERR(tt_call(&x, VL_TCB_CONFIGURE, ARGS(7, 0, 0, VL_USER_TOP), 3, x.cnode, x.vspace,
-                      x.frame),
-              VL_INVALID_ARGUMENT);
+    CHECK_ERR(
+        tt_call(&x, VL_TCB_CONFIGURE, ARGS(7, 0, 0, VL_USER_TOP), 3, x.cnode, x.vspace, x.frame),
+        VL_INVALID_ARGUMENT);
     CHECK_EQ(current_syscall_error.invalid_argument, 3);
     /* Buffer 0 with only two caps. */
     CHECK_EQ(tt_call(&x, VL_TCB_CONFIGURE, ARGS(7, 0, 0, 0), 2, x.cnode, x.vspace, NULL),
@@ -96,8 +95,8 @@ KTEST(tcb_configure)
     CHECK_EQ(cap_type(tcb_slot(x.t, TCB_VTABLE)->cap), CAP_VSPACE);
     CHECK_EQ(cap_type(tcb_slot(x.t, TCB_BUFFER)->cap), CAP_NULL);
     /* With a buffer and guard data for the CSpace. */
-    CHECK_EQ(tt_call(&x, VL_TCB_CONFIGURE, ARGS(8, 2 | (1 << 6), 0, 0x1400), 3, x.cnode,
-                     x.vspace, x.frame),
+    CHECK_EQ(tt_call(&x, VL_TCB_CONFIGURE, ARGS(8, 2 | (1 << 6), 0, 0x1400), 3, x.cnode, x.vspace,
+                     x.frame),
              EXCEPTION_NONE);
     INV();
     CHECK_EQ(x.t->fault_ep, 8);
@@ -155,14 +154,11 @@ KTEST(tcb_priorities)
     tt_snap(&x);
     CHECK_ERR(tt_call(&x, VL_TCB_SET_PRIORITY, NULL, 0, 1, x.auth, NULL, NULL),
               VL_TRUNCATED_MESSAGE);
-    CHECK_ERR(tt_call(&x, VL_TCB_SET_PRIORITY, ARGS(7), 0, NULL, NULL, NULL),
-              VL_TRUNCATED_MESSAGE);
-    CHECK_ERR(tt_call(&x, VL_TCB_SET_PRIORITY, ARGS(21), 1, x.auth, NULL, NULL),
-              VL_RANGE_ERROR);
+    CHECK_ERR(tt_call(&x, VL_TCB_SET_PRIORITY, ARGS(7), 0, NULL, NULL, NULL), VL_TRUNCATED_MESSAGE);
+    CHECK_ERR(tt_call(&x, VL_TCB_SET_PRIORITY, ARGS(21), 1, x.auth, NULL, NULL), VL_RANGE_ERROR);
     CHECK_EQ(current_syscall_error.range_min, 0);
     CHECK_EQ(current_syscall_error.range_max, 20);
-    CHECK_ERR(tt_call(&x, VL_TCB_SET_MC_PRIORITY, ARGS(21), 1, x.auth, NULL, NULL),
-              VL_RANGE_ERROR);
+    CHECK_ERR(tt_call(&x, VL_TCB_SET_MC_PRIORITY, ARGS(21), 1, x.auth, NULL, NULL), VL_RANGE_ERROR);
     CHECK_EQ(current_syscall_error.range_max, 20);
     CHECK_ERR(tt_call(&x, VL_TCB_SET_PRIORITY, ARGS(3), 1, x.ep, NULL, NULL),
               VL_INVALID_CAPABILITY);
@@ -171,8 +167,7 @@ KTEST(tcb_priorities)
               VL_INVALID_CAPABILITY);
     CHECK_EQ(tt_call(&x, VL_TCB_SET_PRIORITY, ARGS(20), 1, x.auth, NULL, NULL), EXCEPTION_NONE);
     CHECK_EQ(x.t->priority, 20);
-    CHECK_EQ(tt_call(&x, VL_TCB_SET_MC_PRIORITY, ARGS(0), 1, x.auth, NULL, NULL),
-             EXCEPTION_NONE);
+    CHECK_EQ(tt_call(&x, VL_TCB_SET_MC_PRIORITY, ARGS(0), 1, x.auth, NULL, NULL), EXCEPTION_NONE);
     CHECK_EQ(x.t->mcp, 0);
     CHECK_EQ(x.t->priority, 20);
     INV();
@@ -189,29 +184,24 @@ KTEST(tcb_registers)
     tt_snap(&x);
     CHECK_ERR(tt_call(&x, VL_TCB_READ_REGISTERS, ARGS(0), 0, NULL, NULL, NULL),
               VL_TRUNCATED_MESSAGE);
-    CHECK_ERR(tt_call(&x, VL_TCB_READ_REGISTERS, ARGS(0, 0), 0, NULL, NULL, NULL),
-              VL_RANGE_ERROR);
+    CHECK_ERR(tt_call(&x, VL_TCB_READ_REGISTERS, ARGS(0, 0), 0, NULL, NULL, NULL), VL_RANGE_ERROR);
     CHECK_EQ(current_syscall_error.range_min, 1);
     CHECK_EQ(current_syscall_error.range_max, 32);
-    CHECK_ERR(tt_call(&x, VL_TCB_READ_REGISTERS, ARGS(1, 33), 0, NULL, NULL, NULL),
-              VL_RANGE_ERROR);
+    CHECK_ERR(tt_call(&x, VL_TCB_READ_REGISTERS, ARGS(1, 33), 0, NULL, NULL, NULL), VL_RANGE_ERROR);
     CHECK_ERR(tt_call(&x, VL_TCB_WRITE_REGISTERS, ARGS(0, 33), 0, NULL, NULL, NULL),
               VL_RANGE_ERROR);
-    CHECK_ERR(tt_call(&x, VL_TCB_WRITE_REGISTERS, ARGS(0, 0), 0, NULL, NULL, NULL),
-              VL_RANGE_ERROR);
+    CHECK_ERR(tt_call(&x, VL_TCB_WRITE_REGISTERS, ARGS(0, 0), 0, NULL, NULL, NULL), VL_RANGE_ERROR);
     CHECK_ERR(tt_call(&x, VL_TCB_WRITE_REGISTERS, ARGS(0), 0, NULL, NULL, NULL),
               VL_TRUNCATED_MESSAGE);
     CHECK_ERR(tt_call(&x, VL_TCB_WRITE_REGISTERS, ARGS(0, 3, 1, 2), 0, NULL, NULL, NULL),
               VL_TRUNCATED_MESSAGE);
     /* Read 3 without suspending. */
-    CHECK_EQ(tt_call(&x, VL_TCB_READ_REGISTERS, ARGS(0, 3), 0, NULL, NULL, NULL),
-             EXCEPTION_NONE);
+    CHECK_EQ(tt_call(&x, VL_TCB_READ_REGISTERS, ARGS(0, 3), 0, NULL, NULL, NULL), EXCEPTION_NONE);
     CHECK_EQ(ipc_get_mr(x.c.thread, x.c.buf, 0), 100);
     CHECK_EQ(ipc_get_mr(x.c.thread, x.c.buf, 2), 102);
     CHECK_EQ(x.t->state, TS_RUNNING);
     /* Read all with suspend. */
-    CHECK_EQ(tt_call(&x, VL_TCB_READ_REGISTERS, ARGS(1, 32), 0, NULL, NULL, NULL),
-             EXCEPTION_NONE);
+    CHECK_EQ(tt_call(&x, VL_TCB_READ_REGISTERS, ARGS(1, 32), 0, NULL, NULL, NULL), EXCEPTION_NONE);
     CHECK_EQ(ipc_get_mr(x.c.thread, x.c.buf, 31), 131);
     CHECK_EQ(x.t->state, TS_INACTIVE);
     CHECK(!x.t->in_ready_queue);
@@ -289,8 +279,7 @@ KTEST(tcb_bind_unbind_notification)
     struct cte *os = kt_insert(cap_tcb(tcb_slots(other)));
     struct invocation inv = kt_inv(&cc, os, VL_TCB_BIND_NOTIFICATION, NULL, 0, 1, extra);
     CHECK_ERR(decode_tcb_invocation(&inv), VL_ILLEGAL_OPERATION);
-    CHECK_EQ(tt_call(&x, VL_TCB_UNBIND_NOTIFICATION, NULL, 0, 0, NULL, NULL, NULL),
-             EXCEPTION_NONE);
+    CHECK_EQ(tt_call(&x, VL_TCB_UNBIND_NOTIFICATION, NULL, 0, 0, NULL, NULL, NULL), EXCEPTION_NONE);
     CHECK(x.t->bound_ntfn == NULL && n->bound_tcb == NULL);
     INV();
 }

@@ -95,13 +95,13 @@ KTEST(untyped_retype_placement)
 }
 
 /* Expects a syscall error of the given type and that nothing changed. */
-#define EXPECT_ERR(call, err)                                                                 \
-    do {                                                                                      \
-        snap_env(&e);                                                                         \
-        CHECK_EQ((call), EXCEPTION_SYSCALL_ERROR);                                            \
-        CHECK_EQ(current_syscall_error.type, (err));                                          \
-        CHECK_UNCHANGED();                                                                    \
-        INV();                                                                                \
+#define EXPECT_ERR(call, err)                                                                      \
+    do {                                                                                           \
+        snap_env(&e);                                                                              \
+        CHECK_EQ((call), EXCEPTION_SYSCALL_ERROR);                                                 \
+        CHECK_EQ(current_syscall_error.type, (err));                                               \
+        CHECK_UNCHANGED();                                                                         \
+        INV();                                                                                     \
     } while (0)
 
 KTEST(untyped_retype_errors)

@@ -47,10 +47,10 @@ static struct {
 
 /* The first task's objects, as boot builds them. */
 static struct {
-    struct cte *cnode;       /* its root CNode's slots */
-    word_t next_slot;        /* first unused slot */
-    struct cte *last;        /* last cap inserted into the derivation list */
-    word_t *root;            /* VSpace root */
+    struct cte *cnode; /* its root CNode's slots */
+    word_t next_slot;  /* first unused slot */
+    struct cte *last;  /* last cap inserted into the derivation list */
+    word_t *root;      /* VSpace root */
     struct vl_bootinfo *bi;
 } init;
 
@@ -164,8 +164,8 @@ load_init_image(void)
     word_t size = (word_t)((uintptr_t)init_image_end - (uintptr_t)init_image_start);
     const struct elf64_ehdr *eh = (const void *)img;
     if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) != 0 || eh->ident[4] != 2 ||
-        eh->machine != 243 || eh->phentsize != sizeof(struct elf64_phdr) ||
-        eh->phoff > size || eh->phnum > (size - eh->phoff) / sizeof(struct elf64_phdr)) {
+        eh->machine != 243 || eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > size ||
+        eh->phnum > (size - eh->phoff) / sizeof(struct elf64_phdr)) {
         panic("boot: init image is not a valid RISC-V ELF64");
     }
     vaddr_t lo = ~0ul, hi = 0;
@@ -218,8 +218,7 @@ provide_untyped(paddr_t start, paddr_t end, bool is_device)
             return;
         }
         /* RAM untyped starts "dirty" (watermark at the top): its first use clears it. */
-        cap_t cap = cap_untyped(paddr_to_pptr(start), bits, is_device,
-                                is_device ? 0 : BIT(bits));
+        cap_t cap = cap_untyped(paddr_to_pptr(start), bits, is_device, is_device ? 0 : BIT(bits));
         provide_cap(cap);
         struct vl_untyped_desc *d = &bi->untyped_list[bi->num_untyped++];
         d->paddr = start;
@@ -295,8 +294,7 @@ create_init(void)
 
     /* Boot info and IPC buffer pages. */
     init.bi = boot_alloc(VL_PAGE_BITS);
-    vspace_boot_map(init.root, VL_BOOTINFO_VADDR, pptr_to_paddr(init.bi), PTE_R, alloc_table,
-                    NULL);
+    vspace_boot_map(init.root, VL_BOOTINFO_VADDR, pptr_to_paddr(init.bi), PTE_R, alloc_table, NULL);
     void *ipcbuf = boot_alloc(VL_PAGE_BITS);
     vspace_boot_map(init.root, VL_IPC_BUFFER_VADDR, pptr_to_paddr(ipcbuf), PTE_R | PTE_W,
                     alloc_table, NULL);
@@ -388,8 +386,8 @@ kernel_main(word_t hartid, paddr_t dtb_pa)
     }
     console_init(platform.uart_base, platform.uart_reg_shift);
     plat_set_test_device(platform.test_base);
-    kprintf("Vallum kernel: %u hart(s), timebase %lu Hz, %u memory region(s)\n",
-            platform.num_harts, (unsigned long)platform.timebase_hz, platform.num_memory);
+    kprintf("Vallum kernel: %u hart(s), timebase %lu Hz, %u memory region(s)\n", platform.num_harts,
+            (unsigned long)platform.timebase_hz, platform.num_memory);
 
     /* Free memory: RAM in the kernel window minus firmware, kernel image and device tree. */
     for (unsigned i = 0; i < platform.num_memory && n_free < MAX_FREE; i++) {

@@ -13,10 +13,7 @@ sbi_call(word_t ext, word_t fid, word_t a0, word_t a1, word_t a2)
     register word_t r_a2 __asm__("a2") = a2;
     register word_t r_a6 __asm__("a6") = fid;
     register word_t r_a7 __asm__("a7") = ext;
-    __asm__ volatile("ecall"
-                     : "+r"(r_a0), "+r"(r_a1)
-                     : "r"(r_a2), "r"(r_a6), "r"(r_a7)
-                     : "memory");
+    __asm__ volatile("ecall" : "+r"(r_a0), "+r"(r_a1) : "r"(r_a2), "r"(r_a6), "r"(r_a7) : "memory");
     struct sbi_ret ret = {(long)r_a0, (long)r_a1};
     return ret;
 }

@@ -133,7 +133,6 @@ void
 c_handle_kernel_trap(word_t scause, word_t stval, word_t sepc, word_t sp)
 {
     kprintf("KERNEL PANIC: trap in kernel: scause %lx stval %lx sepc %lx sp %lx\n",
-            (unsigned long)scause, (unsigned long)stval, (unsigned long)sepc,
-            (unsigned long)sp);
+            (unsigned long)scause, (unsigned long)stval, (unsigned long)sepc, (unsigned long)sp);
     arch_halt(3);
 }

@@ -37,7 +37,6 @@ vspace_probe_asid_bits(void)
     sfence_vma_all();
 }
 
-
 /*
  * Builds the boot page table: the physical-memory window at PPTR_BASE, the kernel image at
  * KERNEL_VBASE, and an identity map of the image's gigabyte for the jump to high

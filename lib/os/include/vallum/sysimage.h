@@ -31,8 +31,8 @@ struct vl_sysimg_table {
 struct vl_sysimg_header {
     uint64_t magic;
     uint64_t version;
-    uint64_t size;    /* bytes in the whole image */
-    uint64_t name;    /* string: the system's name */
+    uint64_t size;                     /* bytes in the whole image */
+    uint64_t name;                     /* string: the system's name */
     struct vl_sysimg_table components; /* struct vl_sysimg_component */
     struct vl_sysimg_table regions;    /* struct vl_sysimg_region */
     struct vl_sysimg_table maps;       /* struct vl_sysimg_map */
@@ -49,13 +49,13 @@ enum vl_restart_policy {
 };
 
 struct vl_sysimg_component {
-    uint64_t name;            /* string */
-    uint64_t program_offset;  /* the component's ELF file in the image */
+    uint64_t name;           /* string */
+    uint64_t program_offset; /* the component's ELF file in the image */
     uint64_t program_size;
-    uint64_t priority;        /* 0..VL_SYSIMG_MAX_PRIORITY */
-    uint64_t stack_bytes;     /* multiple of 4096 */
-    uint64_t heap_bytes;      /* multiple of 4096, may be 0 */
-    uint64_t restart_policy;  /* enum vl_restart_policy */
+    uint64_t priority;       /* 0..VL_SYSIMG_MAX_PRIORITY */
+    uint64_t stack_bytes;    /* multiple of 4096 */
+    uint64_t heap_bytes;     /* multiple of 4096, may be 0 */
+    uint64_t restart_policy; /* enum vl_restart_policy */
     uint64_t restart_max;
     uint64_t restart_window_ms;
 };
@@ -63,10 +63,10 @@ struct vl_sysimg_component {
 enum vl_region_kind { VL_REGION_RAM = 0, VL_REGION_DEVICE = 1 };
 
 struct vl_sysimg_region {
-    uint64_t name;   /* string */
-    uint64_t size;   /* bytes, multiple of 4096 */
-    uint64_t kind;   /* enum vl_region_kind */
-    uint64_t paddr;  /* device regions: physical address (4096-aligned); RAM: 0 */
+    uint64_t name;  /* string */
+    uint64_t size;  /* bytes, multiple of 4096 */
+    uint64_t kind;  /* enum vl_region_kind */
+    uint64_t paddr; /* device regions: physical address (4096-aligned); RAM: 0 */
 };
 
 #define VL_PERM_R 1u
@@ -86,11 +86,11 @@ enum vl_channel_kind {
 };
 
 struct vl_sysimg_channel {
-    uint64_t kind;  /* enum vl_channel_kind */
-    uint64_t a;     /* component index */
-    uint64_t a_id;  /* channel id at a */
-    uint64_t b;     /* component index */
-    uint64_t b_id;  /* channel id at b */
+    uint64_t kind; /* enum vl_channel_kind */
+    uint64_t a;    /* component index */
+    uint64_t a_id; /* channel id at a */
+    uint64_t b;    /* component index */
+    uint64_t b_id; /* channel id at b */
 };
 
 struct vl_sysimg_irq {

@@ -59,8 +59,8 @@ void vl_yield(void);
 
 /* Notifications. */
 void vl_signal(vl_cptr_t ntfn);
-vl_word_t vl_wait(vl_cptr_t ntfn);  /* returns the signalled bits */
-vl_word_t vl_poll(vl_cptr_t ntfn);  /* returns the signalled bits, 0 if none */
+vl_word_t vl_wait(vl_cptr_t ntfn); /* returns the signalled bits */
+vl_word_t vl_poll(vl_cptr_t ntfn); /* returns the signalled bits, 0 if none */
 
 /* Error detail of the last failed invocation of this thread. */
 struct vl_error_detail {
@@ -90,8 +90,7 @@ int vl_cnode_mutate(vl_cptr_t root, vl_word_t dest, vl_word_t dest_depth, vl_cpt
                     vl_word_t src, vl_word_t src_depth, vl_word_t data);
 int vl_cnode_rotate(vl_cptr_t root, vl_word_t dest, vl_word_t dest_depth, vl_word_t dest_badge,
                     vl_cptr_t pivot_root, vl_word_t pivot, vl_word_t pivot_depth,
-                    vl_word_t pivot_badge, vl_cptr_t src_root, vl_word_t src,
-                    vl_word_t src_depth);
+                    vl_word_t pivot_badge, vl_cptr_t src_root, vl_word_t src, vl_word_t src_depth);
 int vl_cnode_delete(vl_cptr_t root, vl_word_t index, vl_word_t depth);
 int vl_cnode_revoke(vl_cptr_t root, vl_word_t index, vl_word_t depth);
 int vl_cnode_save_caller(vl_cptr_t root, vl_word_t index, vl_word_t depth);
@@ -133,7 +132,7 @@ void vl_debug_putchar(char c);
 void vl_debug_puts(const char *s);
 __attribute__((noreturn)) void vl_debug_halt(vl_word_t status);
 void vl_debug_name(vl_cptr_t tcb, const char *name);
-int vl_debug_check(void);                /* 0 if every kernel invariant holds */
+int vl_debug_check(void);                   /* 0 if every kernel invariant holds */
 vl_word_t vl_debug_cap_type(vl_cptr_t cap); /* enum vl_cap_type of the slot */
 
 /* Human-readable name of an error code. */
