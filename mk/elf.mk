@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 20
 
 .PHONY: unit-elf fuzz-elf
 
-$(ELF_HOST_O)/test_elf: $(ELF_LIB) tests/unit/test_elf.c | deps-test
+$(ELF_HOST_O)/test_elf: $(ELF_LIB) tests/unit/test_elf.c tests/unit/vltest.h | deps-test
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Ilib/elf/include lib/elf/src/elf.c tests/unit/test_elf.c -o $@
 

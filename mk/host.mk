@@ -5,7 +5,8 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefi
 
 .PHONY: unit analyze fuzz
 
-$(HOST_O)/test_fdt: kernel/src/kernel/fdt.c tests/unit/test_fdt.c kernel/include/kernel/fdt.h | deps-test
+$(HOST_O)/test_fdt: kernel/src/kernel/fdt.c tests/unit/test_fdt.c kernel/include/kernel/fdt.h \
+		tests/unit/vltest.h | deps-test
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) kernel/src/kernel/fdt.c tests/unit/test_fdt.c -o $@
 

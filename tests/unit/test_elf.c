@@ -70,77 +70,8 @@
 
 /* ---- Test harness ---- */
 
-static char g_why[512];
-static bool g_clobbered;
-static char g_clobber_why[256];
-static int g_failed;
-static int g_passed;
-
-static bool __attribute__((format(printf, 1, 2))) fail_with(const char *fmt, ...)
-{
-    char buf[sizeof(g_why)];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    memcpy(g_why, buf, sizeof(g_why));
-    return false;
-}
-
-#define EXPECT(cond)                                                                               \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            return fail_with("line %d: %s", __LINE__, #cond);                                      \
-        }                                                                                          \
-    } while (0)
-
-#define EXPECT_EQ(a, b)                                                                            \
-    do {                                                                                           \
-        unsigned long long a_ = (unsigned long long)(a);                                           \
-        unsigned long long b_ = (unsigned long long)(b);                                           \
-        if (a_ != b_) {                                                                            \
-            return fail_with("line %d: %s = %#llx, want %#llx", __LINE__, #a, a_, b_);             \
-        }                                                                                          \
-    } while (0)
-
-#define EXPECT_ERR(got, want)                                                                      \
-    do {                                                                                           \
-        int g_ = (got);                                                                            \
-        int w_ = (want);                                                                           \
-        if (g_ != w_) {                                                                            \
-            return fail_with("line %d: %s = %d (%s), want %d (%s)", __LINE__, #got, g_,            \
-                             elf_strerror(g_), w_, elf_strerror(w_));                              \
-        }                                                                                          \
-    } while (0)
-
-/* Prints the verdict line for one test. */
-static void
-report(const char *name, bool ok)
-{
-    if (ok && g_clobbered) {
-        ok = false;
-        snprintf(g_why, sizeof(g_why), "%s", g_clobber_why);
-    }
-    if (ok) {
-        printf("VLTEST PASS %s\n", name);
-        g_passed++;
-    } else {
-        printf("VLTEST FAIL %s %s\n", name, g_why);
-        g_failed++;
-    }
-    fflush(stdout);
-    g_why[0] = '\0';
-    g_clobbered = false;
-}
-
-static void
-run(const char *name, bool (*fn)(void))
-{
-    g_why[0] = '\0';
-    g_clobbered = false;
-    report(name, fn());
-}
+#define VLTEST_STRERROR elf_strerror
+#include "vltest.h"
 
 static void
 clobbered(const char *why)
