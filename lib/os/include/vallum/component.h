@@ -1,0 +1,74 @@
+/*
+ * The contract between init (which builds each component from the system image) and
+ * the component runtime lib/os (which runs inside the component): where a component
+ * finds its capabilities, its IPC buffer and its description.
+ *
+ * CSpace: one CNode of 2^VL_COMP_CNODE_BITS slots, with a guard such that a cptr is
+ * simply a slot number. Init fills exactly these slots, nothing else:
+ *   VL_COMP_SLOT_EP             the component's endpoint: protected calls arrive here, and
+ *                               (through the notification bound to its TCB) signals too;
+ *                               present if it serves a call channel or has any channel
+ *   VL_COMP_SLOT_NTFN           its notification (bound to its TCB); signals arrive here
+ *   VL_COMP_SLOT_CHANNEL + id   per channel id: a notification cap to the peer's
+ *                               notification (notify channels; badge = 1 << peer's id), or
+ *                               an endpoint cap to the server's endpoint (call channel,
+ *                               client side; badge = VL_COMP_CALL_BADGE | server's id)
+ *   VL_COMP_SLOT_IRQ + id       per interrupt: its IRQHandler (the driver acknowledges it)
+ *
+ * Signals carry a bit per channel id (0..62); protected calls carry VL_COMP_CALL_BADGE
+ * (bit 63) plus the server-side channel id. So one Recv on VL_COMP_SLOT_EP tells them
+ * apart by the badge alone.
+ *
+ * Address space: the program image at its ELF addresses, the heap and stack as
+ * docs/system-description.md says, shared and device regions where the description maps
+ * them, and at the top:
+ *   VL_COMP_INFO_VADDR          struct vl_comp_info, read-only
+ *   VL_IPC_BUFFER_VADDR         the IPC buffer (uapi/vallum/bootinfo.h)
+ * The component starts at its ELF entry with sp at the stack top and a0 = VL_COMP_INFO_VADDR.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#define VL_COMP_CNODE_BITS 8
+#define VL_COMP_SLOT_EP 1
+#define VL_COMP_SLOT_NTFN 2
+#define VL_COMP_SLOT_CHANNEL 64 /* + channel id 0..62 */
+#define VL_COMP_SLOT_IRQ 128    /* + channel id 0..62 */
+#define VL_COMP_CALL_BADGE (1ull << 63)
+
+#define VL_COMP_INFO_VADDR 0x3ffffe0000ull
+#define VL_COMP_MAX_REGIONS 16
+#define VL_COMP_MAX_CHANNELS 63
+
+enum vl_comp_channel_kind {
+    VL_COMP_CH_NONE = 0,
+    VL_COMP_CH_NOTIFY = 1, /* may signal the peer; notified by it */
+    VL_COMP_CH_CLIENT = 2, /* may call the peer */
+    VL_COMP_CH_SERVER = 3, /* is called by the peer */
+    VL_COMP_CH_IRQ = 4     /* notified by an interrupt */
+};
+
+struct vl_comp_region {
+    char name[32];
+    uint64_t vaddr;
+    uint64_t size;
+    uint64_t perms; /* VL_PERM_* of sysimage.h */
+};
+
+/* Written by init into a read-only page at VL_COMP_INFO_VADDR. */
+struct vl_comp_info {
+    uint64_t magic; /* VL_COMP_INFO_MAGIC */
+    char name[32];
+    uint64_t ipc_buffer;    /* VL_IPC_BUFFER_VADDR */
+    uint64_t heap_start;    /* 0 if no heap */
+    uint64_t heap_size;
+    uint64_t restarts;      /* how many times the supervisor restarted this component */
+    uint64_t num_regions;
+    struct vl_comp_region regions[VL_COMP_MAX_REGIONS];
+    uint8_t channels[VL_COMP_MAX_CHANNELS]; /* enum vl_comp_channel_kind per id */
+};
+
+#define VL_COMP_INFO_MAGIC 0x4f464e49504d4f43ull /* "COMPINFO" */
+
+_Static_assert(sizeof(struct vl_comp_info) <= 4096, "component info fits one page");
