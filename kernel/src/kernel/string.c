@@ -23,6 +23,11 @@ memcpy(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
+    if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
+        for (; n >= 8; n -= 8, d += 8, s += 8) {
+            *(uint64_t *)(void *)d = *(const uint64_t *)(const void *)s;
+        }
+    }
     while (n-- > 0) {
         *d++ = *s++;
     }

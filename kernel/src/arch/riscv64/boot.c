@@ -185,11 +185,10 @@ load_init_image(void)
         for (vaddr_t va = start; va < end; va += VL_PAGE_SIZE) {
             char *frame = map_frame(va, flags, VL_RIGHTS_ALL);
             /* Copy the part of the file image that falls in this page. */
-            for (word_t off = 0; off < VL_PAGE_SIZE; off++) {
-                vaddr_t a = va + off;
-                if (a >= ph[i].vaddr && a < ph[i].vaddr + ph[i].filesz) {
-                    frame[off] = img[ph[i].offset + (a - ph[i].vaddr)];
-                }
+            vaddr_t from = MAX(va, ph[i].vaddr);
+            vaddr_t to = MIN(va + VL_PAGE_SIZE, ph[i].vaddr + ph[i].filesz);
+            if (from < to) {
+                memcpy(frame + (from - va), img + ph[i].offset + (from - ph[i].vaddr), to - from);
             }
         }
         lo = MIN(lo, start);
