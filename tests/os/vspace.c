@@ -205,6 +205,46 @@ test_page_table_errors(void)
     CHECK_ERR(vl_invoke(pt, 77, NULL, 0, NULL, 0, NULL, 0), VL_ILLEGAL_OPERATION);
 }
 
+/* Child: reads arg's address, records progress (returning suspends it). */
+static void
+reader(vl_word_t addr)
+{
+    seen[2] = *(volatile vl_word_t *)addr;
+    seen[3] = 1;
+}
+
+/*
+ * Deleting the cap that mapped a page table unmaps it even while copies of the cap remain:
+ * nothing may keep pointing at a table whose caps can all be deleted.
+ */
+static void
+test_page_table_delete_mapping_cap(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    vl_cptr_t pt1 = obj_new(VL_OBJ_PAGE_TABLE, 0);
+    vl_cptr_t pt2 = obj_new(VL_OBJ_PAGE_TABLE, 0);
+    vl_cptr_t f = obj_new(VL_OBJ_FRAME_4K, 0);
+    vl_cptr_t copy = slot_alloc();
+    CHECK(ep && pt1 && pt2 && f && copy);
+    CHECK_EQ(vl_page_table_map(pt1, VS, AREA), 0);
+    CHECK_EQ(vl_page_table_map(pt2, VS, AREA), 0);
+    CHECK_EQ(vl_frame_map(f, VS, AREA, RW, 0), 0);
+    *(volatile vl_word_t *)AREA = 42;
+    CHECK_EQ(vl_cnode_copy(ROOT, copy, 64, ROOT, pt2, 64, RW), 0);
+    CHECK_EQ(vl_cnode_delete(ROOT, pt2, 64), 0);
+    seen[3] = 0;
+    CHECK(thread_new(reader, AREA, 100, ep) != NULL);
+    SETTLE();
+    CHECK_EQ(seen[3], 0); /* it could not read: the table is gone */
+    struct vl_msg m = vl_nb_recv(ep);
+    CHECK_EQ(vl_msginfo_label(m.info), VL_FAULT_VM);
+    CHECK_EQ(m.mr[1], AREA);
+    /* The copy (unmapped) can map the same table again, with the frame still in it. */
+    CHECK_EQ(vl_page_table_map(copy, VS, AREA), 0);
+    CHECK_EQ(*(volatile vl_word_t *)AREA, 42);
+    CHECK_EQ(vl_cnode_delete(ROOT, copy, 64), 0);
+}
+
 /* Child: writes arg's address, records progress (returning suspends it). */
 static void
 writer(vl_word_t addr)
@@ -365,6 +405,7 @@ vspace_tests(void)
     RUN(test_frame_map_1g);
     RUN(test_frame_map_errors);
     RUN(test_page_table_errors);
+    RUN(test_page_table_delete_mapping_cap);
     RUN(test_rights_enforced);
     RUN(test_fault_repaired);
     RUN(test_unmap_on_delete_and_revoke);

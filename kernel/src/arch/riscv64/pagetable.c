@@ -102,7 +102,10 @@ arch_finalise_cap(cap_t cap, bool final)
         }
         return;
     case CAP_PAGE_TABLE:
-        if (final && cap_is_mapped(cap)) {
+        /* A mapping belongs to the cap that made it (copies are unmapped), so deleting
+         * that cap unmaps the table even if copies remain: otherwise the VSpace could keep
+         * pointing at the table after its last cap, and its memory, are gone. */
+        if (cap_is_mapped(cap)) {
             unmap_cap(cap, cap_page_table_level(cap));
         }
         return;
