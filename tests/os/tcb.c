@@ -232,9 +232,51 @@ test_tcb_bind_notification(void)
     CHECK_ERR(vl_tcb_unbind_notification(tcb2), VL_ILLEGAL_OPERATION);
 }
 
+static volatile vl_word_t recv_count;
+static volatile vl_word_t recv_badge;
+
+/* Counts its Recv calls and keeps the last badge. */
+static void
+counting_receiver(vl_word_t ep)
+{
+    for (;;) {
+        recv_count++;
+        recv_badge = vl_recv(ep).badge;
+    }
+}
+
+/*
+ * A thread suspended while blocked in Recv reports the pc of its ecall (where it will
+ * continue), and once resumed it repeats the Recv: it blocks again and then gets a message.
+ */
+static void
+test_tcb_suspend_blocked_thread(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    vl_cptr_t b = slot_alloc();
+    CHECK_EQ(vl_cnode_mint(ROOT, b, 64, ROOT, ep, 64, VL_RIGHTS_ALL, 33), 0);
+    recv_count = 0;
+    struct kthread *t = thread_new(counting_receiver, ep, 100, 0);
+    CHECK(t != NULL);
+    SETTLE();
+    CHECK_EQ(recv_count, 1);
+    vl_word_t regs[VL_NUM_REGISTERS];
+    CHECK_EQ(vl_tcb_read_registers(t->tcb, 1, VL_NUM_REGISTERS, regs), 0);
+    CHECK_EQ(*(volatile uint32_t *)regs[VL_REG_PC], 0x00000073); /* ecall */
+    CHECK_EQ(vl_tcb_resume(t->tcb), 0);
+    SETTLE();
+    CHECK_EQ(recv_count, 1); /* the same Recv, repeated, not a new loop iteration */
+    vl_word_t mr[VL_MSG_REGS] = {0};
+    vl_send(b, vl_msginfo(0, 0, 0, 0), mr);
+    SETTLE();
+    CHECK_EQ(recv_badge, 33);
+    CHECK_EQ(recv_count, 2);
+}
+
 void
 tcb_tests(void)
 {
+    RUN(test_tcb_suspend_blocked_thread);
     RUN(test_tcb_configure);
     RUN(test_tcb_configure_errors);
     RUN(test_tcb_set_space);

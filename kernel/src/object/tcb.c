@@ -213,8 +213,9 @@ decode_read_registers(struct invocation *inv, struct tcb *t)
     for (word_t i = 0; i < count; i++) {
         inv_set_result(inv, i, t->regs[i]);
     }
-    /* A thread that will repeat its system call resumes at the ecall. */
-    if (t->state == TS_RESTART) {
+    /* The pc reported is where the thread continues: a thread that will repeat its
+     * system call, or an inactive one (Resume restarts it), continues at fault_ip. */
+    if (t->state == TS_RESTART || t->state == TS_INACTIVE) {
         inv_set_result(inv, 0, t->fault_ip);
     }
     inv->reply_length = inv->rbuf != NULL ? count : MIN(count, VL_MSG_REGS);
