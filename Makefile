@@ -126,7 +126,8 @@ $(O)/images/%.elf: $(KERNEL_OBJS) $(O)/images/%/init_image.o kernel/kernel.ld
 $(O)/images/%.bin: $(O)/images/%.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 
-run: $(O)/images/init.bin
+# Boots systems/$(SYSTEM) (mk/systems.mk builds its image).
+run: $(O)/images/$(SYSTEM).bin
 	timeout --foreground 120 $(QEMU) $(QEMU_FLAGS) -kernel $<
 
 ktest: $(O)/images/ktest.bin deps-test
@@ -137,6 +138,7 @@ include mk/analyze.mk
 include mk/elf.mk
 include mk/bench.mk
 include mk/vlsys.mk
+include mk/systems.mk
 
 test: deps-test all
 	@$(PYTHON) tools/test_driver.py tests/steps.txt

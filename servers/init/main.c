@@ -1,11 +1,15 @@
 /*
- * init: the first task. For now it reports what the kernel handed it: its capabilities,
- * untyped memory (RAM and device) and the device tree, then checks the kernel's
- * invariants and stops the machine. Building systems from a description comes next
- * (issue 4).
+ * init: the first task. It reports what the kernel handed it: its capabilities, untyped
+ * memory (RAM and device) and the device tree, and checks the kernel's invariants. An init
+ * built with a system image (mk/systems.mk links system.c and the image in) then builds
+ * that system and supervises it; the plain init (images/init.bin) stops the machine.
  */
+#include "init.h"
+
 #include <stdio.h>
-#include <vallum/sys.h>
+
+/* Defined only when a system image is linked in. */
+#pragma weak init_run_system
 
 void vl_start(const struct vl_bootinfo *bi);
 
@@ -41,9 +45,8 @@ vl_start(const struct vl_bootinfo *bi)
     printf("init: image %lx..%lx, frames and page tables in slots %lu..%lu\n",
            (unsigned long)bi->image_start, (unsigned long)bi->image_end,
            (unsigned long)bi->image_frames.start, (unsigned long)bi->image_frames.end - 1);
-    printf("init: device tree at %lx, %lu bytes; timebase %lu Hz\n",
-           (unsigned long)bi->dtb_vaddr, (unsigned long)bi->dtb_size,
-           (unsigned long)bi->timebase_hz);
+    printf("init: device tree at %lx, %lu bytes; timebase %lu Hz\n", (unsigned long)bi->dtb_vaddr,
+           (unsigned long)bi->dtb_size, (unsigned long)bi->timebase_hz);
     vl_word_t ram = 0, dev = 0;
     for (vl_word_t i = 0; i < bi->num_untyped; i++) {
         const struct vl_untyped_desc *d = &bi->untyped_list[i];
@@ -51,8 +54,8 @@ vl_start(const struct vl_bootinfo *bi)
             dev += 1ul << d->size_bits;
         } else {
             ram += 1ul << d->size_bits;
-            printf("init:   untyped slot %lu: RAM %09lx, ",
-                   (unsigned long)(bi->untyped.start + i), (unsigned long)d->paddr);
+            printf("init:   untyped slot %lu: RAM %09lx, ", (unsigned long)(bi->untyped.start + i),
+                   (unsigned long)d->paddr);
             print_size(1ul << d->size_bits);
             printf("\n");
         }
@@ -67,6 +70,9 @@ vl_start(const struct vl_bootinfo *bi)
            (unsigned long)bi->kernel_paddr_end);
     int bad = vl_debug_check();
     printf("init: kernel invariants %s\n", bad ? "VIOLATED" : "hold");
+    if (!bad && init_run_system != NULL) {
+        init_run_system(bi);
+    }
     printf("init: done\n");
     vl_debug_halt(bad ? 2 : 0);
 }

@@ -9,6 +9,9 @@
  *                               (through the notification bound to its TCB) signals too;
  *                               present if it serves a call channel or has any channel
  *   VL_COMP_SLOT_NTFN           its notification (bound to its TCB); signals arrive here
+ *   VL_COMP_SLOT_FAULT          its fault endpoint: init's supervisor endpoint, badged with
+ *                               the component's index, Write and GrantReply only (the kernel
+ *                               looks the fault endpoint up in the faulting thread's CSpace)
  *   VL_COMP_SLOT_CHANNEL + id   per channel id: a notification cap to the peer's
  *                               notification (notify channels; badge = 1 << peer's id), or
  *                               an endpoint cap to the server's endpoint (call channel,
@@ -33,6 +36,7 @@
 #define VL_COMP_CNODE_BITS 8
 #define VL_COMP_SLOT_EP 1
 #define VL_COMP_SLOT_NTFN 2
+#define VL_COMP_SLOT_FAULT 3
 #define VL_COMP_SLOT_CHANNEL 64 /* + channel id 0..62 */
 #define VL_COMP_SLOT_IRQ 128    /* + channel id 0..62 */
 #define VL_COMP_CALL_BADGE (1ull << 63)
@@ -60,10 +64,10 @@ struct vl_comp_region {
 struct vl_comp_info {
     uint64_t magic; /* VL_COMP_INFO_MAGIC */
     char name[32];
-    uint64_t ipc_buffer;    /* VL_IPC_BUFFER_VADDR */
-    uint64_t heap_start;    /* 0 if no heap */
+    uint64_t ipc_buffer; /* VL_IPC_BUFFER_VADDR */
+    uint64_t heap_start; /* 0 if no heap */
     uint64_t heap_size;
-    uint64_t restarts;      /* how many times the supervisor restarted this component */
+    uint64_t restarts; /* how many times the supervisor restarted this component */
     uint64_t num_regions;
     struct vl_comp_region regions[VL_COMP_MAX_REGIONS];
     uint8_t channels[VL_COMP_MAX_CHANNELS]; /* enum vl_comp_channel_kind per id */

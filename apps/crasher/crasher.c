@@ -1,0 +1,33 @@
+/*
+ * crasher: counts its runs in the shared region "board" (which survives restarts, unlike
+ * its own data), calls its peer, then writes to address 0, which faults. The supervisor
+ * restarts it with fresh memory until its restart policy's limit is reached.
+ */
+#include <stdio.h>
+#include <vallum/os.h>
+
+#define CH_PEER 0
+
+static long counter = 7; /* data: reloaded from the program image at every restart */
+
+void
+init(void)
+{
+    volatile vl_word_t *board = vl_os_region("board", NULL);
+    if (board != NULL) {
+        board[0]++;
+    }
+    /* Its heap is fresh at every run: zero, whatever the last run left there. */
+    volatile vl_word_t *heap = (volatile vl_word_t *)vl_os_info()->heap_start;
+    if (heap != NULL) {
+        printf("crasher: heap of %lu bytes, first word %lu\n",
+               (unsigned long)vl_os_info()->heap_size, (unsigned long)heap[0]);
+        heap[0] = 0xdead;
+    }
+    vl_os_mr_set(0, vl_os_restarts());
+    vl_os_ppcall(CH_PEER, vl_msginfo(1, 0, 0, 1));
+    printf("crasher: run %lu, counter %ld, peer answered %lu\n", (unsigned long)vl_os_restarts(),
+           counter, (unsigned long)vl_os_mr_get(0));
+    counter++;
+    *(volatile int *)0 = 1;
+}

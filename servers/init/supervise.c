@@ -1,0 +1,112 @@
+/*
+ * init: the supervisor. Every component's fault endpoint is init's supervisor endpoint,
+ * badged with the component's index. A fault is logged; the component is then restarted
+ * with fresh private memory (its untyped revoked, its image, stack, heap and CSpace rebuilt;
+ * shared regions, endpoints and peers untouched) or stopped, as its restart policy says.
+ */
+#include "init.h"
+
+#include <stdio.h>
+
+/* Describes the fault of message m into buf. */
+static void
+describe(const struct vl_msg *m, char *buf, size_t len)
+{
+    vl_word_t label = vl_msginfo_label(m->info);
+    switch (label) {
+    case VL_FAULT_VM: {
+        vl_word_t access = m->mr[3];
+        const char *how = (access & 4) ? "executing" : (access & 2) ? "writing" : "reading";
+        snprintf(buf, len, "page fault %s 0x%lx", how, (unsigned long)m->mr[1]);
+        break;
+    }
+    case VL_FAULT_CAP:
+        snprintf(buf, len, "capability fault on slot %lu", (unsigned long)m->mr[1]);
+        break;
+    case VL_FAULT_USER_EXCEPTION:
+        snprintf(buf, len, "exception %lu (stval 0x%lx)", (unsigned long)m->mr[2],
+                 (unsigned long)m->mr[3]);
+        break;
+    case VL_FAULT_UNKNOWN_SYSCALL:
+        snprintf(buf, len, "unknown system call %lu", (unsigned long)vl_ipc_buffer->msg[11]);
+        break;
+    default:
+        snprintf(buf, len, "fault %lu", (unsigned long)label);
+        break;
+    }
+}
+
+/* Whether c's policy allows another restart now; records it if so. */
+static int
+may_restart(struct comp *c, const char **why)
+{
+    const struct vl_sysimg_component *d = c->desc;
+    if (d->restart_policy == VL_RESTART_NEVER) {
+        *why = "restart policy never";
+        return 0;
+    }
+    uint64_t now = build_now_ms();
+    if (d->restart_policy == VL_RESTART_LIMITED) {
+        vl_word_t recent = 0;
+        vl_word_t known = c->restarts < INIT_MAX_RESTART_LOG ? c->restarts : INIT_MAX_RESTART_LOG;
+        for (vl_word_t i = 0; i < known; i++) {
+            if (now - c->restart_ms[i] < d->restart_window_ms) {
+                recent++;
+            }
+        }
+        if (recent >= d->restart_max) {
+            *why = "restart limit reached";
+            return 0;
+        }
+    }
+    c->restart_ms[c->restarts % INIT_MAX_RESTART_LOG] = now;
+    return 1;
+}
+
+static void
+restart(struct comp *c)
+{
+    build_unmap_shared(c);
+    int err = vl_cnode_revoke(ROOT, c->ut, INIT_DEPTH);
+    if (err != 0) {
+        printf("init: cannot revoke %s's memory: %s\n", c->name, vl_error_name(err));
+        c->state = COMP_STOPPED;
+        return;
+    }
+    c->restarts++;
+    if (build_component(c) != 0) {
+        c->state = COMP_STOPPED;
+        printf("init: %s stopped: rebuild failed\n", c->name);
+        return;
+    }
+    printf("init: restarted %s (restart %lu)\n", c->name, (unsigned long)c->restarts);
+    if (vl_debug_check() != 0) {
+        printf("init: kernel invariants VIOLATED after restarting %s\n", c->name);
+    }
+    printf("init: memory in use %lu bytes\n", (unsigned long)alloc_memory_in_use());
+}
+
+void
+supervise(void)
+{
+    for (;;) {
+        struct vl_msg m = vl_recv(g_fault_ep);
+        if (m.badge >= g_img.ncomps) {
+            continue;
+        }
+        struct comp *c = &g_comps[m.badge];
+        char cause[96];
+        describe(&m, cause, sizeof(cause));
+        printf("init: %s faulted: %s at pc 0x%lx\n", c->name, cause, (unsigned long)m.mr[0]);
+        const char *why = "";
+        if (c->state == COMP_RUNNING && may_restart(c, &why)) {
+            restart(c);
+            continue;
+        }
+        /* Leave it blocked on its fault for good: it never runs again. */
+        vl_tcb_suspend(c->tcb);
+        c->state = COMP_STOPPED;
+        printf("init: %s stopped: %s\n", c->name, why);
+        printf("init: memory in use %lu bytes\n", (unsigned long)alloc_memory_in_use());
+    }
+}

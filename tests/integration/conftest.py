@@ -1,0 +1,5 @@
+"""Lets the tests import the helper scripts next to them."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""Write a damaged copy of a system image (lib/os/include/vallum/sysimage.h), to check that
+init refuses it with a clear message.
+
+Usage: corrupt_image.py KIND IN.img OUT.img
+KIND is one of the keys of CORRUPTIONS; each damages one field that init must check.
+"""
+
+import struct
+import sys
+
+HEADER = {"magic": 0, "version": 8, "size": 16, "name": 24, "components": 32,
+          "regions": 48, "maps": 64, "channels": 80, "irqs": 96, "strings_offset": 112,
+          "strings_size": 120}
+
+
+def word(img, off):
+    return struct.unpack_from("<Q", img, off)[0]
+
+
+def put(img, off, value):
+    struct.pack_into("<Q", img, off, value & (2**64 - 1))
+
+
+def table(img, name, index, field):
+    """Offset of word `field` of record `index` of table `name` (records of 8-byte words)."""
+    sizes = {"components": 9, "regions": 4, "maps": 4, "channels": 5, "irqs": 3}
+    base = word(img, HEADER[name])
+    return base + (index * sizes[name] + field) * 8
+
+
+CORRUPTIONS = {
+    # kind: (function, message init must print)
+    "bad_magic": (lambda img: put(img, 0, word(img, 0) ^ 1), "magic or version"),
+    "bad_size": (lambda img: put(img, 16, len(img) + 4096), "size"),
+    "bad_table": (lambda img: put(img, HEADER["components"], len(img) - 8), "component table"),
+    "bad_program": (lambda img: put(img, table(img, "components", 0, 1), len(img)),
+                    "program outside the image"),
+    "bad_string": (lambda img: put(img, table(img, "components", 0, 0),
+                                   word(img, HEADER["strings_size"]) + 3), "component name"),
+    "bad_map": (lambda img: put(img, table(img, "maps", 0, 0), 99), "map index"),
+    "bad_channel": (lambda img: put(img, table(img, "channels", 1, 2), 70), "channel id"),
+    "bad_priority": (lambda img: put(img, table(img, "components", 1, 3), 255), "priority"),
+    "bad_elf": (lambda img: img.__setitem__(word(img, table(img, "components", 0, 1)), 0),
+                "program of 'ping'"),
+}
+
+
+def main(argv):
+    if len(argv) != 4 or argv[1] not in CORRUPTIONS:
+        sys.stderr.write("usage: corrupt_image.py {%s} IN.img OUT.img\n" % "|".join(CORRUPTIONS))
+        return 2
+    with open(argv[2], "rb") as f:
+        img = bytearray(f.read())
+    CORRUPTIONS[argv[1]][0](img)
+    with open(argv[3], "wb") as f:
+        f.write(img)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

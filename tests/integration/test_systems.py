@@ -1,0 +1,225 @@
+"""Integration tests of Vallum's component system: each example system in systems/ is built
+(make systems), booted in QEMU under a timeout, and its console output checked.
+
+Run: /usr/bin/python3 -m pytest -q tests/integration   (tests/integration/run_vltest.py
+prints the results as VLTEST lines for tools/test_driver.py)
+"""
+
+import os
+import re
+import selectors
+import subprocess
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CONFIG = os.environ.get("CONFIG", "debug")
+IMAGES = os.path.join(REPO, "build", CONFIG, "images")
+QEMU = ["qemu-system-riscv64", "-machine", "virt", "-cpu", "rv64", "-m", "256M", "-smp", "1",
+        "-nographic", "-bios", "default", "-monitor", "none", "-serial", "stdio"]
+BOOT_TIMEOUT = 60.0
+BAD_IMAGES = ["bad_magic", "bad_size", "bad_table", "bad_program", "bad_string", "bad_map",
+              "bad_channel", "bad_priority", "bad_elf"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def build():
+    """Builds every system's boot image and the damaged images once."""
+    subprocess.run(["make", "-s", "CONFIG=" + CONFIG, "systems", "bad-images"], cwd=REPO,
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+class Run:
+    """The console lines of one boot and QEMU's exit status (None if it was stopped)."""
+
+    def __init__(self, lines, status):
+        self.lines = lines
+        self.status = status
+
+    def text(self):
+        return "\n".join(self.lines)
+
+    def index(self, regex, start=0):
+        """Index of the first line at or after start matching regex; fails the test if none."""
+        for i in range(start, len(self.lines)):
+            if re.search(regex, self.lines[i]):
+                return i
+        pytest.fail("no line matches %r after line %d; console:\n%s" %
+                    (regex, start, self.text()))
+
+    def all(self, regex):
+        return [m for m in (re.search(regex, l) for l in self.lines) if m]
+
+
+def boot(name, until, timeout=BOOT_TIMEOUT):
+    """Boots images/<name>.bin until a console line matches `until` (then waits a moment for
+    more output and stops QEMU), QEMU exits, or the timeout passes (a test failure). With
+    until=None, runs until QEMU exits."""
+    image = os.path.join(IMAGES, name + ".bin")
+    proc = subprocess.Popen(QEMU + ["-kernel", image], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    lines, pending, deadline, stop_at = [], b"", time.monotonic() + timeout, None
+    try:
+        while True:
+            now = time.monotonic()
+            if stop_at is not None and now >= stop_at:
+                break
+            if now >= deadline:
+                pytest.fail("%s: timeout waiting for %r; console:\n%s" %
+                            (name, until, "\n".join(lines + [pending.decode(errors="replace")])))
+            if not sel.select(timeout=0.1):
+                continue
+            data = os.read(proc.stdout.fileno(), 65536)
+            if not data:
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
+                break
+            pending += data
+            *complete, pending = pending.split(b"\n")
+            for raw in complete:
+                line = raw.decode(errors="replace").rstrip("\r")
+                lines.append(line)
+                if stop_at is None and until is not None and re.search(until, line):
+                    stop_at = time.monotonic() + 0.5
+    finally:
+        status = proc.poll()
+        if status is None:
+            proc.kill()
+        proc.wait()
+        sel.close()
+        proc.stdout.close()
+    assert not any("KERNEL PANIC" in l or "kernel panic" in l for l in lines), "\n".join(lines)
+    return Run(lines, status)
+
+
+def check_started(run, system, components):
+    """Every component reported started, in description order, then the system running."""
+    at = 0
+    for name, prio in components:
+        at = run.index(r"^init: started %s \(prio %d, \d+ caps, \d+ KiB\)$" % (name, prio), at)
+    run.index(r"^init: kernel invariants hold after building$", at)
+    run.index(r"^init: system %s running$" % system, at)
+
+
+def memory_values(run):
+    return [int(m.group(1)) for m in run.all(r"^init: memory in use (\d+) bytes$")]
+
+
+def test_boot_summary_kept():
+    run = boot("hello", r"^hello from hello$")
+    run.index(r"^init: kernel invariants hold$")
+    run.index(r"^init: 68 untyped caps|^init: \d+ untyped caps")
+
+
+@pytest.mark.parametrize("system", ["hello", "default"])
+def test_hello(system):
+    run = boot(system, r"^hello from hello$")
+    check_started(run, system, [("hello", 100)])
+    # hello has no channel: its notification only, plus its fault endpoint.
+    run.index(r"^init: started hello \(prio 100, 2 caps, ")
+    assert run.index(r"^hello from hello$") > run.index(r"^init: system %s running$" % system)
+
+
+def test_pingpong():
+    run = boot("pingpong", r"^pingpong: done$")
+    check_started(run, "pingpong", [("ping", 100), ("pong", 150)])
+    at = run.index(r"^pong: ready, ring at 0x30000000$")
+    for i in range(1, 4):
+        at = run.index(r"^ping: wrote 'ping %d', notifying pong$" % i, at)
+        at = run.index(r"^pong: notified on channel 0, ring says 'ping %d'$" % i, at)
+        at = run.index(r"^pong: called on channel 1 with %d$" % (10 * i), at)
+        at = run.index(r"^ping: pong doubled %d to %d \(label 0\)$" % (10 * i, 20 * i), at)
+    run.index(r"^pingpong: done$", at)
+    assert not run.all(r"faulted")
+
+
+def test_crash_restarts_until_limit():
+    run = boot("crash", r"^init: crasher stopped: restart limit reached$")
+    check_started(run, "crash", [("answer", 150), ("crasher", 100)])
+    at = run.index(r"^answer: ready$")
+    for n in range(4):
+        # The peer answers every run of the crasher, also after its restarts; data is fresh.
+        at = run.index(r"^crasher: heap of 16384 bytes, first word 0$", at)
+        # The shared region survives the restarts: the crasher's count there goes on.
+        at = run.index(r"^answer: call %d on channel 0, board says %d$" % (n + 1, n + 1), at)
+        at = run.index(r"^crasher: run %d, counter 7, peer answered %d$" % (n, n + 1), at)
+        at = run.index(r"^init: crasher faulted: page fault writing 0x0 at pc 0x[0-9a-f]+$", at)
+        if n < 3:
+            at = run.index(r"^init: restarted crasher \(restart %d\)$" % (n + 1), at)
+    run.index(r"^init: crasher stopped: restart limit reached$", at)
+    assert len(run.all(r"^init: restarted crasher")) == 3
+    assert len(run.all(r"^crasher: run")) == 4
+    assert not run.all(r"VIOLATED")
+    # The memory in use after building, after every restart and after the stop is the same.
+    mem = memory_values(run)
+    assert len(mem) == 5 and len(set(mem)) == 1, mem
+
+
+def test_restart_always():
+    run = boot("flaky", r"^flaky: run 5 succeeded$")
+    check_started(run, "flaky", [("flaky", 100)])
+    at = 0
+    for n in range(5):
+        at = run.index(r"^flaky: run %d fails$" % n, at)
+        at = run.index(r"^init: flaky faulted: exception 2 \(stval 0x0\) at pc 0x[0-9a-f]+$", at)
+        at = run.index(r"^init: restarted flaky \(restart %d\)$" % (n + 1), at)
+    run.index(r"^flaky: run 5 succeeded$", at)
+    mem = memory_values(run)
+    assert len(mem) == 6 and len(set(mem)) == 1, mem
+
+
+def test_probe_least_privilege():
+    run = boot("probe", r"^probe: done$")
+    check_started(run, "probe", [("keeper", 200), ("probe_caps", 150), ("probe_mem", 140),
+                                 ("probe_dev", 130), ("survivor", 100)])
+    at = run.index(r"^probe_caps: keeper answered 1$")
+    at = run.index(r"^probe_caps: slots holding a capability: 1 2 3 64$", at)
+    at = run.index(r"^probe_caps: least privilege holds", at)
+    at = run.index(r"^init: probe_caps faulted: capability fault on slot 5 at pc ", at)
+    at = run.index(r"^init: probe_caps stopped: restart policy never$", at)
+    at = run.index(r"^probe_mem: keeper answered 2$", at)
+    at = run.index(r"^init: probe_mem faulted: page fault reading 0x2000000000 at pc ", at)
+    at = run.index(r"^init: probe_mem stopped: restart policy never$", at)
+    at = run.index(r"^probe_dev: keeper answered 3$", at)
+    at = run.index(r"^init: probe_dev faulted: page fault reading 0x10000000 at pc ", at)
+    at = run.index(r"^init: probe_dev stopped: restart policy never$", at)
+    at = run.index(r"^survivor: keeper still answers \(call 4\)$", at)
+    assert not run.all(r"UNEXPECTED|VIOLATED|restarted")
+    mem = memory_values(run)
+    assert len(set(mem)) == 1, mem
+
+
+def test_rtc_driver_gets_its_device():
+    run = boot("rtc", r"^rtc: irq ack: ")
+    check_started(run, "rtc", [("rtc", 120)])
+    # Notification, fault endpoint, endpoint (it has an irq channel) and the IRQ handler.
+    run.index(r"^init: started rtc \(prio 120, 4 caps, ")
+    run.index(r"^rtc: device region of 4096 bytes at 0x40000000$")
+    secs = int(run.all(r"^rtc: the clock reads (\d+) s since 1970$")[0].group(1))
+    assert secs > 1500000000, secs
+    run.index(r"^rtc: irq ack: no error$")
+
+
+@pytest.mark.parametrize("kind", BAD_IMAGES)
+def test_bad_image_refused(kind):
+    from corrupt_image import CORRUPTIONS
+    run = boot(kind, None)
+    line = run.lines[run.index(r"^init: bad system image: ")]
+    assert CORRUPTIONS[kind][1] in line, line
+    assert not run.all(r"^init: started|^init: system .* running")
+    # init stops the machine with a failure status.
+    assert run.status not in (None, 0), run.status
+
+
+def test_make_run_boots_the_named_system():
+    out = subprocess.run(["make", "-n", "run", "SYSTEM=pingpong"], cwd=REPO, check=True,
+                         capture_output=True, text=True).stdout
+    assert re.search(r"timeout .*-kernel build/%s/images/pingpong.bin" % CONFIG, out), out
+    out = subprocess.run(["make", "-n", "run"], cwd=REPO, check=True, capture_output=True,
+                         text=True).stdout
+    assert re.search(r"timeout .*-kernel build/%s/images/default.bin" % CONFIG, out), out
