@@ -44,7 +44,7 @@ $(foreach s,$(SYSTEMS),$(eval $(call system_image,$(s))))
 
 # Damaged images for tests/integration: pingpong's image with one field broken.
 BAD_IMAGES := bad_magic bad_size bad_table bad_program bad_string bad_map bad_channel \
-	bad_priority bad_elf
+	bad_priority bad_untyped bad_elf
 $(O)/systems/bad_%.img: $(O)/systems/pingpong.img tests/integration/corrupt_image.py
 	$(Q)$(PYTHON) tests/integration/corrupt_image.py bad_$* $< $@
 $(foreach s,$(BAD_IMAGES),$(eval $(call system_image,$(s))))

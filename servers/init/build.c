@@ -56,11 +56,15 @@ plan_component(struct comp *c)
     }
     vl_word_t bytes = (1ul << (VL_COMP_CNODE_BITS + VL_SLOT_BITS)) + VL_PAGE_SIZE +
                       (pages + pts) * VL_PAGE_SIZE + (1ul << VL_TCB_BITS);
+    if (d->untyped_bits != 0) {
+        /* Its own untyped comes first; below the CNode's size, alignment may cost a CNode. */
+        bytes += (1ul << d->untyped_bits) + (1ul << (VL_COMP_CNODE_BITS + VL_SLOT_BITS));
+    }
     c->ut_bits = 12;
     while ((1ul << c->ut_bits) < bytes) {
         c->ut_bits++;
     }
-    c->priv_count = 3 + pages + pts;
+    c->priv_count = 4 + pages + pts;
     c->priv_slots = alloc_slots(c->priv_count);
     c->ut = alloc_slots(1);
     c->ntfn = alloc_slots(1);

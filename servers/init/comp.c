@@ -72,6 +72,14 @@ fill_info(struct comp *c, struct vl_comp_info *info)
         info->heap_size = c->desc->heap_bytes;
     }
     info->restarts = c->restarts;
+    info->priority = c->desc->priority;
+    if (c->desc->untyped_bits != 0) {
+        info->untyped_bits = c->desc->untyped_bits;
+        info->free_slot_start = VL_COMP_FREE_SLOT_START;
+        info->free_slot_end = VL_COMP_FREE_SLOT_END;
+        info->vaddr_window_start = VL_COMP_VADDR_WINDOW_START;
+        info->vaddr_window_end = VL_COMP_VADDR_WINDOW_END;
+    }
     for (uint64_t m = 0; m < g_img.nmaps; m++) {
         const struct vl_sysimg_map *map = &g_img.maps[m];
         if (map->component != c->index || info->num_regions >= VL_COMP_MAX_REGIONS) {
@@ -147,6 +155,20 @@ fill_cspace(struct comp *c, struct vl_comp_info *info)
         err = give(c, VL_COMP_SLOT_FAULT, g_fault_ep, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY,
                    c->index);
     }
+    if (err == 0 && c->own_ut != 0) {
+        /* Untyped caps are never copied: move it, so it stays a child of c->ut. */
+        err = vl_cnode_move(c->cnode, VL_COMP_SLOT_UNTYPED, VL_COMP_CNODE_BITS, ROOT, c->own_ut,
+                            INIT_DEPTH);
+        if (err == 0) {
+            c->ncaps++;
+            /* The guard makes depth 64 resolve a slot number, as in the TCB's root. */
+            err = give(c, VL_COMP_SLOT_CNODE, c->cnode, VL_RIGHTS_ALL,
+                       VL_WORD_BITS - VL_COMP_CNODE_BITS);
+        }
+        if (err == 0) {
+            err = give(c, VL_COMP_SLOT_VSPACE, c->vspace, VL_RIGHTS_ALL, 0);
+        }
+    }
     for (uint64_t i = 0; err == 0 && i < g_img.nchannels; i++) {
         const struct vl_sysimg_channel *ch = &g_img.channels[i];
         if (ch->a != c->index && ch->b != c->index) {
@@ -215,8 +237,16 @@ build_component(struct comp *c)
     static struct vl_comp_info info;
     c->priv_next = 0;
     c->ncaps = 0;
-    /* Largest first, so that nothing is lost to alignment: CNode, VSpace, frames, TCB. */
-    int err = alloc_private(c, VL_OBJ_CNODE, VL_COMP_CNODE_BITS, &c->cnode);
+    c->own_ut = 0;
+    int err = 0;
+    /* Largest first, so that little is lost to alignment: the component's own untyped (if
+     * any; build.c's plan allows for the loss when it is smaller than the CNode), CNode,
+     * VSpace, frames, TCB. */
+    if (c->desc->untyped_bits != 0 &&
+        (err = alloc_private(c, VL_OBJ_UNTYPED, c->desc->untyped_bits, &c->own_ut)) != 0) {
+        return fail(c, "untyped", err);
+    }
+    err = alloc_private(c, VL_OBJ_CNODE, VL_COMP_CNODE_BITS, &c->cnode);
     if (err == 0) {
         err = alloc_private(c, VL_OBJ_VSPACE, 0, &c->vspace);
     }
@@ -237,6 +267,13 @@ build_component(struct comp *c)
         (err = vl_tcb_set_priority(c->tcb, VL_CAP_INIT_TCB, c->desc->priority)) != 0 ||
         (err = vl_tcb_bind_notification(c->tcb, c->ntfn)) != 0) {
         return fail(c, "thread", err);
+    }
+    if (c->own_ut != 0) {
+        /* Its TCB is the authority for its threads' priorities: up to its own. */
+        if ((err = vl_tcb_set_mc_priority(c->tcb, VL_CAP_INIT_TCB, c->desc->priority)) != 0 ||
+            (err = give(c, VL_COMP_SLOT_TCB, c->tcb, VL_RIGHTS_ALL, 0)) != 0) {
+            return fail(c, "thread", err);
+        }
     }
     vl_debug_name(c->tcb, c->name);
     vl_word_t regs[VL_NUM_REGISTERS] = {0};

@@ -82,6 +82,10 @@ check_component(struct sysimg *img, uint64_t i, struct elf_image *elf)
         (c->restart_max == 0 || c->restart_window_ms == 0)) {
         return bad("restart limit", i);
     }
+    if (c->untyped_bits != 0 && (c->untyped_bits < VL_SYSIMG_MIN_UNTYPED_BITS ||
+                                 c->untyped_bits > VL_SYSIMG_MAX_UNTYPED_BITS)) {
+        return bad("untyped size", c->untyped_bits);
+    }
     uint64_t stack_area = STACK_TOP - c->stack_bytes - VL_PAGE_SIZE;
     int err = elf_parse(img->base + c->program_offset, c->program_size, stack_area, elf);
     if (err != ELF_OK) {
@@ -91,6 +95,11 @@ check_component(struct sysimg *img, uint64_t i, struct elf_image *elf)
     }
     if (c->heap_bytes > 0 && elf->hi + VL_PAGE_SIZE + c->heap_bytes > stack_area) {
         return bad("heap area overlaps the stack area", i);
+    }
+    if (c->untyped_bits != 0 &&
+        range_overlaps(elf->lo, elf->hi + VL_PAGE_SIZE + c->heap_bytes, VL_COMP_VADDR_WINDOW_START,
+                       VL_COMP_VADDR_WINDOW_END)) {
+        return bad("program or heap over the runtime window", i);
     }
     return 0;
 }
@@ -117,6 +126,10 @@ check_map(struct sysimg *img, uint64_t i, const struct elf_image *elfs, unsigned
     if (range_overlaps(m->vaddr, end, e->lo, heap_end) ||
         range_overlaps(m->vaddr, end, STACK_TOP - c->stack_bytes - VL_PAGE_SIZE, VL_USER_TOP)) {
         return bad("region mapped over the program, heap or stack", i);
+    }
+    if (c->untyped_bits != 0 &&
+        range_overlaps(m->vaddr, end, VL_COMP_VADDR_WINDOW_START, VL_COMP_VADDR_WINDOW_END)) {
+        return bad("region mapped over the runtime window", i);
     }
     for (uint64_t j = 0; j < i; j++) {
         const struct vl_sysimg_map *o = &img->maps[j];

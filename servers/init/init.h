@@ -60,7 +60,9 @@ struct comp {
     vl_word_t priv_count;
     vl_word_t priv_next; /* next free private slot, relative to priv_slots */
     vl_cptr_t tcb, vspace, cnode, ipc_frame;
-    vl_word_t ncaps; /* capabilities in its CSpace */
+    vl_cptr_t own_ut; /* with `untyped`: the slot its own untyped was made in (from ut; then
+                         moved to its VL_COMP_SLOT_UNTYPED, so this slot is empty), else 0 */
+    vl_word_t ncaps;  /* capabilities in its CSpace */
     vl_word_t restarts;
     uint64_t restart_ms[INIT_MAX_RESTART_LOG]; /* times of the restarts, ring */
 };

@@ -103,8 +103,12 @@ supervise(void)
             restart(c);
             continue;
         }
-        /* Leave it blocked on its fault for good: it never runs again. */
+        /* Leave it blocked on its fault for good: it never runs again. Threads it made
+         * itself (from its own untyped) are destroyed with everything else made from it. */
         vl_tcb_suspend(c->tcb);
+        if (c->own_ut != 0) {
+            vl_cnode_revoke(c->cnode, VL_COMP_SLOT_UNTYPED, VL_COMP_CNODE_BITS);
+        }
         c->state = COMP_STOPPED;
         printf("init: %s stopped: %s\n", c->name, why);
         printf("init: memory in use %lu bytes\n", (unsigned long)alloc_memory_in_use());

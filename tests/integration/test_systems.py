@@ -20,7 +20,7 @@ QEMU = ["qemu-system-riscv64", "-machine", "virt", "-cpu", "rv64", "-m", "256M",
         "-nographic", "-bios", "default", "-monitor", "none", "-serial", "stdio"]
 BOOT_TIMEOUT = 60.0
 BAD_IMAGES = ["bad_magic", "bad_size", "bad_table", "bad_program", "bad_string", "bad_map",
-              "bad_channel", "bad_priority", "bad_elf"]
+              "bad_channel", "bad_priority", "bad_untyped", "bad_elf"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -192,6 +192,25 @@ def test_probe_least_privilege():
     assert not run.all(r"UNEXPECTED|VIOLATED|restarted")
     mem = memory_values(run)
     assert len(set(mem)) == 1, mem
+
+
+def test_threads_runtime():
+    run = boot("threads", r"^init: threads stopped: ")
+    check_started(run, "threads", [("threads", 100)])
+    # Notification, fault endpoint, and (with `untyped`) its untyped, CNode, VSpace and TCB.
+    run.index(r"^init: started threads \(prio 100, 6 caps, ")
+    at = run.index(r"^threads: free slots \[8, 64\), window \[0x2000000000, 0x3000000000\), "
+                   r"untyped 2\^20 bytes$")
+    sums = sorted(int(m.group(2)) for m in run.all(r"^threads: worker (\d) sent sum (\d+)$"))
+    assert sums == [524800, 1573376], sums
+    at = run.index(r"^threads: total 2098176 \(expected 2098176\)$", at)
+    assert not run.all(r"FAILED"), run.text()
+    at = run.index(r"^threads: all checks passed$", at)
+    at = run.index(r"^threads: done$", at)
+    addr = re.search(r"0x[0-9a-f]+", run.lines[run.index(r"^threads: a worker writes to ", at)])
+    # The worker's fault is the component's: reported and handled by its policy.
+    at = run.index(r"^init: threads faulted: page fault writing %s at pc " % addr.group(0), at)
+    run.index(r"^init: threads stopped: restart policy never$", at)
 
 
 def test_rtc_driver_gets_its_device():

@@ -15,7 +15,7 @@ struct area {
     int line;      /* where an overlap with a later area is reported; 0 for fixed areas */
 };
 
-#define MAX_FIXED_AREAS 4
+#define MAX_FIXED_AREAS 5
 
 static const struct vlsys_component *
 component_at(const struct vlsys_system *sys, int i)
@@ -68,6 +68,10 @@ fixed_areas(const struct vlsys_system *sys, const struct vlsys_component *comp, 
     set_area(&areas[n++], VLSYS_STACK_TOP - VLSYS_GUARD - comp->stack, VLSYS_STACK_TOP,
              "the stack area", comp->line);
     set_area(&areas[n++], VLSYS_STACK_TOP, VLSYS_USER_TOP, "the reserved area", comp->line);
+    if (comp->untyped_bits != 0) {
+        set_area(&areas[n++], VL_COMP_VADDR_WINDOW_START, VL_COMP_VADDR_WINDOW_END,
+                 "the runtime window", comp->line);
+    }
     return n;
 }
 

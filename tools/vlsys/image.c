@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 _Static_assert(sizeof(struct vl_sysimg_header) == 128, "header layout");
-_Static_assert(sizeof(struct vl_sysimg_component) == 72, "component layout");
+_Static_assert(sizeof(struct vl_sysimg_component) == 80, "component layout");
 _Static_assert(sizeof(struct vl_sysimg_region) == 32, "region layout");
 _Static_assert(sizeof(struct vl_sysimg_map) == 32, "map layout");
 _Static_assert(sizeof(struct vl_sysimg_channel) == 40, "channel layout");
@@ -131,7 +131,8 @@ image_build(struct vlsys_system *sys, struct buf *b)
         const struct vlsys_program *p = VEC_AT(&sys->programs, struct vlsys_program, c->program);
         uint64_t rec[] = {comp_names[i],     p->image_offset, p->size,
                           c->priority,       c->stack,        c->heap,
-                          c->restart_policy, c->restart_max,  c->restart_window_ms};
+                          c->restart_policy, c->restart_max,  c->restart_window_ms,
+                          c->untyped_bits};
         put_record(b, rec, WORDS(vl_sysimg_component));
     }
     uint64_t region_name = region_names_at;
@@ -304,10 +305,11 @@ dump_components(struct dump *d, const uint8_t *t, uint64_t n)
             dump_error(d, "program out of bounds at offset", f[1]);
         }
         printf("component %llu '%s': priority %llu, stack 0x%llx, heap 0x%llx, restart %s "
-               "(max %llu, within %llu ms), program at 0x%llx, %llu bytes\n",
+               "(max %llu, within %llu ms), untyped 0x%llx, program at 0x%llx, %llu bytes\n",
                (unsigned long long)i, dump_string(d, f[0]), (unsigned long long)f[3],
                (unsigned long long)f[4], (unsigned long long)f[5], f[6] < 3 ? policies[f[6]] : "?",
-               (unsigned long long)f[7], (unsigned long long)f[8], (unsigned long long)f[1],
+               (unsigned long long)f[7], (unsigned long long)f[8],
+               f[9] != 0 && f[9] < 64 ? 1ull << f[9] : 0ull, (unsigned long long)f[1],
                (unsigned long long)f[2]);
     }
 }

@@ -333,13 +333,39 @@ add_program(struct vlsys_system *sys, const char *name)
     return (int)sys->programs.count - 1;
 }
 
+/* Reads `untyped`: a power of two from 4 KiB to 256 MiB; sets comp->untyped_bits. */
+static void
+parse_untyped(yaml_node_t *node, struct vlsys_component *comp)
+{
+    uint64_t size;
+    if (!get_size(node, "untyped", &size)) {
+        return;
+    }
+    if (size == 0 || (size & (size - 1)) != 0) {
+        diag_error(line_of(node), "'untyped' 0x%llx is not a power of two",
+                   (unsigned long long)size);
+        return;
+    }
+    if (size < (1ull << VL_SYSIMG_MIN_UNTYPED_BITS) ||
+        size > (1ull << VL_SYSIMG_MAX_UNTYPED_BITS)) {
+        diag_error(line_of(node), "'untyped' 0x%llx out of range 4KiB..256MiB",
+                   (unsigned long long)size);
+        return;
+    }
+    unsigned bits = 0;
+    while ((1ull << bits) < size) {
+        bits++;
+    }
+    comp->untyped_bits = bits;
+}
+
 /* Reads one component entry and appends it. */
 static void
 parse_component(struct ctx *c, yaml_node_t *node)
 {
     static const char *const keys[] = {"name", "program", "priority", "stack",
-                                       "heap", "restart", NULL};
-    yaml_node_t *v[6];
+                                       "heap", "restart", "untyped",  NULL};
+    yaml_node_t *v[7];
     if (!get_fields(c, node, "component", keys, 7, v)) {
         return;
     }
@@ -389,6 +415,9 @@ parse_component(struct ctx *c, yaml_node_t *node)
     }
     if (v[5] != NULL) {
         parse_restart(c, v[5], comp);
+    }
+    if (v[6] != NULL) {
+        parse_untyped(v[6], comp);
     }
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "vallum/elf.h"
+#include "vallum/component.h"
 #include "vallum/sysimage.h"
 #include "vallum/types.h"
 
@@ -50,7 +51,8 @@ struct vlsys_component {
     uint64_t restart_policy; /* enum vl_restart_policy */
     uint64_t restart_max;
     uint64_t restart_window_ms;
-    bool is_layout_valid; /* stack and heap are valid sizes */
+    uint64_t untyped_bits; /* 0: no `untyped` */
+    bool is_layout_valid;  /* stack and heap are valid sizes */
 };
 
 struct vlsys_region {

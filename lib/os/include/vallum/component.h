@@ -12,11 +12,24 @@
  *   VL_COMP_SLOT_FAULT          its fault endpoint: init's supervisor endpoint, badged with
  *                               the component's index, Write and GrantReply only (the kernel
  *                               looks the fault endpoint up in the faulting thread's CSpace)
+ *   VL_COMP_SLOT_UNTYPED        only with `untyped` in the description: an untyped of that
+ *                               size, part of the component's private memory (a restart
+ *                               reclaims it); lib/os allocates kernel objects from it
+ *   VL_COMP_SLOT_CNODE          only with `untyped`: its own CNode (guard set so that depth
+ *                               64 resolves a slot number, as for the TCB's CSpace root)
+ *   VL_COMP_SLOT_VSPACE         only with `untyped`: its own VSpace
+ *   VL_COMP_SLOT_TCB            only with `untyped`: its own (main) thread's TCB, whose
+ *                               maximum controlled priority is the component's priority
  *   VL_COMP_SLOT_CHANNEL + id   per channel id: a notification cap to the peer's
  *                               notification (notify channels; badge = 1 << peer's id), or
  *                               an endpoint cap to the server's endpoint (call channel,
  *                               client side; badge = VL_COMP_CALL_BADGE | server's id)
  *   VL_COMP_SLOT_IRQ + id       per interrupt: its IRQHandler (the driver acknowledges it)
+ *
+ * With `untyped`, slots [free_slot_start, free_slot_end) of struct vl_comp_info are empty
+ * and the component's to use, and [vaddr_window_start, vaddr_window_end) is a part of its
+ * address space that init leaves unmapped for it (lib/os maps threads' stacks, IPC buffers
+ * and fresh memory there); without it these are all 0.
  *
  * Signals carry a bit per channel id (0..62); protected calls carry VL_COMP_CALL_BADGE
  * (bit 63) plus the server-side channel id. So one Recv on VL_COMP_SLOT_EP tells them
@@ -37,11 +50,19 @@
 #define VL_COMP_SLOT_EP 1
 #define VL_COMP_SLOT_NTFN 2
 #define VL_COMP_SLOT_FAULT 3
+#define VL_COMP_SLOT_UNTYPED 4
+#define VL_COMP_SLOT_CNODE 5
+#define VL_COMP_SLOT_VSPACE 6
+#define VL_COMP_SLOT_TCB 7
+#define VL_COMP_FREE_SLOT_START 8 /* free slots with `untyped`: [8, 64) */
+#define VL_COMP_FREE_SLOT_END 64
 #define VL_COMP_SLOT_CHANNEL 64 /* + channel id 0..62 */
 #define VL_COMP_SLOT_IRQ 128    /* + channel id 0..62 */
 #define VL_COMP_CALL_BADGE (1ull << 63)
 
 #define VL_COMP_INFO_VADDR 0x3ffffe0000ull
+#define VL_COMP_VADDR_WINDOW_START 0x2000000000ull /* with `untyped`: lib/os's to map */
+#define VL_COMP_VADDR_WINDOW_END 0x3000000000ull
 #define VL_COMP_MAX_REGIONS 16
 #define VL_COMP_MAX_CHANNELS 63
 
@@ -71,6 +92,13 @@ struct vl_comp_info {
     uint64_t num_regions;
     struct vl_comp_region regions[VL_COMP_MAX_REGIONS];
     uint8_t channels[VL_COMP_MAX_CHANNELS]; /* enum vl_comp_channel_kind per id */
+    uint8_t pad;
+    uint64_t priority;        /* the component's priority (its TCB's MCP with `untyped`) */
+    uint64_t untyped_bits;    /* log2 bytes of the untyped in VL_COMP_SLOT_UNTYPED; 0: none */
+    uint64_t free_slot_start; /* empty slots [start, end) for the component; 0 without untyped */
+    uint64_t free_slot_end;
+    uint64_t vaddr_window_start; /* unmapped window [start, end); 0 without untyped */
+    uint64_t vaddr_window_end;
 };
 
 #define VL_COMP_INFO_MAGIC 0x4f464e49504d4f43ull /* "COMPINFO" */

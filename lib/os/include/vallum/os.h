@@ -65,3 +65,66 @@ void vl_os_mr_set(unsigned i, vl_word_t value);
 
 /* The info page init wrote for this component. */
 const struct vl_comp_info *vl_os_info(void);
+
+/*
+ * Resource allocation and threads. Available to components whose description gives them an
+ * `untyped` (component.h): the allocators work over the free slots, the untyped and the
+ * virtual address window that init hands over; without one they fail (return 0 or NULL,
+ * vl_os_error() VL_INVALID_CAPABILITY). They keep no locks: call them from one thread at a
+ * time (typically the component's main thread). Memory retyped from the untyped is not
+ * reclaimed when objects are freed (the kernel's untyped is a bump allocator); a restart
+ * reclaims all of it.
+ */
+
+/* The error code (enum vl_error) of the last failed allocation or thread call; the
+ * kernel's detail is in vl_last_error. */
+int vl_os_error(void);
+
+/* An empty slot of the component's CSpace (from [free_slot_start, free_slot_end) of the
+ * info page), or 0 if none is left. */
+vl_cptr_t vl_os_slot_alloc(void);
+
+/* Deletes the capability in slot s (if any) and makes s free again. Slots outside the
+ * free range are ignored. */
+void vl_os_slot_free(vl_cptr_t s);
+
+/*
+ * Makes a kernel object of type (enum vl_object_type) from the component's untyped into a
+ * fresh slot and returns the slot; size_bits as for vl_untyped_retype (CNode radix, untyped
+ * size; 0 for fixed-size objects). Returns 0 if there is no slot or no memory left.
+ */
+vl_cptr_t vl_os_object_alloc(vl_word_t type, vl_word_t size_bits);
+
+/* A fresh page-aligned range of bytes (rounded up to pages) in the component's virtual
+ * address window, nothing mapped there; 0 when the window is exhausted. A bump allocator:
+ * ranges are never reused. */
+vl_word_t vl_os_vaddr_alloc(vl_word_t bytes);
+
+/* Fresh zeroed memory: a new range of bytes (rounded up to pages), mapped read-write and
+ * never executable, with frames and page tables made from the untyped. NULL on failure. */
+void *vl_os_map_new(vl_word_t bytes);
+
+/*
+ * Threads of the component, in its own CSpace and VSpace: each has its own TCB, a stack of
+ * VL_OS_THREAD_STACK bytes with an unmapped guard page below it, an IPC buffer and a block
+ * of thread-local storage (so vl_ipc_buffer and vl_last_error are its own). Its fault
+ * endpoint is VL_COMP_SLOT_FAULT: a fault in any thread is the component's fault for the
+ * supervisor. lib/os's entry points and vl_os_mr_get()/vl_os_mr_set() belong to the main
+ * thread; other threads use lib/sys's IPC calls directly.
+ */
+#define VL_OS_THREAD_STACK (16u * 1024)
+struct vl_os_thread;
+
+/*
+ * Creates a thread that runs fn(arg) at priority prio (at most the component's own, which
+ * its TCB allows as the authority) and starts it. When fn returns, the thread signals
+ * completion (see vl_os_thread_join) and stops. Returns NULL on failure (vl_os_error()
+ * says why; VL_RANGE_ERROR for a priority above the component's).
+ */
+struct vl_os_thread *vl_os_thread_create(void (*fn)(void *), void *arg, vl_word_t prio);
+
+/* Waits until thread t's function has returned. Only one thread may wait for t. */
+void vl_os_thread_join(struct vl_os_thread *t);
+
+/* The TCB of thread t (a slot in the component's CSpace). */
+vl_cptr_t vl_os_thread_tcb(const struct vl_os_thread *t);

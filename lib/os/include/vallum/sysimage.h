@@ -15,13 +15,15 @@
 #include <stdint.h>
 
 #define VL_SYSIMG_MAGIC 0x474d49535953564cull /* "LVSYSIMG" */
-#define VL_SYSIMG_VERSION 1
+#define VL_SYSIMG_VERSION 2
 
 /* Limits the tool enforces (and init relies on). */
 #define VL_SYSIMG_MAX_COMPONENTS 32
-#define VL_SYSIMG_MAX_CHANNEL_ID 62 /* channel ids 0..62 in each component */
-#define VL_SYSIMG_MAX_PRIORITY 254  /* 255 is init's */
-#define VL_SYSIMG_MAX_NAME 31       /* characters in a name */
+#define VL_SYSIMG_MAX_CHANNEL_ID 62   /* channel ids 0..62 in each component */
+#define VL_SYSIMG_MAX_PRIORITY 254    /* 255 is init's */
+#define VL_SYSIMG_MAX_NAME 31         /* characters in a name */
+#define VL_SYSIMG_MIN_UNTYPED_BITS 12 /* a component's own untyped: 4 KiB.. */
+#define VL_SYSIMG_MAX_UNTYPED_BITS 28 /* ..256 MiB */
 
 struct vl_sysimg_table {
     uint64_t offset; /* from the start of the image */
@@ -58,6 +60,8 @@ struct vl_sysimg_component {
     uint64_t restart_policy; /* enum vl_restart_policy */
     uint64_t restart_max;
     uint64_t restart_window_ms;
+    uint64_t untyped_bits; /* log2 bytes of the component's own untyped (key `untyped`),
+                              VL_SYSIMG_MIN_UNTYPED_BITS..VL_SYSIMG_MAX_UNTYPED_BITS; 0: none */
 };
 
 enum vl_region_kind { VL_REGION_RAM = 0, VL_REGION_DEVICE = 1 };
