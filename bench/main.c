@@ -485,60 +485,38 @@ bench_call_reply(const char *name, vl_word_t len, bool cross)
     report(name, overhead);
 }
 
-/* ---- IPC: one-way Send to a waiting higher-priority receiver in another AS. ---- */
-
-static void
-recv_receiver(vl_word_t arg)
-{
-    (void)arg;
-    for (;;) {
-        g_end = syscall_end(VL_SYS_RECV, g_ep, 0, zero_mr);
-    }
-}
-
-static void
-send_sender(vl_word_t arg)
-{
-    (void)arg;
-    for (unsigned i = 0; i < n_total; i++) {
-        g_end = 0;
-        uint64_t start = start_syscall(VL_SYS_SEND, g_ep, 0, zero_mr);
-        samples[i] = g_end - start;
-    }
-    vl_signal(g_done);
-}
-
-/* ---- Notifications. ---- */
+/* ---- One way: a Send (endpoint) or Signal (notification) that wakes a waiting
+ * higher-priority thread in another address space. ---- */
 
 static vl_cptr_t g_ntfn;
 
+/* Receives on (or waits for) the cap in arg forever; records when each call returns. */
 static void
-ntfn_waiter(vl_word_t arg)
+one_way_receiver(vl_word_t cap)
 {
-    (void)arg;
     for (;;) {
-        g_end = syscall_end(VL_SYS_RECV, g_ntfn, 0, zero_mr);
+        g_end = syscall_end(VL_SYS_RECV, cap, 0, zero_mr);
     }
 }
 
+/* Sends on (or signals) the cap in arg, timing each call up to the receiver's return. */
 static void
-ntfn_signaller(vl_word_t arg)
+one_way_sender(vl_word_t cap)
 {
-    (void)arg;
     for (unsigned i = 0; i < n_total; i++) {
         g_end = 0;
-        uint64_t start = start_syscall(VL_SYS_SEND, g_ntfn, 0, zero_mr);
+        uint64_t start = start_syscall(VL_SYS_SEND, cap, 0, zero_mr);
         samples[i] = g_end - start;
     }
     vl_signal(g_done);
 }
 
-/* A receiver/waiter at high priority in vs2, the sender at low priority here. */
+/* The receiver at high priority in vs2, the sender at low priority here. */
 static void
-bench_one_way(const char *name, thread_fn *receiver, thread_fn *sender)
+bench_one_way(const char *name, vl_cptr_t cap)
 {
-    if (thread_new(receiver, 0, PRIO_HIGH, vs2, 0) == NULL ||
-        thread_new(sender, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
+    if (thread_new(one_way_receiver, cap, PRIO_HIGH, vs2, 0) == NULL ||
+        thread_new(one_way_sender, cap, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
         error(name, "cannot create threads", 0);
         threads_reset();
         return;
@@ -951,8 +929,8 @@ vl_start(const struct vl_bootinfo *bi)
     bench_call_reply("ipc_call_reply_same_as", 0, false);
     bench_call_reply("ipc_call_reply_cross_as_10w", 10, true);
     bench_call_reply("ipc_call_reply_cross_as_32w", 32, true);
-    bench_one_way("ipc_send_recv_cross_as", recv_receiver, send_sender);
-    bench_one_way("notify_wake_higher_prio", ntfn_waiter, ntfn_signaller);
+    bench_one_way("ipc_send_recv_cross_as", g_ep);
+    bench_one_way("notify_wake_higher_prio", g_ntfn);
     bench_signal_no_waiter();
     bench_yield();
     bench_fault();
