@@ -17,5 +17,8 @@ void fault_transfer(struct tcb *sender, struct tcb *receiver, word_t badge);
 /* Applies the handler's reply to faulted; returns true if faulted should resume. */
 bool fault_handle_reply(struct tcb *faulted, struct tcb *handler);
 
+/* Called every timer tick: lets one more fault report through (see faults.c). */
+void fault_report_tick(void);
+
 /* Records a capability fault for t: cptr could not be used (in_recv: receive phase). */
 void fault_set_cap(struct tcb *t, cptr_t cptr, bool in_recv);

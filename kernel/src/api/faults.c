@@ -39,6 +39,39 @@ fault_name(word_t type)
     }
 }
 
+/*
+ * Reports of faults without a handler are rate-limited, so that no thread can flood the
+ * console: a bucket of FAULT_REPORT_BURST reports, refilled by one every timer tick. The
+ * next report after a gap says how many were left out.
+ */
+#define FAULT_REPORT_BURST 16
+
+static word_t report_tokens = FAULT_REPORT_BURST;
+static word_t reports_suppressed;
+
+void
+fault_report_tick(void)
+{
+    if (report_tokens < FAULT_REPORT_BURST) {
+        report_tokens++;
+    }
+}
+
+static bool
+fault_report_allowed(void)
+{
+    if (report_tokens == 0) {
+        reports_suppressed++;
+        return false;
+    }
+    report_tokens--;
+    if (reports_suppressed != 0) {
+        kprintf("vallum: %lu fault reports left out\n", (unsigned long)reports_suppressed);
+        reports_suppressed = 0;
+    }
+    return true;
+}
+
 void
 fault_handle(struct tcb *t)
 {
@@ -53,9 +86,12 @@ fault_handle(struct tcb *t)
             return;
         }
     }
-    kprintf("vallum: thread '%s' %s at pc %lx (detail %lx %lx), no fault handler: suspended\n",
-            t->name[0] ? t->name : "?", fault_name(t->fault.type), (unsigned long)t->fault_ip,
-            (unsigned long)t->fault.w[0], (unsigned long)t->fault.w[1]);
+    if (fault_report_allowed()) {
+        kprintf("vallum: thread '%s' %s at pc %lx (detail %lx %lx), no fault handler: "
+                "suspended\n",
+                t->name[0] ? t->name : "?", fault_name(t->fault.type), (unsigned long)t->fault_ip,
+                (unsigned long)t->fault.w[0], (unsigned long)t->fault.w[1]);
+    }
     t->fault.type = FAULT_NONE;
     thread_set_state(t, TS_INACTIVE);
 }

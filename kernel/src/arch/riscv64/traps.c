@@ -33,6 +33,7 @@ handle_pending_interrupts(void)
     if (sip & SIP_STIP) {
         plat_timer_reset();
         sched_timer_tick();
+        fault_report_tick();
     }
     if (sip & SIP_SEIP) {
         for (int n = 0; n < CONFIG_MAX_IRQS; n++) {
