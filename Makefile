@@ -42,7 +42,7 @@ KERNEL_C := $(sort $(wildcard kernel/src/api/*.c kernel/src/object/*.c kernel/sr
 	kernel/src/arch/riscv64/*.c kernel/src/plat/qemu-virt/*.c))
 KERNEL_S := kernel/src/arch/riscv64/head.S kernel/src/arch/riscv64/trap.S
 KERNEL_OBJS := $(patsubst %,$(O)/%.o,$(KERNEL_C) $(KERNEL_S))
-LIBSYS_OBJS := $(O)/lib/sys/src/sys.c.o
+LIBSYS_OBJS := $(O)/lib/sys/src/sys.c.o $(O)/lib/sys/src/mapping.c.o
 CRT0 := $(O)/lib/sys/src/crt0.S.o
 
 .PHONY: all run test help deps deps-test clean images bench

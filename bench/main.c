@@ -212,38 +212,20 @@ obj_new(vl_word_t type, vl_word_t size_bits)
     return obj_new_from(g_big, type, size_bits);
 }
 
+/* A page table from this run's memory, for vl_frame_map_tables. */
+static int
+new_table(void *ctx, vl_cptr_t *pt)
+{
+    (void)ctx;
+    *pt = obj_new(VL_OBJ_PAGE_TABLE, 0);
+    return *pt != 0 ? 0 : VL_NOT_ENOUGH_MEMORY;
+}
+
 /* Maps frame at va in vs, creating page tables as needed; returns the error. */
 static int
 map_page(vl_cptr_t vs, vl_cptr_t frame, vl_word_t va, vl_word_t rights, vl_word_t attr)
 {
-    for (int i = 0; i < 3; i++) {
-        int err = vl_frame_map(frame, vs, va, rights, attr);
-        if (err != VL_FAILED_LOOKUP) {
-            return err;
-        }
-        vl_cptr_t pt = obj_new(VL_OBJ_PAGE_TABLE, 0);
-        if (pt == 0) {
-            return VL_NOT_ENOUGH_MEMORY;
-        }
-        err = vl_page_table_map(pt, vs, va);
-        if (err != 0) {
-            return err;
-        }
-    }
-    return VL_FAILED_LOOKUP;
-}
-
-/* The frame cap among the image frames that maps vaddr; 0 if none. */
-static vl_cptr_t
-find_image_frame(vl_word_t vaddr)
-{
-    for (vl_cptr_t s = g_bi->image_frames.start; s < g_bi->image_frames.end; s++) {
-        vl_word_t pa, va;
-        if (vl_frame_get_address(s, &pa, &va) == 0 && va == vaddr) {
-            return s;
-        }
-    }
-    return 0;
+    return vl_frame_map_tables(frame, vs, va, rights, attr, new_table, NULL);
 }
 
 /* Builds the second address space: the image frames mapped at the same addresses. */
@@ -742,32 +724,25 @@ rtc_now(void)
     return lo | (uint64_t)rtc[RTC_TIME_HIGH / 4] << 32;
 }
 
+/* Two consecutive scratch slots, for vl_device_frame. */
+static vl_cptr_t
+new_pair(void *ctx)
+{
+    (void)ctx;
+    vl_cptr_t first = slot_alloc(); /* a bump allocator: the next slot follows */
+    return first != 0 && slot_alloc() == first + 1 ? first : 0;
+}
+
 /* A 4 KiB device frame for paddr, split out of the device untyped that holds it. */
 static vl_cptr_t
 device_frame(vl_word_t paddr)
 {
-    vl_cptr_t ut = 0;
-    vl_word_t base = 0, bits = 0;
-    for (vl_word_t i = 0; i < g_bi->num_untyped; i++) {
-        const struct vl_untyped_desc *d = &g_bi->untyped_list[i];
-        if (d->is_device && paddr >= d->paddr && paddr - d->paddr < (1ul << d->size_bits)) {
-            ut = g_bi->untyped.start + i;
-            base = d->paddr;
-            bits = d->size_bits;
-        }
+    vl_cptr_t frame = slot_alloc();
+    vl_cptr_t from;
+    if (frame == 0 || vl_device_frame(g_bi, paddr, ROOT, new_pair, NULL, frame, &from) != 0) {
+        return 0;
     }
-    while (ut != 0 && bits > VL_PAGE_BITS) {
-        vl_cptr_t lo = slot_alloc(), hi = slot_alloc();
-        if (lo == 0 || hi != lo + 1 ||
-            vl_untyped_retype(ut, VL_OBJ_UNTYPED, bits - 1, ROOT, 0, 0, lo, 2) != 0) {
-            return 0;
-        }
-        bits--;
-        bool upper = paddr >= base + (1ul << bits);
-        base += upper ? (1ul << bits) : 0;
-        ut = upper ? hi : lo;
-    }
-    return ut ? obj_new_from(ut, VL_OBJ_FRAME_4K, 0) : 0;
+    return frame;
 }
 
 static void
@@ -903,7 +878,7 @@ vl_start(const struct vl_bootinfo *bi)
     next_slot = bi->empty.start;
     end_slot = bi->empty.end;
     for (unsigned i = 0; i < IPC_PAGES; i++) {
-        ipc_page_frames[i] = find_image_frame((vl_word_t)ipc_pages[i]);
+        ipc_page_frames[i] = vl_bootinfo_frame_at(g_bi, (vl_word_t)ipc_pages[i]);
     }
     int err = 0;
     if (bi->magic != VL_BOOTINFO_MAGIC || best_bits < 24) {

@@ -11,7 +11,6 @@ static vl_cptr_t next_slot, end_slot;
 static vl_cptr_t pool; /* the RAM untyped everything comes from */
 static vl_word_t pool_bits;
 static vl_cptr_t probe_slot; /* stays empty: the destination of measuring retypes */
-static vl_cptr_t scratch_pts[3];
 static const struct vl_bootinfo *boot_info;
 
 vl_cptr_t
@@ -80,45 +79,35 @@ alloc_private(struct comp *c, vl_word_t type, vl_word_t bits, vl_cptr_t *slot)
     return err;
 }
 
-/* Maps frame at va in vs, making page tables with make_pt as needed. */
+/* A page table from the component's private memory (ctx), for vl_frame_map_tables. */
 static int
-map_with_tables(vl_cptr_t vs, vl_cptr_t frame, vl_word_t va, vl_word_t rights, vl_word_t attr,
-                struct comp *c)
+private_table(void *ctx, vl_cptr_t *pt)
 {
-    for (int level = 0; level < 3; level++) {
-        int err = vl_frame_map(frame, vs, va, rights, attr);
-        if (err != VL_FAILED_LOOKUP) {
-            return err;
-        }
-        vl_cptr_t pt;
-        if (c != NULL) {
-            err = alloc_private(c, VL_OBJ_PAGE_TABLE, 0, &pt);
-        } else {
-            pt = scratch_pts[level] = alloc_slots(1);
-            err = pt == 0 ? VL_NOT_ENOUGH_MEMORY : alloc_pool(VL_OBJ_PAGE_TABLE, 0, pt, 1);
-        }
-        if (err == 0) {
-            err = vl_page_table_map(pt, vs, va);
-        }
-        if (err != 0) {
-            return err;
-        }
-    }
-    return VL_FAILED_LOOKUP;
+    return alloc_private(ctx, VL_OBJ_PAGE_TABLE, 0, pt);
+}
+
+/* A page table from init's pool, for init's own scratch mapping. */
+static int
+pool_table(void *ctx, vl_cptr_t *pt)
+{
+    (void)ctx;
+    *pt = alloc_slots(1);
+    return *pt == 0 ? VL_NOT_ENOUGH_MEMORY : alloc_pool(VL_OBJ_PAGE_TABLE, 0, *pt, 1);
 }
 
 int
 alloc_map(struct comp *c, vl_cptr_t frame, vl_word_t va, vl_word_t rights, vl_word_t attr)
 {
-    return map_with_tables(c->vspace, frame, va, rights, attr, c);
+    return vl_frame_map_tables(frame, c->vspace, va, rights, attr, private_table, c);
 }
 
 int
 alloc_fill_frame(vl_cptr_t frame, const void *src, vl_word_t len, const struct elf_image *elf,
                  unsigned seg, vl_word_t va)
 {
-    int err = map_with_tables(VL_CAP_INIT_VSPACE, frame, SCRATCH_VADDR,
-                              VL_RIGHT_READ | VL_RIGHT_WRITE, VL_MAP_EXECUTE_NEVER, NULL);
+    int err =
+        vl_frame_map_tables(frame, VL_CAP_INIT_VSPACE, SCRATCH_VADDR,
+                            VL_RIGHT_READ | VL_RIGHT_WRITE, VL_MAP_EXECUTE_NEVER, pool_table, NULL);
     if (err != 0) {
         return err;
     }

@@ -42,41 +42,20 @@ rtc_alarm_in(uint64_t delta_ns)
     rtc_write(RTC_ALARM_LOW, (uint32_t)at);
 }
 
-/*
- * Makes a 4 KiB device frame for paddr by splitting the device untyped that holds it in
- * halves until a page remains. Returns the frame's slot (0 on failure) and the untyped it
- * came from in *root_ut, to revoke afterwards.
- */
+/* Two consecutive scratch slots, for vl_device_frame. */
+static vl_cptr_t
+new_pair(void *ctx)
+{
+    (void)ctx;
+    return slots_alloc(2);
+}
+
+/* A 4 KiB device frame for paddr; *root_ut is the device untyped to revoke afterwards. */
 static vl_cptr_t
 device_frame(vl_word_t paddr, vl_cptr_t *root_ut)
 {
-    vl_cptr_t ut = 0;
-    vl_word_t base = 0, bits = 0;
-    for (vl_word_t i = 0; i < g_bi->num_untyped; i++) {
-        const struct vl_untyped_desc *d = &g_bi->untyped_list[i];
-        if (d->is_device && paddr >= d->paddr && paddr - d->paddr < (1ul << d->size_bits)) {
-            ut = g_bi->untyped.start + i;
-            base = d->paddr;
-            bits = d->size_bits;
-        }
-    }
-    *root_ut = ut;
-    while (ut != 0 && bits > VL_PAGE_BITS) {
-        vl_cptr_t halves = slots_alloc(2);
-        if (halves == 0 ||
-            vl_untyped_retype(ut, VL_OBJ_UNTYPED, bits - 1, ROOT, 0, 0, halves, 2) != 0) {
-            return 0;
-        }
-        bits--;
-        bool upper = paddr >= base + (1ul << bits);
-        base += upper ? (1ul << bits) : 0;
-        ut = halves + upper;
-    }
-    if (ut == 0) {
-        return 0;
-    }
     vl_cptr_t frame = slot_alloc();
-    if (frame == 0 || vl_untyped_retype(ut, VL_OBJ_FRAME_4K, 0, ROOT, 0, 0, frame, 1) != 0) {
+    if (frame == 0 || vl_device_frame(g_bi, paddr, ROOT, new_pair, NULL, frame, root_ut) != 0) {
         return 0;
     }
     return frame;

@@ -221,20 +221,6 @@ thread_new(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_cptr_t fault_ep)
     return t;
 }
 
-/* Finds the frame cap among the image frames that maps vaddr; 0 if none. */
-static vl_cptr_t
-find_image_frame(vl_word_t vaddr)
-{
-    for (vl_cptr_t s = g_bi->image_frames.start; s < g_bi->image_frames.end; s++) {
-        vl_word_t pa, va;
-        if (vl_debug_cap_type(s) == VL_CAP_FRAME && vl_frame_get_address(s, &pa, &va) == 0 &&
-            va == vaddr) {
-            return s;
-        }
-    }
-    return 0;
-}
-
 static void
 report(const char *name, const char *why)
 {
@@ -358,9 +344,9 @@ vl_start(const struct vl_bootinfo *bi)
     scratch_start = bi->empty.start + 16;
     scratch_end = bi->empty.end;
     for (unsigned i = 0; i < IPC_PAGES; i++) {
-        ipc_page_frames[i] = find_image_frame((vl_word_t)ipc_pages[i]);
+        ipc_page_frames[i] = vl_bootinfo_frame_at(g_bi, (vl_word_t)ipc_pages[i]);
     }
-    spare_frame = find_image_frame((vl_word_t)spare);
+    spare_frame = vl_bootinfo_frame_at(g_bi, (vl_word_t)spare);
     const char *setup = NULL;
     if (bi->magic != VL_BOOTINFO_MAGIC || best_bits < TEST_UT_BITS + 1) {
         setup = "bad boot info or no large RAM untyped";

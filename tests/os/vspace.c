@@ -13,24 +13,19 @@
 static volatile vl_word_t seen[4];
 static volatile vl_word_t victim = 0x5eed;
 
+/* A page table from this run's memory, for vl_frame_map_tables. */
+static int
+new_table(void *ctx, vl_cptr_t *pt)
+{
+    (void)ctx;
+    *pt = obj_new(VL_OBJ_PAGE_TABLE, 0);
+    return *pt != 0 ? 0 : VL_NOT_ENOUGH_MEMORY;
+}
+
 int
 map_page(vl_cptr_t vs, vl_cptr_t frame, vl_word_t va, vl_word_t rights, vl_word_t attr)
 {
-    for (int i = 0; i < 3; i++) {
-        int err = vl_frame_map(frame, vs, va, rights, attr);
-        if (err != VL_FAILED_LOOKUP) {
-            return err;
-        }
-        vl_cptr_t pt = obj_new(VL_OBJ_PAGE_TABLE, 0);
-        if (pt == 0) {
-            return VL_NOT_ENOUGH_MEMORY;
-        }
-        err = vl_page_table_map(pt, vs, va);
-        if (err != 0) {
-            return err;
-        }
-    }
-    return VL_FAILED_LOOKUP;
+    return vl_frame_map_tables(frame, vs, va, rights, attr, new_table, NULL);
 }
 
 static void

@@ -151,19 +151,23 @@ get_size(yaml_node_t *node, const char *key, uint64_t *out)
     return true;
 }
 
+/* Reports (at node) and returns false if the value read for key is not 4 KiB-aligned. */
+static bool
+check_page_multiple(yaml_node_t *node, const char *key, uint64_t value)
+{
+    if (value % VLSYS_PAGE != 0) {
+        diag_error(line_of(node), "'%s' 0x%llx is not a multiple of 4 KiB", key,
+                   (unsigned long long)value);
+        return false;
+    }
+    return true;
+}
+
 /* Reads a size that must be a non-zero multiple of 4 KiB; reports and returns false if not. */
 static bool
 get_pages(yaml_node_t *node, const char *key, uint64_t *out)
 {
-    if (!get_size(node, key, out)) {
-        return false;
-    }
-    if (*out % VLSYS_PAGE != 0) {
-        diag_error(line_of(node), "'%s' 0x%llx is not a multiple of 4 KiB", key,
-                   (unsigned long long)*out);
-        return false;
-    }
-    return true;
+    return get_size(node, key, out) && check_page_multiple(node, key, *out);
 }
 
 /* Reads a 4 KiB-aligned address for key; reports and returns false if it is not one. */
@@ -175,12 +179,7 @@ get_addr(yaml_node_t *node, const char *key, uint64_t *out)
         diag_error(line_of(node), "'%s' must be an address", key);
         return false;
     }
-    if (*out % VLSYS_PAGE != 0) {
-        diag_error(line_of(node), "'%s' 0x%llx is not a multiple of 4 KiB", key,
-                   (unsigned long long)*out);
-        return false;
-    }
-    return true;
+    return check_page_multiple(node, key, *out);
 }
 
 /* Reads a user virtual address: 4 KiB-aligned and below the user address limit. */

@@ -137,26 +137,21 @@ vl_os_vaddr_alloc(vl_word_t bytes)
     return va;
 }
 
+/* A page table from the component's untyped, for vl_frame_map_tables. */
+static int
+new_table(void *ctx, vl_cptr_t *pt)
+{
+    (void)ctx;
+    *pt = vl_os_object_alloc(VL_OBJ_PAGE_TABLE, 0);
+    return *pt != 0 ? 0 : os_error;
+}
+
 /* Maps frame at va read-write, never executable, making page tables as needed. */
 static int
 map_frame(vl_cptr_t frame, vl_word_t va)
 {
-    for (int level = 0; level < 3; level++) {
-        int err = vl_frame_map(frame, VL_COMP_SLOT_VSPACE, va, VL_RIGHT_READ | VL_RIGHT_WRITE,
-                               VL_MAP_EXECUTE_NEVER);
-        if (err != VL_FAILED_LOOKUP) {
-            return err;
-        }
-        vl_cptr_t pt = vl_os_object_alloc(VL_OBJ_PAGE_TABLE, 0);
-        if (pt == 0) {
-            return os_error;
-        }
-        if ((err = vl_page_table_map(pt, VL_COMP_SLOT_VSPACE, va)) != 0) {
-            vl_os_slot_free(pt);
-            return err;
-        }
-    }
-    return VL_FAILED_LOOKUP;
+    return vl_frame_map_tables(frame, VL_COMP_SLOT_VSPACE, va, VL_RIGHT_READ | VL_RIGHT_WRITE,
+                               VL_MAP_EXECUTE_NEVER, new_table, NULL);
 }
 
 /* Maps fresh frames over [va, va + len); returns 0 or the error. */

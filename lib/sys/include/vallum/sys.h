@@ -127,6 +127,37 @@ int vl_frame_unmap(vl_cptr_t frame);
 int vl_page_table_map(vl_cptr_t pt, vl_cptr_t vspace, vl_word_t vaddr);
 int vl_page_table_unmap(vl_cptr_t pt);
 
+/*
+ * Allocates a fresh page table: sets *pt and returns 0, or returns an error code.
+ * Used by vl_frame_map_tables for each level the mapping is missing.
+ */
+typedef int vl_table_alloc_fn(void *ctx, vl_cptr_t *pt);
+
+/*
+ * Maps frame at vaddr in vspace like vl_frame_map, first creating (with new_table) and
+ * mapping the page tables that are missing on the way. Returns the error code. A table
+ * made for a mapping that then fails stays allocated (Frame_Map checks the VSpace and
+ * address before it reports a missing table, so PageTable_Map does not fail after it).
+ */
+int vl_frame_map_tables(vl_cptr_t frame, vl_cptr_t vspace, vl_word_t vaddr, vl_word_t rights,
+                        vl_word_t attr, vl_table_alloc_fn *new_table, void *ctx);
+
+/* The frame cap among the boot info's image frames that maps vaddr, or 0. */
+vl_cptr_t vl_bootinfo_frame_at(const struct vl_bootinfo *bi, vl_word_t vaddr);
+
+/* Returns the first of two consecutive free slots of root, or 0 if there are none. */
+typedef vl_cptr_t vl_slot_pair_fn(void *ctx);
+
+/*
+ * Makes a 4 KiB device frame for paddr (page-aligned) in slot dest of the CNode root
+ * (depth 0 retypes), splitting the boot info's device untyped that holds it in halves
+ * (two slots from new_pair per level) down to one page. *from is set to that device
+ * untyped (0 if none holds paddr): revoking it undoes everything. Returns the error code:
+ * VL_RANGE_ERROR if no device untyped holds paddr.
+ */
+int vl_device_frame(const struct vl_bootinfo *bi, vl_word_t paddr, vl_cptr_t root,
+                    vl_slot_pair_fn *new_pair, void *ctx, vl_cptr_t dest, vl_cptr_t *from);
+
 /* Debug calls (debug kernels only). */
 void vl_debug_putchar(char c);
 void vl_debug_puts(const char *s);
