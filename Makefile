@@ -78,7 +78,7 @@ $(O)/kernel/%.c.o: kernel/%.c | deps
 
 $(O)/kernel/%.S.o: kernel/%.S | deps
 	@mkdir -p $(dir $@)
-	$(Q)$(CC_K) $(KCFLAGS) -c $< -o $@
+	$(Q)$(CC_K) $(KCFLAGS) -MMD -MP -c $< -o $@
 
 # User library and programs.
 $(O)/lib/%.c.o: lib/%.c | deps

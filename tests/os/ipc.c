@@ -387,6 +387,154 @@ test_ipc_call_reply_many(void)
     }
 }
 
+/*
+ * The register convention of system calls (uapi/vallum/syscall.h): s1..s11 and a6 (and
+ * every other register but a0..a5 and t0..t6) come back unchanged; the temporaries
+ * t0..t6 come back holding nothing of another thread's. ABI_REGS are s1..s11, a6, t0..t6
+ * in that order; ABI_PRESERVED of them are preserved.
+ */
+#define ABI_REGS 19
+#define ABI_PRESERVED 12
+#define CLIENT_PATTERN 0x7c000
+#define SERVER_PATTERN 0x5e000
+
+/* Sets the ABI_REGS registers to pattern + i, makes the system call (a7 = sysno, a0 =
+ * cap, a1 = info, a2..a5 = 0), and stores the registers as the call left them in out. */
+#define ABI_SYSCALL(pattern, sysno, cap, info, out)                                                \
+    do {                                                                                           \
+        register vl_word_t a0_ __asm__("a0") = (cap);                                              \
+        register vl_word_t a1_ __asm__("a1") = (info);                                             \
+        register vl_word_t a7_ __asm__("a7") = (sysno);                                            \
+        __asm__ volatile(ABI_SET_##pattern "li a2, 0\n\tli a3, 0\n\tli a4, 0\n\tli a5, 0\n\t"      \
+                                           "ecall\n\t" ABI_STORE                                   \
+                         : "+r"(a0_), "+r"(a1_)                                                    \
+                         : "r"(a7_), [out] "r"(out)                                                \
+                         : "memory", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10",  \
+                           "s11", "a2", "a3", "a4", "a5", "a6", VL_SYSCALL_CLOBBERS);              \
+    } while (0)
+#define ABI_SET_CLIENT                                                                             \
+    "li s1, 0x7c000\n\t"                                                                           \
+    "li s2, 0x7c001\n\t"                                                                           \
+    "li s3, 0x7c002\n\t"                                                                           \
+    "li s4, 0x7c003\n\t"                                                                           \
+    "li s5, 0x7c004\n\t"                                                                           \
+    "li s6, 0x7c005\n\t"                                                                           \
+    "li s7, 0x7c006\n\t"                                                                           \
+    "li s8, 0x7c007\n\t"                                                                           \
+    "li s9, 0x7c008\n\t"                                                                           \
+    "li s10, 0x7c009\n\t"                                                                          \
+    "li s11, 0x7c00a\n\t"                                                                          \
+    "li a6, 0x7c00b\n\t"                                                                           \
+    "li t0, 0x7c00c\n\t"                                                                           \
+    "li t1, 0x7c00d\n\t"                                                                           \
+    "li t2, 0x7c00e\n\t"                                                                           \
+    "li t3, 0x7c00f\n\t"                                                                           \
+    "li t4, 0x7c010\n\t"                                                                           \
+    "li t5, 0x7c011\n\t"                                                                           \
+    "li t6, 0x7c012\n\t"
+#define ABI_SET_SERVER                                                                             \
+    "li s1, 0x5e000\n\t"                                                                           \
+    "li s2, 0x5e001\n\t"                                                                           \
+    "li s3, 0x5e002\n\t"                                                                           \
+    "li s4, 0x5e003\n\t"                                                                           \
+    "li s5, 0x5e004\n\t"                                                                           \
+    "li s6, 0x5e005\n\t"                                                                           \
+    "li s7, 0x5e006\n\t"                                                                           \
+    "li s8, 0x5e007\n\t"                                                                           \
+    "li s9, 0x5e008\n\t"                                                                           \
+    "li s10, 0x5e009\n\t"                                                                          \
+    "li s11, 0x5e00a\n\t"                                                                          \
+    "li a6, 0x5e00b\n\t"                                                                           \
+    "li t0, 0x5e00c\n\t"                                                                           \
+    "li t1, 0x5e00d\n\t"                                                                           \
+    "li t2, 0x5e00e\n\t"                                                                           \
+    "li t3, 0x5e00f\n\t"                                                                           \
+    "li t4, 0x5e010\n\t"                                                                           \
+    "li t5, 0x5e011\n\t"                                                                           \
+    "li t6, 0x5e012\n\t"
+#define ABI_STORE                                                                                  \
+    "sd s1, 0(%[out])\n\t"                                                                         \
+    "sd s2, 8(%[out])\n\t"                                                                         \
+    "sd s3, 16(%[out])\n\t"                                                                        \
+    "sd s4, 24(%[out])\n\t"                                                                        \
+    "sd s5, 32(%[out])\n\t"                                                                        \
+    "sd s6, 40(%[out])\n\t"                                                                        \
+    "sd s7, 48(%[out])\n\t"                                                                        \
+    "sd s8, 56(%[out])\n\t"                                                                        \
+    "sd s9, 64(%[out])\n\t"                                                                        \
+    "sd s10, 72(%[out])\n\t"                                                                       \
+    "sd s11, 80(%[out])\n\t"                                                                       \
+    "sd a6, 88(%[out])\n\t"                                                                        \
+    "sd t0, 96(%[out])\n\t"                                                                        \
+    "sd t1, 104(%[out])\n\t"                                                                       \
+    "sd t2, 112(%[out])\n\t"                                                                       \
+    "sd t3, 120(%[out])\n\t"                                                                       \
+    "sd t4, 128(%[out])\n\t"                                                                       \
+    "sd t5, 136(%[out])\n\t"                                                                       \
+    "sd t6, 144(%[out])\n\t"
+
+static volatile vl_word_t abi_server_regs[ABI_REGS];
+static volatile vl_word_t abi_server_rounds;
+
+/* Replies to every call with the caller's message info (so with its extra caps too),
+ * recording its own registers after each ReplyRecv. */
+static void
+abi_server(vl_word_t ep)
+{
+    struct vl_msg m = vl_recv(ep);
+    vl_word_t info = m.info;
+    for (;;) {
+        vl_word_t out[ABI_REGS];
+        ABI_SYSCALL(SERVER, VL_SYS_REPLY_RECV, ep, info, out);
+        for (int i = 0; i < ABI_REGS; i++) {
+            abi_server_regs[i] = out[i];
+        }
+        abi_server_rounds++;
+    }
+}
+
+/* True if the registers in r are as the convention requires of a thread that set them to
+ * own + i, while the peer had set its own to peer + i. */
+static bool
+abi_regs_ok(const volatile vl_word_t *r, vl_word_t own, vl_word_t peer)
+{
+    for (int i = 0; i < ABI_REGS; i++) {
+        if (i < ABI_PRESERVED && r[i] != own + i) {
+            return false;
+        }
+        if (r[i] >= peer && r[i] < peer + ABI_REGS) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Call and ReplyRecv, on the fast path (no caps) and on the slow path (one extra cap,
+ * which names an empty slot so nothing is transferred): preserved registers come back
+ * unchanged and no temporary shows the other thread's value.
+ */
+static void
+test_ipc_register_convention(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    vl_cptr_t empty = slot_alloc();
+    vl_ipc_buffer->caps_or_badges[0] = empty;
+    CHECK(thread_new(abi_server, ep, 255, 0) != NULL);
+    for (vl_word_t caps = 0; caps < 2; caps++) {
+        for (int round = 0; round < 3; round++) {
+            vl_word_t out[ABI_REGS];
+            vl_word_t before = abi_server_rounds;
+            ABI_SYSCALL(CLIENT, VL_SYS_CALL, ep, vl_msginfo(9, 0, caps, 0), out);
+            CHECK(abi_regs_ok(out, CLIENT_PATTERN, SERVER_PATTERN));
+            if (round > 0) {
+                CHECK_EQ(abi_server_rounds, before + 1);
+                CHECK(abi_regs_ok(abi_server_regs, SERVER_PATTERN, CLIENT_PATTERN));
+            }
+        }
+    }
+}
+
 static volatile vl_word_t urgent_order[4];
 static volatile vl_word_t urgent_n;
 
@@ -444,6 +592,7 @@ ipc_tests(void)
 {
     RUN(test_ipc_send_wakes_more_urgent);
     RUN(test_ipc_call_reply_many);
+    RUN(test_ipc_register_convention);
     RUN(test_ipc_badge);
     RUN(test_ipc_cap_transfer);
     RUN(test_ipc_call_reply);

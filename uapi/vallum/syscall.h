@@ -5,11 +5,17 @@
  * (destination or source), a1 = message info, a2..a5 = message registers 0..3.
  * Registers on return:          a0 = badge of the sender, a1 = message info,
  * a2..a5 = message registers 0..3. Message registers beyond VL_MSG_REGS live in the
- * IPC buffer. Every other register is preserved across a system call.
+ * IPC buffer. The temporaries t0..t6 are not preserved (as across a C function call):
+ * the kernel does not save them on a system call, and on return they hold unspecified
+ * values of the calling thread's own (never another thread's or the kernel's data).
+ * Every other register is preserved. VL_SYSCALL_CLOBBERS lists the temporaries for
+ * inline assembly.
  */
 #pragma once
 
 #include <vallum/msginfo.h>
+
+#define VL_SYSCALL_CLOBBERS "t0", "t1", "t2", "t3", "t4", "t5", "t6"
 
 enum vl_syscall {
     VL_SYS_CALL = 1,

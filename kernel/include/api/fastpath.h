@@ -1,16 +1,23 @@
 /*
- * The IPC fast path: Call and ReplyRecv of messages that fit in registers, between
- * threads that allow a direct switch. Each function either completes the system call
- * and returns true (ks_cur_thread is then the thread to run), or changes nothing and
- * returns false so the slow path runs.
+ * The IPC fast path: Call and ReplyRecv between threads that allow a direct switch, and
+ * Send and Yield. Each function either completes the system call, or changes nothing so
+ * the slow path runs.
+ *
+ * The trap entry (trap.S) calls fastpath_call and fastpath_reply_recv with the caller's
+ * cptr and message info (still in their registers) and the current thread, whose
+ * registers are saved. They return the thread to run, with its address space active and
+ * ks_cur_thread set to it, or NULL. fastpath_send and fastpath_yield read the arguments
+ * from the saved registers and return true (ks_cur_thread is the thread to run, its
+ * address space not yet active) or false.
  */
 #pragma once
 
 #include "types.h"
 
 #ifdef CONFIG_FASTPATH
-bool fastpath_call(void);
-bool fastpath_reply_recv(void);
+struct tcb;
+struct tcb *fastpath_call(word_t cptr, word_t info, struct tcb *cur);
+struct tcb *fastpath_reply_recv(word_t cptr, word_t info, struct tcb *cur);
 /* Send: a signal (waking a more urgent waiter directly), or a message to a waiting
  * receiver that is more urgent than the sender. */
 bool fastpath_send(void);

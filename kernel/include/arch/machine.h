@@ -22,6 +22,9 @@ word_t arch_asids_free(void);
 /* Side effects of deleting a frame, page-table or VSpace cap. */
 void arch_finalise_cap(cap_t cap, bool final);
 
+/* Checks the architecture's invariants about one cap; returns NULL or what is wrong. */
+const char *arch_check_cap(cap_t cap);
+
 /* Decodes frame, page-table and VSpace invocations. */
 exception_t arch_decode_invocation(struct invocation *inv);
 

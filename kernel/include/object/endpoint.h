@@ -34,6 +34,19 @@ void ep_cancel_badged_sends(struct endpoint *ep, word_t badge);
 /* Deletes the reply cap in t's caller slot, if any. */
 void ipc_delete_caller_cap(struct tcb *t);
 
+/*
+ * Puts a reply cap to sender in slot (a receiver's empty caller slot): an original cap,
+ * outside the derivation list, that sender's reply_slot points back to.
+ */
+static inline void
+reply_cap_set(struct cte *slot, struct tcb *sender, bool can_grant)
+{
+    slot->cap = cap_reply(tcb_slots(sender), can_grant);
+    slot->mdb_prev = NULL;
+    slot->mdb_next = MDB_REVOCABLE | MDB_FIRST_BADGED;
+    sender->reply_slot = slot;
+}
+
 /* Clears the reply cap in slot, if it is one, and the back pointer of its thread. */
 void ipc_reply_cap_removed(struct cte *slot);
 

@@ -82,6 +82,14 @@ cap_has_right(cap_t c, word_t right)
     return (cap_rights(c) & right) == right;
 }
 
+/* True if c is of the type and has all of rights (one mask and compare). */
+static inline bool
+cap_is_with_rights(cap_t c, word_t type, word_t rights)
+{
+    word_t want = type | (rights << 5);
+    return (c.w0 & (0x1f | (rights << 5))) == want;
+}
+
 static inline word_t
 cap_small(cap_t c)
 {
@@ -256,10 +264,26 @@ cap_page_table_level(cap_t c)
     return cap_small(c) & 3;
 }
 
+/*
+ * VSpace: w1 holds the ASID where the RISC-V satp register has it (bits 44..59), with
+ * satp's Sv39 mode above, so that switching to the VSpace only adds the root's page
+ * number (arch/vspace_switch.h). w1 is 0 if no ASID was free.
+ */
+#define VSPACE_ASID_SHIFT 44
+#define VSPACE_MODE_SV39 (8ul << 60)
+
 static inline cap_t
 cap_vspace(void *root, word_t asid)
 {
-    return cap_make(CAP_VSPACE, VL_RIGHTS_ALL, 0, cap_ptr_bits(root), asid);
+    word_t w1 = asid != 0 ? VSPACE_MODE_SV39 | (asid << VSPACE_ASID_SHIFT) : 0;
+    return cap_make(CAP_VSPACE, VL_RIGHTS_ALL, 0, cap_ptr_bits(root), w1);
+}
+
+/* The ASID of a VSpace cap (0: none). */
+static inline word_t
+cap_vspace_asid(cap_t c)
+{
+    return (c.w1 >> VSPACE_ASID_SHIFT) & 0xffff;
 }
 
 static inline cap_t

@@ -10,7 +10,9 @@
  *     is empty;
  *   - ReplyRecv: there is a caller waiting for this reply, without a fault to handle, at
  *     least as urgent as every runnable thread; no sender waits on the endpoint and no
- *     bound notification is pending.
+ *     bound notification is pending;
+ *   - Call and ReplyRecv: the thread switched to has a VSpace (else the slow path runs it
+ *     on the kernel's table, where it faults).
  */
 #include "api/fastpath.h"
 
@@ -19,22 +21,39 @@
 #include <vallum/msginfo.h>
 
 #include "arch/registers.h"
+#include "arch/vspace_switch.h"
 #include "kernel/cspace.h"
 #include "kernel/tcbqueue.h"
 #include "kernel/thread.h"
 #include "object/endpoint.h"
 #include "object/notification.h"
 
-/* The endpoint cap at cptr in t's CSpace with all of rights, or NULL. */
+/*
+ * The endpoint cap at cptr in t's CSpace with all of rights, or NULL. A CSpace of one
+ * CNode whose guard and radix take all 64 bits (the common case) is looked up inline;
+ * any other goes through cspace_lookup_fast.
+ */
 static inline __attribute__((always_inline)) const cap_t *
 lookup_endpoint(struct tcb *t, cptr_t cptr, word_t rights)
 {
-    struct cte *slot = cspace_lookup_fast(tcb_slot(t, TCB_CTABLE)->cap, cptr);
-    if (unlikely(slot == NULL)) {
-        return NULL;
+    cap_t root = tcb_slot(t, TCB_CTABLE)->cap;
+    word_t guard_size = cap_cnode_guard_size(root);
+    word_t radix = cap_cnode_radix(root);
+    const struct cte *slot;
+    if (likely(cap_type(root) == CAP_CNODE && radix + guard_size == VL_WORD_BITS)) {
+        if (unlikely((cptr >> radix) != cap_cnode_guard(root))) {
+            return NULL;
+        }
+        /* The low radix bits of cptr index the CNode. */
+        slot = (const struct cte *)cap_ptr(root) + ((cptr << guard_size) >> guard_size);
+    } else {
+        slot = cspace_lookup_fast(root, cptr);
+        if (slot == NULL) {
+            return NULL;
+        }
     }
     const cap_t *cap = &slot->cap;
-    if (unlikely(cap_type(*cap) != CAP_ENDPOINT || !cap_has_right(*cap, rights))) {
+    if (unlikely(!cap_is_with_rights(*cap, CAP_ENDPOINT, rights))) {
         return NULL;
     }
     return cap;
@@ -47,6 +66,13 @@ no_caps(word_t info)
     return (info & 0x380) == 0;
 }
 
+/* True if the message has no extra caps and at most VL_MSG_REGS words (all in registers). */
+static inline __attribute__((always_inline)) bool
+short_message(word_t info)
+{
+    return (info & 0x3ff) <= VL_MSG_REGS;
+}
+
 static inline __attribute__((always_inline)) bool
 most_urgent(const struct tcb *t)
 {
@@ -54,35 +80,28 @@ most_urgent(const struct tcb *t)
 }
 
 /*
- * True if the message in info can go from `from` to `to` here: words beyond the registers
- * need both IPC buffers (without them the slow path would cut the message short).
+ * True if both threads have IPC buffers, which a message longer than the registers
+ * needs here (without them the slow path would cut the message short).
  */
 static inline __attribute__((always_inline)) bool
-message_fits(struct tcb *from, struct tcb *to, word_t info)
+buffers_present(struct tcb *from, struct tcb *to)
 {
-    return likely(vl_msginfo_length(info) <= VL_MSG_REGS) ||
-           (ipc_buffer_of(from, false) != NULL && ipc_buffer_of(to, true) != NULL);
+    return ipc_buffer_of(from, false) != NULL && ipc_buffer_of(to, true) != NULL;
 }
 
-/* Copies the message (checked by message_fits) and sets the receiver's info and badge. */
+/*
+ * Copies the message (long_msg: more than VL_MSG_REGS words, buffers_present checked)
+ * and sets the receiver's info and badge.
+ */
 static inline __attribute__((always_inline)) void
-copy_message(struct tcb *from, struct tcb *to, word_t info, word_t badge)
+copy_message(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool long_msg)
 {
     word_t len = vl_msginfo_length(info);
     to->regs[REG_BADGE] = badge;
-    if (likely(len <= VL_MSG_REGS)) {
+    if (!long_msg) {
         /* Only the words sent: the receiver must not see the sender's other registers. */
-        if (len > 0) {
-            to->regs[REG_MR0] = from->regs[REG_MR0];
-        }
-        if (len > 1) {
-            to->regs[REG_MR0 + 1] = from->regs[REG_MR0 + 1];
-        }
-        if (len > 2) {
-            to->regs[REG_MR0 + 2] = from->regs[REG_MR0 + 2];
-        }
-        if (len > 3) {
-            to->regs[REG_MR0 + 3] = from->regs[REG_MR0 + 3];
+        for (word_t i = 0; i < len; i++) {
+            to->regs[REG_MR0 + i] = from->regs[REG_MR0 + i];
         }
         to->regs[REG_MSGINFO] = info; /* no caps: the info word is unchanged */
         return;
@@ -99,75 +118,96 @@ copy_message(struct tcb *from, struct tcb *to, word_t info, word_t badge)
     to->regs[REG_MSGINFO] = vl_msginfo(vl_msginfo_label(info), 0, 0, len);
 }
 
-bool
-fastpath_call(void)
+/* Takes the first thread, t, off an endpoint's queue. */
+static inline __attribute__((always_inline)) void
+ep_dequeue_head(struct endpoint *ep, struct tcb *t)
 {
-    struct tcb *cur = ks_cur_thread;
-    word_t info = cur->regs[REG_MSGINFO];
-    if (unlikely(!no_caps(info))) {
-        return false;
+    struct tcb *next = t->ep_next;
+    ep->head = next;
+    if (next == NULL) {
+        ep->tail = NULL;
+        ep->state = EP_IDLE;
+    } else {
+        next->ep_prev = NULL;
+        t->ep_next = NULL;
     }
-    const cap_t *cap = lookup_endpoint(cur, cur->regs[REG_CAP], VL_RIGHT_WRITE);
+}
+
+/*
+ * Call, for a message of at most VL_MSG_REGS words (long_msg false) or a longer one. The
+ * two are separate copies so that the short case tests the length once.
+ */
+static inline __attribute__((always_inline)) struct tcb *
+call(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
+{
+    const cap_t *cap = lookup_endpoint(cur, cptr, VL_RIGHT_WRITE);
     if (unlikely(cap == NULL || !(cap_rights(*cap) & (VL_RIGHT_GRANT | VL_RIGHT_GRANT_REPLY)))) {
-        return false;
+        return NULL;
     }
     struct endpoint *ep = cap_ptr(*cap);
     struct tcb *dest = ep->head;
     if (unlikely(ep->state != EP_RECV || !most_urgent(dest))) {
-        return false;
+        return NULL;
     }
     struct cte *reply = tcb_slot(dest, TCB_CALLER);
-    if (unlikely(cap_type(reply->cap) != CAP_NULL)) {
-        return false;
-    }
-    if (unlikely(!message_fits(cur, dest, info))) {
-        return false;
+    word_t satp;
+    if (unlikely(cap_type(reply->cap) != CAP_NULL ||
+                 !vspace_satp_of(tcb_slot(dest, TCB_VTABLE)->cap, &satp) ||
+                 (long_msg && !buffers_present(cur, dest)))) {
+        return NULL;
     }
 
     /* Commit: the receiver leaves the queue, gets the message and a reply cap. */
-    tcbq_remove(&ep->head, &ep->tail, dest);
-    if (ep->head == NULL) {
-        ep->state = EP_IDLE;
-    }
-    copy_message(cur, dest, info, cap->w1);
-    reply->cap = cap_reply(tcb_slots(cur), dest->blocking_can_grant);
-    mdb_set_flags(reply, true, true);
-    cur->reply_slot = reply;
+    ep_dequeue_head(ep, dest);
+    copy_message(cur, dest, info, cap->w1, long_msg);
+    reply_cap_set(reply, cur, dest->blocking_can_grant);
     cur->state = TS_BLOCKED_ON_REPLY;
     dest->state = TS_RUNNING;
     ks_cur_thread = dest;
-    return true;
+    vspace_switch_satp(satp);
+    return dest;
 }
 
-bool
-fastpath_reply_recv(void)
+static __attribute__((noinline)) struct tcb *
+call_long(word_t cptr, word_t info, struct tcb *cur)
 {
-    struct tcb *cur = ks_cur_thread;
-    word_t info = cur->regs[REG_MSGINFO];
-    if (unlikely(!no_caps(info))) {
-        return false;
+    return call(cptr, info, cur, true);
+}
+
+struct tcb *
+fastpath_call(word_t cptr, word_t info, struct tcb *cur)
+{
+    if (likely(short_message(info))) {
+        return call(cptr, info, cur, false);
     }
-    const cap_t *cap = lookup_endpoint(cur, cur->regs[REG_CAP], VL_RIGHT_READ);
+    return no_caps(info) ? call_long(cptr, info, cur) : NULL;
+}
+
+/* ReplyRecv, for a short (long_msg false) or a long message, as call. */
+static inline __attribute__((always_inline)) struct tcb *
+reply_recv(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
+{
+    const cap_t *cap = lookup_endpoint(cur, cptr, VL_RIGHT_READ);
     if (unlikely(cap == NULL)) {
-        return false;
+        return NULL;
     }
     struct endpoint *ep = cap_ptr(*cap);
     if (unlikely(ep->state == EP_SEND)) {
-        return false;
+        return NULL;
     }
     if (unlikely(cur->bound_ntfn != NULL && cur->bound_ntfn->state == NTFN_ACTIVE)) {
-        return false;
+        return NULL;
     }
     struct cte *reply = tcb_slot(cur, TCB_CALLER);
     if (unlikely(cap_type(reply->cap) != CAP_REPLY)) {
-        return false;
+        return NULL;
     }
     struct tcb *caller = cap_tcb_ptr(reply->cap);
-    if (unlikely(caller->fault.type != FAULT_NONE || !most_urgent(caller))) {
-        return false;
-    }
-    if (unlikely(!message_fits(cur, caller, info))) {
-        return false;
+    word_t satp;
+    if (unlikely(caller->fault.type != FAULT_NONE || !most_urgent(caller) ||
+                 !vspace_satp_of(tcb_slot(caller, TCB_VTABLE)->cap, &satp) ||
+                 (long_msg && !buffers_present(cur, caller)))) {
+        return NULL;
     }
 
     /* Commit: the reply cap is used up, we wait on the endpoint, the caller runs. */
@@ -179,10 +219,26 @@ fastpath_reply_recv(void)
     cur->blocking_can_grant = cap_has_right(*cap, VL_RIGHT_GRANT);
     tcbq_append(&ep->head, &ep->tail, cur);
     ep->state = EP_RECV;
-    copy_message(cur, caller, info, 0);
+    copy_message(cur, caller, info, 0, long_msg);
     caller->state = TS_RUNNING;
     ks_cur_thread = caller;
-    return true;
+    vspace_switch_satp(satp);
+    return caller;
+}
+
+static __attribute__((noinline)) struct tcb *
+reply_recv_long(word_t cptr, word_t info, struct tcb *cur)
+{
+    return reply_recv(cptr, info, cur, true);
+}
+
+struct tcb *
+fastpath_reply_recv(word_t cptr, word_t info, struct tcb *cur)
+{
+    if (likely(short_message(info))) {
+        return reply_recv(cptr, info, cur, false);
+    }
+    return no_caps(info) ? reply_recv_long(cptr, info, cur) : NULL;
 }
 
 /* Send on an endpoint: the receiver waits and is more urgent than the sender. */
@@ -192,15 +248,13 @@ fastpath_send_ipc(struct tcb *cur, const cap_t *cap)
     word_t info = cur->regs[REG_MSGINFO];
     struct endpoint *ep = cap_ptr(*cap);
     struct tcb *dest = ep->head;
+    bool long_msg = !short_message(info);
     if (unlikely(!no_caps(info) || ep->state != EP_RECV || dest->priority <= cur->priority ||
-                 !sched_none_above(dest->priority) || !message_fits(cur, dest, info))) {
+                 !sched_none_above(dest->priority) || (long_msg && !buffers_present(cur, dest)))) {
         return false;
     }
-    tcbq_remove(&ep->head, &ep->tail, dest);
-    if (ep->head == NULL) {
-        ep->state = EP_IDLE;
-    }
-    copy_message(cur, dest, info, cap->w1);
+    ep_dequeue_head(ep, dest);
+    copy_message(cur, dest, info, cap->w1, long_msg);
     dest->state = TS_RUNNING;
     sched_enqueue(cur);
     ks_cur_thread = dest;

@@ -3,6 +3,7 @@
  * check the objects they name. Tests call these after every operation.
  */
 #include "api/syscall.h"
+#include "arch/machine.h"
 #include "kernel/thread.h"
 #include "object/cap.h"
 #include "object/endpoint.h"
@@ -51,7 +52,7 @@ check_cap(const struct cte *slot)
     case CAP_UNTYPED:
         return untyped_check(slot);
     default:
-        return NULL;
+        return arch_check_cap(cap);
     }
 }
 

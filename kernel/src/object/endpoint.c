@@ -140,11 +140,7 @@ setup_caller_cap(struct tcb *sender, struct tcb *receiver, bool can_grant)
     struct cte *slot = tcb_slot(receiver, TCB_CALLER);
     /* Recv cleared the caller slot before blocking; a reply cap left since is replaced. */
     ipc_delete_caller_cap(receiver);
-    slot->cap = cap_reply(tcb_slots(sender), can_grant);
-    slot->mdb_prev = NULL;
-    slot->mdb_next = 0;
-    mdb_set_flags(slot, true, true);
-    sender->reply_slot = slot;
+    reply_cap_set(slot, sender, can_grant);
 }
 
 void

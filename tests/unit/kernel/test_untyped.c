@@ -170,7 +170,7 @@ KTEST(untyped_retype_vspace_asids)
     CHECK_EQ(arch_asids_free(), HOST_NUM_ASIDS - 1);
     CHECK_EQ(retype(&e, VL_OBJ_VSPACE, 0, 0, 0, 0, HOST_NUM_ASIDS - 1), EXCEPTION_NONE);
     CHECK_EQ(host_vspace_inits, HOST_NUM_ASIDS - 1);
-    CHECK_EQ(e.root[0].cap.w1, 1);
+    CHECK_EQ(cap_vspace_asid(e.root[0].cap), 1);
     CHECK_EQ(arch_asids_free(), 0);
     EXPECT_ERR(retype(&e, VL_OBJ_VSPACE, 0, 0, 0, 30, 1), VL_NOT_ENOUGH_MEMORY);
     INV();

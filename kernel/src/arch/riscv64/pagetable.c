@@ -109,16 +109,30 @@ arch_finalise_cap(cap_t cap, bool final)
             unmap_cap(cap, cap_page_table_level(cap));
         }
         return;
-    case CAP_VSPACE:
-        if (final && cap.w1 != 0 && cap.w1 < CONFIG_NUM_ASIDS) {
-            asid_table[cap.w1] = NULL;
+    case CAP_VSPACE: {
+        word_t asid = cap_vspace_asid(cap);
+        if (final && asid != 0 && asid < CONFIG_NUM_ASIDS) {
+            asid_table[asid] = NULL;
             asids_in_use--;
-            vspace_flush_asid(cap.w1);
+            vspace_flush_asid(asid);
         }
         return;
+    }
     default:
         return;
     }
+}
+
+const char *
+arch_check_cap(cap_t cap)
+{
+    /* ASIDs are freed with a VSpace's final cap: every VSpace cap holding one is live
+     * (the exit paths rely on it for the caps in threads' VTABLE slots). */
+    if (cap_type(cap) == CAP_VSPACE && cap.w1 != 0 &&
+        pt_asid_root(cap_vspace_asid(cap)) != cap_ptr(cap)) {
+        return "VSpace cap with a dead ASID";
+    }
+    return NULL;
 }
 
 /* The root table of a VSpace cap, or NULL if the cap is not a live VSpace. */
@@ -128,7 +142,7 @@ vspace_root_of(cap_t vs)
     if (cap_type(vs) != CAP_VSPACE) {
         return NULL;
     }
-    word_t *root = pt_asid_root(vs.w1);
+    word_t *root = pt_asid_root(cap_vspace_asid(vs));
     return root == cap_ptr(vs) ? root : NULL;
 }
 
@@ -159,7 +173,7 @@ decode_frame_map(struct invocation *inv)
         return syscall_error_invalid_cap(1);
     }
     if (cap_is_mapped(frame) &&
-        (cap_mapped_asid(frame) != vs.w1 || cap_mapped_vaddr(frame) != va)) {
+        (cap_mapped_asid(frame) != cap_vspace_asid(vs) || cap_mapped_vaddr(frame) != va)) {
         return syscall_error_invalid_cap(0);
     }
     if (!IS_ALIGNED(va, level_bits(level))) {
@@ -192,8 +206,8 @@ decode_frame_map(struct invocation *inv)
         flags |= PTE_X;
     }
     *pte = pte_make(pa, flags);
-    vspace_flush_page(va, vs.w1);
-    inv->slot->cap.w1 = cap_mapping(va, vs.w1);
+    vspace_flush_page(va, cap_vspace_asid(vs));
+    inv->slot->cap.w1 = cap_mapping(va, cap_vspace_asid(vs));
     return EXCEPTION_NONE;
 }
 
@@ -224,9 +238,9 @@ decode_page_table_map(struct invocation *inv)
         return syscall_error(VL_DELETE_FIRST);
     }
     *pte = pte_make(vspace_pptr_to_paddr(cap_ptr(pt)), PTE_V);
-    vspace_flush_page(va, vs.w1);
+    vspace_flush_page(va, cap_vspace_asid(vs));
     inv->slot->cap = cap_set_small(pt, (word_t)found);
-    inv->slot->cap.w1 = cap_mapping(ROUND_DOWN(va, level_bits(found)), vs.w1);
+    inv->slot->cap.w1 = cap_mapping(ROUND_DOWN(va, level_bits(found)), cap_vspace_asid(vs));
     return EXCEPTION_NONE;
 }
 

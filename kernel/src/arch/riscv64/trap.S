@@ -6,18 +6,18 @@
  * kernel is not preemptible and runs with interrupts disabled, so a trap taken with
  * sscratch = 0 is a kernel bug.
  */
+#include "arch/trap_layout.h"
     .section .text
     .align 4
     .global trap_entry
 trap_entry:
     csrrw t0, sscratch, t0
     beqz t0, kernel_trap
+    /* Every trap saves these: all registers but the temporaries t0..t6. */
     sd ra, 1*8(t0)
     sd sp, 2*8(t0)
     sd gp, 3*8(t0)
     sd tp, 4*8(t0)
-    sd t1, 6*8(t0)
-    sd t2, 7*8(t0)
     sd s0, 8*8(t0)
     sd s1, 9*8(t0)
     sd a0, 10*8(t0)
@@ -38,6 +38,48 @@ trap_entry:
     sd s9, 25*8(t0)
     sd s10, 26*8(t0)
     sd s11, 27*8(t0)
+    csrr s0, scause
+    addi s0, s0, -TRAP_CAUSE_USER_ECALL
+    bnez s0, save_temporaries
+
+    /* A system call. System calls do not preserve t0..t6 (uapi/vallum/syscall.h), so
+     * they are not saved: the thread's saved copies keep older values of its own. The
+     * pc of the ecall is kept for a restart; the thread resumes after it. */
+    csrr s0, sepc
+    sd s0, TCB_FAULT_IP_OFFSET(t0)
+    addi s0, s0, 4
+    sd s0, 0(t0)
+    csrw sscratch, zero
+    la sp, kernel_stack_top
+#ifdef CONFIG_FASTPATH
+    /* Call and ReplyRecv try the fast path with a0 = cptr and a1 = message info (still
+     * in their registers) and a2 = the thread. It returns the thread to run, its address
+     * space active, or 0 having changed nothing. */
+    li s0, TRAP_SYS_CALL
+    beq a7, s0, fast_call
+    li s0, TRAP_SYS_REPLY_RECV
+    beq a7, s0, fast_reply_recv
+#endif
+    tail c_handle_syscall
+
+#ifdef CONFIG_FASTPATH
+fast_call:
+    mv a2, t0
+    call fastpath_call
+    bnez a0, restore_user_context
+    tail c_handle_syscall
+
+fast_reply_recv:
+    mv a2, t0
+    call fastpath_reply_recv
+    bnez a0, restore_user_context
+    tail c_handle_syscall
+#endif
+
+    /* An interrupt or an exception: the thread's whole state is saved. */
+save_temporaries:
+    sd t1, 6*8(t0)
+    sd t2, 7*8(t0)
     sd t3, 28*8(t0)
     sd t4, 29*8(t0)
     sd t5, 30*8(t0)

@@ -4,18 +4,29 @@
 #include <vallum/fault.h>
 #include <vallum/syscall.h>
 
+#include <stddef.h>
+
 #include "api/fastpath.h"
 #include "api/faults.h"
 #include "api/syscall.h"
 #include "arch/machine.h"
 #include "arch/registers.h"
 #include "arch/riscv.h"
+#include "arch/trap_layout.h"
 #include "config.h"
 #include "kernel/thread.h"
 #include "object/irq.h"
 #include "plat/plat.h"
 
+/* trap.S relies on these. */
+_Static_assert(offsetof(struct tcb, regs) == 0, "regs first in struct tcb");
+_Static_assert(offsetof(struct tcb, fault_ip) == TCB_FAULT_IP_OFFSET, "TCB_FAULT_IP_OFFSET");
+_Static_assert(CAUSE_USER_ECALL == TRAP_CAUSE_USER_ECALL, "TRAP_CAUSE_USER_ECALL");
+_Static_assert(VL_SYS_CALL == TRAP_SYS_CALL && VL_SYS_REPLY_RECV == TRAP_SYS_REPLY_RECV,
+               "TRAP_SYS_*");
+
 NORETURN void c_handle_trap(word_t scause, word_t stval);
+NORETURN void c_handle_syscall(void);
 NORETURN void c_handle_kernel_trap(word_t scause, word_t stval, word_t sepc, word_t sp);
 NORETURN void kernel_exit(void);
 
@@ -81,32 +92,37 @@ handle_user_exception(struct tcb *t, word_t scause, word_t stval)
     fault_handle(t);
 }
 
+/* Interrupts and exceptions from user mode (system calls enter c_handle_syscall). */
 void
 c_handle_trap(word_t scause, word_t stval)
 {
-    struct tcb *t = ks_cur_thread;
     if (scause & SCAUSE_INTERRUPT) {
         handle_pending_interrupts();
-    } else if (scause == CAUSE_USER_ECALL) {
-        t->fault_ip = t->regs[0];
-        t->regs[0] += 4;
-        word_t sysno = t->regs[REG_SYSNO];
-#ifdef CONFIG_FASTPATH
-        if ((sysno == VL_SYS_CALL && fastpath_call()) ||
-            (sysno == VL_SYS_REPLY_RECV && fastpath_reply_recv()) ||
-            (sysno == VL_SYS_SEND && fastpath_send()) ||
-            (sysno == VL_SYS_YIELD && fastpath_yield())) {
-            arch_activate_vspace(ks_cur_thread);
-            restore_user_context(ks_cur_thread->regs);
-        }
-#endif
-        syscall_handle(sysno);
-        if (t == ks_cur_thread && t->state == TS_RESTART) {
-            /* Preempted: take the interrupt now; the call repeats when t runs again. */
-            handle_pending_interrupts();
-        }
     } else {
-        handle_user_exception(t, scause, stval);
+        handle_user_exception(ks_cur_thread, scause, stval);
+    }
+    kernel_exit();
+}
+
+/*
+ * A system call not completed by the register fast path (trap.S). The thread's pc is
+ * already past the ecall and fault_ip on it; its arguments are in its saved registers.
+ */
+void
+c_handle_syscall(void)
+{
+    struct tcb *t = ks_cur_thread;
+    word_t sysno = t->regs[REG_SYSNO];
+#ifdef CONFIG_FASTPATH
+    if ((sysno == VL_SYS_SEND && fastpath_send()) || (sysno == VL_SYS_YIELD && fastpath_yield())) {
+        arch_activate_vspace(ks_cur_thread);
+        restore_user_context(ks_cur_thread->regs);
+    }
+#endif
+    syscall_handle(sysno);
+    if (t == ks_cur_thread && t->state == TS_RESTART) {
+        /* Preempted: take the interrupt now; the call repeats when t runs again. */
+        handle_pending_interrupts();
     }
     kernel_exit();
 }

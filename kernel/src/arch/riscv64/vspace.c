@@ -10,6 +10,7 @@
 
 #include "arch/machine.h"
 #include "arch/riscv.h"
+#include "arch/vspace_switch.h"
 #include "config.h"
 #include "object/cap.h"
 
@@ -18,8 +19,6 @@ word_t kernel_root_pt[PTES_PER_TABLE] __attribute__((aligned(4096)));
 /* ASIDs the hart implements: at least 1 << asid_hw_bits. Fewer than we hand out means
  * ASIDs alias in the TLB, so every address-space switch flushes it. */
 static word_t asid_hw_bits = 16;
-/* True if the hart has fewer ASIDs than we hand out (set by vspace_probe_asid_bits). */
-static bool asids_alias;
 
 void
 vspace_probe_asid_bits(void)
@@ -33,7 +32,7 @@ vspace_probe_asid_bits(void)
         asid_hw_bits++;
         mask >>= 1;
     }
-    asids_alias = asid_hw_bits < 16 && BIT(asid_hw_bits) < CONFIG_NUM_ASIDS;
+    satp_state.asids_alias = asid_hw_bits < 16 && BIT(asid_hw_bits) < CONFIG_NUM_ASIDS;
     sfence_vma_all();
 }
 
@@ -90,31 +89,17 @@ vspace_boot_map(word_t *root, vaddr_t va, paddr_t pa, word_t flags,
     pt[pt_index(va, 0)] |= pte_make(pa, flags | PTE_V | PTE_U | PTE_A | PTE_D);
 }
 
-/* The satp value in force (0 before the first switch), so a switch needs no CSR read. */
-static word_t current_satp;
+struct satp_state satp_state;
 
 void
 arch_activate_vspace(struct tcb *t)
 {
-    cap_t vs = tcb_slot(t, TCB_VTABLE)->cap;
     word_t satp;
-    word_t asid = vs.w1;
-    word_t *root = cap_ptr(vs);
-    if (likely(cap_type(vs) == CAP_VSPACE && asid < CONFIG_NUM_ASIDS && asid != 0 &&
-               asid_table[asid] == root)) {
-        /* VSpace roots come from untyped memory: always inside the physical window. */
-        satp = SATP_MODE_SV39 | (asid << 44) | (((uintptr_t)root - PPTR_BASE) >> 12);
-    } else {
-        /* No valid VSpace: run on the kernel's table, where every user access faults. */
+    if (!vspace_satp_of(tcb_slot(t, TCB_VTABLE)->cap, &satp)) {
+        /* No VSpace: run on the kernel's table, where every user access faults. */
         satp = SATP_MODE_SV39 | (pptr_to_paddr(kernel_root_pt) >> 12);
     }
-    if (satp != current_satp) {
-        current_satp = satp;
-        csr_write(satp, satp);
-        if (asids_alias) {
-            sfence_vma_all();
-        }
-    }
+    vspace_switch_satp(satp);
 }
 
 void *

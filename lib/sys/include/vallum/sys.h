@@ -42,7 +42,7 @@ vl_syscall(vl_word_t sysno, vl_cptr_t cap, vl_word_t info, const vl_word_t mr[VL
     __asm__ volatile("ecall"
                      : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5)
                      : "r"(a7)
-                     : "memory");
+                     : "memory", VL_SYSCALL_CLOBBERS);
     struct vl_msg m = {a0, a1, {a2, a3, a4, a5}};
     return m;
 }
