@@ -61,6 +61,7 @@ help:
 	@echo "  make analyze    static analysis of the kernel (cppcheck, gcc -fanalyzer)"
 	@echo "  make bench      benchmarks (release kernel, QEMU -icount): build/bench/results.json"
 	@echo "  make bench-quick  quick benchmark sanity check (20 samples, VLTEST lines)"
+	@echo "  make bench-profile METRIC=m  instructions of one sample of metric m, by function"
 	@echo "  make ktest      the in-QEMU kernel test suite only"
 	@echo "  make clean      remove $(BUILD)"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1"

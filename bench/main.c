@@ -14,8 +14,8 @@
  *     VLBENCH-ERROR <metric> <reason>
  *     VLBENCH-DONE <errors>
  * The number of samples is 200 unless the semihosting command line (-semihosting-config
- * arg=...) holds "quick", then 20. Each benchmark first runs 20 warm-up iterations whose
- * samples are dropped.
+ * arg=...) holds "quick", then 20; "only=<metric>" runs one benchmark. Each benchmark first runs 20
+ * warm-up iterations whose samples are dropped.
  *
  * Second address space: instead of loading a second ELF, the benchmark builds a second
  * VSpace that maps copies of the caps of this program's own image frames at the same
@@ -841,6 +841,13 @@ bench_irq(void)
 
 /* ---- Main. ---- */
 
+/* The metric named by "only=<metric>" on the command line, or NULL to run them all. */
+static const char *only;
+
+/*
+ * Reads the semihosting command line: "quick" for 20 samples, "only=<metric>" to run just
+ * the benchmark that produces that metric (tools/bench_profile.py traces one).
+ */
 static void
 parse_cmdline(void)
 {
@@ -848,10 +855,33 @@ parse_cmdline(void)
     static vl_word_t block[2];
     block[0] = (vl_word_t)cmd;
     block[1] = sizeof(cmd) - 1;
-    if (semihost(SEMI_SYS_GET_CMDLINE, (vl_word_t)block) == 0 && strstr(cmd, "quick") != NULL) {
-        n_samples = QUICK_SAMPLES;
+    if (semihost(SEMI_SYS_GET_CMDLINE, (vl_word_t)block) == 0) {
+        if (strstr(cmd, "quick") != NULL) {
+            n_samples = QUICK_SAMPLES;
+        }
+        char *o = strstr(cmd, "only=");
+        if (o != NULL) {
+            only = o + 5;
+            o[5 + strcspn(o + 5, " ")] = '\0';
+        }
     }
     n_total = WARMUP + n_samples;
+}
+
+/* True if the benchmark producing the metrics in the space-separated list runs. */
+static bool
+wanted(const char *metrics)
+{
+    if (only == NULL) {
+        return true;
+    }
+    size_t n = strlen(only);
+    for (const char *m = metrics; *m != '\0'; m += strcspn(m, " "), m += strspn(m, " ")) {
+        if (strncmp(m, only, n) == 0 && (m[n] == ' ' || m[n] == '\0')) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void
@@ -901,18 +931,45 @@ vl_start(const struct vl_bootinfo *bi)
     }
 
     bench_overhead();
-    bench_call_reply("ipc_call_reply_cross_as", 0, true);
-    bench_call_reply("ipc_call_reply_same_as", 0, false);
-    bench_call_reply("ipc_call_reply_cross_as_10w", 10, true);
-    bench_call_reply("ipc_call_reply_cross_as_32w", 32, true);
-    bench_one_way("ipc_send_recv_cross_as", g_ep);
-    bench_one_way("notify_wake_higher_prio", g_ntfn);
-    bench_signal_no_waiter();
-    bench_yield();
-    bench_fault();
-    bench_map_unmap();
-    bench_retype();
-    bench_irq();
+    static const struct {
+        const char *name;
+        vl_word_t len;
+        bool cross;
+    } call_reply[] = {
+        {"ipc_call_reply_cross_as", 0, true},
+        {"ipc_call_reply_same_as", 0, false},
+        {"ipc_call_reply_cross_as_10w", 10, true},
+        {"ipc_call_reply_cross_as_32w", 32, true},
+    };
+    for (unsigned i = 0; i < sizeof(call_reply) / sizeof(call_reply[0]); i++) {
+        if (wanted(call_reply[i].name)) {
+            bench_call_reply(call_reply[i].name, call_reply[i].len, call_reply[i].cross);
+        }
+    }
+    if (wanted("ipc_send_recv_cross_as")) {
+        bench_one_way("ipc_send_recv_cross_as", g_ep);
+    }
+    if (wanted("notify_wake_higher_prio")) {
+        bench_one_way("notify_wake_higher_prio", g_ntfn);
+    }
+    if (wanted("notify_signal_no_waiter")) {
+        bench_signal_no_waiter();
+    }
+    if (wanted("yield_switch")) {
+        bench_yield();
+    }
+    if (wanted("fault_roundtrip")) {
+        bench_fault();
+    }
+    if (wanted("map_page_4k unmap_page_4k")) {
+        bench_map_unmap();
+    }
+    if (wanted("retype_frame_4k")) {
+        bench_retype();
+    }
+    if (wanted("irq_to_user")) {
+        bench_irq();
+    }
 
     OUT("VLBENCH-DONE %u\n", errors);
     finish(errors ? 1 : 0);

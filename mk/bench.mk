@@ -2,6 +2,7 @@
 #   make bench        build the release bench image, run it under QEMU -icount, write
 #                     build/bench/results.json, print the table, regenerate docs/performance.md
 #   make bench-quick  20 samples per metric, VLTEST PASS/FAIL lines, no docs (used by make test)
+#   make bench-profile METRIC=name  the instructions of one sample, function by function
 # The bench image always uses the RELEASE kernel: the targets build it with a sub-make with
 # CONFIG=release, whatever CONFIG this make runs with.
 
@@ -21,3 +22,9 @@ bench: bench-image
 
 bench-quick: bench-image
 	$(Q)$(PYTHON) tools/bench.py --quick --image $(BENCH_IMAGE)
+
+# make bench-profile METRIC=ipc_call_reply_cross_as: where one sample's instructions go
+# (tools/bench_profile.py; about a minute).
+.PHONY: bench-profile
+bench-profile: bench-image
+	$(Q)$(PYTHON) tools/bench_profile.py $(or $(METRIC),ipc_call_reply_cross_as)

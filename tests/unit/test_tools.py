@@ -645,3 +645,43 @@ def test_real_qemu_boot(repo):
     proc, _ = repo.qemu_run([], "--timeout", "30", image=image, env=env)
     assert proc.returncode == 0, proc.stdout
     assert result_lines(proc.stdout) == ["VLTEST PASS tiny/hello"]
+
+
+# ---- bench_profile.py ----
+
+def test_profile_reads_pcs_from_exec_log(tmp_path):
+    profile = load_module("bench_profile")
+    log = tmp_path / "exec.log"
+    log.write_bytes(b"Trace 0: 0x7f443c000100 [0000000000000000/0000000000001000/00209003/ff020201] \n"
+                    b"garbage line\n"
+                    b"Trace 0: 0x7f443c000240 [0000000000000000/ffffffff80200074/00209003/ff020201] \n")
+    assert profile.read_pcs(str(log)) == [0x1000, 0xffffffff80200074]
+
+
+def test_profile_find_sample_prefers_exact_and_last():
+    profile = load_module("bench_profile")
+    r = 0x10
+    pcs = [r, 1, 2, r, 1, r, 1, 2, r, 5]
+    # stretches between reads of r: 3, 2, 3 instructions; the last of length 3 wins
+    window, lengths = profile.find_sample(pcs, {r}, 3)
+    assert window == (5, 8)
+    assert lengths == {3: 2, 2: 1}
+
+
+def test_profile_find_sample_allows_logged_faults_but_not_fewer():
+    profile = load_module("bench_profile")
+    r = 0x10
+    pcs = [r, 1, 2, 3, r]
+    assert profile.find_sample(pcs, {r}, 2)[0] == (0, 4)   # 4 logged for 2 counted
+    assert profile.find_sample(pcs, {r}, 5)[0] is None     # never shorter than counted
+    assert profile.find_sample(pcs, {r}, 4 - profile.MAX_EXTRA - 1)[0] is None
+
+
+def test_profile_refuses_metrics_not_timed_by_the_cycle_counter(tmp_path):
+    for metric in ("irq_to_user", "kernel_sloc", "no_such_metric"):
+        proc = subprocess.run([PYTHON, os.path.join(TOOLS_DIR, "bench_profile.py"), metric,
+                               "--listing", str(tmp_path / "p.txt")],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2
+        assert "not a metric timed by the cycle counter" in proc.stdout
+        assert "ipc_call_reply_cross_as" in proc.stdout
