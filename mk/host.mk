@@ -15,20 +15,24 @@ unit: $(HOST_O)/test_fdt $(HOST_O)/test_kernel
 	$(Q)$(HOST_O)/test_kernel
 
 # The portable kernel core (capabilities, CSpace, untyped, deletion, scheduler, IPC, Sv39
-# page tables) on the host, against the arch/platform shim in tests/unit/kernel/host_arch.c.
-# string.c and printf.c stay out: libc provides memset/memcpy and the shim provides kprintf
-# and panics. arch_finalise_cap is wrapped so the shim can count calls to it.
-KTEST_CFLAGS := -Itests/unit/kernel -Wl,--wrap=arch_finalise_cap
+# page tables, the IPC fast path) on the host, against the arch/platform shim in
+# tests/unit/kernel/host_arch.c. string.c and printf.c stay out: libc provides
+# memset/memcpy and the shim provides kprintf and panics. arch_finalise_cap is wrapped so
+# the shim can count calls to it. tests/unit/kernel/host_include comes before kernel/include:
+# its arch/vspace_switch.h replaces the kernel's, which writes the satp CSR.
+KTEST_CFLAGS := -Itests/unit/kernel/host_include -Itests/unit/kernel -DCONFIG_FASTPATH \
+	-Wl,--wrap=arch_finalise_cap
 KERNEL_PORTABLE_C := $(addprefix kernel/src/object/,cap.c cnode.c untyped.c tcb.c endpoint.c \
 	notification.c objecttype.c irq.c) \
 	$(addprefix kernel/src/kernel/,cspace.c delete.c thread.c invariants.c) \
-	$(addprefix kernel/src/api/,faults.c syscall.c) kernel/src/arch/riscv64/pagetable.c
+	$(addprefix kernel/src/api/,faults.c syscall.c fastpath.c) \
+	kernel/src/arch/riscv64/pagetable.c
 KTEST_C := $(sort $(wildcard tests/unit/kernel/*.c))
-KTEST_H := $(wildcard tests/unit/kernel/*.h) $(shell find kernel/include uapi -name '*.h')
+KTEST_H := $(shell find tests/unit/kernel kernel/include uapi -name '*.h')
 
 $(HOST_O)/test_kernel: $(KERNEL_PORTABLE_C) $(KTEST_C) $(KTEST_H) | deps-test
 	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(KTEST_CFLAGS) $(KERNEL_PORTABLE_C) $(KTEST_C) -o $@
+	$(Q)$(HOST_CC) $(KTEST_CFLAGS) $(HOST_CFLAGS) $(KERNEL_PORTABLE_C) $(KTEST_C) -o $@
 
 # Device-tree parser fuzzing (libFuzzer), seeded with QEMU's own device trees.
 .PHONY: fuzz-fdt

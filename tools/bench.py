@@ -100,7 +100,7 @@ OBSTACLES = {
         "client's ecall and counter read, the server's 4-instruction echo loop). Each of "
         "the two directions takes a trap entry of 38 to 40 (24 register stores: system "
         "calls do not save t0..t6; the resume and restart pcs; the cause and system-call "
-        "checks; the kernel stack), 4 of glue, the C fast path (92 for Call, 93 for "
+        "checks; the kernel stack), 4 of glue, the C fast path (93 for Call, 94 for "
         "ReplyRecv) and an exit of 35 (31 register loads, sepc, sscratch, sret). Saving and "
         "loading registers alone is 2 x (24 + 31) = 110 and cannot shrink: a switch must "
         "keep every register the convention preserves, and must put into every register "

@@ -59,18 +59,27 @@ lookup_endpoint(struct tcb *t, cptr_t cptr, word_t rights)
     return cap;
 }
 
-/* True if the message has no extra caps (and no unwrapped bits): bits 7..9 clear. */
+/*
+ * The message info below the label: length (bits 0..6), extra caps (7..8) and unwrapped
+ * caps (9..11). A sender's unwrapped bits mean nothing (the kernel sets them for the
+ * receiver), so the fast path takes only messages with none: passing the info word on
+ * unchanged then gives the receiver what the slow path would.
+ */
+#define INFO_BELOW_LABEL 0xfffu
+
+/* True if the message has no extra caps and no unwrapped bits. */
 static inline __attribute__((always_inline)) bool
 no_caps(word_t info)
 {
-    return (info & 0x380) == 0;
+    return (info & INFO_BELOW_LABEL & ~(word_t)0x7f) == 0;
 }
 
-/* True if the message has no extra caps and at most VL_MSG_REGS words (all in registers). */
+/* True if the message has no caps (no_caps) and at most VL_MSG_REGS words, all in
+ * registers. */
 static inline __attribute__((always_inline)) bool
 short_message(word_t info)
 {
-    return (info & 0x3ff) <= VL_MSG_REGS;
+    return (info & INFO_BELOW_LABEL) <= VL_MSG_REGS;
 }
 
 static inline __attribute__((always_inline)) bool
@@ -134,8 +143,9 @@ ep_dequeue_head(struct endpoint *ep, struct tcb *t)
 }
 
 /*
- * Call, for a message of at most VL_MSG_REGS words (long_msg false) or a longer one. The
- * two are separate copies so that the short case tests the length once.
+ * Call, for a message of at most VL_MSG_REGS words (long_msg false) or a longer one
+ * (long_message). The two are separate copies so that the short case tests the length
+ * once.
  */
 static inline __attribute__((always_inline)) struct tcb *
 call(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
@@ -166,21 +176,6 @@ call(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
     ks_cur_thread = dest;
     vspace_switch_satp(satp);
     return dest;
-}
-
-static __attribute__((noinline)) struct tcb *
-call_long(word_t cptr, word_t info, struct tcb *cur)
-{
-    return call(cptr, info, cur, true);
-}
-
-struct tcb *
-fastpath_call(word_t cptr, word_t info, struct tcb *cur)
-{
-    if (likely(short_message(info))) {
-        return call(cptr, info, cur, false);
-    }
-    return no_caps(info) ? call_long(cptr, info, cur) : NULL;
 }
 
 /* ReplyRecv, for a short (long_msg false) or a long message, as call. */
@@ -226,10 +221,23 @@ reply_recv(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
     return caller;
 }
 
+/* Call (is_call) or ReplyRecv of a message that does not fit in the registers. */
 static __attribute__((noinline)) struct tcb *
-reply_recv_long(word_t cptr, word_t info, struct tcb *cur)
+long_message(word_t cptr, word_t info, struct tcb *cur, bool is_call)
 {
-    return reply_recv(cptr, info, cur, true);
+    if (unlikely(!no_caps(info))) {
+        return NULL;
+    }
+    return is_call ? call(cptr, info, cur, true) : reply_recv(cptr, info, cur, true);
+}
+
+struct tcb *
+fastpath_call(word_t cptr, word_t info, struct tcb *cur)
+{
+    if (likely(short_message(info))) {
+        return call(cptr, info, cur, false);
+    }
+    return long_message(cptr, info, cur, true);
 }
 
 struct tcb *
@@ -238,7 +246,7 @@ fastpath_reply_recv(word_t cptr, word_t info, struct tcb *cur)
     if (likely(short_message(info))) {
         return reply_recv(cptr, info, cur, false);
     }
-    return no_caps(info) ? reply_recv_long(cptr, info, cur) : NULL;
+    return long_message(cptr, info, cur, false);
 }
 
 /* Send on an endpoint: the receiver waits and is more urgent than the sender. */

@@ -29,6 +29,8 @@ word_t host_page_flushes;
 word_t host_asid_flushes;
 vaddr_t host_last_flush_va;
 word_t host_last_flush_asid;
+word_t host_satp;
+word_t host_satp_loads;
 static word_t irq_claimable;
 
 bool

@@ -31,5 +31,9 @@ extern vaddr_t host_last_flush_va;
 extern word_t host_last_flush_asid;
 /* The real arch_finalise_cap, behind the counting wrapper. */
 void __real_arch_finalise_cap(cap_t cap, bool final);
+/* The satp value last loaded by vspace_switch_satp (host_include/arch/vspace_switch.h)
+ * and the number of loads. */
+extern word_t host_satp;
+extern word_t host_satp_loads;
 /* Called by kernel_panic before abort(), so the harness can record the message. */
 extern void (*host_panic_hook)(const char *file, int line, const char *msg);
