@@ -18,13 +18,15 @@ bench-image:
 		BUILD=$(BUILD) $(BENCH_IMAGE)
 
 bench: bench-image
-	$(Q)$(PYTHON) tools/bench.py --image $(BENCH_IMAGE)
+	$(Q)$(PYTHON) tools/bench.py --image $(BENCH_IMAGE) --out $(BUILD)/bench/results.json
 
 bench-quick: bench-image
-	$(Q)$(PYTHON) tools/bench.py --quick --image $(BENCH_IMAGE)
+	$(Q)$(PYTHON) tools/bench.py --quick --image $(BENCH_IMAGE) \
+		--out $(BUILD)/bench/results-quick.json
 
 # make bench-profile METRIC=ipc_call_reply_cross_as: where one sample's instructions go
 # (tools/bench_profile.py; about a minute).
 .PHONY: bench-profile
 bench-profile: bench-image
-	$(Q)$(PYTHON) tools/bench_profile.py $(or $(METRIC),ipc_call_reply_cross_as)
+	$(Q)$(PYTHON) tools/bench_profile.py $(or $(METRIC),ipc_call_reply_cross_as) \
+		--image $(BENCH_IMAGE) --listing $(BUILD)/bench/profile-$(or $(METRIC),ipc_call_reply_cross_as).txt

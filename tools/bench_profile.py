@@ -30,7 +30,6 @@ sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
 import bench  # noqa: E402  (metric names, QEMU options, output parser)
 import qemu_run  # noqa: E402
 
-USER_ELF = "build/release/programs/bench.elf"
 NOT_PROFILABLE = ("irq_to_user", "boot_to_init") + bench.HOST_METRICS
 PC_RE = re.compile(rb"\[[0-9a-f]+/([0-9a-f]+)/")
 OBJDUMP = "riscv64-unknown-elf-objdump"
@@ -126,13 +125,15 @@ def find_sample(pcs, counter_reads, length):
 
 
 def profile(metric, image, listing_path, timeout):
+    # The first task's own ELF sits beside the images: BUILD/release/programs/bench.elf.
+    user_elf = os.path.join(os.path.dirname(os.path.dirname(image)), "programs", "bench.elf")
     if metric not in bench.METRIC_NAMES or metric in NOT_PROFILABLE:
         profilable = [m for m in bench.METRIC_NAMES if m not in NOT_PROFILABLE]
         print("bench_profile: %s is not a metric timed by the cycle counter; one of: %s"
               % (metric, ", ".join(profilable)))
         return 2
     kernel_elf = os.path.splitext(image)[0] + ".elf"
-    for path in (image, kernel_elf, USER_ELF):
+    for path in (image, kernel_elf, user_elf):
         if not os.path.isfile(path):
             print("bench_profile: %s not found (run make bench-image)" % path)
             return 2
@@ -153,7 +154,7 @@ def profile(metric, image, listing_path, timeout):
     pcs = read_pcs(log_path)
     os.remove(log_path)
 
-    code = disassemble([kernel_elf, USER_ELF])
+    code = disassemble([kernel_elf, user_elf])
     counter_reads = {pc for pc, text in code.items()
                      if pc < (1 << 63) and re.match(r"(rdcycle\s|csrr\s+\w+,\s*cycle$)", text)}
     window, lengths = find_sample(pcs, counter_reads, median + overhead)
@@ -165,7 +166,7 @@ def profile(metric, image, listing_path, timeout):
         return 1
     start, end = window
     sample = pcs[start:end]
-    syms = Symbols([kernel_elf, USER_ELF])
+    syms = Symbols([kernel_elf, user_elf])
     runs, totals = [], collections.OrderedDict()
     for pc in sample:
         name = syms.name(pc)
