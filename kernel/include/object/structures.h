@@ -267,7 +267,8 @@ cap_page_table_level(cap_t c)
 /*
  * VSpace: w1 holds the ASID where the RISC-V satp register has it (bits 44..59), with
  * satp's Sv39 mode above, so that switching to the VSpace only adds the root's page
- * number (arch/vspace_switch.h). w1 is 0 if no ASID was free.
+ * number (arch/vspace_satp.h). The ASID is 0 if none was free; the mode bits are there
+ * even then, so no VSpace cap can ever turn into a satp value without translation.
  */
 #define VSPACE_ASID_SHIFT 44
 #define VSPACE_MODE_SV39 (8ul << 60)
@@ -275,8 +276,8 @@ cap_page_table_level(cap_t c)
 static inline cap_t
 cap_vspace(void *root, word_t asid)
 {
-    word_t w1 = asid != 0 ? VSPACE_MODE_SV39 | (asid << VSPACE_ASID_SHIFT) : 0;
-    return cap_make(CAP_VSPACE, VL_RIGHTS_ALL, 0, cap_ptr_bits(root), w1);
+    return cap_make(CAP_VSPACE, VL_RIGHTS_ALL, 0, cap_ptr_bits(root),
+                    VSPACE_MODE_SV39 | (asid << VSPACE_ASID_SHIFT));
 }
 
 /* The ASID of a VSpace cap (0: none). */

@@ -16,7 +16,7 @@ struct cte cdt_root;
 #define CHECK_MAX_CAPS (1ul << 24)
 
 static const char *
-check_tcb(const struct tcb *t)
+check_tcb(struct tcb *t)
 {
     if (t->in_ready_queue && !thread_is_runnable(t)) {
         return "queued thread not runnable";
@@ -32,6 +32,11 @@ check_tcb(const struct tcb *t)
     }
     if (t->bound_ntfn != NULL && t->bound_ntfn->bound_tcb != t) {
         return "binding not mutual";
+    }
+    /* The exit paths load satp from this cap without looking at its ASID. */
+    cap_t vs = tcb_slot(t, TCB_VTABLE)->cap;
+    if (cap_type(vs) != CAP_NULL && (cap_type(vs) != CAP_VSPACE || cap_vspace_asid(vs) == 0)) {
+        return "thread's VSpace slot without a VSpace that has an ASID";
     }
     return NULL;
 }

@@ -64,7 +64,7 @@ derive_cspace(struct cte *src, word_t data, word_t cap_index, cap_t *out)
 static exception_t
 derive_vspace(struct cte *src, word_t cap_index, cap_t *out)
 {
-    if (cap_type(src->cap) != CAP_VSPACE || src->cap.w1 == 0) {
+    if (cap_type(src->cap) != CAP_VSPACE || cap_vspace_asid(src->cap) == 0) {
         return syscall_error_invalid_cap(cap_index);
     }
     return cap_derive(src, src->cap, out);

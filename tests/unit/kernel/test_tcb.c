@@ -114,6 +114,12 @@ KTEST(tcb_set_space_and_buffer)
     CHECK_ERR(tt_call(&x, VL_TCB_SET_SPACE, ARGS(1, 0, 0), 2, x.frame, x.vspace, NULL),
               VL_INVALID_CAPABILITY);
     CHECK_EQ(current_syscall_error.invalid_cap, 1);
+    /* A VSpace retyped when no ASID was free cannot be a thread's. */
+    struct cte *no_asid = kt_insert(cap_vspace(kt_alloc(VL_VSPACE_BITS), 0));
+    CHECK_ERR(tt_call(&x, VL_TCB_SET_SPACE, ARGS(1, 0, 0), 2, x.cnode, no_asid, NULL),
+              VL_INVALID_CAPABILITY);
+    CHECK_EQ(current_syscall_error.invalid_cap, 2);
+    CHECK(cap_type(tcb_slot(x.t, TCB_VTABLE)->cap) == CAP_NULL);
     /* Guard data too big for the CNode. */
     CHECK_ERR(tt_call(&x, VL_TCB_SET_SPACE, ARGS(1, 63, 0), 2, x.cnode, x.vspace, NULL),
               VL_INVALID_CAPABILITY);

@@ -128,7 +128,7 @@ arch_check_cap(cap_t cap)
 {
     /* ASIDs are freed with a VSpace's final cap: every VSpace cap holding one is live
      * (the exit paths rely on it for the caps in threads' VTABLE slots). */
-    if (cap_type(cap) == CAP_VSPACE && cap.w1 != 0 &&
+    if (cap_type(cap) == CAP_VSPACE && cap_vspace_asid(cap) != 0 &&
         pt_asid_root(cap_vspace_asid(cap)) != cap_ptr(cap)) {
         return "VSpace cap with a dead ASID";
     }
