@@ -5,18 +5,41 @@
 
 #include "object/structures.h"
 
+/*
+ * The result of cspace_resolve_bits. Two words, so that it is returned in registers
+ * (a0, a1) rather than through memory.
+ */
 struct lookup_slot_ret {
-    exception_t status; /* EXCEPTION_NONE or EXCEPTION_LOOKUP_FAULT */
-    struct cte *slot;
-    word_t bits_left;
+    struct cte *slot; /* the slot found, or NULL if the lookup failed */
+    word_t bits_left; /* bits of the cptr not resolved; meaningful only if slot != NULL */
 };
 
 /*
  * Resolves the first n_bits of cptr starting from the CNode cap node. Stops early (with
- * bits_left > 0) at a slot that does not hold a CNode cap. Sets current_lookup_fault
- * on failure. Bounded: every step consumes at least one bit.
+ * bits_left > 0) at a slot that does not hold a CNode cap. On failure returns slot NULL
+ * and sets current_lookup_fault (invalid root, depth or guard mismatch). Bounded: every
+ * step consumes at least one bit.
  */
 struct lookup_slot_ret cspace_resolve_bits(cap_t node, cptr_t cptr, word_t n_bits);
+
+/*
+ * The common case of a lookup, inline: root is a CNode whose guard and radix take all 64
+ * bits (a thread's CSpace usually is one) and cptr matches the guard. Then sets *slot and
+ * returns true; otherwise returns false, records nothing, and a general walk decides.
+ */
+static inline __attribute__((always_inline)) bool
+cspace_lookup_one_level(cap_t root, cptr_t cptr, struct cte **slot)
+{
+    word_t guard_size = cap_cnode_guard_size(root);
+    word_t radix = cap_cnode_radix(root);
+    if (likely(cap_type(root) == CAP_CNODE && radix + guard_size == VL_WORD_BITS &&
+               (cptr >> radix) == cap_cnode_guard(root))) {
+        /* The low radix bits of cptr index the CNode (guard_size is 1..63 here). */
+        *slot = (struct cte *)cap_ptr(root) + ((cptr << guard_size) >> guard_size);
+        return true;
+    }
+    return false;
+}
 
 /*
  * The slot at cptr, resolving all 64 bits from root, or NULL on any failure. The same walk
@@ -25,14 +48,9 @@ struct lookup_slot_ret cspace_resolve_bits(cap_t node, cptr_t cptr, word_t n_bit
 static inline struct cte *
 cspace_lookup_fast(cap_t root, cptr_t cptr)
 {
-    /* The common case first: one CNode whose guard and radix take all 64 bits. */
-    if (likely(cap_type(root) == CAP_CNODE &&
-               cap_cnode_radix(root) + cap_cnode_guard_size(root) == VL_WORD_BITS)) {
-        word_t radix = cap_cnode_radix(root);
-        if (unlikely((cptr >> radix) != cap_cnode_guard(root))) {
-            return NULL;
-        }
-        return (struct cte *)cap_ptr(root) + (cptr & MASK(radix));
+    struct cte *slot;
+    if (likely(cspace_lookup_one_level(root, cptr, &slot))) {
+        return slot;
     }
     word_t bits = VL_WORD_BITS;
     cap_t node = root;
@@ -57,16 +75,23 @@ cspace_lookup_fast(cap_t root, cptr_t cptr)
     return NULL;
 }
 
-/* Looks up the slot at cptr in the thread's CSpace, resolving all 64 bits. */
-struct lookup_slot_ret cspace_lookup_slot(struct tcb *thread, cptr_t cptr);
+/*
+ * Looks up the slot at cptr in the thread's CSpace, resolving all 64 bits. Returns the
+ * slot (which may be empty), or NULL with current_lookup_fault set if the walk fails or
+ * stops at a non-CNode slot with bits left (a depth mismatch).
+ */
+struct cte *cspace_lookup_slot(struct tcb *thread, cptr_t cptr);
 
-/* As cspace_lookup_slot, but also fails with MISSING_CAP if the slot is empty. */
-struct lookup_slot_ret cspace_lookup_cap(struct tcb *thread, cptr_t cptr);
+/*
+ * As cspace_lookup_slot, but also fails (NULL, with a MISSING_CAP lookup fault) if the
+ * slot is empty.
+ */
+struct cte *cspace_lookup_cap(struct tcb *thread, cptr_t cptr);
 
 /*
  * Looks up a slot for a CNode operation: resolves exactly depth bits of cptr from root.
- * Returns EXCEPTION_SYSCALL_ERROR with a RANGE_ERROR for a depth outside 1..64 or a
- * FAILED_LOOKUP (was_source recorded) when the walk fails.
+ * Returns the slot (which may be empty), or NULL for EXCEPTION_SYSCALL_ERROR with
+ * current_syscall_error set: a RANGE_ERROR for a depth outside 1..64, or a FAILED_LOOKUP
+ * (is_source recorded, current_lookup_fault says why) when the walk fails.
  */
-struct lookup_slot_ret cspace_lookup_slot_for_op(bool is_source, cap_t root, cptr_t cptr,
-                                                 word_t depth);
+struct cte *cspace_lookup_slot_for_op(bool is_source, cap_t root, cptr_t cptr, word_t depth);

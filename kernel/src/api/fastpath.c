@@ -28,25 +28,13 @@
 #include "object/endpoint.h"
 #include "object/notification.h"
 
-/*
- * The endpoint cap at cptr in t's CSpace with all of rights, or NULL. A CSpace of one
- * CNode whose guard and radix take all 64 bits (the common case) is looked up inline;
- * any other goes through cspace_lookup_fast.
- */
+/* The endpoint cap at cptr in t's CSpace with all of rights, or NULL. */
 static inline __attribute__((always_inline)) const cap_t *
 lookup_endpoint(struct tcb *t, cptr_t cptr, word_t rights)
 {
     cap_t root = tcb_slot(t, TCB_CTABLE)->cap;
-    word_t guard_size = cap_cnode_guard_size(root);
-    word_t radix = cap_cnode_radix(root);
-    const struct cte *slot;
-    if (likely(cap_type(root) == CAP_CNODE && radix + guard_size == VL_WORD_BITS)) {
-        if (unlikely((cptr >> radix) != cap_cnode_guard(root))) {
-            return NULL;
-        }
-        /* The low radix bits of cptr index the CNode. */
-        slot = (const struct cte *)cap_ptr(root) + ((cptr << guard_size) >> guard_size);
-    } else {
+    struct cte *slot;
+    if (unlikely(!cspace_lookup_one_level(root, cptr, &slot))) {
         slot = cspace_lookup_fast(root, cptr);
         if (slot == NULL) {
             return NULL;

@@ -75,9 +75,9 @@ fault_report_allowed(void)
 void
 fault_handle(struct tcb *t)
 {
-    struct lookup_slot_ret r = cspace_lookup_cap(t, t->fault_ep);
-    if (r.status == EXCEPTION_NONE) {
-        cap_t ep = r.slot->cap;
+    struct cte *slot = cspace_lookup_cap(t, t->fault_ep);
+    if (slot != NULL) {
+        cap_t ep = slot->cap;
         bool can_grant = cap_has_right(ep, VL_RIGHT_GRANT);
         bool can_grant_reply = cap_has_right(ep, VL_RIGHT_GRANT_REPLY);
         if (cap_type(ep) == CAP_ENDPOINT && cap_has_right(ep, VL_RIGHT_WRITE) &&

@@ -85,12 +85,12 @@ lookup_extra_caps(struct invocation *inv, word_t count)
     }
     for (word_t i = 0; i < count; i++) {
         cptr_t cptr = inv->buf->caps_or_badges[i];
-        struct lookup_slot_ret r = cspace_lookup_cap(inv->thread, cptr);
-        if (r.status != EXCEPTION_NONE) {
+        struct cte *slot = cspace_lookup_cap(inv->thread, cptr);
+        if (slot == NULL) {
             cap_fault(inv->thread, cptr, false, true);
             return false;
         }
-        inv->extra[i] = r.slot;
+        inv->extra[i] = slot;
         inv->n_extra = i + 1;
     }
     return true;
@@ -133,14 +133,14 @@ handle_invocation(bool is_call, bool is_blocking)
     struct tcb *t = ks_cur_thread;
     word_t info = t->regs[REG_MSGINFO];
     cptr_t cptr = t->regs[REG_CAP];
-    struct lookup_slot_ret r = cspace_lookup_cap(t, cptr);
-    if (r.status != EXCEPTION_NONE) {
+    struct cte *slot = cspace_lookup_cap(t, cptr);
+    if (slot == NULL) {
         if (is_blocking) {
             cap_fault(t, cptr, false, true);
         }
         return EXCEPTION_NONE;
     }
-    cap_t cap = r.slot->cap;
+    cap_t cap = slot->cap;
     switch (cap_type(cap)) {
     case CAP_ENDPOINT:
         if (!cap_has_right(cap, VL_RIGHT_WRITE)) {
@@ -162,17 +162,21 @@ handle_invocation(bool is_call, bool is_blocking)
         ntfn_send_signal(cap_ptr(cap), cap.w1);
         return EXCEPTION_NONE;
     case CAP_REPLY:
-        ipc_do_reply_transfer(t, cap_tcb_ptr(cap), r.slot, cap_reply_can_grant(cap));
+        ipc_do_reply_transfer(t, cap_tcb_ptr(cap), slot, cap_reply_can_grant(cap));
         return EXCEPTION_NONE;
     default: {
-        struct invocation inv = {0};
+        /* Not zeroed as a whole: extra[i] is written before n_extra counts it. */
+        struct invocation inv;
         inv.thread = t;
-        inv.slot = r.slot;
+        inv.label = 0;
+        inv.slot = slot;
         inv.cap = cap;
+        inv.n_extra = 0;
         inv.buf = ipc_buffer_of(t, false);
         inv.rbuf = ipc_buffer_of(t, true);
         inv.length = MIN(vl_msginfo_length(info), inv.buf ? VL_MSG_MAX_LENGTH : VL_MSG_REGS);
         inv.is_call = is_call;
+        inv.reply_length = 0;
         return perform_invocation(&inv, info);
     }
     }
@@ -183,12 +187,12 @@ handle_recv(bool is_blocking)
 {
     struct tcb *t = ks_cur_thread;
     cptr_t cptr = t->regs[REG_CAP];
-    struct lookup_slot_ret r = cspace_lookup_cap(t, cptr);
-    if (r.status != EXCEPTION_NONE) {
+    struct cte *slot = cspace_lookup_cap(t, cptr);
+    if (slot == NULL) {
         cap_fault(t, cptr, true, true);
         return;
     }
-    cap_t cap = r.slot->cap;
+    cap_t cap = slot->cap;
     switch (cap_type(cap)) {
     case CAP_ENDPOINT:
         if (!cap_has_right(cap, VL_RIGHT_READ)) {
@@ -235,12 +239,12 @@ handle_unknown_syscall(word_t sysno)
 static void
 debug_name(struct tcb *t)
 {
-    struct lookup_slot_ret r = cspace_lookup_cap(t, t->regs[REG_CAP]);
+    struct cte *slot = cspace_lookup_cap(t, t->regs[REG_CAP]);
     struct vl_ipc_buffer *buf = ipc_buffer_of(t, false);
-    if (r.status != EXCEPTION_NONE || cap_type(r.slot->cap) != CAP_TCB || buf == NULL) {
+    if (slot == NULL || cap_type(slot->cap) != CAP_TCB || buf == NULL) {
         return;
     }
-    struct tcb *target = cap_tcb_ptr(r.slot->cap);
+    struct tcb *target = cap_tcb_ptr(slot->cap);
     const char *src = (const char *)buf->msg;
     word_t i;
     for (i = 0; i < sizeof(target->name) - 1 && src[i] != '\0'; i++) {
@@ -276,8 +280,8 @@ handle_debug(word_t sysno)
         return true;
     }
     case VL_SYS_DEBUG_CAP_TYPE: {
-        struct lookup_slot_ret r = cspace_lookup_slot(t, t->regs[REG_CAP]);
-        t->regs[REG_CAP] = r.status == EXCEPTION_NONE ? cap_type(r.slot->cap) : VL_CAP_NULL;
+        struct cte *slot = cspace_lookup_slot(t, t->regs[REG_CAP]);
+        t->regs[REG_CAP] = slot != NULL ? cap_type(slot->cap) : VL_CAP_NULL;
         return true;
     }
     default:

@@ -47,14 +47,6 @@ ensure_source(const struct cte *slot)
     return EXCEPTION_NONE;
 }
 
-static exception_t
-lookup(bool is_source, cap_t root, word_t index, word_t depth, struct cte **out)
-{
-    struct lookup_slot_ret r = cspace_lookup_slot_for_op(is_source, root, index, depth);
-    *out = r.slot;
-    return r.status;
-}
-
 /* Copy, Mint, Move, Mutate: the two-slot operations. */
 static exception_t
 decode_cnode_copy_like(struct invocation *inv, struct cte *dest)
@@ -64,12 +56,12 @@ decode_cnode_copy_like(struct invocation *inv, struct cte *dest)
     if (inv->length < need || inv->n_extra < 1) {
         return syscall_error(VL_TRUNCATED_MESSAGE);
     }
-    struct cte *src;
-    exception_t status = lookup(true, inv->extra[0]->cap, inv_arg(inv, 2), inv_arg(inv, 3), &src);
-    if (status != EXCEPTION_NONE) {
-        return status;
+    struct cte *src =
+        cspace_lookup_slot_for_op(true, inv->extra[0]->cap, inv_arg(inv, 2), inv_arg(inv, 3));
+    if (src == NULL) {
+        return EXCEPTION_SYSCALL_ERROR;
     }
-    status = ensure_empty(dest);
+    exception_t status = ensure_empty(dest);
     if (status != EXCEPTION_NONE) {
         return status;
     }
@@ -113,25 +105,26 @@ decode_cnode_rotate(struct invocation *inv, struct cte *dest)
     if (inv->length < 8 || inv->n_extra < 2) {
         return syscall_error(VL_TRUNCATED_MESSAGE);
     }
-    struct cte *pivot, *src;
-    exception_t status = lookup(true, inv->extra[0]->cap, inv_arg(inv, 3), inv_arg(inv, 4), &pivot);
-    if (status != EXCEPTION_NONE) {
-        return status;
+    struct cte *pivot =
+        cspace_lookup_slot_for_op(true, inv->extra[0]->cap, inv_arg(inv, 3), inv_arg(inv, 4));
+    if (pivot == NULL) {
+        return EXCEPTION_SYSCALL_ERROR;
     }
-    status = lookup(true, inv->extra[1]->cap, inv_arg(inv, 6), inv_arg(inv, 7), &src);
-    if (status != EXCEPTION_NONE) {
-        return status;
+    struct cte *src =
+        cspace_lookup_slot_for_op(true, inv->extra[1]->cap, inv_arg(inv, 6), inv_arg(inv, 7));
+    if (src == NULL) {
+        return EXCEPTION_SYSCALL_ERROR;
     }
     if (pivot == src || pivot == dest) {
         return syscall_error(VL_ILLEGAL_OPERATION);
     }
     if (src != dest) {
-        status = ensure_empty(dest);
+        exception_t status = ensure_empty(dest);
         if (status != EXCEPTION_NONE) {
             return status;
         }
     }
-    status = ensure_source(src);
+    exception_t status = ensure_source(src);
     if (status == EXCEPTION_NONE) {
         status = ensure_source(pivot);
     }
@@ -169,10 +162,9 @@ decode_cnode_invocation(struct invocation *inv)
     if (inv->length < 2) {
         return syscall_error(VL_TRUNCATED_MESSAGE);
     }
-    struct cte *dest;
-    exception_t status = lookup(false, inv->cap, inv_arg(inv, 0), inv_arg(inv, 1), &dest);
-    if (status != EXCEPTION_NONE) {
-        return status;
+    struct cte *dest = cspace_lookup_slot_for_op(false, inv->cap, inv_arg(inv, 0), inv_arg(inv, 1));
+    if (dest == NULL) {
+        return EXCEPTION_SYSCALL_ERROR;
     }
     switch (label) {
     case VL_CNODE_COPY:
@@ -187,7 +179,7 @@ decode_cnode_invocation(struct invocation *inv)
     case VL_CNODE_DELETE:
         return cte_delete(dest);
     case VL_CNODE_SAVE_CALLER: {
-        status = ensure_empty(dest);
+        exception_t status = ensure_empty(dest);
         if (status != EXCEPTION_NONE) {
             return status;
         }

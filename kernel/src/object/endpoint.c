@@ -48,16 +48,16 @@ receive_slot_of(struct tcb *receiver, struct vl_ipc_buffer *rbuf)
     if (rbuf == NULL) {
         return NULL;
     }
-    struct lookup_slot_ret node = cspace_lookup_cap(receiver, rbuf->receive_cnode);
-    if (node.status != EXCEPTION_NONE) {
+    struct cte *node = cspace_lookup_cap(receiver, rbuf->receive_cnode);
+    if (node == NULL) {
         return NULL;
     }
-    struct lookup_slot_ret r =
-        cspace_lookup_slot_for_op(false, node.slot->cap, rbuf->receive_index, rbuf->receive_depth);
-    if (r.status != EXCEPTION_NONE || cap_type(r.slot->cap) != CAP_NULL) {
+    struct cte *slot =
+        cspace_lookup_slot_for_op(false, node->cap, rbuf->receive_index, rbuf->receive_depth);
+    if (slot == NULL || cap_type(slot->cap) != CAP_NULL) {
         return NULL;
     }
-    return r.slot;
+    return slot;
 }
 
 /*
@@ -73,11 +73,11 @@ transfer_caps(struct tcb *sender, struct vl_ipc_buffer *sbuf, word_t n, struct e
     word_t unwrapped = 0;
     word_t i;
     for (i = 0; i < n && rbuf != NULL; i++) {
-        struct lookup_slot_ret r = cspace_lookup_cap(sender, sbuf->caps_or_badges[i]);
-        if (r.status != EXCEPTION_NONE) {
+        struct cte *slot = cspace_lookup_cap(sender, sbuf->caps_or_badges[i]);
+        if (slot == NULL) {
             break;
         }
-        cap_t cap = r.slot->cap;
+        cap_t cap = slot->cap;
         if (cap_type(cap) == CAP_ENDPOINT && cap_ptr(cap) == (void *)ep && ep != NULL) {
             rbuf->caps_or_badges[i] = cap.w1;
             unwrapped |= BIT(i);
@@ -87,10 +87,10 @@ transfer_caps(struct tcb *sender, struct vl_ipc_buffer *sbuf, word_t n, struct e
             break;
         }
         cap_t derived;
-        if (cap_derive(r.slot, cap, &derived) != EXCEPTION_NONE || cap_type(derived) == CAP_NULL) {
+        if (cap_derive(slot, cap, &derived) != EXCEPTION_NONE || cap_type(derived) == CAP_NULL) {
             break;
         }
-        cte_insert(derived, r.slot, dest);
+        cte_insert(derived, slot, dest);
         dest = NULL;
     }
     return (unwrapped << 2) | i;

@@ -42,16 +42,16 @@ decode_irq_control_invocation(struct invocation *inv)
     if (irq_state[irq] != IRQ_INACTIVE) {
         return syscall_error(VL_REVOKE_FIRST);
     }
-    struct lookup_slot_ret r =
+    struct cte *dest =
         cspace_lookup_slot_for_op(false, inv->extra[0]->cap, inv_arg(inv, 1), inv_arg(inv, 2));
-    if (r.status != EXCEPTION_NONE) {
-        return r.status;
+    if (dest == NULL) {
+        return EXCEPTION_SYSCALL_ERROR;
     }
-    if (cap_type(r.slot->cap) != CAP_NULL) {
+    if (cap_type(dest->cap) != CAP_NULL) {
         return syscall_error(VL_DELETE_FIRST);
     }
     irq_state[irq] = IRQ_HANDLER_ISSUED;
-    cte_insert(cap_irq_handler(irq), inv->slot, r.slot);
+    cte_insert(cap_irq_handler(irq), inv->slot, dest);
     plat_irq_set_enabled(irq, false);
     return EXCEPTION_NONE;
 }

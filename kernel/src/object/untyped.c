@@ -92,11 +92,11 @@ decode_untyped_invocation(struct invocation *inv)
     /* The destination CNode: the root itself at depth 0, else the CNode found there. */
     cap_t node = root;
     if (node_depth != 0) {
-        struct lookup_slot_ret r = cspace_lookup_slot_for_op(false, root, node_index, node_depth);
-        if (r.status != EXCEPTION_NONE) {
-            return r.status;
+        struct cte *slot = cspace_lookup_slot_for_op(false, root, node_index, node_depth);
+        if (slot == NULL) {
+            return EXCEPTION_SYSCALL_ERROR;
         }
-        node = r.slot->cap;
+        node = slot->cap;
     }
     if (cap_type(node) != CAP_CNODE) {
         lookup_fault_missing_cap(node_depth);

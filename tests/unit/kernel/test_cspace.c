@@ -33,7 +33,6 @@ KTEST(cspace_resolve_one_and_two_levels)
     struct two_level t = make_two_level();
     INV();
     struct lookup_slot_ret r = cspace_resolve_bits(t.root_slot->cap, 5, 4);
-    CHECK_EQ(r.status, EXCEPTION_NONE);
     CHECK(r.slot == &t.root[5]);
     CHECK_EQ(r.bits_left, 0);
     /* Bits above n_bits are ignored. */
@@ -46,18 +45,15 @@ KTEST(cspace_resolve_one_and_two_levels)
     /* Two levels: 4 bits of index, 2 of guard (01), 3 of index. */
     word_t cptr = (3 << 5) | (1 << 3) | 6;
     r = cspace_resolve_bits(t.root_slot->cap, cptr, 9);
-    CHECK_EQ(r.status, EXCEPTION_NONE);
     CHECK(r.slot == &t.l2[6]);
     CHECK_EQ(r.bits_left, 0);
     /* The walk stops early at a slot that holds no CNode. */
     r = cspace_resolve_bits(t.root_slot->cap, (2 << 4) | 0xa, 8);
-    CHECK_EQ(r.status, EXCEPTION_NONE);
     CHECK(r.slot == &t.root[2]);
     CHECK_EQ(r.bits_left, 4);
     /* A 56-bit guard of zeros above the radix: 60 bits resolve to one slot. */
     cap_t wide = cap_update_data(false, 56 | (0ul << 6), cap_cnode(t.root, 4, 0, 0));
     r = cspace_resolve_bits(wide, 7, 60);
-    CHECK_EQ(r.status, EXCEPTION_NONE);
     CHECK(r.slot == &t.root[7]);
 }
 
@@ -68,7 +64,7 @@ KTEST(cspace_resolve_failures)
     word_t cptr = (3 << 5) | (2 << 3) | 6;
     kt_clear_errors();
     struct lookup_slot_ret r = cspace_resolve_bits(t.root_slot->cap, cptr, 9);
-    CHECK_EQ(r.status, EXCEPTION_LOOKUP_FAULT);
+    CHECK(r.slot == NULL);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_GUARD_MISMATCH);
     CHECK_EQ(current_lookup_fault.bits_left, 5);
     CHECK_EQ(current_lookup_fault.bits_found, 2);
@@ -76,23 +72,25 @@ KTEST(cspace_resolve_failures)
     /* Depth mismatch: 2 bits left but the second level needs 5. */
     kt_clear_errors();
     r = cspace_resolve_bits(t.root_slot->cap, (3 << 2) | 1, 6);
-    CHECK_EQ(r.status, EXCEPTION_LOOKUP_FAULT);
+    CHECK(r.slot == NULL);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_DEPTH_MISMATCH);
     CHECK_EQ(current_lookup_fault.bits_left, 2);
     CHECK_EQ(current_lookup_fault.bits_found, 5);
     /* Depth mismatch at the root: fewer bits than the root resolves. */
     kt_clear_errors();
     r = cspace_resolve_bits(t.root_slot->cap, 1, 3);
+    CHECK(r.slot == NULL);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_DEPTH_MISMATCH);
     CHECK_EQ(current_lookup_fault.bits_left, 3);
     CHECK_EQ(current_lookup_fault.bits_found, 4);
     /* Invalid root. */
     kt_clear_errors();
     r = cspace_resolve_bits(t.root[2].cap, 1, 17);
-    CHECK_EQ(r.status, EXCEPTION_LOOKUP_FAULT);
+    CHECK(r.slot == NULL);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_INVALID_ROOT);
     CHECK_EQ(current_lookup_fault.bits_left, 17);
     r = cspace_resolve_bits(cap_null(), 1, 4);
+    CHECK(r.slot == NULL);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_INVALID_ROOT);
     INV();
 }
@@ -103,43 +101,43 @@ KTEST(cspace_lookup_slot_for_op)
     cap_t root = t.root_slot->cap;
     /* Depth out of range. */
     kt_clear_errors();
-    struct lookup_slot_ret r = cspace_lookup_slot_for_op(false, root, 5, 0);
-    CHECK_EQ(r.status, EXCEPTION_SYSCALL_ERROR);
+    struct cte *slot = cspace_lookup_slot_for_op(false, root, 5, 0);
+    CHECK(slot == NULL);
     CHECK_EQ(current_syscall_error.type, VL_RANGE_ERROR);
     CHECK_EQ(current_syscall_error.range_min, 1);
     CHECK_EQ(current_syscall_error.range_max, 64);
     kt_clear_errors();
-    r = cspace_lookup_slot_for_op(false, root, 5, 65);
+    slot = cspace_lookup_slot_for_op(false, root, 5, 65);
+    CHECK(slot == NULL);
     CHECK_EQ(current_syscall_error.type, VL_RANGE_ERROR);
     CHECK_EQ(current_syscall_error.range_max, 64);
     /* Invalid root, as source. */
     kt_clear_errors();
-    r = cspace_lookup_slot_for_op(true, t.root[2].cap, 5, 4);
-    CHECK_EQ(r.status, EXCEPTION_SYSCALL_ERROR);
+    slot = cspace_lookup_slot_for_op(true, t.root[2].cap, 5, 4);
+    CHECK(slot == NULL);
     CHECK_EQ(current_syscall_error.type, VL_FAILED_LOOKUP);
     CHECK(current_syscall_error.lookup_was_source);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_INVALID_ROOT);
     /* Stopping early at a non-CNode with bits left is a depth mismatch. */
     kt_clear_errors();
-    r = cspace_lookup_slot_for_op(false, root, (2 << 4) | 1, 8);
-    CHECK_EQ(r.status, EXCEPTION_SYSCALL_ERROR);
+    slot = cspace_lookup_slot_for_op(false, root, (2 << 4) | 1, 8);
+    CHECK(slot == NULL);
     CHECK_EQ(current_syscall_error.type, VL_FAILED_LOOKUP);
     CHECK(!current_syscall_error.lookup_was_source);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_DEPTH_MISMATCH);
     CHECK_EQ(current_lookup_fault.bits_left, 4);
     /* Guard mismatch surfaces as a failed lookup with the fault kept. */
     kt_clear_errors();
-    r = cspace_lookup_slot_for_op(true, root, (3 << 5) | (0 << 3) | 6, 9);
+    slot = cspace_lookup_slot_for_op(true, root, (3 << 5) | (0 << 3) | 6, 9);
+    CHECK(slot == NULL);
     CHECK_EQ(current_syscall_error.type, VL_FAILED_LOOKUP);
     CHECK(current_syscall_error.lookup_was_source);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_GUARD_MISMATCH);
     /* Success, one and two levels; an empty slot is fine for an op lookup. */
-    r = cspace_lookup_slot_for_op(false, root, 9, 4);
-    CHECK_EQ(r.status, EXCEPTION_NONE);
-    CHECK(r.slot == &t.root[9]);
-    r = cspace_lookup_slot_for_op(false, root, (3 << 5) | (1 << 3) | 2, 9);
-    CHECK_EQ(r.status, EXCEPTION_NONE);
-    CHECK(r.slot == &t.l2[2]);
+    slot = cspace_lookup_slot_for_op(false, root, 9, 4);
+    CHECK(slot == &t.root[9]);
+    slot = cspace_lookup_slot_for_op(false, root, (3 << 5) | (1 << 3) | 2, 9);
+    CHECK(slot == &t.l2[2]);
     INV();
 }
 
@@ -151,19 +149,17 @@ KTEST(cspace_thread_lookup)
     kt_insert_at(root, tcb_slot(th, TCB_CTABLE));
     struct cte *slots = cap_ptr(root);
     kt_insert_at(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL), &slots[5]);
-    struct lookup_slot_ret r = cspace_lookup_cap(th, 5);
-    CHECK_EQ(r.status, EXCEPTION_NONE);
-    CHECK(r.slot == &slots[5]);
+    struct cte *slot = cspace_lookup_cap(th, 5);
+    CHECK(slot == &slots[5]);
     kt_clear_errors();
-    r = cspace_lookup_cap(th, 6);
-    CHECK_EQ(r.status, EXCEPTION_LOOKUP_FAULT);
+    slot = cspace_lookup_cap(th, 6);
+    CHECK(slot == NULL);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_MISSING_CAP);
-    r = cspace_lookup_slot(th, 6);
-    CHECK_EQ(r.status, EXCEPTION_NONE);
-    CHECK(r.slot == &slots[6]);
+    slot = cspace_lookup_slot(th, 6);
+    CHECK(slot == &slots[6]);
     kt_clear_errors();
-    r = cspace_lookup_slot(th, 1ul << 63 | 5);
-    CHECK_EQ(r.status, EXCEPTION_LOOKUP_FAULT);
+    slot = cspace_lookup_slot(th, 1ul << 63 | 5);
+    CHECK(slot == NULL);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_GUARD_MISMATCH);
     CHECK_EQ(current_lookup_fault.bits_left, 64);
     CHECK_EQ(current_lookup_fault.guard_size, 56);
@@ -171,8 +167,46 @@ KTEST(cspace_thread_lookup)
     cte_unlink(tcb_slot(th, TCB_CTABLE));
     kt_insert_at(kt_cnode(8, 0, 0), tcb_slot(th, TCB_CTABLE));
     kt_clear_errors();
-    r = cspace_lookup_slot(th, 5);
-    CHECK_EQ(r.status, EXCEPTION_LOOKUP_FAULT);
+    slot = cspace_lookup_slot(th, 5);
+    CHECK(slot == NULL);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_DEPTH_MISMATCH);
+    INV();
+}
+
+KTEST(cspace_thread_lookup_two_levels)
+{
+    /* A CSpace that is not one CNode takes the general walk: a root of radix 4 with a
+     * 52-bit guard of 0, whose slot 3 holds a CNode of radix 3 with the 5-bit guard 00001. */
+    struct tcb *th = kt_thread(1, TS_RUNNING);
+    cap_t root = cap_update_data(false, 52, kt_cnode(4, 0, 0));
+    cap_t l2 = kt_cnode(3, 5, 1);
+    kt_insert_at(root, tcb_slot(th, TCB_CTABLE));
+    kt_insert_at(l2, (struct cte *)cap_ptr(root) + 3);
+    struct cte *slots = cap_ptr(l2);
+    kt_insert_at(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL), &slots[6]);
+    struct cte *slot = cspace_lookup_cap(th, (3 << 8) | (1 << 3) | 6);
+    CHECK(slot == &slots[6]);
+    /* An empty slot: found by cspace_lookup_slot, a missing cap for cspace_lookup_cap. */
+    slot = cspace_lookup_slot(th, (3 << 8) | (1 << 3) | 2);
+    CHECK(slot == &slots[2]);
+    kt_clear_errors();
+    slot = cspace_lookup_cap(th, (3 << 8) | (1 << 3) | 2);
+    CHECK(slot == NULL);
+    CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_MISSING_CAP);
+    CHECK_EQ(current_lookup_fault.bits_left, 0);
+    /* A guard mismatch in the second level keeps its detail. */
+    kt_clear_errors();
+    slot = cspace_lookup_cap(th, (3 << 8) | (2 << 3) | 6);
+    CHECK(slot == NULL);
+    CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_GUARD_MISMATCH);
+    CHECK_EQ(current_lookup_fault.bits_left, 8);
+    CHECK_EQ(current_lookup_fault.bits_found, 2);
+    CHECK_EQ(current_lookup_fault.guard_size, 5);
+    /* Stopping at a non-CNode slot of the root with bits left is a depth mismatch. */
+    kt_clear_errors();
+    slot = cspace_lookup_slot(th, 2 << 8);
+    CHECK(slot == NULL);
+    CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_DEPTH_MISMATCH);
+    CHECK_EQ(current_lookup_fault.bits_left, 8);
     INV();
 }
