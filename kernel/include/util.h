@@ -19,18 +19,33 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-/* Index of the most significant set bit of x (x != 0). No libgcc in the kernel. */
+/*
+ * Index of the most significant set bit of x (x != 0). No libgcc in the kernel, and
+ * rv64imac has no count-leading-zeros instruction: a binary search, written out (the
+ * scheduler runs it on every decision), ending in a table for the last four bits.
+ */
 static inline unsigned
 bit_msb(uint64_t x)
 {
     unsigned n = 0;
-    for (unsigned shift = 32; shift > 0; shift >>= 1) {
-        if (x >> shift) {
-            x >>= shift;
-            n += shift;
-        }
+    if (x >> 32) {
+        x >>= 32;
+        n += 32;
     }
-    return n;
+    if (x >> 16) {
+        x >>= 16;
+        n += 16;
+    }
+    if (x >> 8) {
+        x >>= 8;
+        n += 8;
+    }
+    if (x >> 4) {
+        x >>= 4;
+        n += 4;
+    }
+    /* msb of 0..15, two bits per entry. */
+    return n + (unsigned)((0xffffaa50u >> (2 * x)) & 3);
 }
 
 /* Index of the least significant set bit of x (x != 0). */
