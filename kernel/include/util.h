@@ -19,10 +19,18 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+/* Index of the most significant set bit of x, for 1 <= x <= 15: a table of two-bit
+ * entries in one constant. */
+static inline unsigned
+bit_msb4(uint64_t x)
+{
+    return (unsigned)((0xffffaa50u >> (2 * x)) & 3);
+}
+
 /*
  * Index of the most significant set bit of x (x != 0). No libgcc in the kernel, and
  * rv64imac has no count-leading-zeros instruction: a binary search, written out (the
- * scheduler runs it on every decision), ending in a table for the last four bits.
+ * scheduler runs it on every decision), ending in bit_msb4.
  */
 static inline unsigned
 bit_msb(uint64_t x)
@@ -44,8 +52,7 @@ bit_msb(uint64_t x)
         x >>= 4;
         n += 4;
     }
-    /* msb of 0..15, two bits per entry. */
-    return n + (unsigned)((0xffffaa50u >> (2 * x)) & 3);
+    return n + bit_msb4(x);
 }
 
 /* Index of the least significant set bit of x (x != 0). */

@@ -42,7 +42,8 @@ sched_highest_priority(void)
     if (ready_top == 0) {
         return -1;
     }
-    unsigned top = bit_msb(ready_top);
+    _Static_assert(VL_NUM_PRIORITIES / 64 <= 4, "ready_top has at most four bits");
+    unsigned top = bit_msb4(ready_top);
     return (int)(top * 64 + bit_msb(ready_bitmap[top]));
 }
 

@@ -5,6 +5,9 @@
 
 KTEST(util_bit_msb_lsb)
 {
+    for (uint64_t x = 1; x < 16; x++) {
+        CHECK_EQ(bit_msb4(x), 63u - (unsigned)__builtin_clzll(x));
+    }
     for (unsigned i = 0; i < 64; i++) {
         uint64_t bit = 1ull << i;
         CHECK_EQ(bit_msb(bit), i);
