@@ -177,7 +177,6 @@ static vl_cptr_t g_big; /* the largest RAM untyped */
 static unsigned n_samples = MAX_SAMPLES;
 static unsigned n_total;
 static unsigned errors;
-static vl_word_t root_gp;
 static vl_cptr_t vs2; /* the second address space */
 
 static void
@@ -279,8 +278,9 @@ static unsigned nthreads;
 extern char __tls_size[];
 
 static __attribute__((noreturn)) void
-thread_entry(struct bthread *t)
+thread_entry(void *arg)
 {
+    struct bthread *t = arg;
     vl_ipc_buffer = t->buf;
     t->fn(t->arg);
     for (;;) {
@@ -311,12 +311,9 @@ thread_new(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_cptr_t vspace, vl_cp
         vl_tcb_set_priority(t->tcb, VL_CAP_INIT_TCB, prio) != 0) {
         return NULL;
     }
-    vl_word_t regs[VL_NUM_REGISTERS] = {0};
-    regs[VL_REG_PC] = (vl_word_t)thread_entry;
-    regs[VL_REG_SP] = (vl_word_t)thread_stacks[i + 1];
-    regs[3] = root_gp;
-    regs[4] = (vl_word_t)thread_tls[i];
-    regs[VL_REG_A0] = (vl_word_t)t;
+    vl_word_t regs[VL_NUM_REGISTERS];
+    vl_thread_regs(regs, thread_entry, t, (vl_word_t)thread_stacks[i + 1],
+                   (vl_word_t)thread_tls[i]);
     if (vl_tcb_write_registers(t->tcb, 1, VL_NUM_REGISTERS, regs) != 0) {
         return NULL;
     }
@@ -890,7 +887,6 @@ vl_start(const struct vl_bootinfo *bi)
     uint64_t init_entry = rdcycle(); /* first thing: boot_to_init */
     vl_ipc_buffer = (struct vl_ipc_buffer *)bi->ipc_buffer;
     g_bi = bi;
-    __asm__ volatile("mv %0, gp" : "=r"(root_gp));
     out("VLBENCH-START\n");
     parse_cmdline();
     OUT("VLBENCH boot_to_init %lu %lu %lu 1\n",

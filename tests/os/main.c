@@ -28,7 +28,6 @@ static vl_cptr_t scratch_end;
 static vl_cptr_t scratch_next; /* next free scratch slot of the running test */
 static char fail_msg[200];
 static unsigned passed, failed;
-static vl_word_t root_gp;
 
 /* Thread resources: stacks, TLS blocks and IPC buffers (4 per page) in .bss. */
 #define STACK_BYTES 16384
@@ -151,8 +150,9 @@ wait_bits(vl_cptr_t ntfn, vl_word_t want)
 }
 
 static __attribute__((noreturn)) void
-thread_entry(struct kthread *t)
+thread_entry(void *arg)
 {
+    struct kthread *t = arg;
     vl_ipc_buffer = t->buf;
     t->fn(t->arg);
     for (;;) {
@@ -163,12 +163,7 @@ thread_entry(struct kthread *t)
 void
 thread_regs(const struct kthread *t, vl_word_t *regs)
 {
-    memset(regs, 0, VL_NUM_REGISTERS * sizeof(regs[0]));
-    regs[VL_REG_PC] = (vl_word_t)thread_entry;
-    regs[VL_REG_SP] = t->stack_top;
-    regs[3] = root_gp;
-    regs[4] = t->tls;
-    regs[VL_REG_A0] = (vl_word_t)t;
+    vl_thread_regs(regs, thread_entry, (void *)t, t->stack_top, t->tls);
 }
 
 int
@@ -327,7 +322,6 @@ vl_start(const struct vl_bootinfo *bi)
 {
     vl_ipc_buffer = (struct vl_ipc_buffer *)bi->ipc_buffer;
     g_bi = bi;
-    __asm__ volatile("mv %0, gp" : "=r"(root_gp));
     printf("VLTEST START ktest\n");
 
     /* The largest RAM untyped up to 256 MiB feeds the tests (larger ones are left for

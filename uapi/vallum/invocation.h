@@ -47,6 +47,8 @@ enum vl_invocation {
 #define VL_REG_PC 0
 #define VL_REG_RA 1
 #define VL_REG_SP 2
+#define VL_REG_GP 3
+#define VL_REG_TP 4
 #define VL_REG_A0 10
 
 /* Scheduling. */

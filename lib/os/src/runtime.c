@@ -191,8 +191,9 @@ vl_os_map_new(vl_word_t bytes)
 }
 
 static __attribute__((noreturn)) void
-thread_entry(struct vl_os_thread *t)
+thread_entry(void *arg)
 {
+    struct vl_os_thread *t = arg;
     vl_ipc_buffer = t->ipc;
     t->fn(t->arg);
     vl_signal(t->done);
@@ -257,14 +258,8 @@ vl_os_thread_create(void (*fn)(void *), void *arg, vl_word_t prio)
         (err = vl_tcb_set_priority(t->tcb, VL_COMP_SLOT_TCB, prio)) != 0) {
         return thread_fail(err);
     }
-    vl_word_t gp;
-    __asm__ volatile("mv %0, gp" : "=r"(gp));
-    vl_word_t regs[VL_NUM_REGISTERS] = {0};
-    regs[VL_REG_PC] = (vl_word_t)(uintptr_t)thread_entry;
-    regs[VL_REG_SP] = tls & ~15ul;
-    regs[3] = gp;  /* gp */
-    regs[4] = tls; /* tp */
-    regs[VL_REG_A0] = (vl_word_t)(uintptr_t)t;
+    vl_word_t regs[VL_NUM_REGISTERS];
+    vl_thread_regs(regs, thread_entry, t, tls, tls);
     nthreads++;
     if ((err = vl_tcb_write_registers(t->tcb, 1, VL_NUM_REGISTERS, regs)) != 0) {
         return thread_fail(err);

@@ -234,6 +234,21 @@ vl_tcb_read_registers(vl_cptr_t tcb, int suspend, vl_word_t count, vl_word_t *re
     return vl_invoke(tcb, VL_TCB_READ_REGISTERS, args, 2, NULL, 0, regs, count);
 }
 
+void
+vl_thread_regs(vl_word_t *regs, void (*entry)(void *), void *arg, vl_word_t sp, vl_word_t tls)
+{
+    for (vl_word_t i = 0; i < VL_NUM_REGISTERS; i++) {
+        regs[i] = 0;
+    }
+    vl_word_t gp;
+    __asm__ volatile("mv %0, gp" : "=r"(gp));
+    regs[VL_REG_PC] = (vl_word_t)(uintptr_t)entry;
+    regs[VL_REG_SP] = sp & ~(vl_word_t)15;
+    regs[VL_REG_GP] = gp;
+    regs[VL_REG_TP] = tls;
+    regs[VL_REG_A0] = (vl_word_t)(uintptr_t)arg;
+}
+
 int
 vl_tcb_write_registers(vl_cptr_t tcb, int resume, vl_word_t count, const vl_word_t *regs)
 {

@@ -105,6 +105,12 @@ int vl_tcb_set_priority(vl_cptr_t tcb, vl_cptr_t authority, vl_word_t prio);
 int vl_tcb_set_mc_priority(vl_cptr_t tcb, vl_cptr_t authority, vl_word_t mcp);
 int vl_tcb_read_registers(vl_cptr_t tcb, int suspend, vl_word_t count, vl_word_t *regs);
 int vl_tcb_write_registers(vl_cptr_t tcb, int resume, vl_word_t count, const vl_word_t *regs);
+/*
+ * Fills regs[VL_NUM_REGISTERS] for a new thread of this program: it starts at entry with
+ * arg in a0, the stack pointer sp (16-byte aligned), the thread pointer tls and the
+ * caller's global pointer; every other register 0. For TCB_WriteRegisters.
+ */
+void vl_thread_regs(vl_word_t *regs, void (*entry)(void *), void *arg, vl_word_t sp, vl_word_t tls);
 int vl_tcb_resume(vl_cptr_t tcb);
 int vl_tcb_suspend(vl_cptr_t tcb);
 int vl_tcb_bind_notification(vl_cptr_t tcb, vl_cptr_t ntfn);
