@@ -110,6 +110,15 @@ bool kt_snap_same(void);
 
 #define CHECK_UNCHANGED() CHECK(kt_snap_same())
 
+/* Checks that an operation failed with a syscall error of the given type and changed
+ * nothing (of what was snapshotted). */
+#define CHECK_ERR(st, type_)                                                                       \
+    do {                                                                                           \
+        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                                   \
+        CHECK_EQ(current_syscall_error.type, (type_));                                             \
+        CHECK_UNCHANGED();                                                                         \
+    } while (0)
+
 /* Clears the syscall error and lookup fault records. */
 void kt_clear_errors(void);
 

@@ -45,14 +45,6 @@ cn_snap(struct cn *t)
     kt_snap(t->ep, sizeof(*t->ep));
 }
 
-/* Checks the failure was a syscall error of the given type and nothing changed. */
-#define CHECK_ERR(st, type_)                                                                       \
-    do {                                                                                           \
-        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                                   \
-        CHECK_EQ(current_syscall_error.type, (type_));                                             \
-        CHECK_UNCHANGED();                                                                         \
-    } while (0)
-
 KTEST(cnode_copy)
 {
     struct cn t = cn_setup();

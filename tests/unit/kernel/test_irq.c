@@ -40,13 +40,6 @@ handler(struct it *x, struct cte *h, word_t label, struct cte *e0)
     return decode_irq_handler_invocation(&inv);
 }
 
-#define CHECK_ERR(st, type_)                                                                       \
-    do {                                                                                           \
-        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                                   \
-        CHECK_EQ(current_syscall_error.type, (type_));                                             \
-        CHECK_UNCHANGED();                                                                         \
-    } while (0)
-
 KTEST(irq_issue_handler)
 {
     struct it x = it_setup();

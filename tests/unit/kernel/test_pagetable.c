@@ -55,13 +55,6 @@ entry(word_t *root, vaddr_t va, int level)
     return &t[pt_index(va, level)];
 }
 
-#define CHECK_ERR(st, type_)                                                                       \
-    do {                                                                                           \
-        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                                   \
-        CHECK_EQ(current_syscall_error.type, (type_));                                             \
-        CHECK_UNCHANGED();                                                                         \
-    } while (0)
-
 #define LEAF (PTE_V | PTE_U | PTE_A | PTE_D | PTE_R)
 
 KTEST(pt_map_tables_and_4k_frame)

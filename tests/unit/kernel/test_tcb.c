@@ -51,13 +51,6 @@ tt_snap(struct tt *x)
     kt_snap(x->frame, sizeof(struct cte));
 }
 
-#define CHECK_ERR(st, type_)                                                                       \
-    do {                                                                                           \
-        CHECK_EQ((st), EXCEPTION_SYSCALL_ERROR);                                                   \
-        CHECK_EQ(current_syscall_error.type, (type_));                                             \
-        CHECK_UNCHANGED();                                                                         \
-    } while (0)
-
 KTEST(tcb_configure)
 {
     struct tt x = tt_setup();
