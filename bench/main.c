@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <picotls.h>
 #include <string.h>
+#include <vallum/goldfish_rtc.h>
 #include <vallum/sys.h>
 
 #include "kernel/fdt.h"
@@ -705,12 +706,6 @@ bench_retype(void)
 
 /* ---- Interrupt to user: goldfish RTC alarm. ---- */
 
-#define RTC_TIME_LOW 0x00
-#define RTC_TIME_HIGH 0x04
-#define RTC_ALARM_LOW 0x08
-#define RTC_ALARM_HIGH 0x0c
-#define RTC_IRQ_ENABLED 0x10
-#define RTC_CLEAR_INTERRUPT 0x1c
 #define IRQ_DELAY 20000 /* ns = instructions under -icount shift=0 */
 
 static volatile uint32_t *rtc;
@@ -718,8 +713,8 @@ static volatile uint32_t *rtc;
 static inline __attribute__((always_inline)) uint64_t
 rtc_now(void)
 {
-    uint64_t lo = rtc[RTC_TIME_LOW / 4]; /* reading the low word latches the high word */
-    return lo | (uint64_t)rtc[RTC_TIME_HIGH / 4] << 32;
+    uint64_t lo = rtc[GOLDFISH_RTC_TIME_LOW / 4]; /* reading the low word latches the high word */
+    return lo | (uint64_t)rtc[GOLDFISH_RTC_TIME_HIGH / 4] << 32;
 }
 
 /* Two consecutive scratch slots, for vl_device_frame. */
@@ -788,7 +783,7 @@ bench_irq(void)
 
     /* The read overhead, as for the cycle counter: two back-to-back loads of TIME_LOW. */
     static uint64_t mmio[TOTAL_MAX];
-    volatile uint32_t *time_low = &rtc[RTC_TIME_LOW / 4];
+    volatile uint32_t *time_low = &rtc[GOLDFISH_RTC_TIME_LOW / 4];
     for (unsigned i = 0; i < n_total; i++) {
         uint32_t a, b;
         __asm__ volatile("lw %[a], 0(%[p])\n\tlw %[b], 0(%[p])"
@@ -806,11 +801,11 @@ bench_irq(void)
         error(name, "cannot create the spinner", 0);
         return;
     }
-    rtc[RTC_IRQ_ENABLED / 4] = 1;
+    rtc[GOLDFISH_RTC_IRQ_ENABLED / 4] = 1;
     for (unsigned i = 0; i < n_total; i++) {
         uint64_t at = rtc_now() + IRQ_DELAY;
-        rtc[RTC_ALARM_HIGH / 4] = (uint32_t)(at >> 32);
-        rtc[RTC_ALARM_LOW / 4] = (uint32_t)at;
+        rtc[GOLDFISH_RTC_ALARM_HIGH / 4] = (uint32_t)(at >> 32);
+        rtc[GOLDFISH_RTC_ALARM_LOW / 4] = (uint32_t)at;
         /* ecall (Wait); lw TIME_LOW: the handler's first instruction reads the time. */
         uint32_t lo;
         {
@@ -823,14 +818,14 @@ bench_irq(void)
                              : "r"(a7), [p] "r"(time_low)
                              : "memory", VL_SYSCALL_CLOBBERS);
         }
-        uint64_t now = lo | (uint64_t)rtc[RTC_TIME_HIGH / 4] << 32; /* latched by the lw */
+        uint64_t now = lo | (uint64_t)rtc[GOLDFISH_RTC_TIME_HIGH / 4] << 32; /* latched by the lw */
         samples[i] = now - at;
-        rtc[RTC_CLEAR_INTERRUPT / 4] = 1;
+        rtc[GOLDFISH_RTC_CLEAR_INTERRUPT / 4] = 1;
         if (vl_irq_handler_ack(handler) != 0) {
             g_fail = 9;
         }
     }
-    rtc[RTC_IRQ_ENABLED / 4] = 0;
+    rtc[GOLDFISH_RTC_IRQ_ENABLED / 4] = 0;
     threads_reset();
     vl_irq_handler_clear(handler);
     report(name, mmio_overhead);

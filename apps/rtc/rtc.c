@@ -3,11 +3,10 @@
  * device region) and its interrupt, and reads the time from the device directly.
  */
 #include <stdio.h>
+#include <vallum/goldfish_rtc.h>
 #include <vallum/os.h>
 
 #define CH_IRQ 1
-#define RTC_TIME_LOW 0  /* 32-bit registers, in units of uint32_t */
-#define RTC_TIME_HIGH 1 /* read after TIME_LOW, which latches it */
 
 static volatile uint32_t *regs;
 
@@ -20,8 +19,8 @@ init(void)
         printf("rtc: no device region\n");
         return;
     }
-    uint64_t lo = regs[RTC_TIME_LOW];
-    uint64_t ns = ((uint64_t)regs[RTC_TIME_HIGH] << 32) | lo;
+    uint64_t lo = regs[GOLDFISH_RTC_TIME_LOW / 4];
+    uint64_t ns = ((uint64_t)regs[GOLDFISH_RTC_TIME_HIGH / 4] << 32) | lo;
     printf("rtc: device region of %lu bytes at %p\n", (unsigned long)size, (void *)regs);
     printf("rtc: the clock reads %lu s since 1970\n", (unsigned long)(ns / 1000000000u));
     printf("rtc: irq ack: %s\n", vl_error_name(vl_os_irq_ack(CH_IRQ)));

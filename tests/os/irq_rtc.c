@@ -4,17 +4,12 @@
  * IRQHandler; the source stays masked until the handler is acknowledged.
  */
 #include <stdbool.h>
+#include <vallum/goldfish_rtc.h>
 
 #include "kernel/fdt.h"
 #include "ktest.h"
 
 #define RTC_VA 0x2000000000ul
-#define RTC_TIME_LOW 0x00
-#define RTC_TIME_HIGH 0x04
-#define RTC_ALARM_LOW 0x08
-#define RTC_ALARM_HIGH 0x0c
-#define RTC_IRQ_ENABLED 0x10
-#define RTC_CLEAR_INTERRUPT 0x1c
 
 static volatile uint32_t *rtc;
 
@@ -34,12 +29,12 @@ rtc_write(vl_word_t reg, uint32_t v)
 static void
 rtc_alarm_in(uint64_t delta_ns)
 {
-    uint64_t now = rtc_read(RTC_TIME_LOW);
-    now |= (uint64_t)rtc_read(RTC_TIME_HIGH) << 32;
+    uint64_t now = rtc_read(GOLDFISH_RTC_TIME_LOW);
+    now |= (uint64_t)rtc_read(GOLDFISH_RTC_TIME_HIGH) << 32;
     uint64_t at = now + delta_ns;
-    rtc_write(RTC_IRQ_ENABLED, 1);
-    rtc_write(RTC_ALARM_HIGH, (uint32_t)(at >> 32));
-    rtc_write(RTC_ALARM_LOW, (uint32_t)at);
+    rtc_write(GOLDFISH_RTC_IRQ_ENABLED, 1);
+    rtc_write(GOLDFISH_RTC_ALARM_HIGH, (uint32_t)(at >> 32));
+    rtc_write(GOLDFISH_RTC_ALARM_LOW, (uint32_t)at);
 }
 
 /* Two consecutive scratch slots, for vl_device_frame. */
@@ -90,7 +85,7 @@ test_irq_rtc_alarm(void)
     /* First alarm: delivered as a signal with the handler's badge. */
     rtc_alarm_in(200000);
     CHECK_EQ(vl_wait(ntfn), 0x40);
-    rtc_write(RTC_CLEAR_INTERRUPT, 1);
+    rtc_write(GOLDFISH_RTC_CLEAR_INTERRUPT, 1);
 
     /* Second alarm before the Ack: the source is masked, nothing arrives. */
     rtc_alarm_in(1000);
@@ -104,8 +99,8 @@ test_irq_rtc_alarm(void)
     /* The Ack unmasks it: the pending alarm is delivered. */
     CHECK_EQ(vl_irq_handler_ack(handler), 0);
     CHECK_EQ(vl_wait(ntfn), 0x40);
-    rtc_write(RTC_CLEAR_INTERRUPT, 1);
-    rtc_write(RTC_IRQ_ENABLED, 0);
+    rtc_write(GOLDFISH_RTC_CLEAR_INTERRUPT, 1);
+    rtc_write(GOLDFISH_RTC_IRQ_ENABLED, 0);
     CHECK_EQ(vl_irq_handler_ack(handler), 0);
 
     /* Clear: no more signals; the handler can be set again. */
