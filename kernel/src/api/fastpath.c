@@ -237,6 +237,23 @@ fastpath_reply_recv(word_t cptr, word_t info, struct tcb *cur)
     return long_message(cptr, info, cur, false);
 }
 
+/* True if w, about to be woken by cur's Send or Signal, runs at once: it is more urgent
+ * than cur and at least as urgent as every runnable thread. */
+static inline __attribute__((always_inline)) bool
+preempts(const struct tcb *w, const struct tcb *cur)
+{
+    return w->priority > cur->priority && sched_none_above(w->priority);
+}
+
+/* Runs w, just woken, at once; cur stays runnable. */
+static inline __attribute__((always_inline)) void
+switch_to_woken(struct tcb *cur, struct tcb *w)
+{
+    w->state = TS_RUNNING;
+    sched_enqueue(cur);
+    ks_cur_thread = w;
+}
+
 /* Send on an endpoint: the receiver waits and is more urgent than the sender. */
 static inline __attribute__((always_inline)) bool
 fastpath_send_ipc(struct tcb *cur, const cap_t *cap)
@@ -245,15 +262,13 @@ fastpath_send_ipc(struct tcb *cur, const cap_t *cap)
     struct endpoint *ep = cap_ptr(*cap);
     struct tcb *dest = ep->head;
     bool long_msg = !short_message(info);
-    if (unlikely(!no_caps(info) || ep->state != EP_RECV || dest->priority <= cur->priority ||
-                 !sched_none_above(dest->priority) || (long_msg && !buffers_present(cur, dest)))) {
+    if (unlikely(!no_caps(info) || ep->state != EP_RECV || !preempts(dest, cur) ||
+                 (long_msg && !buffers_present(cur, dest)))) {
         return false;
     }
     ep_dequeue_head(ep, dest);
     copy_message(cur, dest, info, cap->w1, long_msg);
-    dest->state = TS_RUNNING;
-    sched_enqueue(cur);
-    ks_cur_thread = dest;
+    switch_to_woken(cur, dest);
     return true;
 }
 
@@ -288,7 +303,7 @@ fastpath_send(void)
     }
     /* A waiter: switch to it directly only if it runs next anyway. */
     struct tcb *w = n->head;
-    if (unlikely(w->priority <= cur->priority || !sched_none_above(w->priority))) {
+    if (unlikely(!preempts(w, cur))) {
         return false;
     }
     tcbq_remove(&n->head, &n->tail, w);
@@ -296,9 +311,7 @@ fastpath_send(void)
         n->state = NTFN_IDLE;
     }
     w->regs[REG_BADGE] = badge;
-    w->state = TS_RUNNING;
-    sched_enqueue(cur);
-    ks_cur_thread = w;
+    switch_to_woken(cur, w);
     return true;
 }
 
