@@ -32,7 +32,7 @@ $(error CONFIG must be debug or release)
 endif
 
 KCFLAGS := $(WARN) $(CONFIG_FLAGS) $(if $(filter 1,$(FASTPATH)),-DCONFIG_FASTPATH) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
-	-mno-relax -ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fno-pic \
+	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fno-pic \
 	-fno-common -Ikernel/include -Iuapi
 UCFLAGS := $(WARN) $(CONFIG_FLAGS) -g -march=rv64imac -mabi=lp64 -mcmodel=medany \
 	--specs=picolibc.specs -Iuapi -Ilib/sys/include
@@ -120,7 +120,7 @@ $(O)/images/%/init_image.o: kernel/src/arch/riscv64/init_image.S $(O)/programs/%
 	$(Q)$(CC_K) $(KCFLAGS) -DINIT_ELF='"$(O)/programs/$*.elf"' -c $< -o $@
 
 $(O)/images/%.elf: $(KERNEL_OBJS) $(O)/images/%/init_image.o kernel/kernel.ld
-	$(Q)$(CC_K) $(KCFLAGS) -T kernel/kernel.ld -Wl,--no-relax -Wl,--no-warn-rwx-segments \
+	$(Q)$(CC_K) $(KCFLAGS) -T kernel/kernel.ld -Wl,--no-warn-rwx-segments \
 		-o $@ $(KERNEL_OBJS) $(O)/images/$*/init_image.o
 	@echo "  built $@"
 

@@ -13,20 +13,21 @@
 #include "arch/riscv.h"
 #include "arch/vspace_satp.h"
 
-struct satp_state {
-    word_t current;   /* the satp value in force (0 before the first switch) */
-    bool asids_alias; /* the hart has fewer ASIDs than handed out: every switch flushes */
-};
-extern struct satp_state satp_state;
+/* The hart has fewer ASIDs than are handed out: every switch flushes (set at boot). */
+extern bool satp_asids_alias;
 
-/* Loads satp unless the value is already in force (a satp write can stall a real hart). */
+/*
+ * Loads satp unless the value is already in force (a satp write can stall a real hart).
+ * The CSR itself says what is in force: a read costs less than a variable in memory. If
+ * the hart keeps fewer ASID bits than the value has, the two never compare equal and
+ * every switch writes, which is what aliasing ASIDs need anyway.
+ */
 static inline __attribute__((always_inline)) void
 vspace_switch_satp(word_t satp)
 {
-    if (satp != satp_state.current) {
-        satp_state.current = satp;
+    if (satp != csr_read(satp)) {
         csr_write(satp, satp);
-        if (unlikely(satp_state.asids_alias)) {
+        if (unlikely(satp_asids_alias)) {
             sfence_vma_all();
         }
     }

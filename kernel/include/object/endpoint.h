@@ -41,7 +41,7 @@ void ipc_delete_caller_cap(struct tcb *t);
 static inline void
 reply_cap_set(struct cte *slot, struct tcb *sender, bool can_grant)
 {
-    slot->cap = cap_reply(tcb_slots(sender), can_grant);
+    slot->cap = cap_reply(sender, can_grant);
     slot->mdb_prev = NULL;
     slot->mdb_next = MDB_REVOCABLE | MDB_FIRST_BADGED;
     sender->reply_slot = slot;

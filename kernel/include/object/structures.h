@@ -183,11 +183,22 @@ cap_tcb(void *tcb_obj)
     return cap_make(CAP_TCB, VL_RIGHTS_ALL, 0, cap_ptr_bits(tcb_obj), 0);
 }
 
-/* Reply: the pointer is the waiting caller's TCB object; small bit 0 = may grant. */
+/*
+ * Reply: the pointer is the waiting caller's struct tcb (not its TCB object's base, as a
+ * TCB cap's: the IPC fast path makes and uses reply caps, and saves an addition each
+ * way); small bit 0 = may grant.
+ */
+struct tcb;
 static inline cap_t
-cap_reply(void *tcb_obj, bool can_grant)
+cap_reply(struct tcb *caller, bool can_grant)
 {
-    return cap_make(CAP_REPLY, VL_RIGHTS_ALL, can_grant, cap_ptr_bits(tcb_obj), 0);
+    return cap_make(CAP_REPLY, VL_RIGHTS_ALL, can_grant, cap_ptr_bits(caller), 0);
+}
+
+static inline struct tcb *
+cap_reply_tcb(cap_t c)
+{
+    return cap_ptr(c);
 }
 
 static inline bool
@@ -479,8 +490,10 @@ tcb_slot(struct tcb *t, enum tcb_slot s)
     return &tcb_slots(t)[s];
 }
 
+/* The thread a TCB cap names (a reply cap's: cap_reply_tcb). */
 static inline struct tcb *
 cap_tcb_ptr(cap_t c)
 {
+    assert(cap_type(c) == CAP_TCB);
     return tcb_from_obj(cap_ptr(c));
 }

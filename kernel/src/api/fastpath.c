@@ -70,10 +70,12 @@ short_message(word_t info)
     return (info & INFO_BELOW_LABEL) <= VL_MSG_REGS;
 }
 
+/* True if t is at least as urgent as every runnable thread. Usually no thread is
+ * runnable: t's priority is then not even loaded. */
 static inline __attribute__((always_inline)) bool
 most_urgent(const struct tcb *t)
 {
-    return sched_none_above(t->priority);
+    return likely(ready_top == 0) || sched_none_above(t->priority);
 }
 
 /*
@@ -87,21 +89,20 @@ buffers_present(struct tcb *from, struct tcb *to)
 }
 
 /*
- * Copies the message (long_msg: more than VL_MSG_REGS words, buffers_present checked)
- * and sets the receiver's info and badge.
+ * Copies a message (long_msg: more than VL_MSG_REGS words, buffers_present checked).
+ * Returns the info word the receiver gets; the caller puts it and the badge in the
+ * receiver's registers.
  */
-static inline __attribute__((always_inline)) void
-copy_message(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool long_msg)
+static inline __attribute__((always_inline)) word_t
+copy_message(struct tcb *from, struct tcb *to, word_t info, bool long_msg)
 {
     word_t len = vl_msginfo_length(info);
-    to->regs[REG_BADGE] = badge;
     if (!long_msg) {
         /* Only the words sent: the receiver must not see the sender's other registers. */
         for (word_t i = 0; i < len; i++) {
             to->regs[REG_MR0 + i] = from->regs[REG_MR0 + i];
         }
-        to->regs[REG_MSGINFO] = info; /* no caps: the info word is unchanged */
-        return;
+        return info; /* no caps: the info word is unchanged */
     }
     len = MIN(len, VL_MSG_MAX_LENGTH);
     for (word_t i = 0; i < VL_MSG_REGS; i++) {
@@ -112,16 +113,16 @@ copy_message(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool l
     for (word_t i = VL_MSG_REGS; i < len; i++) {
         rbuf->msg[i] = sbuf->msg[i];
     }
-    to->regs[REG_MSGINFO] = vl_msginfo(vl_msginfo_label(info), 0, 0, len);
+    return vl_msginfo(vl_msginfo_label(info), 0, 0, len);
 }
 
-/* Takes the first thread, t, off an endpoint's queue. */
+/* Takes the first thread, t, off an endpoint's queue (usually its only one). */
 static inline __attribute__((always_inline)) void
 ep_dequeue_head(struct endpoint *ep, struct tcb *t)
 {
     struct tcb *next = t->ep_next;
     ep->head = next;
-    if (next == NULL) {
+    if (likely(next == NULL)) {
         ep->tail = NULL;
         ep->state = EP_IDLE;
     } else {
@@ -130,10 +131,26 @@ ep_dequeue_head(struct endpoint *ep, struct tcb *t)
     }
 }
 
+/* Appends t to an endpoint's queue (usually empty) and marks it receiving. */
+static inline __attribute__((always_inline)) void
+ep_enqueue_receiver(struct endpoint *ep, struct tcb *t)
+{
+    struct tcb *tail = ep->tail;
+    t->ep_next = NULL;
+    t->ep_prev = tail;
+    if (likely(tail == NULL)) {
+        ep->head = t;
+    } else {
+        tail->ep_next = t;
+    }
+    ep->tail = t;
+    ep->state = EP_RECV;
+}
+
 /*
  * Call, for a message of at most VL_MSG_REGS words (long_msg false) or a longer one
  * (long_message). The two are separate copies so that the short case tests the length
- * once.
+ * once. On success the receiver runs (fastpath_exit does not return in the kernel).
  */
 static inline __attribute__((always_inline)) struct tcb *
 call(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
@@ -157,13 +174,14 @@ call(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
 
     /* Commit: the receiver leaves the queue, gets the message and a reply cap. */
     ep_dequeue_head(ep, dest);
-    copy_message(cur, dest, info, cap->w1, long_msg);
+    word_t badge = cap->w1;
+    info = copy_message(cur, dest, info, long_msg);
     reply_cap_set(reply, cur, dest->blocking_can_grant);
     cur->state = TS_BLOCKED_ON_REPLY;
     dest->state = TS_RUNNING;
     ks_cur_thread = dest;
     vspace_switch_satp(satp);
-    return dest;
+    return fastpath_exit(badge, info, dest);
 }
 
 /* ReplyRecv, for a short (long_msg false) or a long message, as call. */
@@ -185,7 +203,7 @@ reply_recv(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
     if (unlikely(cap_type(reply->cap) != CAP_REPLY)) {
         return NULL;
     }
-    struct tcb *caller = cap_tcb_ptr(reply->cap);
+    struct tcb *caller = cap_reply_tcb(reply->cap);
     word_t satp;
     if (unlikely(caller->fault.type != FAULT_NONE || !most_urgent(caller) ||
                  !vspace_satp_of(tcb_slot(caller, TCB_VTABLE)->cap, &satp) ||
@@ -200,13 +218,12 @@ reply_recv(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
     cur->state = TS_BLOCKED_ON_RECV;
     cur->blocking_object = ep;
     cur->blocking_can_grant = cap_has_right(*cap, VL_RIGHT_GRANT);
-    tcbq_append(&ep->head, &ep->tail, cur);
-    ep->state = EP_RECV;
-    copy_message(cur, caller, info, 0, long_msg);
+    ep_enqueue_receiver(ep, cur);
+    info = copy_message(cur, caller, info, long_msg);
     caller->state = TS_RUNNING;
     ks_cur_thread = caller;
     vspace_switch_satp(satp);
-    return caller;
+    return fastpath_exit(0, info, caller);
 }
 
 /* Call (is_call) or ReplyRecv of a message that does not fit in the registers. */
@@ -267,7 +284,8 @@ fastpath_send_ipc(struct tcb *cur, const cap_t *cap)
         return false;
     }
     ep_dequeue_head(ep, dest);
-    copy_message(cur, dest, info, cap->w1, long_msg);
+    dest->regs[REG_BADGE] = cap->w1;
+    dest->regs[REG_MSGINFO] = copy_message(cur, dest, info, long_msg);
     switch_to_woken(cur, dest);
     return true;
 }

@@ -162,7 +162,7 @@ handle_invocation(bool is_call, bool is_blocking)
         ntfn_send_signal(cap_ptr(cap), cap.w1);
         return EXCEPTION_NONE;
     case CAP_REPLY:
-        ipc_do_reply_transfer(t, cap_tcb_ptr(cap), slot, cap_reply_can_grant(cap));
+        ipc_do_reply_transfer(t, cap_reply_tcb(cap), slot, cap_reply_can_grant(cap));
         return EXCEPTION_NONE;
     default: {
         /* Not zeroed as a whole: extra[i] is written before n_extra counts it. */
@@ -223,7 +223,7 @@ handle_reply(void)
     if (cap_type(slot->cap) != CAP_REPLY) {
         return;
     }
-    ipc_do_reply_transfer(t, cap_tcb_ptr(slot->cap), slot, cap_reply_can_grant(slot->cap));
+    ipc_do_reply_transfer(t, cap_reply_tcb(slot->cap), slot, cap_reply_can_grant(slot->cap));
 }
 
 static void

@@ -27,7 +27,7 @@ check_tcb(struct tcb *t)
         return "blocked thread without an object";
     }
     if (t->reply_slot != NULL &&
-        (cap_type(t->reply_slot->cap) != CAP_REPLY || cap_tcb_ptr(t->reply_slot->cap) != t)) {
+        (cap_type(t->reply_slot->cap) != CAP_REPLY || cap_reply_tcb(t->reply_slot->cap) != t)) {
         return "reply slot back pointer wrong";
     }
     if (t->bound_ntfn != NULL && t->bound_ntfn->bound_tcb != t) {

@@ -303,7 +303,7 @@ cte_relink(struct cte *src, struct cte *dest)
     src->mdb_next = 0;
     /* A reply cap's thread knows where its reply cap is. */
     if (cap_type(dest->cap) == CAP_REPLY) {
-        cap_tcb_ptr(dest->cap)->reply_slot = dest;
+        cap_reply_tcb(dest->cap)->reply_slot = dest;
     }
 }
 

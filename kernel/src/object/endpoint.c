@@ -149,7 +149,7 @@ ipc_reply_cap_removed(struct cte *slot)
     if (cap_type(slot->cap) != CAP_REPLY) {
         return;
     }
-    struct tcb *caller = cap_tcb_ptr(slot->cap);
+    struct tcb *caller = cap_reply_tcb(slot->cap);
     if (caller->reply_slot == slot) {
         caller->reply_slot = NULL;
     }

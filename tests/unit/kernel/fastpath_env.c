@@ -177,7 +177,7 @@ fp_check_reply_cap(struct tcb *receiver, struct tcb *caller, bool can_grant)
 {
     struct cte *slot = tcb_slot(receiver, TCB_CALLER);
     CHECK_EQ(cap_type(slot->cap), CAP_REPLY);
-    CHECK(cap_tcb_ptr(slot->cap) == caller);
+    CHECK(cap_reply_tcb(slot->cap) == caller);
     CHECK_EQ(cap_reply_can_grant(slot->cap), can_grant);
     CHECK(caller->reply_slot == slot);
 }

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 
 #include "api/failures.h"
+#include "api/fastpath.h"
 #include "arch/machine.h"
+#include "arch/registers.h"
 #include "arch/pagetable.h"
 #include "config.h"
 #include "object/cap.h"
@@ -187,3 +189,15 @@ kernel_panic(const char *file, int line, const char *msg)
     }
     abort();
 }
+
+#ifdef CONFIG_FASTPATH
+/* The fast path's exit (api/fastpath.h): the kernel's returns to next in assembly; this
+ * one leaves in next's saved registers what the assembly puts in its a0 and a1. */
+struct tcb *
+fastpath_exit(word_t badge, word_t info, struct tcb *next)
+{
+    next->regs[REG_BADGE] = badge;
+    next->regs[REG_MSGINFO] = info;
+    return next;
+}
+#endif

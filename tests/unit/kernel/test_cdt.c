@@ -230,7 +230,7 @@ KTEST(cdt_cap_derive)
     CHECK_EQ(current_syscall_error.type, VL_REVOKE_FIRST);
     /* Caps that cannot be copied derive to a null cap. */
     void *tcb = kt_alloc(VL_TCB_BITS);
-    CHECK_EQ(cap_derive(ut, cap_reply(tcb, true), &out), EXCEPTION_NONE);
+    CHECK_EQ(cap_derive(ut, cap_reply(tcb_from_obj(tcb), true), &out), EXCEPTION_NONE);
     CHECK_EQ(cap_type(out), CAP_NULL);
     CHECK_EQ(cap_derive(ut, cap_irq_control(), &out), EXCEPTION_NONE);
     CHECK_EQ(cap_type(out), CAP_NULL);
@@ -314,7 +314,7 @@ KTEST(cdt_cap_mask_rights)
     CHECK_EQ(cap_rights(cap_mask_rights(VL_RIGHTS_ALL, f)), VL_RIGHT_READ);
     CHECK_EQ(cap_rights(cap_mask_rights(0, f)), 0);
     void *tcb = kt_alloc(VL_TCB_BITS);
-    cap_t rep = cap_reply(tcb, true);
+    cap_t rep = cap_reply(tcb_from_obj(tcb), true);
     CHECK(cap_reply_can_grant(cap_mask_rights(VL_RIGHT_GRANT, rep)));
     CHECK(!cap_reply_can_grant(cap_mask_rights(VL_RIGHT_READ, rep)));
     cap_t c = cap_cnode(kt_alloc(2 + VL_SLOT_BITS), 2, 0, 0);

@@ -294,7 +294,7 @@ KTEST(cnode_uncopyable_sources)
     struct tcb *other = kt_thread(5, TS_BLOCKED_ON_REPLY);
     kt_insert(cap_tcb(tcb_slots(other)));
     kt_insert_at(cap_zombie(kt_alloc(VL_TCB_BITS), true, 0, 0), &t.s[4]);
-    kt_insert_at(cap_reply(tcb_slots(other), true), &t.s[5]);
+    kt_insert_at(cap_reply(other, true), &t.s[5]);
     other->reply_slot = &t.s[5];
     kt_insert_at(cap_irq_control(), &t.s[6]);
     void *mem = kt_alloc(12);
@@ -382,7 +382,7 @@ KTEST(cnode_save_caller)
     struct tcb *other = kt_thread(5, TS_BLOCKED_ON_REPLY);
     kt_insert(cap_tcb(tcb_slots(other)));
     struct cte *caller = tcb_slot(t.c.thread, TCB_CALLER);
-    kt_insert_at(cap_reply(tcb_slots(other), true), caller);
+    kt_insert_at(cap_reply(other, true), caller);
     other->reply_slot = caller;
     INV();
     /* Occupied dest. */

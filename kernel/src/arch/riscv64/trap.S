@@ -7,6 +7,7 @@
  * sscratch = 0 is a kernel bug.
  */
 #include "arch/trap_layout.h"
+
     .section .text
     .align 4
     .global trap_entry
@@ -50,11 +51,12 @@ trap_entry:
     addi s0, s0, 4
     sd s0, 0(t0)
     csrw sscratch, zero
-    la sp, kernel_stack_top
+    lui sp, %hi(kernel_stack_top) /* 4 KiB aligned, in the top 2 GiB (kernel.ld) */
 #ifdef CONFIG_FASTPATH
     /* Call and ReplyRecv try the fast path with a0 = cptr and a1 = message info (still
-     * in their registers) and a2 = the thread. It returns the thread to run, its address
-     * space active, or 0 having changed nothing. */
+     * in their registers) and a2 = the thread. On success it switches to the thread it
+     * chose and does not return (fastpath_exit); returning, it has changed nothing. */
+    mv a2, t0
     li s0, TRAP_SYS_CALL
     beq a7, s0, fast_call
     li s0, TRAP_SYS_REPLY_RECV
@@ -64,15 +66,11 @@ trap_entry:
 
 #ifdef CONFIG_FASTPATH
 fast_call:
-    mv a2, t0
     call fastpath_call
-    bnez a0, restore_user_context
     tail c_handle_syscall
 
 fast_reply_recv:
-    mv a2, t0
     call fastpath_reply_recv
-    bnez a0, restore_user_context
     tail c_handle_syscall
 #endif
 
@@ -142,3 +140,43 @@ restore_user_context:
     ld t6, 31*8(a0)
     ld a0, 10*8(a0)
     sret
+
+#ifdef CONFIG_FASTPATH
+    /* The fast path's exit (api/fastpath.h): a0 = badge, a1 = info, a2 = next thread,
+     * whose saved registers hold everything else. */
+    .global fastpath_exit
+fastpath_exit:
+    csrw sscratch, a2
+    ld t0, 0(a2)
+    csrw sepc, t0
+    ld ra, 1*8(a2)
+    ld sp, 2*8(a2)
+    ld gp, 3*8(a2)
+    ld tp, 4*8(a2)
+    ld t0, 5*8(a2)
+    ld t1, 6*8(a2)
+    ld t2, 7*8(a2)
+    ld s0, 8*8(a2)
+    ld s1, 9*8(a2)
+    ld a3, 13*8(a2)
+    ld a4, 14*8(a2)
+    ld a5, 15*8(a2)
+    ld a6, 16*8(a2)
+    ld a7, 17*8(a2)
+    ld s2, 18*8(a2)
+    ld s3, 19*8(a2)
+    ld s4, 20*8(a2)
+    ld s5, 21*8(a2)
+    ld s6, 22*8(a2)
+    ld s7, 23*8(a2)
+    ld s8, 24*8(a2)
+    ld s9, 25*8(a2)
+    ld s10, 26*8(a2)
+    ld s11, 27*8(a2)
+    ld t3, 28*8(a2)
+    ld t4, 29*8(a2)
+    ld t5, 30*8(a2)
+    ld t6, 31*8(a2)
+    ld a2, 12*8(a2)
+    sret
+#endif

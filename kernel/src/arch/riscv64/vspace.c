@@ -32,7 +32,7 @@ vspace_probe_asid_bits(void)
         asid_hw_bits++;
         mask >>= 1;
     }
-    satp_state.asids_alias = asid_hw_bits < 16 && BIT(asid_hw_bits) < CONFIG_NUM_ASIDS;
+    satp_asids_alias = asid_hw_bits < 16 && BIT(asid_hw_bits) < CONFIG_NUM_ASIDS;
     sfence_vma_all();
 }
 
@@ -89,7 +89,7 @@ vspace_boot_map(word_t *root, vaddr_t va, paddr_t pa, word_t flags,
     pt[pt_index(va, 0)] |= pte_make(pa, flags | PTE_V | PTE_U | PTE_A | PTE_D);
 }
 
-struct satp_state satp_state;
+bool satp_asids_alias;
 
 void
 arch_activate_vspace(struct tcb *t)
