@@ -36,13 +36,14 @@ void ipc_delete_caller_cap(struct tcb *t);
 
 /*
  * Puts a reply cap to sender in slot (a receiver's empty caller slot): an original cap,
- * outside the derivation list, that sender's reply_slot points back to.
+ * outside the derivation list, that sender's reply_slot points back to. An empty caller
+ * slot is all zero (kernel_check_invariants), so only the words that differ are written.
  */
 static inline void
 reply_cap_set(struct cte *slot, struct tcb *sender, bool can_grant)
 {
-    slot->cap = cap_reply(sender, can_grant);
-    slot->mdb_prev = NULL;
+    assert(slot->cap.w1 == 0 && slot->mdb_prev == NULL);
+    slot->cap.w0 = cap_reply(sender, can_grant).w0;
     slot->mdb_next = MDB_REVOCABLE | MDB_FIRST_BADGED;
     sender->reply_slot = slot;
 }

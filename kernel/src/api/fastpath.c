@@ -213,7 +213,7 @@ reply_recv(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
 
     /* Commit: the reply cap is used up, we wait on the endpoint, the caller runs. */
     caller->reply_slot = NULL;
-    reply->cap = cap_null();
+    reply->cap.w0 = cap_null().w0; /* a reply cap's w1 and mdb_prev are 0 (invariants.c) */
     reply->mdb_next = 0;
     cur->state = TS_BLOCKED_ON_RECV;
     cur->blocking_object = ep;

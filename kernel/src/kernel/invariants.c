@@ -30,6 +30,16 @@ check_tcb(struct tcb *t)
         (cap_type(t->reply_slot->cap) != CAP_REPLY || cap_reply_tcb(t->reply_slot->cap) != t)) {
         return "reply slot back pointer wrong";
     }
+    /* reply_cap_set and the fast path write only the words of the caller slot that differ
+     * from an empty slot's, which is all zero; a reply cap has w1 0 and no derivation
+     * parent. */
+    const struct cte *caller = tcb_slot(t, TCB_CALLER);
+    if (cap_type(caller->cap) == CAP_NULL
+            ? (caller->cap.w0 | caller->cap.w1 | (word_t)caller->mdb_prev | caller->mdb_next) != 0
+            : cap_type(caller->cap) != CAP_REPLY || caller->cap.w1 != 0 ||
+                  caller->mdb_prev != NULL) {
+        return "caller slot neither all zero nor a reply cap";
+    }
     if (t->bound_ntfn != NULL && t->bound_ntfn->bound_tcb != t) {
         return "binding not mutual";
     }

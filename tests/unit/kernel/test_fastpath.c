@@ -162,7 +162,7 @@ KTEST(fastpath_reply_recv_short)
         CHECK_EQ(e.client->state, TS_RUNNING);
         fp_check_delivered(e.client, e.cbuf, &b, FP_SERVER_SEED, 0, info);
         /* The reply cap is used up. */
-        CHECK_EQ(cap_type(reply->cap), CAP_NULL);
+        CHECK(reply->cap.w0 == 0 && reply->cap.w1 == 0);
         CHECK(reply->mdb_prev == NULL && reply->mdb_next == 0);
         CHECK(e.client->reply_slot == NULL);
         /* The server waits on the endpoint. */
@@ -179,6 +179,36 @@ KTEST(fastpath_reply_recv_short)
         INV();
         fp_retire(&e);
     }
+}
+
+/*
+ * The fast path and reply_cap_set write only the caller-slot words that differ from an
+ * empty slot's; the invariant checker catches a caller slot where that would go wrong.
+ */
+KTEST(fastpath_caller_slot_invariant)
+{
+    struct fp_env e = fp_env(FP_PRIO, FP_PRIO, 0);
+    fp_serve(&e);
+    struct cte *reply = tcb_slot(e.server, TCB_CALLER);
+    INV();
+    reply->cap.w1 = 1; /* a reply cap with a non-zero second word */
+    CHECK(kernel_check_invariants() != NULL);
+    reply->cap.w1 = 0;
+    reply->mdb_prev = reply; /* a reply cap with a derivation parent */
+    CHECK(kernel_check_invariants() != NULL);
+    reply->mdb_prev = NULL;
+    INV();
+    /* An empty caller slot must be all zero. */
+    struct cte *empty = tcb_slot(e.client, TCB_CALLER);
+    CHECK_EQ(cap_type(empty->cap), CAP_NULL);
+    for (int word = 0; word < 3; word++) {
+        word_t *w = word == 0 ? &empty->cap.w1 : word == 1 ? &empty->mdb_next : &empty->cap.w0;
+        word_t keep = *w;
+        *w = word == 2 ? (word_t)1 << 8 : 1; /* w0: type still NULL, other bits set */
+        CHECK(kernel_check_invariants() != NULL);
+        *w = keep;
+    }
+    INV();
 }
 
 /* A long reply, with another receiver already waiting: the server queues behind it. */
