@@ -500,7 +500,7 @@ gen(vl_word_t i, struct fz_call *c, struct vl_ipc_buffer *b)
         c->sys = VL_SYS_DEBUG_CAP_TYPE;
     } else {
         /* Unknown numbers (never PutChar 32, Halt 33 or Dump 35). */
-        static const vl_word_t bad[] = {0,  9,   10,  16,  31,    38,         39,
+        static const vl_word_t bad[] = {8,  9,   10,  16,  31,    38,         39,
                                         64, 100, 255, 256, ~0ull, 1ull << 63, 0x100000021ull};
         vl_word_t s = below(3) ? bad[below(sizeof(bad) / sizeof(bad[0]))] : rnd();
         if (s == 32 || s == 33 || s == 35) {

@@ -24,7 +24,7 @@ struct tcb *fastpath_reply_recv(word_t cptr, word_t info, struct tcb *cur);
  * In the kernel it is assembly (trap.S) and does not return; the host tests' stand-in
  * stores badge and info in next's registers and returns next.
  */
-struct tcb *fastpath_exit(word_t badge, word_t info, struct tcb *next);
+struct tcb *fastpath_exit(word_t badge, word_t info, struct tcb *from, struct tcb *next);
 /* Send: a signal (waking a more urgent waiter directly), or a message to a waiting
  * receiver that is more urgent than the sender. */
 bool fastpath_send(void);

@@ -11,5 +11,5 @@
 #define TRAP_CAUSE_USER_ECALL 8
 
 /* The system calls the assembly dispatches to the register fast path. */
-#define TRAP_SYS_CALL 1
-#define TRAP_SYS_REPLY_RECV 2
+#define TRAP_SYS_CALL 0 /* trap.S tests a7 against zero */
+#define TRAP_SYS_REPLY_RECV 1

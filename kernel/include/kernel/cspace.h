@@ -30,13 +30,15 @@ struct lookup_slot_ret cspace_resolve_bits(cap_t node, cptr_t cptr, word_t n_bit
 static inline __attribute__((always_inline)) bool
 cspace_lookup_one_level(cap_t root, cptr_t cptr, struct cte **slot)
 {
-    word_t guard_size = cap_cnode_guard_size(root);
-    word_t radix = cap_cnode_radix(root);
-    if (likely(cap_type(root) == CAP_CNODE && radix + guard_size == VL_WORD_BITS &&
-               (cptr >> radix) == cap_cnode_guard(root))) {
-        /* The low radix bits of cptr index the CNode (guard_size is 1..63 here). */
-        *slot = (struct cte *)cap_ptr(root) + ((cptr << guard_size) >> guard_size);
-        return true;
+    /* A CNode cap whose guard and radix take all 64 bits (see cap_cnode). */
+    if (likely((root.w0 & CNODE_ONE_LEVEL_MASK) == CAP_CNODE)) {
+        /* The guard is left-aligned in w1: if it matches, only the low radix bits of
+         * cptr (the index) are left. */
+        word_t index = cptr ^ root.w1;
+        if (likely((index >> cap_cnode_radix(root)) == 0)) {
+            *slot = (struct cte *)cap_ptr(root) + index;
+            return true;
+        }
     }
     return false;
 }

@@ -149,32 +149,52 @@ cap_notification(void *ntfn, word_t badge, word_t rights)
     return cap_make(CAP_NOTIFICATION, rights, 0, cap_ptr_bits(ntfn), badge);
 }
 
-/* CNode: small = radix; w1 = guard_size << 58 | guard. */
-#define CNODE_MAX_GUARD_BITS 58
+/*
+ * CNode. A CNode cap has no rights; its rights and small fields hold instead
+ *   w0 bits 5..10:  64 - (guard_size + radix), the cptr bits a lookup at the top of a
+ *                   CSpace leaves for further levels (0 for a CSpace of one CNode);
+ *   w0 bits 11..15: radix (1..VL_MAX_CNODE_RADIX);
+ *   w1:             the guard, left-aligned: guard << (64 - guard_size), 0 if guard_size
+ *                   is 0.
+ * So the common lookup (cspace_lookup_one_level) is one mask to check the type and that
+ * the CNode resolves all 64 bits, and one exclusive-or to match the guard and leave the
+ * index.
+ */
+#define CNODE_REST_SHIFT 5
+#define CNODE_RADIX_SHIFT 11
+#define CNODE_ONE_LEVEL_MASK 0x7ffu /* type and rest: CAP_CNODE iff one level */
+
+_Static_assert(VL_MAX_CNODE_RADIX < 32, "a CNode's radix has 5 bits in its cap");
 
 static inline cap_t
 cap_cnode(void *slots, word_t radix, word_t guard_size, word_t guard)
 {
-    return cap_make(CAP_CNODE, VL_RIGHTS_ALL, radix, cap_ptr_bits(slots),
-                    (guard_size << 58) | (guard & MASK(CNODE_MAX_GUARD_BITS)));
+    assert(radix >= 1 && radix <= VL_MAX_CNODE_RADIX && guard_size + radix <= VL_WORD_BITS);
+    cap_t c;
+    c.w0 = CAP_CNODE | ((VL_WORD_BITS - guard_size - radix) << CNODE_REST_SHIFT) |
+           (radix << CNODE_RADIX_SHIFT) | (cap_ptr_bits(slots) << 16);
+    c.w1 = guard_size == 0 ? 0 : guard << (VL_WORD_BITS - guard_size);
+    return c;
 }
 
 static inline word_t
 cap_cnode_radix(cap_t c)
 {
-    return cap_small(c) & 0x3f;
+    return (c.w0 >> CNODE_RADIX_SHIFT) & 0x1f;
 }
 
 static inline word_t
 cap_cnode_guard_size(cap_t c)
 {
-    return c.w1 >> 58;
+    word_t rest = (c.w0 >> CNODE_REST_SHIFT) & 0x3f;
+    return VL_WORD_BITS - rest - cap_cnode_radix(c);
 }
 
 static inline word_t
 cap_cnode_guard(cap_t c)
 {
-    return c.w1 & MASK(CNODE_MAX_GUARD_BITS);
+    word_t guard_size = cap_cnode_guard_size(c);
+    return guard_size == 0 ? 0 : c.w1 >> (VL_WORD_BITS - guard_size);
 }
 
 static inline cap_t

@@ -28,24 +28,25 @@
 #include "object/endpoint.h"
 #include "object/notification.h"
 
-/* The endpoint cap at cptr in t's CSpace with all of rights, or NULL. */
-static inline __attribute__((always_inline)) const cap_t *
-lookup_endpoint(struct tcb *t, cptr_t cptr, word_t rights)
+/*
+ * Finds the slot at cptr in t's CSpace: in any CSpace if general, else only in one of a
+ * single CNode (the common case; general_case takes the others). False if not found.
+ */
+static inline __attribute__((always_inline)) bool
+lookup_slot(struct tcb *t, cptr_t cptr, bool general, struct cte **slot)
 {
     cap_t root = tcb_slot(t, TCB_CTABLE)->cap;
-    struct cte *slot;
-    if (unlikely(!cspace_lookup_one_level(root, cptr, &slot))) {
-        slot = cspace_lookup_fast(root, cptr);
-        if (slot == NULL) {
-            return NULL;
-        }
+    if (likely(cspace_lookup_one_level(root, cptr, slot))) {
+        return true;
     }
-    const cap_t *cap = &slot->cap;
-    if (unlikely(!cap_is_with_rights(*cap, CAP_ENDPOINT, rights))) {
-        return NULL;
+    if (!general) {
+        return false;
     }
-    return cap;
+    *slot = cspace_lookup_fast(root, cptr);
+    return *slot != NULL;
 }
+
+static struct tcb *general_case(word_t cptr, word_t info, struct tcb *cur, bool is_call);
 
 /*
  * The message info below the label: length (bits 0..6), extra caps (7..8) and unwrapped
@@ -148,15 +149,21 @@ ep_enqueue_receiver(struct endpoint *ep, struct tcb *t)
 }
 
 /*
- * Call, for a message of at most VL_MSG_REGS words (long_msg false) or a longer one
- * (long_message). The two are separate copies so that the short case tests the length
- * once. On success the receiver runs (fastpath_exit does not return in the kernel).
+ * Call. The common case (general false: a message of at most VL_MSG_REGS words, a
+ * CSpace of one CNode) and general_case (any CSpace, long_msg if the message is longer)
+ * are separate copies, so that the common one tests each condition once and keeps its
+ * registers. On success the receiver runs (fastpath_exit does not return in the kernel).
  */
 static inline __attribute__((always_inline)) struct tcb *
-call(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
+call(word_t cptr, word_t info, struct tcb *cur, bool long_msg, bool general)
 {
-    const cap_t *cap = lookup_endpoint(cur, cptr, VL_RIGHT_WRITE);
-    if (unlikely(cap == NULL || !(cap_rights(*cap) & (VL_RIGHT_GRANT | VL_RIGHT_GRANT_REPLY)))) {
+    struct cte *slot;
+    if (unlikely(!lookup_slot(cur, cptr, general, &slot))) {
+        return general ? NULL : general_case(cptr, info, cur, true);
+    }
+    const cap_t *cap = &slot->cap;
+    if (unlikely(!cap_is_with_rights(*cap, CAP_ENDPOINT, VL_RIGHT_WRITE) ||
+                 !(cap_rights(*cap) & (VL_RIGHT_GRANT | VL_RIGHT_GRANT_REPLY)))) {
         return NULL;
     }
     struct endpoint *ep = cap_ptr(*cap);
@@ -181,15 +188,19 @@ call(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
     dest->state = TS_RUNNING;
     ks_cur_thread = dest;
     vspace_switch_satp(satp);
-    return fastpath_exit(badge, info, dest);
+    return fastpath_exit(badge, info, cur, dest);
 }
 
-/* ReplyRecv, for a short (long_msg false) or a long message, as call. */
+/* ReplyRecv, in the common case or general_case, as call. */
 static inline __attribute__((always_inline)) struct tcb *
-reply_recv(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
+reply_recv(word_t cptr, word_t info, struct tcb *cur, bool long_msg, bool general)
 {
-    const cap_t *cap = lookup_endpoint(cur, cptr, VL_RIGHT_READ);
-    if (unlikely(cap == NULL)) {
+    struct cte *slot;
+    if (unlikely(!lookup_slot(cur, cptr, general, &slot))) {
+        return general ? NULL : general_case(cptr, info, cur, false);
+    }
+    const cap_t *cap = &slot->cap;
+    if (unlikely(!cap_is_with_rights(*cap, CAP_ENDPOINT, VL_RIGHT_READ))) {
         return NULL;
     }
     struct endpoint *ep = cap_ptr(*cap);
@@ -223,35 +234,41 @@ reply_recv(word_t cptr, word_t info, struct tcb *cur, bool long_msg)
     caller->state = TS_RUNNING;
     ks_cur_thread = caller;
     vspace_switch_satp(satp);
-    return fastpath_exit(0, info, caller);
+    return fastpath_exit(0, info, cur, caller);
 }
 
-/* Call (is_call) or ReplyRecv of a message that does not fit in the registers. */
+/* Call (is_call) or ReplyRecv outside the common case: a message that does not fit in
+ * the registers, or a CSpace of more than one CNode. */
 static __attribute__((noinline)) struct tcb *
-long_message(word_t cptr, word_t info, struct tcb *cur, bool is_call)
+general_case(word_t cptr, word_t info, struct tcb *cur, bool is_call)
 {
+    /* Each combination a copy of its own, with its conditions known when compiled. */
+    if (short_message(info)) {
+        return is_call ? call(cptr, info, cur, false, true)
+                       : reply_recv(cptr, info, cur, false, true);
+    }
     if (unlikely(!no_caps(info))) {
         return NULL;
     }
-    return is_call ? call(cptr, info, cur, true) : reply_recv(cptr, info, cur, true);
+    return is_call ? call(cptr, info, cur, true, true) : reply_recv(cptr, info, cur, true, true);
 }
 
 struct tcb *
 fastpath_call(word_t cptr, word_t info, struct tcb *cur)
 {
     if (likely(short_message(info))) {
-        return call(cptr, info, cur, false);
+        return call(cptr, info, cur, false, false);
     }
-    return long_message(cptr, info, cur, true);
+    return general_case(cptr, info, cur, true);
 }
 
 struct tcb *
 fastpath_reply_recv(word_t cptr, word_t info, struct tcb *cur)
 {
     if (likely(short_message(info))) {
-        return reply_recv(cptr, info, cur, false);
+        return reply_recv(cptr, info, cur, false, false);
     }
-    return long_message(cptr, info, cur, false);
+    return general_case(cptr, info, cur, false);
 }
 
 /* True if w, about to be woken by cur's Send or Signal, runs at once: it is more urgent

@@ -199,14 +199,12 @@ cap_update_data(bool preserve, word_t data, cap_t cap)
         return preserve ? cap : cap_null();
     case CAP_CNODE: {
         /* data = guard_size | guard << 6: the guard value has at most 58 bits, and a
-         * larger guard size means its upper bits are zero. */
+         * larger guard size means its upper bits are zero. Bits of the value above
+         * guard_size are dropped (cap_cnode). */
         word_t guard_size = data & 0x3f;
         word_t guard = data >> 6;
         if (guard_size + cap_cnode_radix(cap) > 64) {
             return cap_null();
-        }
-        if (guard_size < CNODE_MAX_GUARD_BITS) {
-            guard &= MASK(guard_size);
         }
         return cap_cnode(cap_ptr(cap), cap_cnode_radix(cap), guard_size, guard);
     }

@@ -194,8 +194,9 @@ kernel_panic(const char *file, int line, const char *msg)
 /* The fast path's exit (api/fastpath.h): the kernel's returns to next in assembly; this
  * one leaves in next's saved registers what the assembly puts in its a0 and a1. */
 struct tcb *
-fastpath_exit(word_t badge, word_t info, struct tcb *next)
+fastpath_exit(word_t badge, word_t info, struct tcb *from, struct tcb *next)
 {
+    (void)from;
     next->regs[REG_BADGE] = badge;
     next->regs[REG_MSGINFO] = info;
     return next;

@@ -57,8 +57,7 @@ trap_entry:
      * in their registers) and a2 = the thread. On success it switches to the thread it
      * chose and does not return (fastpath_exit); returning, it has changed nothing. */
     mv a2, t0
-    li s0, TRAP_SYS_CALL
-    beq a7, s0, fast_call
+    beqz a7, fast_call /* TRAP_SYS_CALL is 0 */
     li s0, TRAP_SYS_REPLY_RECV
     beq a7, s0, fast_reply_recv
 #endif
@@ -142,41 +141,42 @@ restore_user_context:
     sret
 
 #ifdef CONFIG_FASTPATH
-    /* The fast path's exit (api/fastpath.h): a0 = badge, a1 = info, a2 = next thread,
-     * whose saved registers hold everything else. */
+    /* The fast path's exit (api/fastpath.h): a0 = badge, a1 = info, a3 = the next
+     * thread, whose saved registers hold everything else (a2, the thread left, is not
+     * needed: it is an argument only so that the C caller can leave it where it is). */
     .global fastpath_exit
 fastpath_exit:
-    csrw sscratch, a2
-    ld t0, 0(a2)
+    csrw sscratch, a3
+    ld t0, 0(a3)
     csrw sepc, t0
-    ld ra, 1*8(a2)
-    ld sp, 2*8(a2)
-    ld gp, 3*8(a2)
-    ld tp, 4*8(a2)
-    ld t0, 5*8(a2)
-    ld t1, 6*8(a2)
-    ld t2, 7*8(a2)
-    ld s0, 8*8(a2)
-    ld s1, 9*8(a2)
-    ld a3, 13*8(a2)
-    ld a4, 14*8(a2)
-    ld a5, 15*8(a2)
-    ld a6, 16*8(a2)
-    ld a7, 17*8(a2)
-    ld s2, 18*8(a2)
-    ld s3, 19*8(a2)
-    ld s4, 20*8(a2)
-    ld s5, 21*8(a2)
-    ld s6, 22*8(a2)
-    ld s7, 23*8(a2)
-    ld s8, 24*8(a2)
-    ld s9, 25*8(a2)
-    ld s10, 26*8(a2)
-    ld s11, 27*8(a2)
-    ld t3, 28*8(a2)
-    ld t4, 29*8(a2)
-    ld t5, 30*8(a2)
-    ld t6, 31*8(a2)
-    ld a2, 12*8(a2)
+    ld ra, 1*8(a3)
+    ld sp, 2*8(a3)
+    ld gp, 3*8(a3)
+    ld tp, 4*8(a3)
+    ld t0, 5*8(a3)
+    ld t1, 6*8(a3)
+    ld t2, 7*8(a3)
+    ld s0, 8*8(a3)
+    ld s1, 9*8(a3)
+    ld a2, 12*8(a3)
+    ld a4, 14*8(a3)
+    ld a5, 15*8(a3)
+    ld a6, 16*8(a3)
+    ld a7, 17*8(a3)
+    ld s2, 18*8(a3)
+    ld s3, 19*8(a3)
+    ld s4, 20*8(a3)
+    ld s5, 21*8(a3)
+    ld s6, 22*8(a3)
+    ld s7, 23*8(a3)
+    ld s8, 24*8(a3)
+    ld s9, 25*8(a3)
+    ld s10, 26*8(a3)
+    ld s11, 27*8(a3)
+    ld t3, 28*8(a3)
+    ld t4, 29*8(a3)
+    ld t5, 30*8(a3)
+    ld t6, 31*8(a3)
+    ld a3, 13*8(a3)
     sret
 #endif
