@@ -93,26 +93,8 @@ SEL4 = {
 
 # What stands in the way of a target, written into the docs while it is not met (a target
 # missed without an entry here is reported as "not analysed yet": measure it with
-# `make bench-profile METRIC=...` and write the analysis here).
-OBSTACLES = {
-    "ipc_call_reply_cross_as":
-        "`make bench-profile` shows where the instructions go. User code takes 6 (the "
-        "client's ecall and counter read, the server's 4-instruction echo loop). Each of "
-        "the two directions takes a trap entry of 38 to 40 (24 register stores: system "
-        "calls do not save t0..t6; the resume and restart pcs; the cause and system-call "
-        "checks; the kernel stack), 4 of glue, the C fast path (93 for Call, 94 for "
-        "ReplyRecv) and an exit of 35 (31 register loads, sepc, sscratch, sret). Saving and "
-        "loading registers alone is 2 x (24 + 31) = 110 and cannot shrink: a switch must "
-        "keep every register the convention preserves, and must put into every register "
-        "either the next thread's own value or a harmless one. Reaching 300 would need each "
-        "fast path at about 70 instructions, and they are close to what their checks and "
-        "commit cost: the CSpace lookup 20, the endpoint cap and queue 12, the scheduler "
-        "check 4, the reply cap 11, thread states 7, the address-space switch 12, the "
-        "message 4. An assembly fast path with the same checks is estimated at about 80 "
-        "per direction (about 310 in all). What would go below 300 is not acceptable: "
-        "dropping the arguments a thread blocked in Call needs to restart after a "
-        "suspension, or leaving kernel values in the registers of the thread resumed.",
-}
+# `make bench-profile METRIC=...` and write the analysis here). Every target is met now.
+OBSTACLES = {}
 
 # Targets of the issue: metric -> upper bound.
 TARGETS = {
@@ -431,6 +413,29 @@ taken with the cycle counter.
 seL4's numbers are one-way figures; the round trips compare against the sum of the Call
 and the ReplyRecv. seL4 was measured with GCC 12.2 for rv64imac on QEMU 7.2 like ours.
 
+## Where a round trip goes
+
+`make bench-profile METRIC=ipc_call_reply_cross_as` shows the 300 instructions of the
+Call/ReplyRecv round trip: 6 in user mode (the client's `ecall` and counter read, the
+server's 4-instruction echo loop), and for each direction a trap entry of 37 (Call) or 39
+(ReplyRecv), 1 of glue, the C fast path (74 for Call, 77 for ReplyRecv) and an exit of 33.
+
+- **Registers: 2 x (24 + 29) = 106.** Entry stores the 24 registers a system call must
+  keep (t0..t6 are not preserved, as across a C call; the restart arguments are kept);
+  exit loads all 31 registers but the badge and info, which come from the fast path in
+  registers. Every register the next thread sees is its own or its message.
+- **Entry overhead, 13-15 per direction:** the kernel-trap guard (sscratch), the cause
+  check, the resume and restart pcs, the kernel stack (one `lui`), and the dispatch (Call
+  is system call 0, ReplyRecv 1).
+- **The fast path proper:** a one-level CSpace lookup of about 13 (CNode caps carry a
+  "one level" bit and a left-aligned guard), endpoint type and rights in one compare, the
+  scheduler check (one load when nothing else is runnable), the reply cap, the thread
+  states, the address-space switch (satp is compared with the CSR itself) and the message.
+
+It is C, not assembly: the checks are the ones the host tests compare against the slow
+path. The target is met with no margin: one more instruction on either fast path would
+miss it, and `make bench-profile` is the way to see where.
+
 ## How each metric is taken
 
 All timed regions read the cycle counter with `csrr cycle` (readable in user mode:
@@ -518,8 +523,8 @@ which also ends the run (semihosting exit). Semihosting is outside every timed r
 `make bench-profile` (`tools/bench_profile.py`) runs only the benchmark of one metric,
 with QEMU logging every instruction it executes, finds a warm sample of exactly the
 median length between two counter reads, and prints the functions it runs through with
-their instruction counts (for example `trap_entry 38, fastpath_call 92,
-restore_user_context 35, ...`); the instruction-by-instruction listing goes to
+their instruction counts (for example `trap_entry 37, fast_call 1, fastpath_call 74,
+fastpath_exit 33, ...`); the instruction-by-instruction listing goes to
 `build/bench/profile-METRIC.txt`. It takes about a minute. Every metric timed by the
 cycle counter can be profiled (all but `irq_to_user` and `boot_to_init`).
 """
