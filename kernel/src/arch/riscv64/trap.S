@@ -100,45 +100,66 @@ kernel_trap:
     mv a3, sp
     tail c_handle_kernel_trap
 
+/* Loads reg (x_idx) from the saved registers at base, unless it is base or a register
+ * to keep. */
+.macro load_reg reg, idx, base, keep0, keep1
+    .ifnc \reg, \base
+    .ifnc \reg, \keep0
+    .ifnc \reg, \keep1
+    ld \reg, \idx*8(\base)
+    .endif
+    .endif
+    .endif
+.endm
+
+/*
+ * Returns to user mode with the saved registers at base (register x_base_idx), all but
+ * keep0 and keep1, which already hold what the thread gets; base itself is loaded last.
+ * sstatus.SPP is 0 (return to U-mode): set at boot, and every trap from U-mode leaves it
+ * 0. Interrupts are always enabled in U-mode, whatever SPIE says.
+ */
+.macro return_to_user base, base_idx, keep0=none, keep1=none
+    csrw sscratch, \base
+    ld t0, 0(\base)
+    csrw sepc, t0
+    load_reg ra, 1, \base, \keep0, \keep1
+    load_reg sp, 2, \base, \keep0, \keep1
+    load_reg gp, 3, \base, \keep0, \keep1
+    load_reg tp, 4, \base, \keep0, \keep1
+    load_reg t0, 5, \base, \keep0, \keep1
+    load_reg t1, 6, \base, \keep0, \keep1
+    load_reg t2, 7, \base, \keep0, \keep1
+    load_reg s0, 8, \base, \keep0, \keep1
+    load_reg s1, 9, \base, \keep0, \keep1
+    load_reg a0, 10, \base, \keep0, \keep1
+    load_reg a1, 11, \base, \keep0, \keep1
+    load_reg a2, 12, \base, \keep0, \keep1
+    load_reg a3, 13, \base, \keep0, \keep1
+    load_reg a4, 14, \base, \keep0, \keep1
+    load_reg a5, 15, \base, \keep0, \keep1
+    load_reg a6, 16, \base, \keep0, \keep1
+    load_reg a7, 17, \base, \keep0, \keep1
+    load_reg s2, 18, \base, \keep0, \keep1
+    load_reg s3, 19, \base, \keep0, \keep1
+    load_reg s4, 20, \base, \keep0, \keep1
+    load_reg s5, 21, \base, \keep0, \keep1
+    load_reg s6, 22, \base, \keep0, \keep1
+    load_reg s7, 23, \base, \keep0, \keep1
+    load_reg s8, 24, \base, \keep0, \keep1
+    load_reg s9, 25, \base, \keep0, \keep1
+    load_reg s10, 26, \base, \keep0, \keep1
+    load_reg s11, 27, \base, \keep0, \keep1
+    load_reg t3, 28, \base, \keep0, \keep1
+    load_reg t4, 29, \base, \keep0, \keep1
+    load_reg t5, 30, \base, \keep0, \keep1
+    load_reg t6, 31, \base, \keep0, \keep1
+    ld \base, \base_idx*8(\base)
+    sret
+.endm
+
     .global restore_user_context
 restore_user_context:
-    csrw sscratch, a0
-    /* sstatus.SPP is 0 (return to U-mode): set at boot, and every trap from U-mode
-     * leaves it 0. Interrupts are always enabled in U-mode, whatever SPIE says. */
-    ld t0, 0(a0)
-    csrw sepc, t0
-    ld ra, 1*8(a0)
-    ld sp, 2*8(a0)
-    ld gp, 3*8(a0)
-    ld tp, 4*8(a0)
-    ld t0, 5*8(a0)
-    ld t1, 6*8(a0)
-    ld t2, 7*8(a0)
-    ld s0, 8*8(a0)
-    ld s1, 9*8(a0)
-    ld a1, 11*8(a0)
-    ld a2, 12*8(a0)
-    ld a3, 13*8(a0)
-    ld a4, 14*8(a0)
-    ld a5, 15*8(a0)
-    ld a6, 16*8(a0)
-    ld a7, 17*8(a0)
-    ld s2, 18*8(a0)
-    ld s3, 19*8(a0)
-    ld s4, 20*8(a0)
-    ld s5, 21*8(a0)
-    ld s6, 22*8(a0)
-    ld s7, 23*8(a0)
-    ld s8, 24*8(a0)
-    ld s9, 25*8(a0)
-    ld s10, 26*8(a0)
-    ld s11, 27*8(a0)
-    ld t3, 28*8(a0)
-    ld t4, 29*8(a0)
-    ld t5, 30*8(a0)
-    ld t6, 31*8(a0)
-    ld a0, 10*8(a0)
-    sret
+    return_to_user a0, 10
 
 #ifdef CONFIG_FASTPATH
     /* The fast path's exit (api/fastpath.h): a0 = badge, a1 = info, a3 = the next
@@ -146,37 +167,5 @@ restore_user_context:
      * needed: it is an argument only so that the C caller can leave it where it is). */
     .global fastpath_exit
 fastpath_exit:
-    csrw sscratch, a3
-    ld t0, 0(a3)
-    csrw sepc, t0
-    ld ra, 1*8(a3)
-    ld sp, 2*8(a3)
-    ld gp, 3*8(a3)
-    ld tp, 4*8(a3)
-    ld t0, 5*8(a3)
-    ld t1, 6*8(a3)
-    ld t2, 7*8(a3)
-    ld s0, 8*8(a3)
-    ld s1, 9*8(a3)
-    ld a2, 12*8(a3)
-    ld a4, 14*8(a3)
-    ld a5, 15*8(a3)
-    ld a6, 16*8(a3)
-    ld a7, 17*8(a3)
-    ld s2, 18*8(a3)
-    ld s3, 19*8(a3)
-    ld s4, 20*8(a3)
-    ld s5, 21*8(a3)
-    ld s6, 22*8(a3)
-    ld s7, 23*8(a3)
-    ld s8, 24*8(a3)
-    ld s9, 25*8(a3)
-    ld s10, 26*8(a3)
-    ld s11, 27*8(a3)
-    ld t3, 28*8(a3)
-    ld t4, 29*8(a3)
-    ld t5, 30*8(a3)
-    ld t6, 31*8(a3)
-    ld a3, 13*8(a3)
-    sret
+    return_to_user a3, 13, a0, a1
 #endif
