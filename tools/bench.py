@@ -415,10 +415,10 @@ and the ReplyRecv. seL4 was measured with GCC 12.2 for rv64imac on QEMU 7.2 like
 
 ## Where a round trip goes
 
-`make bench-profile METRIC=ipc_call_reply_cross_as` shows the 300 instructions of the
+`make bench-profile METRIC=ipc_call_reply_cross_as` shows the 299 instructions of the
 Call/ReplyRecv round trip: 6 in user mode (the client's `ecall` and counter read, the
 server's 4-instruction echo loop), and for each direction a trap entry of 37 (Call) or 39
-(ReplyRecv), 1 of glue, the C fast path (74 for Call, 77 for ReplyRecv) and an exit of 33.
+(ReplyRecv), 1 of glue, the C fast path (74 for Call, 76 for ReplyRecv) and an exit of 33.
 
 - **Registers: 2 x (24 + 29) = 106.** Entry stores the 24 registers a system call must
   keep (t0..t6 are not preserved, as across a C call; the restart arguments are kept);
@@ -433,8 +433,8 @@ server's 4-instruction echo loop), and for each direction a trap entry of 37 (Ca
   states, the address-space switch (satp is compared with the CSR itself) and the message.
 
 It is C, not assembly: the checks are the ones the host tests compare against the slow
-path. The target is met with no margin: one more instruction on either fast path would
-miss it, and `make bench-profile` is the way to see where.
+path. The target is met with one instruction to spare: two more on either fast path
+would miss it, and `make bench-profile` is the way to see where they went.
 
 ## How each metric is taken
 

@@ -161,12 +161,12 @@ call(word_t cptr, word_t info, struct tcb *cur, bool long_msg, bool general)
     if (unlikely(!lookup_slot(cur, cptr, general, &slot))) {
         return general ? NULL : general_case(cptr, info, cur, true);
     }
-    const cap_t *cap = &slot->cap;
-    if (unlikely(!cap_is_with_rights(*cap, CAP_ENDPOINT, VL_RIGHT_WRITE) ||
-                 !(cap_rights(*cap) & (VL_RIGHT_GRANT | VL_RIGHT_GRANT_REPLY)))) {
+    const cap_t cap = slot->cap;
+    if (unlikely(!cap_is_with_rights(cap, CAP_ENDPOINT, VL_RIGHT_WRITE) ||
+                 !(cap_rights(cap) & (VL_RIGHT_GRANT | VL_RIGHT_GRANT_REPLY)))) {
         return NULL;
     }
-    struct endpoint *ep = cap_ptr(*cap);
+    struct endpoint *ep = cap_ptr(cap);
     struct tcb *dest = ep->head;
     if (unlikely(ep->state != EP_RECV || !most_urgent(dest))) {
         return NULL;
@@ -181,7 +181,7 @@ call(word_t cptr, word_t info, struct tcb *cur, bool long_msg, bool general)
 
     /* Commit: the receiver leaves the queue, gets the message and a reply cap. */
     ep_dequeue_head(ep, dest);
-    word_t badge = cap->w1;
+    word_t badge = cap.w1;
     info = copy_message(cur, dest, info, long_msg);
     reply_cap_set(reply, cur, dest->blocking_can_grant);
     cur->state = TS_BLOCKED_ON_REPLY;
@@ -199,11 +199,12 @@ reply_recv(word_t cptr, word_t info, struct tcb *cur, bool long_msg, bool genera
     if (unlikely(!lookup_slot(cur, cptr, general, &slot))) {
         return general ? NULL : general_case(cptr, info, cur, false);
     }
-    const cap_t *cap = &slot->cap;
-    if (unlikely(!cap_is_with_rights(*cap, CAP_ENDPOINT, VL_RIGHT_READ))) {
+    /* A copy: the commit's stores could alias the slot for all the compiler knows. */
+    const cap_t cap = slot->cap;
+    if (unlikely(!cap_is_with_rights(cap, CAP_ENDPOINT, VL_RIGHT_READ))) {
         return NULL;
     }
-    struct endpoint *ep = cap_ptr(*cap);
+    struct endpoint *ep = cap_ptr(cap);
     if (unlikely(ep->state == EP_SEND)) {
         return NULL;
     }
@@ -228,7 +229,7 @@ reply_recv(word_t cptr, word_t info, struct tcb *cur, bool long_msg, bool genera
     reply->mdb_next = 0;
     cur->state = TS_BLOCKED_ON_RECV;
     cur->blocking_object = ep;
-    cur->blocking_can_grant = cap_has_right(*cap, VL_RIGHT_GRANT);
+    cur->blocking_can_grant = cap_has_right(cap, VL_RIGHT_GRANT);
     ep_enqueue_receiver(ep, cur);
     info = copy_message(cur, caller, info, long_msg);
     caller->state = TS_RUNNING;
