@@ -6,12 +6,13 @@
 
 #include "object/structures.h"
 
+/* Appends t; the queue is usually empty (one server waiting, one waiter). */
 static inline void
 tcbq_append(struct tcb **head, struct tcb **tail, struct tcb *t)
 {
     t->ep_next = NULL;
     t->ep_prev = *tail;
-    if (*tail != NULL) {
+    if (unlikely(*tail != NULL)) {
         (*tail)->ep_next = t;
     } else {
         *head = t;

@@ -132,22 +132,6 @@ ep_dequeue_head(struct endpoint *ep, struct tcb *t)
     }
 }
 
-/* Appends t to an endpoint's queue (usually empty) and marks it receiving. */
-static inline __attribute__((always_inline)) void
-ep_enqueue_receiver(struct endpoint *ep, struct tcb *t)
-{
-    struct tcb *tail = ep->tail;
-    t->ep_next = NULL;
-    t->ep_prev = tail;
-    if (likely(tail == NULL)) {
-        ep->head = t;
-    } else {
-        tail->ep_next = t;
-    }
-    ep->tail = t;
-    ep->state = EP_RECV;
-}
-
 /*
  * Call. The common case (general false: a message of at most VL_MSG_REGS words, a
  * CSpace of one CNode) and general_case (any CSpace, long_msg if the message is longer)
@@ -230,7 +214,8 @@ reply_recv(word_t cptr, word_t info, struct tcb *cur, bool long_msg, bool genera
     cur->state = TS_BLOCKED_ON_RECV;
     cur->blocking_object = ep;
     cur->blocking_can_grant = cap_has_right(cap, VL_RIGHT_GRANT);
-    ep_enqueue_receiver(ep, cur);
+    tcbq_append(&ep->head, &ep->tail, cur);
+    ep->state = EP_RECV;
     info = copy_message(cur, caller, info, long_msg);
     caller->state = TS_RUNNING;
     ks_cur_thread = caller;
