@@ -245,8 +245,7 @@ KTEST(cspace_cnode_encoding)
             for (int k = 0; k < 16; k++) {
                 word_t index = xorshift(&seed) & MASK(radix);
                 /* k even: the guard matches; k odd: a random cptr (almost never does). */
-                word_t cptr = k % 2 == 0 && one_level ? (guard << radix) | index
-                                                      : xorshift(&seed);
+                word_t cptr = k % 2 == 0 && one_level ? (guard << radix) | index : xorshift(&seed);
                 struct cte *slot = NULL;
                 bool found = cspace_lookup_one_level(c, cptr, &slot);
                 if (!one_level) {
@@ -270,4 +269,27 @@ KTEST(cspace_cnode_encoding)
             }
         }
     }
+}
+
+/* The CNode data word (docs/kernel/invocations.md): guard size + radix up to 64, a guard
+ * value of at most 58 bits, cut to the guard size. */
+KTEST(cspace_cnode_guard_data)
+{
+    cap_t c = cap_cnode(FAKE_CNODE, 4, 0, 0);
+    /* Guard size 60 (above 58): the guard value's upper bits are zero. */
+    cap_t g = cap_update_data(false, 60 | (0x2aul << 6), c);
+    CHECK_EQ(cap_type(g), CAP_CNODE);
+    CHECK_EQ(cap_cnode_guard_size(g), 60);
+    CHECK_EQ(cap_cnode_guard(g), 0x2a);
+    CHECK_EQ(cap_cnode_radix(g), 4);
+    struct cte *slot;
+    CHECK(cspace_lookup_one_level(g, (0x2aul << 4) | 9, &slot));
+    CHECK(slot == (struct cte *)FAKE_CNODE + 9);
+    CHECK(!cspace_lookup_one_level(g, (0x2bul << 4) | 9, &slot));
+    /* Guard size 3: the value is cut to 3 bits. */
+    g = cap_update_data(false, 3 | (0xfful << 6), c);
+    CHECK_EQ(cap_cnode_guard_size(g), 3);
+    CHECK_EQ(cap_cnode_guard(g), 7);
+    /* Guard size + radix above 64: no cap. */
+    CHECK_EQ(cap_type(cap_update_data(false, 61, c)), CAP_NULL);
 }
