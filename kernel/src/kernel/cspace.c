@@ -43,10 +43,11 @@ cspace_resolve_bits(cap_t node, cptr_t cptr, word_t n_bits)
             return r;
         }
         /* The level bits of cptr just below bit n_bits: the guard, then the index. Every
-         * shift is below 64; a mask of 0 bits is 0. */
+         * shift is below 64; a mask of 0 bits is 0, as is the guard of a CNode without
+         * one. */
         word_t bits = cptr >> (n_bits - level);
         word_t guard = (bits >> radix) & MASK(guard_size);
-        if (unlikely(guard != cap_cnode_guard(node)) && guard_size > 0) {
+        if (unlikely(guard != cap_cnode_guard(node))) {
             lookup_fail(VL_LOOKUP_GUARD_MISMATCH, n_bits, guard, guard_size);
             return r;
         }

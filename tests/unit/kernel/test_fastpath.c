@@ -10,35 +10,31 @@
 
 #include "api/fastpath.h"
 
-/* The client's Call with the message in its registers is left to the slow path. */
-#define CHECK_CALL_REJECTED(e, cptr, info)                                                         \
+/* Thread t (with IPC buffer buf, sending words of seed) makes a call with cptr and info,
+ * and the fast path (fast, an expression true if it declined) leaves it to the slow path
+ * having changed nothing. */
+#define CHECK_REJECTED(e, t, buf, seed, cptr, info, fast)                                          \
     do {                                                                                           \
-        fp_load((e)->client, (e)->cbuf, FP_CLIENT_SEED, (cptr), (info));                           \
+        fp_load((t), (buf), (seed), (cptr), (info));                                               \
         fp_snap(e);                                                                                \
-        CHECK(fastpath_call((cptr), (info), (e)->client) == NULL);                                 \
+        CHECK(fast);                                                                               \
         CHECK_UNCHANGED();                                                                         \
         INV();                                                                                     \
     } while (0)
+
+/* The client's Call with the message in its registers is left to the slow path. */
+#define CHECK_CALL_REJECTED(e, cptr, info)                                                         \
+    CHECK_REJECTED(e, (e)->client, (e)->cbuf, FP_CLIENT_SEED, cptr, info,                          \
+                   fastpath_call((cptr), (info), (e)->client) == NULL)
 
 /* The server's ReplyRecv is left to the slow path. */
 #define CHECK_REPLY_RECV_REJECTED(e, cptr, info)                                                   \
-    do {                                                                                           \
-        fp_load((e)->server, (e)->sbuf, FP_SERVER_SEED, (cptr), (info));                           \
-        fp_snap(e);                                                                                \
-        CHECK(fastpath_reply_recv((cptr), (info), (e)->server) == NULL);                           \
-        CHECK_UNCHANGED();                                                                         \
-        INV();                                                                                     \
-    } while (0)
+    CHECK_REJECTED(e, (e)->server, (e)->sbuf, FP_SERVER_SEED, cptr, info,                          \
+                   fastpath_reply_recv((cptr), (info), (e)->server) == NULL)
 
 /* The client's Send (of an endpoint or notification) is left to the slow path. */
 #define CHECK_SEND_REJECTED(e, cptr, info)                                                         \
-    do {                                                                                           \
-        fp_load((e)->client, (e)->cbuf, FP_CLIENT_SEED, (cptr), (info));                           \
-        fp_snap(e);                                                                                \
-        CHECK(!fastpath_send());                                                                   \
-        CHECK_UNCHANGED();                                                                         \
-        INV();                                                                                     \
-    } while (0)
+    CHECK_REJECTED(e, (e)->client, (e)->cbuf, FP_CLIENT_SEED, cptr, info, !fastpath_send())
 
 /* ---- Success: everything the slow path would have done. ---- */
 

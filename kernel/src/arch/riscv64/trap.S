@@ -86,7 +86,7 @@ save_temporaries:
     csrr t1, sepc
     sd t1, 0(t0)
     csrw sscratch, zero
-    la sp, kernel_stack_top
+    lui sp, %hi(kernel_stack_top)
     csrr a0, scause
     csrr a1, stval
     tail c_handle_trap
