@@ -36,6 +36,20 @@ vl_os_error(void)
     return os_error;
 }
 
+/* Marks slot s free in the bitmap. */
+static void
+slot_release(vl_cptr_t s)
+{
+    slot_used[s / WORD_BITS] &= ~(1ull << (s % WORD_BITS));
+}
+
+/* bytes rounded up to whole pages (0 if that overflows). */
+static vl_word_t
+page_round(vl_word_t bytes)
+{
+    return (bytes + VL_PAGE_SIZE - 1) & ~(vl_word_t)(VL_PAGE_SIZE - 1);
+}
+
 static int
 has_untyped(void)
 {
@@ -59,7 +73,7 @@ slots_init(void)
     vl_word_t end = info->free_slot_end < SLOTS ? info->free_slot_end : SLOTS;
     for (vl_word_t s = info->free_slot_start; s < end; s++) {
         if (s != 0) {
-            slot_used[s / WORD_BITS] &= ~(1ull << (s % WORD_BITS));
+            slot_release(s);
         }
     }
 }
@@ -97,7 +111,7 @@ vl_os_slot_free(vl_cptr_t s)
     }
     slots_init();
     vl_cnode_delete(VL_COMP_SLOT_CNODE, s, VL_WORD_BITS);
-    slot_used[s / WORD_BITS] &= ~(1ull << (s % WORD_BITS));
+    slot_release(s);
 }
 
 vl_cptr_t
@@ -111,7 +125,7 @@ vl_os_object_alloc(vl_word_t type, vl_word_t size_bits)
         vl_untyped_retype(VL_COMP_SLOT_UNTYPED, type, size_bits, VL_COMP_SLOT_CNODE, 0, 0, s, 1);
     if (err != 0) {
         os_error = err;
-        slot_used[s / WORD_BITS] &= ~(1ull << (s % WORD_BITS));
+        slot_release(s);
         return 0;
     }
     return s;
@@ -127,7 +141,7 @@ vl_os_vaddr_alloc(vl_word_t bytes)
     if (vaddr_next == 0) {
         vaddr_next = info->vaddr_window_start;
     }
-    vl_word_t len = (bytes + VL_PAGE_SIZE - 1) & ~(vl_word_t)(VL_PAGE_SIZE - 1);
+    vl_word_t len = page_round(bytes);
     if (bytes == 0 || len < bytes || len > info->vaddr_window_end - vaddr_next) {
         os_error = VL_NOT_ENOUGH_MEMORY;
         return 0;
@@ -182,7 +196,7 @@ vl_os_map_new(vl_word_t bytes)
     if (va == 0) {
         return NULL;
     }
-    int err = map_fresh(va, (bytes + VL_PAGE_SIZE - 1) & ~(vl_word_t)(VL_PAGE_SIZE - 1), NULL);
+    int err = map_fresh(va, page_round(bytes), NULL);
     if (err != 0) {
         os_error = err;
         return NULL;
@@ -202,9 +216,15 @@ thread_entry(void *arg)
     }
 }
 
+/* Fails thread creation with err, giving back t's TCB and notification slots if made
+ * (its memory and address range stay used: neither is ever reclaimed). */
 static struct vl_os_thread *
-thread_fail(int err)
+thread_fail(struct vl_os_thread *t, int err)
 {
+    if (t != NULL) {
+        vl_os_slot_free(t->tcb);
+        vl_os_slot_free(t->done);
+    }
     os_error = err;
     return NULL;
 }
@@ -216,14 +236,14 @@ vl_os_thread_create(void (*fn)(void *), void *arg, vl_word_t prio)
         return NULL;
     }
     if (prio > vl_os_info()->priority) {
-        return thread_fail(VL_RANGE_ERROR);
+        return thread_fail(NULL, VL_RANGE_ERROR);
     }
     if (nthreads >= MAX_THREADS) {
-        return thread_fail(VL_NOT_ENOUGH_MEMORY);
+        return thread_fail(NULL, VL_NOT_ENOUGH_MEMORY);
     }
     vl_word_t tls_bytes = ((vl_word_t)__tls_size + TLS_ALIGN - 1) & ~(TLS_ALIGN - 1);
     if (tls_bytes > VL_OS_THREAD_STACK / 4) {
-        return thread_fail(VL_NOT_ENOUGH_MEMORY);
+        return thread_fail(NULL, VL_NOT_ENOUGH_MEMORY);
     }
     struct vl_os_thread *t = &threads[nthreads];
     memset(t, 0, sizeof(*t));
@@ -241,12 +261,12 @@ vl_os_thread_create(void (*fn)(void *), void *arg, vl_word_t prio)
         err = map_fresh(area + VL_PAGE_SIZE, VL_OS_THREAD_STACK, NULL);
     }
     if (err != 0) {
-        return thread_fail(err);
+        return thread_fail(NULL, err);
     }
     t->tcb = vl_os_object_alloc(VL_OBJ_TCB, 0);
     t->done = vl_os_object_alloc(VL_OBJ_NOTIFICATION, 0);
     if (t->tcb == 0 || t->done == 0) {
-        return NULL;
+        return thread_fail(t, os_error);
     }
     t->ipc = (struct vl_ipc_buffer *)(uintptr_t)ipc_va;
     vl_word_t top = area + VL_PAGE_SIZE + VL_OS_THREAD_STACK;
@@ -256,14 +276,14 @@ vl_os_thread_create(void (*fn)(void *), void *arg, vl_word_t prio)
                                 VL_WORD_BITS - VL_COMP_CNODE_BITS, VL_COMP_SLOT_VSPACE, ipc_va,
                                 ipc_frame)) != 0 ||
         (err = vl_tcb_set_priority(t->tcb, VL_COMP_SLOT_TCB, prio)) != 0) {
-        return thread_fail(err);
+        return thread_fail(t, err);
     }
     vl_word_t regs[VL_NUM_REGISTERS];
     vl_thread_regs(regs, thread_entry, t, tls, tls);
-    nthreads++;
     if ((err = vl_tcb_write_registers(t->tcb, 1, VL_NUM_REGISTERS, regs)) != 0) {
-        return thread_fail(err);
+        return thread_fail(t, err);
     }
+    nthreads++;
     return t;
 }
 
