@@ -35,4 +35,8 @@ enum vl_syscall {
     VL_SYS_DEBUG_DUMP = 35,     /* prints the scheduler state */
     VL_SYS_DEBUG_CHECK = 36,    /* runs every kernel invariant checker; a0 = 0 if all pass */
     VL_SYS_DEBUG_CAP_TYPE = 37, /* a0 = cptr in caller's CSpace; returns a0 = cap type */
+    /* Benchmark kernels only (make bench builds one; never in debug or release kernels):
+     * returns in a0, and resets, the most instructions the kernel retired between two
+     * checks for a pending interrupt during a deletion. */
+    VL_SYS_BENCH_PREEMPT_MAX = 48,
 };

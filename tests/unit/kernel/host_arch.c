@@ -4,6 +4,7 @@
  * kernel core links into a host test program. Kernel panics and halts abort().
  */
 #include "host_arch.h"
+#include "ktest.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -107,6 +108,12 @@ void
 arch_activate_vspace(struct tcb *t)
 {
     (void)t;
+}
+
+bool
+arch_slot_is_static(const struct cte *slot)
+{
+    return kt_is_boot_slot(slot);
 }
 
 void

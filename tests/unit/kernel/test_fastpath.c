@@ -396,6 +396,7 @@ KTEST(fastpath_call_rejects_cap)
     /* A CSpace root that is not a CNode. */
     fp_set_rights(&e.ccn[FP_EP], VL_RIGHTS_ALL);
     cap_t root = tcb_slot(e.client, TCB_CTABLE)->cap;
+    kt_insert(root); /* the CNode stays live while the thread's root is not it */
     fp_set_cap(tcb_slot(e.client, TCB_CTABLE), cap_endpoint(e.ep, 0, VL_RIGHTS_ALL));
     CHECK_CALL_REJECTED(&e, FP_EP, info);
     fp_set_cap(tcb_slot(e.client, TCB_CTABLE), root);
