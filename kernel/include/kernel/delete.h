@@ -17,7 +17,8 @@
  */
 exception_t cte_delete(struct cte *slot);
 
-/* Deletes every CDT descendant of the cap in slot. EXCEPTION_NONE or _PREEMPTED. */
+/* Deletes every CDT descendant of the cap in slot, then empties the orphan list (every
+ * object those deletions destroyed is gone). EXCEPTION_NONE or _PREEMPTED. */
 exception_t cte_revoke(struct cte *slot);
 
 /* Deletes a cap that can never hold other caps (no preemption needed). */

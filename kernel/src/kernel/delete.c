@@ -222,13 +222,27 @@ cte_delete(struct cte *slot)
     }
 }
 
+/* Empties the orphan list. EXCEPTION_NONE or EXCEPTION_PREEMPTED. */
+static exception_t
+reduce_orphans(void)
+{
+    while (ks_zombie_orphans != NULL) {
+        reduce_orphan_head();
+        if (preemption_point() != EXCEPTION_NONE) {
+            return EXCEPTION_PREEMPTED;
+        }
+    }
+    return EXCEPTION_NONE;
+}
+
 exception_t
 cte_revoke(struct cte *slot)
 {
     for (;;) {
         struct cte *next = mdb_next(slot);
         if (next == NULL || !cte_is_mdb_parent_of(slot, next)) {
-            return EXCEPTION_NONE;
+            /* A preempted child deletion may have left orphans: finish them too. */
+            return reduce_orphans();
         }
         exception_t status = cte_delete(next);
         if (status != EXCEPTION_NONE) {

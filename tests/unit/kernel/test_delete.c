@@ -245,3 +245,44 @@ KTEST(delete_zombie_never_in_freed_memory)
     check_all_empty(as, 256);
     CHECK(ks_zombie_orphans == NULL);
 }
+
+/* The same with a TCB and its CSpace root holding each other's only caps. */
+KTEST(delete_tcb_cnode_cycle_never_in_freed_memory)
+{
+    char *mt = kt_alloc(VL_TCB_BITS), *mc = kt_alloc(12);
+    struct cte *ut = ut_with(mt, VL_TCB_BITS, BIT(VL_TCB_BITS));
+    struct cte *uc = ut_with(mc, 12, BIT(12));
+    struct tcb *t = tcb_from_obj(mt);
+    thread_init(t);
+    cap_t c = cap_cnode(mc, 7, 0, 0);
+    struct cte *cs = cap_ptr(c);
+    cte_insert_original(c, uc, tcb_slot(t, TCB_CTABLE)); /* C's only cap: T's root */
+    cte_insert_original(cap_tcb(mt), ut, &cs[1]);         /* T's only cap: in C */
+    struct cte *ep = kt_insert(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL));
+    for (int i = 2; i < 128; i++) {
+        cte_insert(ep->cap, ep, &cs[i]);
+    }
+    INV();
+    host_irq_pending = true;
+    int preemptions = 0;
+    exception_t st;
+    while ((st = cte_revoke(ut)) == EXCEPTION_PREEMPTED) {
+        preemptions++;
+        CHECK(preemptions < 1000);
+        INV();
+        if (!cte_has_children(ut)) {
+            CHECK(no_linked_slot_in(mt, VL_TCB_BITS));
+        }
+        if (!cte_has_children(uc)) {
+            CHECK(no_linked_slot_in(mc, 12));
+        }
+    }
+    host_irq_pending = false;
+    CHECK_EQ(st, EXCEPTION_NONE);
+    CHECK(preemptions >= 1);
+    INV();
+    check_all_empty(cs, 128);
+    check_all_empty(tcb_slots(t), TCB_NUM_SLOTS);
+    CHECK(ks_zombie_orphans == NULL);
+    CHECK_EQ(kt_cdt_count(), 3);
+}
