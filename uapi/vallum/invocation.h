@@ -40,6 +40,10 @@ enum vl_invocation {
     VL_FRAME_MAP,
     VL_FRAME_UNMAP,
     VL_FRAME_GET_ADDRESS,
+
+    /* On the IRQControl capability: the console UART and the kernel log. */
+    VL_CONSOLE_TAKE = 90,
+    VL_CONSOLE_READ_LOG,
 };
 
 /* Registers as numbered by TCB_ReadRegisters / TCB_WriteRegisters: 0 is pc, i is x_i. */

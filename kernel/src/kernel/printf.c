@@ -4,6 +4,7 @@
 #include <stdarg.h>
 
 #include "arch/machine.h"
+#include "plat/console.h"
 #include "util.h"
 
 static void
@@ -93,6 +94,7 @@ kprintf(const char *fmt, ...)
 void
 kernel_panic(const char *file, int line, const char *msg)
 {
+    console_take_back(); /* last words go to the UART, whoever drove it */
     kprintf("KERNEL PANIC: %s:%d: %s\n", file, line, msg);
     arch_halt(4);
 }

@@ -7,11 +7,13 @@
 
 #include "api/failures.h"
 #include "api/invocation.h"
+#include "arch/pagetable.h"
 #include "config.h"
 #include "kernel/cspace.h"
 #include "kernel/delete.h"
 #include "object/cap.h"
 #include "object/notification.h"
+#include "plat/console.h"
 #include "plat/plat.h"
 
 enum irq_state { IRQ_INACTIVE = 0, IRQ_HANDLER_ISSUED = 1 };
@@ -21,10 +23,85 @@ static uint8_t irq_state[CONFIG_MAX_IRQS];
 static struct cte irq_ntfn_slots[CONFIG_MAX_IRQS];
 word_t irq_spurious_count;
 
+/*
+ * IRQControl_TakeConsole: MR0 dest index, MR1 dest depth; extra cap 0 = dest root. Puts a
+ * device frame capability to the UART's page into the destination; from then on the kernel
+ * writes its output into the kernel log, until the last capability to that page is gone.
+ */
+static exception_t
+decode_take_console(struct invocation *inv)
+{
+    if (inv->length < 2 || inv->n_extra < 1) {
+        return syscall_error(VL_TRUNCATED_MESSAGE);
+    }
+    paddr_t page = console_uart_page();
+    if (page == 0) {
+        return syscall_error(VL_REVOKE_FIRST); /* no UART, or a driver has it */
+    }
+    struct cte *dest =
+        cspace_lookup_slot_for_op(false, inv->extra[0]->cap, inv_arg(inv, 0), inv_arg(inv, 1));
+    if (dest == NULL) {
+        return EXCEPTION_SYSCALL_ERROR;
+    }
+    if (cap_type(dest->cap) != CAP_NULL) {
+        return syscall_error(VL_DELETE_FIRST);
+    }
+    cap_t frame = cap_frame(vspace_paddr_to_pptr(page), FRAME_4K, true,
+                            VL_RIGHT_READ | VL_RIGHT_WRITE);
+    cte_insert_original(frame, inv->slot, dest);
+    console_hand_over();
+    return EXCEPTION_NONE;
+}
+
+/*
+ * IRQControl_ReadKernelLog: MR0 = the most bytes wanted. Moves pending kernel output
+ * (written while a driver has the console) into the caller's message: MR0 = number of
+ * bytes, then the bytes packed eight to a word, little-endian, up to the message's
+ * capacity.
+ */
+static exception_t
+decode_read_kernel_log(struct invocation *inv)
+{
+    if (inv->length < 1) {
+        return syscall_error(VL_TRUNCATED_MESSAGE);
+    }
+    word_t max = inv_arg(inv, 0);
+    word_t words = (inv->rbuf != NULL ? VL_MSG_MAX_LENGTH : VL_MSG_REGS) - 1;
+    word_t n = 0;
+    word_t i;
+    for (i = 0; i < words && n < max; i++) {
+        uint8_t bytes[sizeof(word_t)];
+        word_t got = console_log_read((char *)bytes, MIN(sizeof(bytes), max - n));
+        if (got == 0) {
+            break;
+        }
+        word_t w = 0;
+        for (word_t b = 0; b < got; b++) {
+            w |= (word_t)bytes[b] << (8 * b);
+        }
+        inv_set_result(inv, 1 + i, w);
+        n += got;
+        if (got < sizeof(bytes)) {
+            i++;
+            break;
+        }
+    }
+    inv_set_result(inv, 0, n);
+    inv->reply_length = 1 + i;
+    return EXCEPTION_NONE;
+}
+
 exception_t
 decode_irq_control_invocation(struct invocation *inv)
 {
-    if (inv->label != VL_IRQ_ISSUE_HANDLER) {
+    switch (inv->label) {
+    case VL_IRQ_ISSUE_HANDLER:
+        break;
+    case VL_CONSOLE_TAKE:
+        return decode_take_console(inv);
+    case VL_CONSOLE_READ_LOG:
+        return decode_read_kernel_log(inv);
+    default:
         return syscall_error(VL_ILLEGAL_OPERATION);
     }
     if (inv->length < 3 || inv->n_extra < 1) {

@@ -8,6 +8,7 @@
 #include "api/failures.h"
 #include "api/invocation.h"
 #include "arch/machine.h"
+#include "arch/pagetable.h"
 #include "kernel/thread.h"
 #include "object/cnode.h"
 #include "object/endpoint.h"
@@ -15,6 +16,7 @@
 #include "object/notification.h"
 #include "object/tcb.h"
 #include "object/untyped.h"
+#include "plat/console.h"
 
 word_t
 object_size_bits(word_t type, word_t user_size)
@@ -124,6 +126,13 @@ cap_finalise(cap_t cap, bool final)
         }
         return;
     case CAP_FRAME:
+        arch_finalise_cap(cap, final);
+        if (final && cap_frame_is_device(cap) &&
+            console_is_uart_page(vspace_pptr_to_paddr(cap_ptr(cap)))) {
+            /* The console driver's last capability to the UART is gone. */
+            console_take_back();
+        }
+        return;
     case CAP_PAGE_TABLE:
     case CAP_VSPACE:
         arch_finalise_cap(cap, final);

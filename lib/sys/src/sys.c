@@ -294,6 +294,28 @@ vl_irq_control_get(vl_cptr_t control, vl_word_t irq, vl_cptr_t root, vl_word_t i
 }
 
 int
+vl_console_take(vl_cptr_t control, vl_cptr_t root, vl_word_t index, vl_word_t depth)
+{
+    vl_cptr_t caps[] = {root};
+    return INVOKE(control, VL_CONSOLE_TAKE, caps, 1, index, depth);
+}
+
+int
+vl_console_read_log(vl_cptr_t control, char *buf, vl_word_t max, vl_word_t *n)
+{
+    vl_word_t r[VL_MSG_MAX_LENGTH];
+    vl_word_t want = max;
+    int err = vl_invoke(control, VL_CONSOLE_READ_LOG, &want, 1, NULL, 0, r, VL_MSG_MAX_LENGTH);
+    vl_word_t got = err == 0 ? r[0] : 0;
+    vl_word_t i;
+    for (i = 0; i < got && i < max && i < (VL_MSG_MAX_LENGTH - 1) * sizeof(vl_word_t); i++) {
+        buf[i] = (char)(r[1 + i / sizeof(vl_word_t)] >> (8 * (i % sizeof(vl_word_t))));
+    }
+    *n = i;
+    return err;
+}
+
+int
 vl_irq_handler_ack(vl_cptr_t handler)
 {
     return vl_invoke(handler, VL_IRQ_ACK, NULL, 0, NULL, 0, NULL, 0);

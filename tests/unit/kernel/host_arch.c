@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/failures.h"
 #include "api/fastpath.h"
@@ -17,6 +18,7 @@
 #include "arch/pagetable.h"
 #include "config.h"
 #include "object/cap.h"
+#include "plat/console.h"
 #include "plat/plat.h"
 #include "util.h"
 
@@ -209,3 +211,43 @@ fastpath_exit(word_t badge, word_t info, struct tcb *from, struct tcb *next)
     return next;
 }
 #endif
+
+/* The console (plat/console.h): a UART page the tests can hand over and take back. */
+paddr_t host_uart_page = 0x10000000;
+bool host_console_handed_over;
+char host_klog[64];
+word_t host_klog_len;
+
+paddr_t
+console_uart_page(void)
+{
+    return host_console_handed_over ? 0 : host_uart_page;
+}
+
+bool
+console_is_uart_page(paddr_t page)
+{
+    return page == host_uart_page;
+}
+
+void
+console_hand_over(void)
+{
+    host_console_handed_over = true;
+}
+
+void
+console_take_back(void)
+{
+    host_console_handed_over = false;
+}
+
+word_t
+console_log_read(char *buf, word_t max)
+{
+    word_t n = MIN(max, host_klog_len);
+    memcpy(buf, host_klog, n);
+    memmove(host_klog, host_klog + n, host_klog_len - n);
+    host_klog_len -= n;
+    return n;
+}

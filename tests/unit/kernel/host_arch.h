@@ -37,3 +37,9 @@ extern word_t host_satp;
 extern word_t host_satp_loads;
 /* Called by kernel_panic before abort(), so the harness can record the message. */
 extern void (*host_panic_hook)(const char *file, int line, const char *msg);
+/* The console: the UART page console_uart_page() offers while not handed over, whether it
+ * is handed over, and the kernel log console_log_read() returns (then empties). */
+extern paddr_t host_uart_page;
+extern bool host_console_handed_over;
+extern char host_klog[64];
+extern word_t host_klog_len;

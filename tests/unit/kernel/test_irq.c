@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 struct it {
     struct kt_caller c;
     struct cte *ctl; /* the IRQControl cap */
@@ -155,4 +157,60 @@ KTEST(irq_handle_unowned_is_spurious)
     irq_handle(0);
     CHECK_EQ(irq_spurious_count, 3);
     CHECK_EQ(host_irq_acks, acks + 1);
+}
+
+static exception_t
+console_call(struct it *x, word_t label, const word_t *args, word_t n, word_t n_extra)
+{
+    struct cte *extra[1] = {x->rs};
+    struct invocation inv = kt_inv(&x->c, x->ctl, label, args, n, n_extra, extra);
+    inv.rbuf = x->c.buf;
+    return decode_irq_control_invocation(&inv);
+}
+
+KTEST(console_take_and_give_back)
+{
+    struct it x = it_setup();
+    kt_insert_at(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL), &x.s[1]);
+    kt_snap(x.s, 16 * sizeof(struct cte));
+    kt_snap(&host_console_handed_over, sizeof(host_console_handed_over));
+    CHECK_ERR(console_call(&x, VL_CONSOLE_TAKE, ARGS(2), 1), VL_TRUNCATED_MESSAGE);
+    CHECK_ERR(console_call(&x, VL_CONSOLE_TAKE, ARGS(2, 4), 0), VL_TRUNCATED_MESSAGE);
+    CHECK_ERR(console_call(&x, VL_CONSOLE_TAKE, ARGS(1, 4), 1), VL_DELETE_FIRST);
+    CHECK_ERR(console_call(&x, VL_CONSOLE_TAKE, ARGS(2, 5), 1), VL_FAILED_LOOKUP);
+    /* The UART's page, as a device frame the driver can map read-write. */
+    CHECK_EQ(console_call(&x, VL_CONSOLE_TAKE, ARGS(2, 4), 1), EXCEPTION_NONE);
+    CHECK(host_console_handed_over);
+    cap_t f = x.s[2].cap;
+    CHECK_EQ(cap_type(f), CAP_FRAME);
+    CHECK(cap_frame_is_device(f));
+    CHECK_EQ(cap_frame_size(f), FRAME_4K);
+    CHECK_EQ(vspace_pptr_to_paddr(cap_ptr(f)), host_uart_page);
+    CHECK_EQ(cap_rights(f), VL_RIGHT_READ | VL_RIGHT_WRITE);
+    INV();
+    /* Only one driver at a time. */
+    kt_snap_reset();
+    kt_snap(x.s, 16 * sizeof(struct cte));
+    CHECK_ERR(console_call(&x, VL_CONSOLE_TAKE, ARGS(3, 4), 1), VL_REVOKE_FIRST);
+    /* The kernel log, packed eight bytes to a word. */
+    memcpy(host_klog, "vallum: hello, driver", 21);
+    host_klog_len = 21;
+    CHECK_ERR(console_call(&x, VL_CONSOLE_READ_LOG, NULL, 0, 0), VL_TRUNCATED_MESSAGE);
+    CHECK_EQ(console_call(&x, VL_CONSOLE_READ_LOG, ARGS(3), 0), EXCEPTION_NONE);
+    CHECK_EQ(x.c.thread->regs[REG_MR0], 3);
+    CHECK_EQ(x.c.thread->regs[REG_MR0 + 1], 0x6c6176ul); /* "val" */
+    memcpy(host_klog, "vallum: hello, driver", 21);
+    host_klog_len = 21;
+    CHECK_EQ(console_call(&x, VL_CONSOLE_READ_LOG, ARGS(1000), 0), EXCEPTION_NONE);
+    CHECK_EQ(x.c.thread->regs[REG_MR0], 21);
+    CHECK_EQ(x.c.thread->regs[REG_MR0 + 1], 0x203a6d756c6c6176ul); /* "vallum: " */
+    CHECK_EQ(x.c.thread->regs[REG_MR0 + 3], 0x7265766972ul);       /* "river" */
+    CHECK_EQ(host_klog_len, 0);
+    /* A copy of the frame keeps the console with the driver; the last one gives it back. */
+    cte_insert(x.s[2].cap, &x.s[2], &x.s[3]);
+    CHECK_EQ(cte_delete(&x.s[2]), EXCEPTION_NONE);
+    CHECK(host_console_handed_over);
+    CHECK_EQ(cte_delete(&x.s[3]), EXCEPTION_NONE);
+    CHECK(!host_console_handed_over);
+    INV();
 }

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "kernel/thread.h"
 #include "object/irq.h"
+#include "plat/console.h"
 #include "plat/plat.h"
 
 /* trap.S relies on these. */
@@ -149,6 +150,7 @@ kernel_exit(void)
 void
 c_handle_kernel_trap(word_t scause, word_t stval, word_t sepc, word_t sp)
 {
+    console_take_back();
     kprintf("KERNEL PANIC: trap in kernel: scause %lx stval %lx sepc %lx sp %lx\n",
             (unsigned long)scause, (unsigned long)stval, (unsigned long)sepc, (unsigned long)sp);
     arch_halt(3);

@@ -6,8 +6,21 @@
 #include "arch/riscv.h"
 
 static volatile uint8_t *uart;
+static paddr_t uart_paddr;
 static word_t uart_shift;
 static volatile uint32_t *test_device;
+
+/*
+ * After console_hand_over the UART belongs to a user-level driver: the kernel's output
+ * goes into this ring instead, which the driver drains (console_log_read) and prints. The
+ * oldest bytes are overwritten when it is full (counted in klog_lost). Indices run free.
+ */
+#define KLOG_BITS 12
+static bool handed_over;
+static char klog[1u << KLOG_BITS];
+static word_t klog_head; /* next byte to read */
+static word_t klog_tail; /* next byte to write */
+static word_t klog_lost;
 
 #define UART_THR 0
 #define UART_LSR 5
@@ -17,22 +30,82 @@ void
 console_init(paddr_t base, word_t reg_shift)
 {
     uart = base != 0 ? paddr_to_pptr(base) : NULL;
+    uart_paddr = base;
     uart_shift = reg_shift;
 }
 
-void
-console_putchar(char c)
+/* Writes c to the UART (or through the firmware if there is none). */
+static void
+uart_putchar(char c)
 {
     if (uart == NULL) {
         sbi_call(SBI_EXT_LEGACY_PUTCHAR, 0, (uint8_t)c, 0, 0);
         return;
     }
     if (c == '\n') {
-        console_putchar('\r');
+        uart_putchar('\r');
     }
     while (!(uart[UART_LSR << uart_shift] & UART_LSR_THRE)) {
     }
     uart[UART_THR << uart_shift] = (uint8_t)c;
+}
+
+void
+console_putchar(char c)
+{
+    if (!handed_over) {
+        uart_putchar(c);
+        return;
+    }
+    if (klog_tail - klog_head == sizeof(klog)) {
+        klog_head++;
+        klog_lost++;
+    }
+    klog[klog_tail++ & MASK(KLOG_BITS)] = c;
+}
+
+paddr_t
+console_uart_page(void)
+{
+    return uart != NULL && !handed_over ? ROUND_DOWN(uart_paddr, 12) : 0;
+}
+
+void
+console_hand_over(void)
+{
+    handed_over = true;
+}
+
+bool
+console_is_uart_page(paddr_t page)
+{
+    return uart != NULL && page == ROUND_DOWN(uart_paddr, 12);
+}
+
+void
+console_take_back(void)
+{
+    if (!handed_over) {
+        return;
+    }
+    handed_over = false;
+    if (klog_lost != 0) {
+        kprintf("[vallum: %lu bytes of kernel output lost]\n", (unsigned long)klog_lost);
+        klog_lost = 0;
+    }
+    while (klog_head != klog_tail) {
+        uart_putchar(klog[klog_head++ & MASK(KLOG_BITS)]);
+    }
+}
+
+word_t
+console_log_read(char *buf, word_t max)
+{
+    word_t n = 0;
+    while (n < max && klog_head != klog_tail) {
+        buf[n++] = klog[klog_head++ & MASK(KLOG_BITS)];
+    }
+    return n;
 }
 
 void

@@ -118,6 +118,12 @@ int vl_tcb_unbind_notification(vl_cptr_t tcb);
 
 int vl_irq_control_get(vl_cptr_t control, vl_word_t irq, vl_cptr_t root, vl_word_t index,
                        vl_word_t depth);
+/* The console UART for a user-level driver: a device frame cap to its page goes into
+ * (root, index, depth); kernel output then collects in the kernel log until the last cap
+ * to the page is deleted (docs/kernel/invocations.md, IRQControl_TakeConsole). */
+int vl_console_take(vl_cptr_t control, vl_cptr_t root, vl_word_t index, vl_word_t depth);
+/* Moves up to max bytes of pending kernel output into buf; *n is set to how many. */
+int vl_console_read_log(vl_cptr_t control, char *buf, vl_word_t max, vl_word_t *n);
 int vl_irq_handler_ack(vl_cptr_t handler);
 int vl_irq_handler_set_notification(vl_cptr_t handler, vl_cptr_t ntfn);
 int vl_irq_handler_clear(vl_cptr_t handler);
