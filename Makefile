@@ -9,7 +9,10 @@ CONFIG ?= debug
 SYSTEM ?= default
 # FASTPATH=0 builds the kernel without the IPC fast path (into its own directory).
 FASTPATH ?= 1
-O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)
+# BENCH_KERNEL=1 builds a benchmark kernel (its own directory): it records the longest
+# stretch between preemption checks for `make bench` (VL_SYS_BENCH_PREEMPT_MAX).
+BENCH_KERNEL ?= 0
+O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)$(if $(filter 1,$(BENCH_KERNEL)),-bench)
 PYTHON := /usr/bin/python3
 CROSS := riscv64-unknown-elf-
 CC_K := $(CROSS)gcc
@@ -31,7 +34,8 @@ else
 $(error CONFIG must be debug or release)
 endif
 
-KCFLAGS := $(WARN) $(CONFIG_FLAGS) $(if $(filter 1,$(FASTPATH)),-DCONFIG_FASTPATH) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
+KCFLAGS := $(WARN) $(CONFIG_FLAGS) $(if $(filter 1,$(FASTPATH)),-DCONFIG_FASTPATH) \
+	$(if $(filter 1,$(BENCH_KERNEL)),-DCONFIG_BENCH_PREEMPTION) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
 	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fno-pic \
 	-fno-common -Ikernel/include -Iuapi
 UCFLAGS := $(WARN) $(CONFIG_FLAGS) -g -march=rv64imac -mabi=lp64 -mcmodel=medany \

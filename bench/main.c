@@ -704,6 +704,84 @@ bench_retype(void)
     report("retype_frame_4k", overhead);
 }
 
+/* ---- Deleting nested CNodes: the longest stretch without a preemption check. ---- */
+
+/*
+ * Builds a chain of depth radix-1 CNodes, each holding in its slot 0 the only cap to the
+ * next, and deletes the cap to the first: the kernel empties them all, with a check for a
+ * pending interrupt every CONFIG_PREEMPTION_WORK_UNITS units of work. A benchmark kernel
+ * (VL_SYS_BENCH_PREEMPT_MAX) reports the most instructions retired between two such checks;
+ * it must not grow with the depth. Returns 0 or an error.
+ */
+/* Returns, and resets, the kernel's record (benchmark kernels only). */
+static vl_word_t
+vl_bench_preempt_max(void)
+{
+    static const vl_word_t no_mrs[VL_MSG_REGS];
+    return vl_syscall(VL_SYS_BENCH_PREEMPT_MAX, 0, 0, no_mrs).badge;
+}
+
+static int
+delete_chain(vl_word_t depth, vl_word_t *max)
+{
+    /* The chain's caps sit in a scratch CNode while it is built: the root CNode's lookups
+     * take all 64 bits, so a cap must be in a root slot to be invoked. */
+    const vl_word_t bits = 13;
+    vl_cptr_t ut = obj_new(VL_OBJ_UNTYPED, 20);
+    vl_cptr_t scratch = ut ? obj_new_from(ut, VL_OBJ_CNODE, bits) : 0;
+    vl_cptr_t held = slot_alloc();
+    if (scratch == 0 || held == 0 || depth + 1 > (1ul << bits)) {
+        return VL_NOT_ENOUGH_MEMORY;
+    }
+    int err = 0;
+    for (vl_word_t i = 0; i <= depth && err == 0; i += 256) {
+        vl_word_t n = depth + 1 - i < 256 ? depth + 1 - i : 256;
+        err = vl_untyped_retype(ut, VL_OBJ_CNODE, 1, ROOT, scratch, 64, i, n);
+    }
+    for (vl_word_t i = depth; i-- > 0 && err == 0;) {
+        /* C_i comes to a root slot, takes the only cap to C_{i+1} into its slot 0, and goes
+         * back. */
+        err = vl_cnode_move(ROOT, held, 64, scratch, i, bits);
+        if (err == 0) {
+            err = vl_cnode_move(held, 0, 1, scratch, i + 1, bits);
+        }
+        if (err == 0) {
+            err = vl_cnode_move(scratch, i, bits, ROOT, held, 64);
+        }
+    }
+    if (err == 0) {
+        (void)vl_bench_preempt_max();
+        err = vl_cnode_delete(scratch, 0, bits);
+        *max = vl_bench_preempt_max();
+    }
+    vl_cnode_revoke(ROOT, ut, 64);
+    vl_cnode_delete(ROOT, ut, 64);
+    return err;
+}
+
+static void
+bench_delete_preemption(void)
+{
+    static const struct {
+        const char *name;
+        vl_word_t depth;
+    } runs[] = {
+        {"delete_preempt_max_256", 256},
+        {"delete_preempt_max_1024", 1024},
+        {"delete_preempt_max_4096", 4096},
+    };
+    for (unsigned i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        vl_word_t max = 0;
+        int err = delete_chain(runs[i].depth, &max);
+        if (err != 0) {
+            error(runs[i].name, "chain of CNodes not built or deleted", err);
+        } else {
+            OUT("VLBENCH %s %lu %lu %lu 1\n", runs[i].name, (unsigned long)max,
+                (unsigned long)max, (unsigned long)max);
+        }
+    }
+}
+
 /* ---- Interrupt to user: goldfish RTC alarm. ---- */
 
 #define IRQ_DELAY 20000 /* ns = instructions under -icount shift=0 */
@@ -960,6 +1038,11 @@ vl_start(const struct vl_bootinfo *bi)
     }
     if (wanted("irq_to_user")) {
         bench_irq();
+    }
+    /* Only a benchmark kernel has the system call these need (make bench runs it apart). */
+    if (only != NULL && wanted("delete_preempt_max_256 delete_preempt_max_1024 "
+                               "delete_preempt_max_4096")) {
+        bench_delete_preemption();
     }
 
     OUT("VLBENCH-DONE %u\n", errors);

@@ -7,6 +7,8 @@
 # CONFIG=release, whatever CONFIG this make runs with.
 
 BENCH_IMAGE := $(BUILD)/release/images/bench.bin
+# The same program on a benchmark kernel (BENCH_KERNEL=1), for the preemption metrics only.
+BENCH_PREEMPT_IMAGE := $(BUILD)/release-bench/images/bench.bin
 
 # The bench root task reads the device tree with the kernel's freestanding parser.
 $(eval $(call program,bench,bench/main.c kernel/src/kernel/fdt.c))
@@ -16,13 +18,16 @@ $(O)/user/bench/%.c.o: UCFLAGS += -Ikernel/include
 bench-image:
 	$(Q)$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) CONFIG=release \
 		BUILD=$(BUILD) $(BENCH_IMAGE)
+	$(Q)$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) CONFIG=release \
+		BENCH_KERNEL=1 BUILD=$(BUILD) $(BENCH_PREEMPT_IMAGE)
 
 bench: bench-image
-	$(Q)$(PYTHON) tools/bench.py --image $(BENCH_IMAGE) --out $(BUILD)/bench/results.json
+	$(Q)$(PYTHON) tools/bench.py --image $(BENCH_IMAGE) --preempt-image $(BENCH_PREEMPT_IMAGE) \
+		--out $(BUILD)/bench/results.json
 
 bench-quick: bench-image
 	$(Q)$(PYTHON) tools/bench.py --quick --image $(BENCH_IMAGE) \
-		--out $(BUILD)/bench/results-quick.json
+		--preempt-image $(BENCH_PREEMPT_IMAGE) --out $(BUILD)/bench/results-quick.json
 
 # make bench-profile METRIC=ipc_call_reply_cross_as: where one sample's instructions go
 # (tools/bench_profile.py; about a minute).

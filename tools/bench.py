@@ -74,12 +74,22 @@ METRICS = [
     ("unmap_page_4k", "instructions", "Frame_Unmap of a mapped 4 KiB frame"),
     ("retype_frame_4k", "instructions", "Untyped_Retype of one 4 KiB frame"),
     ("boot_to_init", "instructions", "kernel's first instruction to the first task's"),
+    ("delete_preempt_max_256", "instructions",
+     "deleting a chain of 256 nested CNodes: most instructions between preemption checks"),
+    ("delete_preempt_max_1024", "instructions",
+     "the same with 1024 nested CNodes (must equal the 256 case within 5 %)"),
+    ("delete_preempt_max_4096", "instructions",
+     "the same with 4096 nested CNodes (must equal the 256 case within 5 %)"),
     ("kernel_text_bytes", "bytes", "kernel code and read-only data (without the first task)"),
     ("kernel_sloc", "lines", "kernel C and assembly, non-blank non-comment lines"),
 ]
 METRIC_NAMES = [name for name, _, _ in METRICS]
 HOST_METRICS = ("kernel_text_bytes", "kernel_sloc")
-SINGLE_SAMPLE = ("boot_to_init", "kernel_text_bytes", "kernel_sloc")
+# Measured on a benchmark kernel (make BENCH_KERNEL=1), by a run of their own.
+PREEMPT_METRICS = ("delete_preempt_max_256", "delete_preempt_max_1024", "delete_preempt_max_4096")
+SINGLE_SAMPLE = ("boot_to_init", "kernel_text_bytes", "kernel_sloc") + PREEMPT_METRICS
+# The preemption metrics may differ from each other by at most this ratio.
+PREEMPT_SPREAD = 1.05
 
 # seL4 13.0.0 under the same QEMU (docs: /work/shared/reference/sel4-qemu-riscv64.md), in
 # the same units and with the same method: metric -> (instructions, what was compared).
@@ -191,11 +201,13 @@ def kernel_text_bytes(elf):
 
 # ---- The QEMU run. ----
 
-def run_guest(image, quick, timeout, log_path):
-    """Boot the image; returns (console lines, exit status or None, error or None)."""
+def run_guest(image, quick, timeout, log_path, only=None):
+    """Boot the image (running only the benchmark of metric `only`, if given); returns
+    (console lines, exit status or None, error or None)."""
     args = list(EXTRA_QEMU_ARGS)
-    if quick:
-        args[1] += ",arg=quick"
+    guest_args = (["quick"] if quick else []) + (["only=" + only] if only else [])
+    for arg in guest_args:
+        args[1] += ",arg=" + arg
     command = qemu_run.build_qemu_command(image, True, args)
     os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
     start = time.monotonic()
@@ -530,11 +542,35 @@ cycle counter can be profiled (all but `irq_to_user` and `boot_to_init`).
 """
 
 
+def check_run(failures, what, lines, status, run_error, done, guest_errors):
+    """Appends to failures why a guest run went wrong, if it did."""
+    if run_error is not None:
+        failures.append((what, run_error))
+    elif lines and done is None:
+        failures.append((what, "qemu exited (status %s) before VLBENCH-DONE" % status))
+    elif done is not None and status != 0 and not guest_errors:
+        failures.append((what, "qemu exited with status %s" % status))
+
+
+def preempt_spread(results):
+    """Why the preemption metrics differ too much, or None (also None if one is missing)."""
+    values = [results[name]["value"] for name in PREEMPT_METRICS if name in results]
+    if len(values) != len(PREEMPT_METRICS) or min(values) == 0:
+        return None
+    if max(values) > min(values) * PREEMPT_SPREAD:
+        return "longest stretch without a preemption check grows with the depth: %s" % (
+            ", ".join(str(v) for v in values))
+    return None
+
+
 def main(argv):
     parser = argparse.ArgumentParser(prog="bench.py", description=__doc__.split("\n")[0])
     parser.add_argument("--image", default=DEFAULT_IMAGE,
                         help="bench boot image (default %(default)s)")
     parser.add_argument("--elf", help="its ELF for kernel_text_bytes (default: IMAGE with .elf)")
+    parser.add_argument("--preempt-image",
+                        help="the bench program on a benchmark kernel (BENCH_KERNEL=1), for "
+                        "the delete_preempt_max_* metrics")
     parser.add_argument("--quick", action="store_true",
                         help="20 samples, VLTEST lines, no docs regeneration")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
@@ -565,12 +601,20 @@ def main(argv):
     else:
         lines, status, run_error = run_guest(image, args.quick, args.timeout, args.log)
     metrics, info, guest_errors, done = parse(lines)
-    if run_error is not None:
-        failures.append(("run", run_error))
-    elif lines and done is None:
-        failures.append(("run", "qemu exited (status %s) before VLBENCH-DONE" % status))
-    elif done is not None and status != 0 and not guest_errors:
-        failures.append(("run", "qemu exited with status %s" % status))
+    check_run(failures, "run", lines, status, run_error, done, guest_errors)
+    if args.preempt_image is not None:
+        if not os.path.isfile(args.preempt_image):
+            failures.append(("image", "%s not found (run make bench-image)" % args.preempt_image))
+        else:
+            plines, pstatus, perror = run_guest(args.preempt_image, args.quick, args.timeout,
+                                                os.path.splitext(args.log)[0] + "-preempt.log",
+                                                only=PREEMPT_METRICS[0])
+            pmetrics, _, perrors, pdone = parse(plines)
+            check_run(failures, "run-preempt", plines, pstatus, perror, pdone, perrors)
+            for name in PREEMPT_METRICS:
+                if name in pmetrics:
+                    metrics[name] = pmetrics[name]
+            guest_errors += perrors
     errors_by_metric = {}
     for name, reason in guest_errors:
         errors_by_metric.setdefault(name, reason)
@@ -594,8 +638,13 @@ def main(argv):
     results["kernel_sloc"] = {"value": sloc, "unit": "lines", "min": sloc, "max": sloc,
                               "samples": 1}
 
+    spread = preempt_spread(results)
+    if spread is not None:
+        errors_by_metric.setdefault(PREEMPT_METRICS[-1], spread)
     per_metric = []
     for name in METRIC_NAMES:
+        if name in PREEMPT_METRICS and args.preempt_image is None:
+            continue
         why = errors_by_metric.get(name) or check(name, results.get(name), min_samples)
         per_metric.append((name, why))
         if why is not None:

@@ -44,4 +44,8 @@ enum vl_syscall {
                                    kernel invariant holds, 1 if not */
     VL_SYS_DEBUG_CAP_TYPE = 37, /* print right; a1 = cptr in caller's CSpace; returns a1 =
                                    enum vl_cap_type of the slot */
+    /* Benchmark kernels only (make bench builds one; never in debug or release kernels):
+     * returns in a0, and resets, the most instructions the kernel retired between two
+     * checks for a pending interrupt during a deletion. */
+    VL_SYS_BENCH_PREEMPT_MAX = 48,
 };

@@ -25,6 +25,10 @@ void arch_finalise_cap(cap_t cap, bool final);
 /* Checks the architecture's invariants about one cap; returns NULL or what is wrong. */
 const char *arch_check_cap(cap_t cap);
 
+/* True if slot is one of the kernel's own slots that lie in no object (for the invariant
+ * checker: every other slot holding a cap lies in a live CNode or TCB, or in a zombie). */
+bool arch_slot_is_static(const struct cte *slot);
+
 /* Decodes frame, page-table and VSpace invocations. */
 exception_t arch_decode_invocation(struct invocation *inv);
 

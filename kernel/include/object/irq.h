@@ -22,3 +22,7 @@ void irq_handle(word_t irq);
 
 /* Interrupts that arrived with no handler or for an invalid source. */
 extern word_t irq_spurious_count;
+
+/* True if slot is one of the kernel's slots holding the notification caps interrupts
+ * signal (they lie in no object). */
+bool irq_owns_slot(const struct cte *slot);

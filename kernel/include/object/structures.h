@@ -340,20 +340,64 @@ cap_debug(word_t rights)
 
 /*
  * Zombie: an object whose last capability is being deleted and whose slots are being
- * emptied. ptr = first slot of the object (the object's base), small = is_tcb | radix << 1
- * (radix of a CNode), w1 = slots not yet emptied. Only deletion may touch a zombie.
+ * emptied (kernel/src/kernel/delete.c). Only deletion may touch a zombie.
+ *   w0 pointer field: the object's base (its first slot) ORed with the number of slots not
+ *                     yet emptied: an object is aligned to its size, which is at least 32
+ *                     times its number of slots, so the count fits in the base's zero bits;
+ *   w0 small:         is_tcb | radix << 1 (radix of a CNode);
+ *   w0 rights field:  ZOMBIE_ORPHAN if the zombie is on the orphan list;
+ *   w1:               the next slot on the orphan list (0: none, or not on it).
  */
+#define ZOMBIE_ORPHAN 1ul
+
+struct cte;
+
+static inline word_t
+zombie_size_bits(bool is_tcb, word_t radix)
+{
+    return is_tcb ? VL_TCB_BITS : radix + VL_SLOT_BITS;
+}
+
 static inline cap_t
 cap_zombie(void *first_slot, bool is_tcb, word_t radix, word_t remaining)
 {
-    return cap_make(CAP_ZOMBIE, 0, (word_t)is_tcb | (radix << 1), cap_ptr_bits(first_slot),
-                    remaining);
+    assert(remaining < BIT(zombie_size_bits(is_tcb, radix)) &&
+           ((word_t)(uintptr_t)first_slot & MASK(zombie_size_bits(is_tcb, radix))) == 0);
+    return cap_make(CAP_ZOMBIE, 0, (word_t)is_tcb | (radix << 1),
+                    cap_ptr_bits(first_slot) | remaining, 0);
 }
 
 static inline word_t
 cap_zombie_size_bits(cap_t c)
 {
-    return (cap_small(c) & 1) ? VL_TCB_BITS : (cap_small(c) >> 1) + VL_SLOT_BITS;
+    return zombie_size_bits(cap_small(c) & 1, cap_small(c) >> 1);
+}
+
+/* The zombie's object: its first slot. */
+static inline struct cte *
+cap_zombie_slots(cap_t c)
+{
+    return (struct cte *)((uintptr_t)cap_ptr(c) & ~(uintptr_t)MASK(cap_zombie_size_bits(c)));
+}
+
+/* The number of the object's slots not yet emptied (the last ones come first). */
+static inline word_t
+cap_zombie_count(cap_t c)
+{
+    return (word_t)(uintptr_t)cap_ptr(c) & MASK(cap_zombie_size_bits(c));
+}
+
+static inline cap_t
+cap_zombie_set_count(cap_t c, word_t remaining)
+{
+    c.w0 = (c.w0 & ~(MASK(cap_zombie_size_bits(c)) << 16)) | (remaining << 16);
+    return c;
+}
+
+static inline bool
+cap_zombie_is_orphan(cap_t c)
+{
+    return cap_rights(c) & ZOMBIE_ORPHAN;
 }
 
 /*

@@ -272,6 +272,15 @@ syscall_handle(word_t sysno)
             break;
         }
 #endif
+#ifdef CONFIG_BENCH_PREEMPTION
+        if (sysno == VL_SYS_BENCH_PREEMPT_MAX) {
+            /* Benchmark kernels only: see preemption_point. */
+            extern word_t bench_preempt_max;
+            ks_cur_thread->regs[REG_CAP] = bench_preempt_max;
+            bench_preempt_max = 0;
+            break;
+        }
+#endif
         handle_unknown_syscall(sysno);
         break;
     }

@@ -4,9 +4,11 @@
  */
 #include "api/syscall.h"
 #include "arch/machine.h"
+#include "kernel/delete.h"
 #include "kernel/thread.h"
 #include "object/cap.h"
 #include "object/endpoint.h"
+#include "object/irq.h"
 #include "object/notification.h"
 #include "object/untyped.h"
 
@@ -71,10 +73,79 @@ check_cap(const struct cte *slot)
     }
 }
 
+#ifndef NDEBUG
+/*
+ * Every slot in the derivation list lies in a live object that has slots (a CNode or TCB
+ * with a cap, or a zombie: an object being emptied) or is one of the kernel's own slots.
+ * A slot left linked in the memory of a destroyed object would be reset and handed to
+ * user space with its untyped while the kernel still reads and writes it as a slot.
+ * The containers are gathered first (at most CHECK_MAX_CONTAINERS; beyond that this
+ * check is skipped), then every slot is looked up among them.
+ */
+#define CHECK_MAX_CONTAINERS 2048
+
+static struct {
+    uintptr_t base;
+    uintptr_t end; /* one past the last slot */
+} containers[CHECK_MAX_CONTAINERS];
+
+static bool
+container_of(cap_t cap, uintptr_t *base, uintptr_t *end)
+{
+    switch (cap_type(cap)) {
+    case CAP_CNODE:
+        *base = (uintptr_t)cap_ptr(cap);
+        *end = *base + (BIT(cap_cnode_radix(cap)) << VL_SLOT_BITS);
+        return true;
+    case CAP_TCB:
+        *base = (uintptr_t)cap_ptr(cap);
+        *end = *base + TCB_NUM_SLOTS * sizeof(struct cte);
+        return true;
+    case CAP_ZOMBIE:
+        *base = (uintptr_t)cap_zombie_slots(cap);
+        *end = *base + BIT(cap_zombie_size_bits(cap));
+        return true;
+    default:
+        return false;
+    }
+}
+
+static const char *
+check_slots_live(void)
+{
+    word_t n = 0;
+    for (const struct cte *s = mdb_next(&cdt_root); s != NULL; s = mdb_next(s)) {
+        uintptr_t base, end;
+        if (container_of(s->cap, &base, &end)) {
+            if (n == CHECK_MAX_CONTAINERS) {
+                return NULL;
+            }
+            containers[n].base = base;
+            containers[n].end = end;
+            n++;
+        }
+    }
+    for (const struct cte *s = mdb_next(&cdt_root); s != NULL; s = mdb_next(s)) {
+        uintptr_t a = (uintptr_t)s;
+        bool live = irq_owns_slot(s) || arch_slot_is_static(s);
+        for (word_t i = 0; i < n && !live; i++) {
+            live = a >= containers[i].base && a < containers[i].end;
+        }
+        if (!live) {
+            return "a linked slot lies in no live object";
+        }
+    }
+    return NULL;
+}
+#endif
+
 const char *
 kernel_check_invariants(void)
 {
     const char *why = sched_check();
+    if (why == NULL) {
+        why = delete_check_orphans();
+    }
     if (why != NULL) {
         return why;
     }
@@ -96,5 +167,9 @@ kernel_check_invariants(void)
         }
         prev = s;
     }
+#ifndef NDEBUG
+    return check_slots_live();
+#else
     return NULL;
+#endif
 }

@@ -158,6 +158,20 @@ choose_thread(void)
     ks_cur_thread = t;
 }
 
+/*
+ * Makes t the current thread. The current thread is never in a ready queue (the invariant
+ * checker verifies it): a thread chosen directly (ks_sched_action) may still be queued,
+ * for example by thread_restart, so it leaves its queue here.
+ */
+static void
+switch_to(struct tcb *t)
+{
+#ifndef CONFIG_TEST_DEFECT_SCHED
+    sched_dequeue(t);
+#endif
+    ks_cur_thread = t;
+}
+
 void
 sched_schedule(void)
 {
@@ -184,7 +198,7 @@ sched_schedule(void)
             sched_append(action);
             choose_thread();
         } else {
-            ks_cur_thread = action;
+            switch_to(action);
         }
     }
     ks_sched_action = SCHED_RESUME_CURRENT;
@@ -259,9 +273,16 @@ sched_yield_current(void)
     sched_reschedule_required();
 }
 
+/* Upper bound on the threads sched_check walks, so a cyclic queue cannot hang it. */
+#define CHECK_MAX_QUEUED (1ul << 24)
+
 const char *
 sched_check(void)
 {
+    if (ks_cur_thread != NULL && ks_cur_thread->in_ready_queue) {
+        return "current thread in a ready queue";
+    }
+    word_t walked = 0;
     for (word_t p = 0; p < VL_NUM_PRIORITIES; p++) {
         bool nonempty = ready_queues[p].head != NULL;
         if (nonempty != ((ready_bitmap[p / 64] >> (p % 64)) & 1)) {
@@ -269,6 +290,12 @@ sched_check(void)
         }
         struct tcb *prev = NULL;
         for (struct tcb *t = ready_queues[p].head; t != NULL; t = t->sched_next) {
+            if (++walked > CHECK_MAX_QUEUED) {
+                return "ready queue too long (cycle?)";
+            }
+            if (t == ks_cur_thread) {
+                return "current thread in a ready queue";
+            }
             if (t->priority != p || !t->in_ready_queue || t->sched_prev != prev) {
                 return "ready queue entry inconsistent";
             }

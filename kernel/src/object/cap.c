@@ -22,6 +22,8 @@ cap_object_base(cap_t cap)
         return NULL;
     case CAP_REPLY:
         return NULL; /* a reply cap does not name memory it may be derived from */
+    case CAP_ZOMBIE:
+        return cap_zombie_slots(cap);
     default:
         return cap_ptr(cap);
     }

@@ -116,3 +116,9 @@ irq_handle(word_t irq)
     ntfn_send_signal(cap_ptr(ncap), ncap.w1);
     /* The source stays masked (claimed, not completed) until the driver's Ack. */
 }
+
+bool
+irq_owns_slot(const struct cte *slot)
+{
+    return slot >= &irq_ntfn_slots[0] && slot < &irq_ntfn_slots[CONFIG_MAX_IRQS];
+}

@@ -30,16 +30,36 @@ check_prio(word_t prio, cap_t authority)
 }
 
 /*
+ * True if the TCB invoked still exists: the invoked slot still holds a cap to it. Deleting
+ * a TCB's old CSpace root or VSpace may destroy the TCB itself (when the only cap to it
+ * lived in that CSpace), and then nothing may be written into its slots or fields. The
+ * invoked slot's memory is still readable: it is not reused before this system call ends
+ * (a preempted call starts again from its lookups).
+ */
+static bool
+tcb_still_invoked(const struct invocation *inv)
+{
+    return cap_type(inv->slot->cap) == CAP_TCB && cap_same_object_as(inv->slot->cap, inv->cap);
+}
+
+/*
  * Replaces the cap in one of the TCB's slots by a copy of the cap in src. The old cap is
- * deleted first (preemptible); the copy is made only if src still holds new_cap.
+ * deleted first (preemptible); the copy is made only if the TCB still exists and src still
+ * holds new_cap. Returns EXCEPTION_NONE (also when the TCB was destroyed: *gone is then
+ * set) or EXCEPTION_PREEMPTED.
  */
 static exception_t
-install_slot(struct tcb *t, enum tcb_slot which, cap_t new_cap, struct cte *src)
+install_slot(const struct invocation *inv, struct tcb *t, enum tcb_slot which, cap_t new_cap,
+             struct cte *src, bool *gone)
 {
     struct cte *slot = tcb_slot(t, which);
     exception_t status = cte_delete(slot);
     if (status != EXCEPTION_NONE) {
         return status;
+    }
+    if (!tcb_still_invoked(inv)) {
+        *gone = true;
+        return EXCEPTION_NONE;
     }
     if (cap_type(src->cap) != CAP_NULL && cap_same_object_as(src->cap, new_cap)) {
         cte_insert(new_cap, src, slot);
@@ -91,10 +111,10 @@ derive_buffer(word_t vaddr, struct cte *src, word_t cap_index, cap_t *out)
 }
 
 static exception_t
-set_buffer(struct tcb *t, word_t vaddr, cap_t cap, struct cte *src)
+set_buffer(const struct invocation *inv, struct tcb *t, word_t vaddr, cap_t cap, struct cte *src)
 {
     exception_t status = cte_delete(tcb_slot(t, TCB_BUFFER));
-    if (status != EXCEPTION_NONE) {
+    if (status != EXCEPTION_NONE || !tcb_still_invoked(inv)) {
         return status;
     }
     t->ipc_buffer = vaddr;
@@ -132,14 +152,15 @@ decode_configure(struct invocation *inv, struct tcb *t)
     if (cap_type(cspace) == CAP_NULL || cap_type(vspace) == CAP_NULL) {
         return syscall_error(VL_ILLEGAL_OPERATION);
     }
-    status = install_slot(t, TCB_CTABLE, cspace, inv->extra[0]);
-    if (status == EXCEPTION_NONE) {
-        status = install_slot(t, TCB_VTABLE, vspace, inv->extra[1]);
+    bool gone = false;
+    status = install_slot(inv, t, TCB_CTABLE, cspace, inv->extra[0], &gone);
+    if (status == EXCEPTION_NONE && !gone) {
+        status = install_slot(inv, t, TCB_VTABLE, vspace, inv->extra[1], &gone);
     }
-    if (status == EXCEPTION_NONE) {
-        status = set_buffer(t, buffer, bufcap, buffer_src);
+    if (status == EXCEPTION_NONE && !gone) {
+        status = set_buffer(inv, t, buffer, bufcap, buffer_src);
     }
-    if (status == EXCEPTION_NONE) {
+    if (status == EXCEPTION_NONE && tcb_still_invoked(inv)) {
         t->fault_ep = fault_ep;
     }
     return status;
@@ -163,12 +184,14 @@ decode_set_space(struct invocation *inv, struct tcb *t)
     if (cap_type(cspace) == CAP_NULL || cap_type(vspace) == CAP_NULL) {
         return syscall_error(VL_ILLEGAL_OPERATION);
     }
-    status = install_slot(t, TCB_CTABLE, cspace, inv->extra[0]);
-    if (status == EXCEPTION_NONE) {
-        status = install_slot(t, TCB_VTABLE, vspace, inv->extra[1]);
+    word_t fault_ep = inv_arg(inv, 0);
+    bool gone = false;
+    status = install_slot(inv, t, TCB_CTABLE, cspace, inv->extra[0], &gone);
+    if (status == EXCEPTION_NONE && !gone) {
+        status = install_slot(inv, t, TCB_VTABLE, vspace, inv->extra[1], &gone);
     }
-    if (status == EXCEPTION_NONE) {
-        t->fault_ep = inv_arg(inv, 0);
+    if (status == EXCEPTION_NONE && !gone) {
+        t->fault_ep = fault_ep;
     }
     return status;
 }
@@ -189,7 +212,7 @@ decode_set_ipc_buffer(struct invocation *inv, struct tcb *t)
     if (status != EXCEPTION_NONE) {
         return status;
     }
-    return set_buffer(t, vaddr, bufcap, inv->extra[0]);
+    return set_buffer(inv, t, vaddr, bufcap, inv->extra[0]);
 }
 
 /* TCB_ReadRegisters: MR0 flags (bit 0: suspend first), MR1 count. Returns the registers. */

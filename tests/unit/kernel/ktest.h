@@ -74,6 +74,9 @@ void *kt_alloc(word_t bits);
 /* A fresh slot outside any CNode (a "boot" slot), 32-byte aligned, initially empty. */
 struct cte *kt_slot(void);
 
+/* True if slot is one of the harness's boot slots (arch_slot_is_static on the host). */
+bool kt_is_boot_slot(const struct cte *slot);
+
 /* Puts cap into a fresh boot slot as an original cap at the head of the CDT. */
 struct cte *kt_insert(cap_t cap);
 

@@ -96,6 +96,12 @@ kt_slot(void)
     return &boot_slots[n_boot_slots++];
 }
 
+bool
+kt_is_boot_slot(const struct cte *slot)
+{
+    return slot >= &boot_slots[0] && slot < &boot_slots[MAX_SLOTS];
+}
+
 void
 kt_insert_at(cap_t cap, struct cte *slot)
 {
@@ -142,6 +148,7 @@ kt_caller(void)
 {
     struct kt_caller c;
     c.thread = kt_thread(10, TS_RUNNING);
+    kt_insert(cap_tcb(tcb_slots(c.thread))); /* its slots lie in a live TCB */
     c.buf = kt_alloc(VL_IPC_BUFFER_BITS);
     return c;
 }

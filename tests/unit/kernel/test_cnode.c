@@ -382,8 +382,7 @@ KTEST(cnode_save_caller)
     struct tcb *other = kt_thread(5, TS_BLOCKED_ON_REPLY);
     kt_insert(cap_tcb(tcb_slots(other)));
     struct cte *caller = tcb_slot(t.c.thread, TCB_CALLER);
-    kt_insert_at(cap_reply(other, true), caller);
-    other->reply_slot = caller;
+    reply_cap_set(caller, other, true);
     INV();
     /* Occupied dest. */
     cn_snap(&t);

@@ -145,8 +145,10 @@ KTEST(cspace_thread_lookup)
 {
     /* A thread's CSpace root: radix 8 with a 56-bit guard of 0, so cptrs are slot numbers. */
     struct tcb *th = kt_thread(1, TS_RUNNING);
+    kt_insert(cap_tcb(tcb_slots(th))); /* its slots lie in a live TCB */
     cap_t root = cap_update_data(false, 56, kt_cnode(8, 0, 0));
     kt_insert_at(root, tcb_slot(th, TCB_CTABLE));
+    kt_insert(root); /* the CNode stays live when the thread's root changes below */
     struct cte *slots = cap_ptr(root);
     kt_insert_at(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL), &slots[5]);
     struct cte *slot = cspace_lookup_cap(th, 5);
@@ -178,6 +180,7 @@ KTEST(cspace_thread_lookup_two_levels)
     /* A CSpace that is not one CNode takes the general walk: a root of radix 4 with a
      * 52-bit guard of 0, whose slot 3 holds a CNode of radix 3 with the 5-bit guard 00001. */
     struct tcb *th = kt_thread(1, TS_RUNNING);
+    kt_insert(cap_tcb(tcb_slots(th))); /* its slots lie in a live TCB */
     cap_t root = cap_update_data(false, 52, kt_cnode(4, 0, 0));
     cap_t l2 = kt_cnode(3, 5, 1);
     kt_insert_at(root, tcb_slot(th, TCB_CTABLE));

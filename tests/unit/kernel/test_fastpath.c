@@ -396,6 +396,7 @@ KTEST(fastpath_call_rejects_cap)
     /* A CSpace root that is not a CNode. */
     fp_set_rights(&e.ccn[FP_EP], VL_RIGHTS_ALL);
     cap_t root = tcb_slot(e.client, TCB_CTABLE)->cap;
+    kt_insert(root); /* the CNode stays live while the thread's root is not it */
     fp_set_cap(tcb_slot(e.client, TCB_CTABLE), cap_endpoint(e.ep, 0, VL_RIGHTS_ALL));
     CHECK_CALL_REJECTED(&e, FP_EP, info);
     fp_set_cap(tcb_slot(e.client, TCB_CTABLE), root);
@@ -564,5 +565,44 @@ KTEST(fastpath_yield_rejects_restart)
     fp_snap(&e);
     CHECK(!fastpath_yield());
     CHECK_UNCHANGED();
+    INV();
+}
+
+/*
+ * Issue 10, defect 3: a low-priority thread resumes a high-priority one, which becomes
+ * current by a direct switch and then Calls a higher-priority server through the fast
+ * path. The direct switch used to leave it in its ready queue, so the fast path blocked a
+ * queued thread (a debug kernel then panicked in choose_thread; a release kernel's queue
+ * was corrupt). The current thread must never be queued.
+ */
+KTEST(fastpath_call_after_direct_switch)
+{
+    struct fp_env e = fp_env(100, 200, 0);
+    fp_wait(e.server, e.scn[FP_EP].cap);
+    /* The client (priority 100) is stopped; a priority-10 thread resumes it. */
+    thread_set_state(e.client, TS_INACTIVE);
+    sched_dequeue(e.client);
+    struct tcb *low = kt_thread(10, TS_RUNNING);
+    ks_cur_thread = low;
+    ks_sched_action = SCHED_RESUME_CURRENT;
+    thread_restart(e.client);
+    sched_schedule();
+    CHECK(ks_cur_thread == e.client);
+    CHECK(!e.client->in_ready_queue);
+    INV();
+    /* Resumed, the client's restarted Call goes through the fast path. */
+    e.client->state = TS_RUNNING;
+    fp_load(e.client, e.cbuf, FP_CLIENT_SEED, FP_EP, vl_msginfo(0, 0, 0, 2));
+    struct tcb *next = fastpath_call(FP_EP, vl_msginfo(0, 0, 0, 2), e.client);
+    CHECK(next == e.server);
+    CHECK_EQ(e.client->state, TS_BLOCKED_ON_REPLY);
+    CHECK(!e.client->in_ready_queue);
+    INV();
+    /* The scheduler can still choose: the low thread is the only runnable one. */
+    thread_set_state(e.server, TS_INACTIVE);
+    ks_cur_thread = e.server;
+    ks_sched_action = SCHED_CHOOSE_NEW;
+    sched_schedule();
+    CHECK(ks_cur_thread == low);
     INV();
 }

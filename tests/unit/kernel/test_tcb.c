@@ -282,3 +282,51 @@ KTEST(tcb_bind_unbind_notification)
     CHECK(x.t->bound_ntfn == NULL && n->bound_tcb == NULL);
     INV();
 }
+
+/*
+ * Issue 10, defect 2: a thread whose CSpace root holds the only cap to the thread itself
+ * configures itself with a new root. Deleting the old root destroys the CNode, and with it
+ * the TCB; the kernel used to go on and insert the new caps into the destroyed TCB's slots
+ * (linking freed memory into the derivation tree). Configure and SetSpace alike.
+ */
+static void
+configure_destroys_itself(word_t label)
+{
+    struct kt_caller c = kt_caller();
+    struct tcb *t = kt_thread(5, TS_INACTIVE);
+    cap_t old_root = kt_cnode(3, 0, 0);
+    struct cte *cs = cap_ptr(old_root);
+    kt_insert_at(old_root, tcb_slot(t, TCB_CTABLE)); /* the only cap to the old root */
+    kt_insert_at(cap_tcb(tcb_slots(t)), &cs[1]);       /* the only cap to the thread */
+    struct cte *new_root = kt_insert(kt_cnode(3, 0, 0));
+    void *vroot = kt_alloc(VL_VSPACE_BITS);
+    struct cte *vs = kt_insert(cap_vspace(vroot, arch_asid_alloc(vroot)));
+    INV();
+    word_t before = kt_cdt_count();
+    struct cte *extra[3] = {new_root, vs, NULL};
+    struct invocation inv = kt_inv(&c, &cs[1], label, ARGS(7, 0, 0, 0), 2, extra);
+    CHECK_EQ(decode_tcb_invocation(&inv), EXCEPTION_NONE);
+    INV();
+    /* The thread and its old root are gone; nothing was put into the dead thread. */
+    for (word_t i = 0; i < TCB_NUM_SLOTS; i++) {
+        CHECK_EQ(cap_type(tcb_slot(t, i)->cap), CAP_NULL);
+        CHECK(tcb_slot(t, i)->mdb_prev == NULL && tcb_slot(t, i)->mdb_next == 0);
+    }
+    for (word_t i = 0; i < 8; i++) {
+        CHECK_EQ(cap_type(cs[i].cap), CAP_NULL);
+    }
+    CHECK(t->fault_ep != 7);
+    CHECK_EQ(kt_cdt_count(), before - 2);
+    CHECK_EQ(cap_type(new_root->cap), CAP_CNODE);
+    CHECK_EQ(cap_type(vs->cap), CAP_VSPACE);
+}
+
+KTEST(tcb_configure_destroys_itself)
+{
+    configure_destroys_itself(VL_TCB_CONFIGURE);
+}
+
+KTEST(tcb_set_space_destroys_itself)
+{
+    configure_destroys_itself(VL_TCB_SET_SPACE);
+}
