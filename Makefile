@@ -118,14 +118,27 @@ $(O)/user/tests/os/%.c.o: UCFLAGS += -Ilib/elf/include
 $(O)/user/kernel/src/kernel/fdt.c.o $(O)/user/tests/os/irq_rtc.c.o: UCFLAGS += -Ikernel/include
 $(O)/user/lib/elf/src/elf.c.o: UCFLAGS += -Ilib/elf/include
 
+# The invariant walk (VL_SYS_DEBUG_CHECK) has no preemption point, so only test kernels
+# have it: kernel/src/api/debug.c built a second time with CONFIG_DEBUG_CHECK. The images
+# that tests boot link it: ktest, init (the boot test) and each system's <name>-check
+# (mk/systems.mk); the system images that `make run` boots do not.
+KERNEL_CHECK_OBJS := $(filter-out $(O)/kernel/src/api/debug.c.o,$(KERNEL_OBJS)) \
+	$(O)/kernel-check/src/api/debug.c.o
+TEST_IMAGES := ktest init
+
+$(O)/kernel-check/%.c.o: kernel/%.c | deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC_K) $(KCFLAGS) -DCONFIG_DEBUG_CHECK -MMD -MP -c $< -o $@
+
 # A boot image: the kernel with one first task linked in.
 $(O)/images/%/init_image.o: kernel/src/arch/riscv64/init_image.S $(O)/programs/%.elf
 	@mkdir -p $(dir $@)
 	$(Q)$(CC_K) $(KCFLAGS) -DINIT_ELF='"$(O)/programs/$*.elf"' -c $< -o $@
 
-$(O)/images/%.elf: $(KERNEL_OBJS) $(O)/images/%/init_image.o kernel/kernel.ld
-	$(Q)$(CC_K) $(KCFLAGS) -T kernel/kernel.ld -Wl,--no-warn-rwx-segments \
-		-o $@ $(KERNEL_OBJS) $(O)/images/$*/init_image.o
+$(O)/images/%.elf: $(KERNEL_OBJS) $(KERNEL_CHECK_OBJS) $(O)/images/%/init_image.o kernel/kernel.ld
+	$(Q)$(CC_K) $(KCFLAGS) -T kernel/kernel.ld -Wl,--no-warn-rwx-segments -o $@ \
+		$(if $(filter $(TEST_IMAGES),$*),$(KERNEL_CHECK_OBJS),$(KERNEL_OBJS)) \
+		$(O)/images/$*/init_image.o
 	@echo "  built $@"
 
 $(O)/images/%.bin: $(O)/images/%.elf

@@ -20,12 +20,12 @@ unit: $(HOST_O)/test_fdt $(HOST_O)/test_kernel
 # memset/memcpy and the shim provides kprintf and panics. arch_finalise_cap is wrapped so
 # the shim can count calls to it. tests/unit/kernel/host_include comes before kernel/include:
 # its arch/vspace_switch.h replaces the kernel's, which writes the satp CSR.
-KTEST_CFLAGS := -Itests/unit/kernel/host_include -Itests/unit/kernel -DCONFIG_FASTPATH \
+KTEST_CFLAGS := -Itests/unit/kernel/host_include -Itests/unit/kernel -DCONFIG_FASTPATH -DCONFIG_DEBUG_CHECK \
 	-Wl,--wrap=arch_finalise_cap
 KERNEL_PORTABLE_C := $(addprefix kernel/src/object/,cap.c cnode.c untyped.c tcb.c endpoint.c \
 	notification.c objecttype.c irq.c) \
 	$(addprefix kernel/src/kernel/,cspace.c delete.c thread.c invariants.c) \
-	$(addprefix kernel/src/api/,faults.c syscall.c fastpath.c) \
+	$(addprefix kernel/src/api/,debug.c faults.c syscall.c fastpath.c) \
 	kernel/src/arch/riscv64/pagetable.c
 KTEST_C := $(sort $(wildcard tests/unit/kernel/*.c))
 KTEST_H := $(shell find tests/unit/kernel kernel/include uapi -name '*.h')

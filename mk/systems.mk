@@ -4,6 +4,8 @@
 #   $(O)/systems/<name>.img       systems/<name>/system.yaml compiled by vlsys
 #   $(O)/sysinit/<name>.elf       init with that image linked in
 #   $(O)/images/<name>.bin        the kernel with that init: `make run SYSTEM=<name>` boots it
+#   $(O)/images/<name>-check.bin  the same with the test kernel (the invariant walk, Makefile):
+#                                 what tests/integration boots
 # Needs from the including Makefile: O, Q, CC_K, UCFLAGS, ULDFLAGS, CRT0, LIBSYS_OBJS,
 # KCFLAGS, the program macro, and VLSYS (mk/vlsys.mk).
 
@@ -15,7 +17,7 @@ INIT_OBJS := $(patsubst %,$(O)/user/%.o,$(INIT_SRCS))
 APP_PROGRAMS := $(patsubst %,$(O)/programs/%.elf,$(APPS))
 
 .PHONY: systems
-systems: $(patsubst %,$(O)/images/%.bin,$(SYSTEMS))
+systems: $(patsubst %,$(O)/images/%.bin,$(SYSTEMS)) $(patsubst %,$(O)/images/%-check.bin,$(SYSTEMS))
 
 $(O)/user/apps/%.c.o $(O)/user/lib/os/%.c.o: UCFLAGS += -Ilib/os/include
 $(O)/user/servers/init/%.c.o: UCFLAGS += -Ilib/os/include -Ilib/elf/include
@@ -42,9 +44,14 @@ $(O)/images/$(1)/init_image.o: kernel/src/arch/riscv64/init_image.S $(O)/sysinit
 endef
 $(foreach s,$(SYSTEMS),$(eval $(call system_image,$(s))))
 
+$(O)/images/%-check.elf: $(KERNEL_CHECK_OBJS) $(O)/images/%/init_image.o kernel/kernel.ld
+	$(Q)$(CC_K) $(KCFLAGS) -T kernel/kernel.ld -Wl,--no-warn-rwx-segments -o $@ \
+		$(KERNEL_CHECK_OBJS) $(O)/images/$*/init_image.o
+	@echo "  built $@"
+
 # Damaged images for tests/integration: pingpong's image with one field broken.
 BAD_IMAGES := bad_magic bad_size bad_table bad_program bad_string bad_map bad_channel \
-	bad_priority bad_untyped bad_elf
+	bad_priority bad_untyped bad_debug bad_elf
 $(O)/systems/bad_%.img: $(O)/systems/pingpong.img tests/integration/corrupt_image.py
 	$(Q)$(PYTHON) tests/integration/corrupt_image.py bad_$* $< $@
 $(foreach s,$(BAD_IMAGES),$(eval $(call system_image,$(s))))

@@ -31,12 +31,13 @@ check_cspace(void)
         int expected = (s == VL_COMP_SLOT_EP && t == VL_CAP_ENDPOINT) ||
                        (s == VL_COMP_SLOT_NTFN && t == VL_CAP_NOTIFICATION) ||
                        (s == VL_COMP_SLOT_FAULT && t == VL_CAP_ENDPOINT) ||
-                       (s == VL_COMP_SLOT_CHANNEL + CH_KEEPER && t == VL_CAP_ENDPOINT);
+                       (s == VL_COMP_SLOT_CHANNEL + CH_KEEPER && t == VL_CAP_ENDPOINT) ||
+                       (s == VL_COMP_SLOT_DEBUG && t == VL_CAP_DEBUG);
         unexpected += !expected;
     }
     printf("\n");
-    if (held == 4 && unexpected == 0) {
-        printf("probe_caps: least privilege holds: exactly the 4 capabilities promised\n");
+    if (held == 5 && unexpected == 0) {
+        printf("probe_caps: least privilege holds: exactly the 5 capabilities promised\n");
     } else {
         printf("probe_caps: LEAST PRIVILEGE VIOLATED: %u caps, %u unexpected\n", held, unexpected);
     }

@@ -140,6 +140,15 @@ give(struct comp *c, vl_word_t slot, vl_cptr_t src, vl_word_t rights, vl_word_t 
     return err;
 }
 
+/* The rights of a debug cap for the description's VL_SYSIMG_DEBUG_* bits. */
+static vl_word_t
+debug_rights(uint64_t debug)
+{
+    return ((debug & VL_SYSIMG_DEBUG_PRINT) ? VL_DEBUG_RIGHT_PRINT : 0) |
+           ((debug & VL_SYSIMG_DEBUG_HALT) ? VL_DEBUG_RIGHT_HALT : 0) |
+           ((debug & VL_SYSIMG_DEBUG_CHECK) ? VL_DEBUG_RIGHT_CHECK : 0);
+}
+
 /* Fills c's CSpace per component.h and records the channel kinds in info. */
 static int
 fill_cspace(struct comp *c, struct vl_comp_info *info)
@@ -168,6 +177,9 @@ fill_cspace(struct comp *c, struct vl_comp_info *info)
         if (err == 0) {
             err = give(c, VL_COMP_SLOT_VSPACE, c->vspace, VL_RIGHTS_ALL, 0);
         }
+    }
+    if (err == 0 && c->desc->debug != 0) {
+        err = give(c, VL_COMP_SLOT_DEBUG, VL_CAP_DEBUG_SLOT, debug_rights(c->desc->debug), 0);
     }
     for (uint64_t i = 0; err == 0 && i < g_img.nchannels; i++) {
         const struct vl_sysimg_channel *ch = &g_img.channels[i];

@@ -113,3 +113,6 @@ __attribute__((noreturn)) void supervise(void);
 
 /* main.c: the system builder's entry, present only in images that embed a system. */
 __attribute__((noreturn)) void init_run_system(const struct vl_bootinfo *bi);
+
+/* main.c: how a vl_debug_check() result reads ("hold", "VIOLATED", "not checked ..."). */
+const char *init_invariants(int check);

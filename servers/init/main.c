@@ -27,6 +27,15 @@ print_size(vl_word_t bytes)
     }
 }
 
+const char *
+init_invariants(int check)
+{
+    if (check < 0) {
+        return "not checked (no invariant walk in this kernel)";
+    }
+    return check == 0 ? "hold" : "VIOLATED";
+}
+
 void
 vl_start(const struct vl_bootinfo *bi)
 {
@@ -39,9 +48,9 @@ vl_start(const struct vl_bootinfo *bi)
     printf("init: CNode of %lu slots; free slots %lu..%lu\n", 1ul << bi->init_cnode_bits,
            (unsigned long)bi->empty.start, (unsigned long)bi->empty.end - 1);
     printf("init: fixed caps: TCB %d, CNode %d, VSpace %d, IRQ control %d, boot info %d, "
-           "IPC buffer %d\n",
+           "IPC buffer %d, debug %d\n",
            VL_CAP_INIT_TCB, VL_CAP_INIT_CNODE, VL_CAP_INIT_VSPACE, VL_CAP_IRQ_CONTROL_SLOT,
-           VL_CAP_BOOTINFO_FRAME, VL_CAP_INIT_IPC_BUFFER);
+           VL_CAP_BOOTINFO_FRAME, VL_CAP_INIT_IPC_BUFFER, VL_CAP_DEBUG_SLOT);
     printf("init: image %lx..%lx, frames and page tables in slots %lu..%lu\n",
            (unsigned long)bi->image_start, (unsigned long)bi->image_end,
            (unsigned long)bi->image_frames.start, (unsigned long)bi->image_frames.end - 1);
@@ -68,8 +77,9 @@ vl_start(const struct vl_bootinfo *bi)
     printf("\n");
     printf("init: kernel keeps %lx..%lx\n", (unsigned long)bi->kernel_paddr_start,
            (unsigned long)bi->kernel_paddr_end);
-    int bad = vl_debug_check();
-    printf("init: kernel invariants %s\n", bad ? "VIOLATED" : "hold");
+    int check = vl_debug_check();
+    int bad = check > 0;
+    printf("init: kernel invariants %s\n", init_invariants(check));
     if (!bad && init_run_system != NULL) {
         init_run_system(bi);
     }

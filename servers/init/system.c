@@ -21,8 +21,7 @@ init_run_system(const struct vl_bootinfo *bi)
     if (alloc_init(bi) != 0 || build_system() != 0) {
         vl_debug_halt(4);
     }
-    int bad = vl_debug_check();
-    printf("init: kernel invariants %s after building\n", bad ? "VIOLATED" : "hold");
+    printf("init: kernel invariants %s after building\n", init_invariants(vl_debug_check()));
     printf("init: memory in use %lu bytes\n", (unsigned long)alloc_memory_in_use());
     printf("init: system %s running\n", g_img.name);
     supervise();

@@ -24,7 +24,7 @@ def put(img, off, value):
 
 def table(img, name, index, field):
     """Offset of word `field` of record `index` of table `name` (records of 8-byte words)."""
-    sizes = {"components": 10, "regions": 4, "maps": 4, "channels": 5, "irqs": 3}
+    sizes = {"components": 11, "regions": 4, "maps": 4, "channels": 5, "irqs": 3}
     base = word(img, HEADER[name])
     return base + (index * sizes[name] + field) * 8
 
@@ -42,6 +42,7 @@ CORRUPTIONS = {
     "bad_channel": (lambda img: put(img, table(img, "channels", 1, 2), 70), "channel id"),
     "bad_priority": (lambda img: put(img, table(img, "components", 1, 3), 255), "priority"),
     "bad_untyped": (lambda img: put(img, table(img, "components", 1, 9), 40), "untyped size"),
+    "bad_debug": (lambda img: put(img, table(img, "components", 0, 10), 8), "debug rights"),
     "bad_elf": (lambda img: img.__setitem__(word(img, table(img, "components", 0, 1)), 0),
                 "program of 'ping'"),
 }

@@ -20,7 +20,7 @@ QEMU = ["qemu-system-riscv64", "-machine", "virt", "-cpu", "rv64", "-m", "256M",
         "-nographic", "-bios", "default", "-monitor", "none", "-serial", "stdio"]
 BOOT_TIMEOUT = 60.0
 BAD_IMAGES = ["bad_magic", "bad_size", "bad_table", "bad_program", "bad_string", "bad_map",
-              "bad_channel", "bad_priority", "bad_untyped", "bad_elf"]
+              "bad_channel", "bad_priority", "bad_untyped", "bad_debug", "bad_elf"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -52,11 +52,12 @@ class Run:
         return [m for m in (re.search(regex, l) for l in self.lines) if m]
 
 
-def boot(name, until, timeout=BOOT_TIMEOUT):
-    """Boots images/<name>.bin until a console line matches `until` (then waits a moment for
-    more output and stops QEMU), QEMU exits, or the timeout passes (a test failure). With
-    until=None, runs until QEMU exits."""
-    image = os.path.join(IMAGES, name + ".bin")
+def boot(name, until, timeout=BOOT_TIMEOUT, test_kernel=True):
+    """Boots images/<name>-check.bin (the system with the test kernel, which has the invariant
+    walk) or, with test_kernel=False, images/<name>.bin (what `make run` boots), until a
+    console line matches `until` (then waits a moment for more output and stops QEMU), QEMU
+    exits, or the timeout passes (a test failure). With until=None, runs until QEMU exits."""
+    image = os.path.join(IMAGES, name + ("-check" if test_kernel else "") + ".bin")
     proc = subprocess.Popen(QEMU + ["-kernel", image], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     sel = selectors.DefaultSelector()
@@ -120,8 +121,8 @@ def test_boot_summary_kept():
 def test_hello(system):
     run = boot(system, r"^hello from hello$")
     check_started(run, system, [("hello", 100)])
-    # hello has no channel: its notification only, plus its fault endpoint.
-    run.index(r"^init: started hello \(prio 100, 2 caps, ")
+    # hello has no channel: its notification only, plus its fault endpoint and debug cap.
+    run.index(r"^init: started hello \(prio 100, 3 caps, ")
     assert run.index(r"^hello from hello$") > run.index(r"^init: system %s running$" % system)
 
 
@@ -178,7 +179,7 @@ def test_probe_least_privilege():
     check_started(run, "probe", [("keeper", 200), ("probe_caps", 150), ("probe_mem", 140),
                                  ("probe_dev", 130), ("survivor", 100)])
     at = run.index(r"^probe_caps: keeper answered 1$")
-    at = run.index(r"^probe_caps: slots holding a capability: 1 2 3 64$", at)
+    at = run.index(r"^probe_caps: slots holding a capability: 1 2 3 64 192$", at)
     at = run.index(r"^probe_caps: least privilege holds", at)
     at = run.index(r"^init: probe_caps faulted: capability fault on slot 5 at pc ", at)
     at = run.index(r"^init: probe_caps stopped: restart policy never$", at)
@@ -197,8 +198,9 @@ def test_probe_least_privilege():
 def test_threads_runtime():
     run = boot("threads", r"^init: threads stopped: ")
     check_started(run, "threads", [("threads", 100)])
-    # Notification, fault endpoint, and (with `untyped`) its untyped, CNode, VSpace and TCB.
-    run.index(r"^init: started threads \(prio 100, 6 caps, ")
+    # Notification, fault endpoint, debug cap, and (with `untyped`) its untyped, CNode, VSpace
+    # and TCB.
+    run.index(r"^init: started threads \(prio 100, 7 caps, ")
     at = run.index(r"^threads: free slots \[8, 64\), window \[0x2000000000, 0x3000000000\), "
                    r"untyped 2\^20 bytes$")
     sums = sorted(int(m.group(2)) for m in run.all(r"^threads: worker (\d) sent sum (\d+)$"))
@@ -216,18 +218,50 @@ def test_threads_runtime():
 def test_rtc_driver_gets_its_device():
     run = boot("rtc", r"^rtc: irq ack: ")
     check_started(run, "rtc", [("rtc", 120)])
-    # Notification, fault endpoint, endpoint (it has an irq channel) and the IRQ handler.
-    run.index(r"^init: started rtc \(prio 120, 4 caps, ")
+    # Notification, fault endpoint, debug cap, endpoint (it has an irq channel) and the IRQ
+    # handler.
+    run.index(r"^init: started rtc \(prio 120, 5 caps, ")
     run.index(r"^rtc: device region of 4096 bytes at 0x40000000$")
     secs = int(run.all(r"^rtc: the clock reads (\d+) s since 1970$")[0].group(1))
     assert secs > 1500000000, secs
     run.index(r"^rtc: irq ack: no error$")
 
 
+def test_debug_rights():
+    """Only a component granted `halt` stops the machine; printing needs `print` (the
+    default) and the invariant walk `check`."""
+    run = boot("debugcap", None)
+    check_started(run, "debugcap", [("mute", 120), ("talker", 110), ("stopper", 100)])
+    # mute has no debug cap (fault endpoint and notification only): it prints nothing.
+    run.index(r"^init: started mute \(prio 120, 2 caps, ")
+    assert not run.all(r"^mute: "), run.text()
+    at = run.index(r"^init: mute faulted: exception 3 \(stval 0x[0-9a-f]+\) at pc ")
+    at = run.index(r"^init: mute stopped: restart policy never$", at)
+    # talker may print, but its check and its halt are refused (-3: illegal operation).
+    at = run.index(r"^talker: invariant check -3$", at)
+    at = run.index(r"^talker: halting$", at)
+    at = run.index(r"^init: talker faulted: exception 3 \(stval 0x[0-9a-f]+\) at pc ", at)
+    at = run.index(r"^init: talker stopped: restart policy never$", at)
+    # The machine kept running: stopper runs the walk and stops it, with status 0.
+    at = run.index(r"^stopper: invariant check 0$", at)
+    assert run.lines[-1] == "stopper: halting", run.text()
+    assert run.status == 0, run.status
+    assert not run.all(r"VIOLATED")
+
+
+def test_run_image_has_no_invariant_walk():
+    """The image `make run` boots has no invariant walk: init says so and the system runs."""
+    run = boot("hello", r"^hello from hello$", test_kernel=False)
+    run.index(r"^init: kernel invariants not checked \(no invariant walk in this kernel\)$")
+    run.index(r"^init: kernel invariants not checked \(no invariant walk in this kernel\) "
+              r"after building$")
+    run.index(r"^init: system hello running$")
+
+
 @pytest.mark.parametrize("kind", BAD_IMAGES)
 def test_bad_image_refused(kind):
     from corrupt_image import CORRUPTIONS
-    run = boot(kind, None)
+    run = boot(kind, None, test_kernel=False)
     line = run.lines[run.index(r"^init: bad system image: ")]
     assert CORRUPTIONS[kind][1] in line, line
     assert not run.all(r"^init: started|^init: system .* running")

@@ -7,8 +7,9 @@
  * own sandbox CSpace: a radix-6 CNode whose guard makes cptr = slot, holding only caps to
  * objects made for it (an untyped, an endpoint and a badged copy, notifications, frames,
  * two page tables, a VSpace, a spare TCB, a copy of its own TCB and of the sandbox CNode,
- * an IRQHandler for an unused interrupt, its fault endpoint). It never holds a cap to a
- * harness object (no root CNode, root TCB, root VSpace or IRQControl).
+ * an IRQHandler for an unused interrupt, its fault endpoint, a debug cap that may print and
+ * check but not halt). It never holds a cap to a harness object (no root CNode, root TCB,
+ * root VSpace or IRQControl).
  *
  * Call i (0-based) is a pure function of (FUZZ_SEED, i): the generator is reseeded per
  * call, so restarts do not perturb the sequence. The calls run in rounds of FUZZ_ROUND;
@@ -56,9 +57,10 @@ enum {
     S_FRAME2 = 12,
     S_NTFN_RO = 13, /* read-only copy of S_NTFN */
     S_NTFN2 = 14,
-    S_PT2 = 15,  /* a second page table: a 4 KiB mapping needs two */
-    S_TCB2 = 16, /* an unconfigured TCB for the fuzzer to set up, write and resume */
-    S_USED = 17, /* slots below this start filled; the rest start empty */
+    S_PT2 = 15,   /* a second page table: a 4 KiB mapping needs two */
+    S_TCB2 = 16,  /* an unconfigured TCB for the fuzzer to set up, write and resume */
+    S_DEBUG = 17, /* a debug cap with the print and check rights, not halt */
+    S_USED = 18,  /* slots below this start filled; the rest start empty */
 };
 
 struct fz_call {
@@ -499,11 +501,12 @@ gen(vl_word_t i, struct fz_call *c, struct vl_ipc_buffer *b)
     } else if (r < 93) {
         c->sys = VL_SYS_DEBUG_CAP_TYPE;
     } else {
-        /* Unknown numbers (never PutChar 32, Halt 33 or Dump 35). */
-        static const vl_word_t bad[] = {8,  9,   10,  16,  31,    38,         39,
-                                        64, 100, 255, 256, ~0ull, 1ull << 63, 0x100000021ull};
+        /* Unknown numbers, and Halt 33, which the sandbox's debug cap may not do (never
+         * PutChar 32 or Dump 35: they print). */
+        static const vl_word_t bad[] = {
+            8, 9, 10, 16, 31, 33, 38, 39, 64, 100, 255, 256, ~0ull, 1ull << 63, 0x100000021ull};
         vl_word_t s = below(3) ? bad[below(sizeof(bad) / sizeof(bad[0]))] : rnd();
-        if (s == 32 || s == 33 || s == 35) {
+        if (s == 32 || s == 35) {
             s = 99;
         }
         c->sys = s;
@@ -576,7 +579,8 @@ fuzz_main(vl_word_t arg)
         fz_calls = i + 1;
         struct vl_msg m = vl_syscall(c.sys, c.cap, c.info, c.mr);
         fz_returned++;
-        if (c.sys == VL_SYS_DEBUG_CHECK && m.badge != 0 && fz_bad_check == 0) {
+        /* A check the kernel ran (a0 = 0) that found a violation (a1 = 1). */
+        if (c.sys == VL_SYS_DEBUG_CHECK && m.badge == 0 && m.info != 0 && fz_bad_check == 0) {
             fz_bad_check = i + 1;
         }
         vl_word_t label = vl_msginfo_label(c.info);
@@ -693,7 +697,9 @@ sandbox_fill(vl_cptr_t round_ut, vl_word_t round)
         vl_cnode_mint(sb, S_BEP, SB_BITS, sb, S_EP, SB_BITS, VL_RIGHTS_ALL, 0x77) != 0 ||
         vl_cnode_copy(sb, S_NTFN_RO, SB_BITS, sb, S_NTFN, SB_BITS, VL_RIGHT_READ) != 0 ||
         vl_cnode_mint(sb, S_FAULT, SB_BITS, ROOT, fep, 64, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY,
-                      FAULT_BADGE) != 0) {
+                      FAULT_BADGE) != 0 ||
+        vl_cnode_copy(sb, S_DEBUG, SB_BITS, ROOT, VL_CAP_DEBUG_SLOT, 64,
+                      VL_DEBUG_RIGHT_PRINT | VL_DEBUG_RIGHT_CHECK) != 0) {
         return 2;
     }
     if (vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, FUZZ_IRQ, sb, S_IRQ, SB_BITS) != 0) {

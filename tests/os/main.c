@@ -367,6 +367,7 @@ vl_start(const struct vl_bootinfo *bi)
     vspace_tests();
     irq_rtc_tests();
     proc_tests();
+    debug_tests();
     fuzz_tests();
     RUN(test_no_leaks);
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 _Static_assert(sizeof(struct vl_sysimg_header) == 128, "header layout");
-_Static_assert(sizeof(struct vl_sysimg_component) == 80, "component layout");
+_Static_assert(sizeof(struct vl_sysimg_component) == 88, "component layout");
 _Static_assert(sizeof(struct vl_sysimg_region) == 32, "region layout");
 _Static_assert(sizeof(struct vl_sysimg_map) == 32, "map layout");
 _Static_assert(sizeof(struct vl_sysimg_channel) == 40, "channel layout");
@@ -132,7 +132,7 @@ image_build(struct vlsys_system *sys, struct buf *b)
         uint64_t rec[] = {comp_names[i],     p->image_offset, p->size,
                           c->priority,       c->stack,        c->heap,
                           c->restart_policy, c->restart_max,  c->restart_window_ms,
-                          c->untyped_bits};
+                          c->untyped_bits,   c->debug};
         put_record(b, rec, WORDS(vl_sysimg_component));
     }
     uint64_t region_name = region_names_at;
@@ -292,6 +292,24 @@ perms_string(uint64_t perms, char *buf)
     return buf;
 }
 
+/* The debug rights (VL_SYSIMG_DEBUG_*) as the description lists them, into buf (32 bytes). */
+static const char *
+debug_string(uint64_t debug, char *buf)
+{
+    static const char *const names[] = {"print", "halt", "check"};
+    size_t n = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < 3; i++) {
+        if (debug & (1ull << i)) {
+            n += (size_t)snprintf(buf + n, 32 - n, "%s%s", n ? ", " : "", names[i]);
+        }
+    }
+    if (debug & ~(uint64_t)VL_SYSIMG_DEBUG_ALL) {
+        snprintf(buf + n, 32 - n, "%s?", n ? ", " : "");
+    }
+    return buf;
+}
+
 static void
 dump_components(struct dump *d, const uint8_t *t, uint64_t n)
 {
@@ -304,13 +322,15 @@ dump_components(struct dump *d, const uint8_t *t, uint64_t n)
         if (f[1] > d->size || f[2] > d->size - f[1]) {
             dump_error(d, "program out of bounds at offset", f[1]);
         }
+        char debug[32];
         printf("component %llu '%s': priority %llu, stack 0x%llx, heap 0x%llx, restart %s "
-               "(max %llu, within %llu ms), untyped 0x%llx, program at 0x%llx, %llu bytes\n",
+               "(max %llu, within %llu ms), untyped 0x%llx, debug [%s], program at 0x%llx, "
+               "%llu bytes\n",
                (unsigned long long)i, dump_string(d, f[0]), (unsigned long long)f[3],
                (unsigned long long)f[4], (unsigned long long)f[5], f[6] < 3 ? policies[f[6]] : "?",
                (unsigned long long)f[7], (unsigned long long)f[8],
-               f[9] != 0 && f[9] < 64 ? 1ull << f[9] : 0ull, (unsigned long long)f[1],
-               (unsigned long long)f[2]);
+               f[9] != 0 && f[9] < 64 ? 1ull << f[9] : 0ull, debug_string(f[10], debug),
+               (unsigned long long)f[1], (unsigned long long)f[2]);
     }
 }
 

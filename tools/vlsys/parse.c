@@ -358,13 +358,46 @@ parse_untyped(yaml_node_t *node, struct vlsys_component *comp)
     comp->untyped_bits = bits;
 }
 
+_Static_assert(VL_SYSIMG_DEBUG_PRINT == 1 && VL_SYSIMG_DEBUG_HALT == 2 &&
+                   VL_SYSIMG_DEBUG_CHECK == 4,
+               "debug bits follow print, halt, check");
+
+/* Reads `debug`: a list of print, halt and check, each at most once; sets comp->debug. */
+static void
+parse_debug(struct ctx *c, yaml_node_t *node, struct vlsys_component *comp)
+{
+    static const char *const names[] = {"print", "halt", "check"};
+    yaml_node_item_t *it;
+    yaml_node_item_t *top;
+    comp->debug = 0;
+    if (!get_list(node, "debug", &it, &top)) {
+        return;
+    }
+    for (; it < top; it++) {
+        yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+        const char *s = scalar_of(e);
+        unsigned i = 0;
+        while (s != NULL && i < 3 && strcmp(s, names[i]) != 0) {
+            i++;
+        }
+        if (s == NULL || i == 3) {
+            diag_error(line_of(e), "unknown debug right '%.64s': use print, halt or check",
+                       s ? s : "(not a string)");
+        } else if (comp->debug & (1u << i)) {
+            diag_error(line_of(e), "debug right '%s' listed twice", names[i]);
+        } else {
+            comp->debug |= 1u << i; /* VL_SYSIMG_DEBUG_PRINT, _HALT, _CHECK */
+        }
+    }
+}
+
 /* Reads one component entry and appends it. */
 static void
 parse_component(struct ctx *c, yaml_node_t *node)
 {
-    static const char *const keys[] = {"name", "program", "priority", "stack",
-                                       "heap", "restart", "untyped",  NULL};
-    yaml_node_t *v[7];
+    static const char *const keys[] = {"name",    "program", "priority", "stack", "heap",
+                                       "restart", "untyped", "debug",    NULL};
+    yaml_node_t *v[8];
     if (!get_fields(c, node, "component", keys, 7, v)) {
         return;
     }
@@ -388,6 +421,7 @@ parse_component(struct ctx *c, yaml_node_t *node)
     comp->stack = VLSYS_DEFAULT_STACK;
     comp->stack_line = comp->line;
     comp->heap_line = comp->line;
+    comp->debug = VL_SYSIMG_DEBUG_PRINT;
     char prog[VL_SYSIMG_MAX_NAME + 1];
     if (v[1] != NULL && get_name(v[1], "program", prog)) {
         comp->program = add_program(sys, prog);
@@ -417,6 +451,9 @@ parse_component(struct ctx *c, yaml_node_t *node)
     }
     if (v[6] != NULL) {
         parse_untyped(v[6], comp);
+    }
+    if (v[7] != NULL) {
+        parse_debug(c, v[7], comp);
     }
 }
 

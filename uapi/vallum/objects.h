@@ -38,6 +38,22 @@ enum vl_object_type {
 #define VL_RIGHT_GRANT_REPLY 8u
 #define VL_RIGHTS_ALL 15u
 
+/*
+ * Rights of a debug capability (VL_CAP_DEBUG): each debug system call needs one of them
+ * (uapi/vallum/syscall.h). They are the generic rights bits, so CNode_Mint and CNode_Copy
+ * reduce them with their rights mask like any other cap's:
+ *   VL_DEBUG_RIGHT_PRINT  Write:  put char, name a thread, ask a cap's type (harmless: they
+ *                                 only print, or tell a thread about its own CSpace)
+ *   VL_DEBUG_RIGHT_CHECK  Read:   the invariant walk and the scheduler dump (they read, or
+ *                                 spend time on, the whole kernel's state)
+ *   VL_DEBUG_RIGHT_HALT   Grant:  stop the machine
+ * GrantReply means nothing on a debug cap.
+ */
+#define VL_DEBUG_RIGHT_PRINT VL_RIGHT_WRITE
+#define VL_DEBUG_RIGHT_CHECK VL_RIGHT_READ
+#define VL_DEBUG_RIGHT_HALT VL_RIGHT_GRANT
+#define VL_DEBUG_RIGHTS_ALL (VL_DEBUG_RIGHT_PRINT | VL_DEBUG_RIGHT_CHECK | VL_DEBUG_RIGHT_HALT)
+
 /* Capability types, as reported by VL_SYS_DEBUG_CAP_TYPE. */
 enum vl_cap_type {
     VL_CAP_NULL = 0,
@@ -53,6 +69,7 @@ enum vl_cap_type {
     VL_CAP_IRQ_CONTROL,
     VL_CAP_IRQ_HANDLER,
     VL_CAP_ZOMBIE,
+    VL_CAP_DEBUG = 15, /* the right to make debug system calls (VL_DEBUG_RIGHT_*) */
     VL_CAP_NUM_TYPES
 };
 
@@ -65,7 +82,8 @@ enum vl_init_slot {
     VL_CAP_IRQ_CONTROL_SLOT = 4,
     VL_CAP_BOOTINFO_FRAME = 5,
     VL_CAP_INIT_IPC_BUFFER = 6,
-    VL_NUM_INIT_SLOTS = 7
+    VL_CAP_DEBUG_SLOT = 8, /* a debug cap with every VL_DEBUG_RIGHT_* */
+    VL_NUM_INIT_SLOTS = 10
 };
 
 /* The first task's CNode has 2^VL_INIT_CNODE_BITS slots. */

@@ -28,13 +28,22 @@ enum vl_syscall {
     VL_SYS_NB_RECV = 5,
     VL_SYS_REPLY = 6,
     VL_SYS_YIELD = 7,
-    /* Debug calls: present only in debug builds; in release builds they are unknown. */
-    VL_SYS_DEBUG_PUT_CHAR = 32,
-    VL_SYS_DEBUG_HALT = 33,     /* a0 = exit status: 0 success, 1..255 failure */
-    VL_SYS_DEBUG_NAME = 34,     /* a0 = TCB cptr; name in the IPC buffer as a string */
-    VL_SYS_DEBUG_DUMP = 35,     /* prints the scheduler state */
-    VL_SYS_DEBUG_CHECK = 36,    /* runs every kernel invariant checker; a0 = 0 if all pass */
-    VL_SYS_DEBUG_CAP_TYPE = 37, /* a0 = cptr in caller's CSpace; returns a0 = cap type */
+    /*
+     * Debug calls: present only in debug builds; in release builds they are unknown. Each
+     * takes a0 = cptr of a debug cap (VL_CAP_DEBUG) that has the right named below and
+     * a1 = its argument. It returns a0 = 0 (done) or an enum vl_error, and a1 = its result:
+     * VL_INVALID_CAPABILITY if a0 names no debug cap, VL_ILLEGAL_OPERATION if the cap lacks
+     * the right (or, for CHECK, the kernel is not a test kernel); a refused call does
+     * nothing else.
+     */
+    VL_SYS_DEBUG_PUT_CHAR = 32, /* print right; a1 = the character */
+    VL_SYS_DEBUG_HALT = 33,     /* halt right; a1 = exit status: 0 success, 1..255 failure */
+    VL_SYS_DEBUG_NAME = 34,     /* print right; a1 = TCB cptr; name in the IPC buffer */
+    VL_SYS_DEBUG_DUMP = 35,     /* check right; prints the scheduler state */
+    VL_SYS_DEBUG_CHECK = 36,    /* check right, test kernels only; returns a1 = 0 if every
+                                   kernel invariant holds, 1 if not */
+    VL_SYS_DEBUG_CAP_TYPE = 37, /* print right; a1 = cptr in caller's CSpace; returns a1 =
+                                   enum vl_cap_type of the slot */
     /* Benchmark kernels only (make bench builds one; never in debug or release kernels):
      * returns in a0, and resets, the most instructions the kernel retired between two
      * checks for a pending interrupt during a deletion. */

@@ -40,6 +40,7 @@ enum cap_type {
     CAP_IRQ_CONTROL = VL_CAP_IRQ_CONTROL,
     CAP_IRQ_HANDLER = VL_CAP_IRQ_HANDLER,
     CAP_ZOMBIE = VL_CAP_ZOMBIE,
+    CAP_DEBUG = VL_CAP_DEBUG,
 };
 
 static inline cap_t
@@ -328,6 +329,13 @@ static inline cap_t
 cap_irq_handler(word_t irq)
 {
     return cap_make(CAP_IRQ_HANDLER, VL_RIGHTS_ALL, 0, 0, irq);
+}
+
+/* Debug: names no object; its rights are VL_DEBUG_RIGHT_* (api/debug.h). */
+static inline cap_t
+cap_debug(word_t rights)
+{
+    return cap_make(CAP_DEBUG, rights, 0, 0, 0);
 }
 
 /*

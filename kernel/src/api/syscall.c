@@ -1,6 +1,6 @@
 /*
- * System calls: Send, NBSend, Call, Recv, NBRecv, Reply, ReplyRecv, Yield and the debug
- * calls. Invocations of kernel objects are Calls (or Sends) on object caps.
+ * System calls: Send, NBSend, Call, Recv, NBRecv, Reply, ReplyRecv, Yield; the debug
+ * calls are in debug.c. Invocations of kernel objects are Calls (or Sends) on object caps.
  */
 #include "api/syscall.h"
 
@@ -9,6 +9,7 @@
 #include <vallum/msginfo.h>
 #include <vallum/syscall.h>
 
+#include "api/debug.h"
 #include "api/failures.h"
 #include "api/faults.h"
 #include "api/invocation.h"
@@ -235,61 +236,6 @@ handle_unknown_syscall(word_t sysno)
     fault_handle(t);
 }
 
-#ifndef NDEBUG
-static void
-debug_name(struct tcb *t)
-{
-    struct cte *slot = cspace_lookup_cap(t, t->regs[REG_CAP]);
-    struct vl_ipc_buffer *buf = ipc_buffer_of(t, false);
-    if (slot == NULL || cap_type(slot->cap) != CAP_TCB || buf == NULL) {
-        return;
-    }
-    struct tcb *target = cap_tcb_ptr(slot->cap);
-    const char *src = (const char *)buf->msg;
-    word_t i;
-    for (i = 0; i < sizeof(target->name) - 1 && src[i] != '\0'; i++) {
-        target->name[i] = src[i];
-    }
-    target->name[i] = '\0';
-}
-
-/* Debug system calls; returns false if sysno is not one. */
-static bool
-handle_debug(word_t sysno)
-{
-    struct tcb *t = ks_cur_thread;
-    switch (sysno) {
-    case VL_SYS_DEBUG_PUT_CHAR:
-        arch_putchar((char)t->regs[REG_CAP]);
-        return true;
-    case VL_SYS_DEBUG_HALT:
-        arch_halt(t->regs[REG_CAP]);
-    case VL_SYS_DEBUG_NAME:
-        debug_name(t);
-        return true;
-    case VL_SYS_DEBUG_DUMP:
-        kprintf("vallum: current thread '%s' prio %u; highest ready prio %d\n", t->name,
-                t->priority, sched_highest_priority());
-        return true;
-    case VL_SYS_DEBUG_CHECK: {
-        const char *why = kernel_check_invariants();
-        if (why != NULL) {
-            kprintf("vallum: invariant violated: %s\n", why);
-        }
-        t->regs[REG_CAP] = why != NULL;
-        return true;
-    }
-    case VL_SYS_DEBUG_CAP_TYPE: {
-        struct cte *slot = cspace_lookup_slot(t, t->regs[REG_CAP]);
-        t->regs[REG_CAP] = slot != NULL ? cap_type(slot->cap) : VL_CAP_NULL;
-        return true;
-    }
-    default:
-        return false;
-    }
-}
-#endif
-
 void
 syscall_handle(word_t sysno)
 {
@@ -322,7 +268,7 @@ syscall_handle(word_t sysno)
         break;
     default:
 #ifndef NDEBUG
-        if (handle_debug(sysno)) {
+        if (debug_handle_syscall(sysno)) {
             break;
         }
 #endif

@@ -18,6 +18,7 @@ cap_object_base(cap_t cap)
     case CAP_NULL:
     case CAP_IRQ_CONTROL:
     case CAP_IRQ_HANDLER:
+    case CAP_DEBUG:
         return NULL;
     case CAP_REPLY:
         return NULL; /* a reply cap does not name memory it may be derived from */
@@ -222,6 +223,7 @@ cap_mask_rights(word_t mask, cap_t cap)
     case CAP_ENDPOINT:
     case CAP_NOTIFICATION:
     case CAP_FRAME:
+    case CAP_DEBUG:
         return cap_set_rights(cap, cap_rights(cap) & mask);
     case CAP_REPLY:
         /* A reply cap keeps its grant right only if the new mask still grants. */

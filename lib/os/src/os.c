@@ -139,6 +139,7 @@ void
 vl_start(const struct vl_comp_info *info)
 {
     comp_info = info;
+    vl_debug_cap = VL_COMP_SLOT_DEBUG;
     vl_ipc_buffer = (struct vl_ipc_buffer *)info->ipc_buffer;
     init();
     if (!has_endpoint()) {

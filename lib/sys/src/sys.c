@@ -370,11 +370,19 @@ vl_page_table_unmap(vl_cptr_t pt)
     return vl_invoke(pt, VL_PAGE_TABLE_UNMAP, NULL, 0, NULL, 0, NULL, 0);
 }
 
+vl_cptr_t vl_debug_cap = VL_CAP_DEBUG_SLOT;
+
+/* Debug call sysno through vl_debug_cap: badge = 0 or the kernel's error, info = result. */
+static struct vl_msg
+debug_call(vl_word_t sysno, vl_word_t arg)
+{
+    return vl_syscall(sysno, vl_debug_cap, arg, no_mrs);
+}
+
 void
 vl_debug_putchar(char c)
 {
-    vl_word_t mr[VL_MSG_REGS] = {0};
-    vl_syscall(VL_SYS_DEBUG_PUT_CHAR, (vl_word_t)(unsigned char)c, 0, mr);
+    debug_call(VL_SYS_DEBUG_PUT_CHAR, (vl_word_t)(unsigned char)c);
 }
 
 void
@@ -388,9 +396,10 @@ vl_debug_puts(const char *s)
 void
 vl_debug_halt(vl_word_t status)
 {
-    for (;;) {
-        vl_syscall(VL_SYS_DEBUG_HALT, status, 0, no_mrs);
-    }
+    debug_call(VL_SYS_DEBUG_HALT, status);
+    /* Refused: no halt right. Stop this thread with a breakpoint exception instead, which
+     * its fault handler sees. */
+    __builtin_trap();
 }
 
 void
@@ -405,19 +414,21 @@ vl_debug_name(vl_cptr_t tcb, const char *name)
         dst[i] = name[i];
     }
     dst[i] = '\0';
-    vl_syscall(VL_SYS_DEBUG_NAME, tcb, 0, no_mrs);
+    debug_call(VL_SYS_DEBUG_NAME, tcb);
 }
 
 int
 vl_debug_check(void)
 {
-    return (int)vl_syscall(VL_SYS_DEBUG_CHECK, 0, 0, no_mrs).badge;
+    struct vl_msg m = debug_call(VL_SYS_DEBUG_CHECK, 0);
+    return m.badge != 0 ? -(int)m.badge : (int)m.info;
 }
 
 vl_word_t
 vl_debug_cap_type(vl_cptr_t cap)
 {
-    return vl_syscall(VL_SYS_DEBUG_CAP_TYPE, cap, 0, no_mrs).badge;
+    struct vl_msg m = debug_call(VL_SYS_DEBUG_CAP_TYPE, cap);
+    return m.badge != 0 ? VL_CAP_NULL : m.info;
 }
 
 const char *

@@ -1,7 +1,8 @@
 /*
  * Host implementation of the arch/platform interface (kernel/include/arch/machine.h,
  * kernel/include/plat/plat.h) and of the console helpers in util.h, so the portable
- * kernel core links into a host test program. Kernel panics and halts abort().
+ * kernel core links into a host test program. Kernel panics abort(); so do halts, unless
+ * a test catches them (host_halt_jmp). Put char only counts.
  */
 #include "host_arch.h"
 #include "ktest.h"
@@ -36,6 +37,10 @@ vaddr_t host_last_flush_va;
 word_t host_last_flush_asid;
 word_t host_satp;
 word_t host_satp_loads;
+word_t host_putchars;
+char host_last_putchar;
+jmp_buf *host_halt_jmp;
+word_t host_halt_status;
 static word_t irq_claimable;
 
 bool
@@ -121,6 +126,10 @@ arch_slot_is_static(const struct cte *slot)
 void
 arch_halt(word_t status)
 {
+    if (host_halt_jmp != NULL) {
+        host_halt_status = status;
+        longjmp(*host_halt_jmp, 1);
+    }
     fprintf(stderr, "arch_halt(%lu)\n", (unsigned long)status);
     abort();
 }
@@ -128,7 +137,8 @@ arch_halt(word_t status)
 void
 arch_putchar(char c)
 {
-    putchar(c);
+    host_putchars++;
+    host_last_putchar = c;
 }
 
 word_t

@@ -3,6 +3,8 @@
  */
 #pragma once
 
+#include <setjmp.h>
+
 #include "object/structures.h"
 #include "types.h"
 
@@ -35,6 +37,12 @@ void __real_arch_finalise_cap(cap_t cap, bool final);
  * and the number of loads. */
 extern word_t host_satp;
 extern word_t host_satp_loads;
+/* arch_putchar counts the characters and keeps the last one (it prints nothing). */
+extern word_t host_putchars;
+extern char host_last_putchar;
+/* If set, arch_halt records its status and longjmps here (else it aborts). */
+extern jmp_buf *host_halt_jmp;
+extern word_t host_halt_status;
 /* Called by kernel_panic before abort(), so the harness can record the message. */
 extern void (*host_panic_hook)(const char *file, int line, const char *msg);
 /* The console: the UART page console_uart_page() offers while not handed over, whether it

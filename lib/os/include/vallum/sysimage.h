@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define VL_SYSIMG_MAGIC 0x474d49535953564cull /* "LVSYSIMG" */
-#define VL_SYSIMG_VERSION 2
+#define VL_SYSIMG_VERSION 3
 
 /* Limits the tool enforces (and init relies on). */
 #define VL_SYSIMG_MAX_COMPONENTS 32
@@ -62,7 +62,14 @@ struct vl_sysimg_component {
     uint64_t restart_window_ms;
     uint64_t untyped_bits; /* log2 bytes of the component's own untyped (key `untyped`),
                               VL_SYSIMG_MIN_UNTYPED_BITS..VL_SYSIMG_MAX_UNTYPED_BITS; 0: none */
+    uint64_t debug;        /* VL_SYSIMG_DEBUG_* granted (key `debug`); 0: no debug cap */
 };
+
+/* What a component's debug cap may do (key `debug`); init mints VL_DEBUG_RIGHT_* for them. */
+#define VL_SYSIMG_DEBUG_PRINT 1u /* print, name threads, ask cap types */
+#define VL_SYSIMG_DEBUG_HALT 2u  /* stop the machine */
+#define VL_SYSIMG_DEBUG_CHECK 4u /* the invariant walk (test kernels) and the scheduler dump */
+#define VL_SYSIMG_DEBUG_ALL 7u
 
 enum vl_region_kind { VL_REGION_RAM = 0, VL_REGION_DEVICE = 1 };
 

@@ -170,13 +170,25 @@ typedef vl_cptr_t vl_slot_pair_fn(void *ctx);
 int vl_device_frame(const struct vl_bootinfo *bi, vl_word_t paddr, vl_cptr_t root,
                     vl_slot_pair_fn *new_pair, void *ctx, vl_cptr_t dest, vl_cptr_t *from);
 
-/* Debug calls (debug kernels only). */
-void vl_debug_putchar(char c);
+/*
+ * Debug calls (debug kernels only; uapi/vallum/syscall.h). Each goes through the debug cap
+ * at vl_debug_cap, whose rights decide what the kernel does (VL_DEBUG_RIGHT_*): a call it
+ * refuses does nothing. vl_debug_cap is VL_CAP_DEBUG_SLOT for the first task; lib/os sets
+ * it to VL_COMP_SLOT_DEBUG in components; a program that makes its own threads with
+ * another CSpace layout sets it at start-up.
+ */
+extern vl_cptr_t vl_debug_cap;
+void vl_debug_putchar(char c); /* print right; printf and puts write through it */
 void vl_debug_puts(const char *s);
+/* Halt right: stops the machine. If refused, stops the calling thread instead with a
+ * breakpoint exception (ebreak) for its fault handler. */
 __attribute__((noreturn)) void vl_debug_halt(vl_word_t status);
-void vl_debug_name(vl_cptr_t tcb, const char *name);
-int vl_debug_check(void);                   /* 0 if every kernel invariant holds */
-vl_word_t vl_debug_cap_type(vl_cptr_t cap); /* enum vl_cap_type of the slot */
+void vl_debug_name(vl_cptr_t tcb, const char *name); /* print right */
+/* Check right, test kernels only: 0 if every kernel invariant holds, 1 if one is violated,
+ * or -(enum vl_error) if the kernel refused (no check right, or not a test kernel). */
+int vl_debug_check(void);
+/* Print right: the enum vl_cap_type of the slot; VL_CAP_NULL if refused. */
+vl_word_t vl_debug_cap_type(vl_cptr_t cap);
 
 /* Human-readable name of an error code. */
 const char *vl_error_name(int err);
