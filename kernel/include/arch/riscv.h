@@ -68,6 +68,7 @@ pt_index(vaddr_t va, int level)
 #define SSTATUS_SIE (1ul << 1)
 #define SSTATUS_SPIE (1ul << 5)
 #define SSTATUS_SPP (1ul << 8)
+#define SSTATUS_FS (3ul << 13) /* floating-point state: 0 = Off */
 #define SIE_STIE (1ul << 5)
 #define SIE_SEIE (1ul << 9)
 #define SIP_SSIP (1ul << 1)

@@ -374,6 +374,9 @@ kernel_main(word_t hartid, paddr_t dtb_pa)
     csr_write(stvec, (word_t)(uintptr_t)trap_entry);
     csr_write(sscratch, 0);
     csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE); /* sret goes to U-mode; kernel runs masked */
+    /* No thread may see another's f-registers: the kernel keeps no per-thread FP state,
+     * so the FPU is off for user space (an F/D instruction faults); trap.S keeps it off. */
+    csr_clear(sstatus, SSTATUS_FS);
     vspace_probe_asid_bits();
     const void *dtb = paddr_to_pptr(dtb_pa);
     long dtb_size = fdt_check_header(dtb, 1ul << 20);
