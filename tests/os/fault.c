@@ -168,6 +168,38 @@ test_fault_fp_disabled(void)
     CHECK_EQ(fp_seen, 0);
 }
 
+/*
+ * A thread waiting for its fault handler's reply whose reply cap is deleted stays stopped
+ * (it does not run on past the fault); Resume restarts it at the faulting instruction.
+ */
+static void
+test_fault_reply_cap_deleted(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    res[2] = 0;
+    struct kthread *t = thread_new(illegal, 0, 100, ep);
+    CHECK(t != NULL);
+    struct vl_msg m = vl_recv(ep);
+    CHECK_EQ(vl_msginfo_label(m.info), VL_FAULT_USER_EXCEPTION);
+    CHECK_EQ(m.mr[0], (vl_word_t)ill_insn);
+    vl_cptr_t saved = slot_alloc();
+    CHECK_EQ(vl_cnode_save_caller(ROOT, saved, 64), 0);
+    CHECK_EQ(vl_cnode_delete(ROOT, saved, 64), 0);
+    SETTLE();
+    CHECK_EQ(res[2], 0);
+    m = vl_nb_recv(ep);
+    CHECK_EQ(vl_msginfo_label(m.info), 0); /* no new fault: it is not running */
+    CHECK_EQ(vl_debug_check(), 0);
+    CHECK_EQ(vl_tcb_resume(t->tcb), 0);
+    m = vl_recv(ep);
+    CHECK_EQ(vl_msginfo_label(m.info), VL_FAULT_USER_EXCEPTION);
+    CHECK_EQ(m.mr[0], (vl_word_t)ill_insn);
+    vl_word_t reply[VL_MSG_REGS] = {m.mr[0] + 4, m.mr[1]};
+    vl_reply(vl_msginfo(0, 0, 0, 2), reply);
+    SETTLE();
+    CHECK_EQ(res[2], 1);
+}
+
 /* Sends on the slot in arg (empty at first), then Recvs on it. */
 static void
 cap_user(vl_word_t slot)
@@ -286,6 +318,7 @@ fault_tests(void)
     RUN(test_fault_illegal_instruction);
     RUN(test_fault_capability);
     RUN(test_fault_fp_disabled);
+    RUN(test_fault_reply_cap_deleted);
 }
 
 void

@@ -404,8 +404,9 @@ vl_error_name(int err)
     static const char *const names[] = {
         "no error",     "invalid argument", "invalid capability", "illegal operation",
         "range error",  "alignment error",  "failed lookup",      "truncated message",
-        "delete first", "revoke first",     "not enough memory",
+        "delete first", "revoke first",     "not enough memory",  "reply aborted",
     };
+    _Static_assert(sizeof(names) / sizeof(names[0]) == VL_NUM_ERRORS, "one name per error");
     if (err < 0 || err >= VL_NUM_ERRORS) {
         return "unknown error";
     }
