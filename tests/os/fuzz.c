@@ -496,11 +496,13 @@ gen(vl_word_t i, struct fz_call *c, struct vl_ipc_buffer *b)
         c->sys = VL_SYS_DEBUG_NAME;
     } else if (r < 90) {
         c->sys = VL_SYS_DEBUG_CHECK;
-    } else if (r < 93) {
+    } else if (r < 92) {
         c->sys = VL_SYS_DEBUG_CAP_TYPE;
+    } else if (r < 93) {
+        c->sys = VL_SYS_IDENTIFY;
     } else {
-        /* Unknown numbers (never PutChar 32, Halt 33 or Dump 35). */
-        static const vl_word_t bad[] = {8,  9,   10,  16,  31,    38,         39,
+        /* Unknown numbers (never PutChar 32, Halt 33 or Dump 35; 8 is Identify). */
+        static const vl_word_t bad[] = {11, 9,   10,  16,  31,    38,         39,
                                         64, 100, 255, 256, ~0ull, 1ull << 63, 0x100000021ull};
         vl_word_t s = below(3) ? bad[below(sizeof(bad) / sizeof(bad[0]))] : rnd();
         if (s == 32 || s == 33 || s == 35) {

@@ -57,6 +57,17 @@ vl_yield(void)
     vl_syscall(VL_SYS_YIELD, 0, 0, no_mrs);
 }
 
+int
+vl_cap_identify(vl_cptr_t cap, struct vl_cap_info *out)
+{
+    struct vl_msg m = vl_syscall(VL_SYS_IDENTIFY, cap, 0, no_mrs);
+    out->type = m.badge;
+    out->rights = m.info;
+    out->badge = m.mr[0];
+    out->lookup_failure = m.mr[1];
+    return out->lookup_failure != VL_LOOKUP_NO_FAILURE ? VL_FAILED_LOOKUP : VL_NO_ERROR;
+}
+
 void
 vl_signal(vl_cptr_t ntfn)
 {
