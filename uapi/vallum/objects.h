@@ -38,7 +38,7 @@ enum vl_object_type {
 #define VL_RIGHT_GRANT_REPLY 8u
 #define VL_RIGHTS_ALL 15u
 
-/* Capability types, as reported by VL_SYS_DEBUG_CAP_TYPE. */
+/* Capability types, as reported by VL_SYS_IDENTIFY and VL_SYS_DEBUG_CAP_TYPE. */
 enum vl_cap_type {
     VL_CAP_NULL = 0,
     VL_CAP_UNTYPED,
@@ -53,6 +53,7 @@ enum vl_cap_type {
     VL_CAP_IRQ_CONTROL,
     VL_CAP_IRQ_HANDLER,
     VL_CAP_ZOMBIE,
+    VL_CAP_SHUTDOWN = 16, /* powers the machine off or resets it (docs/kernel/objects.md) */
     VL_CAP_NUM_TYPES
 };
 
@@ -65,7 +66,8 @@ enum vl_init_slot {
     VL_CAP_IRQ_CONTROL_SLOT = 4,
     VL_CAP_BOOTINFO_FRAME = 5,
     VL_CAP_INIT_IPC_BUFFER = 6,
-    VL_NUM_INIT_SLOTS = 7
+    VL_CAP_SHUTDOWN_SLOT = 9,
+    VL_NUM_INIT_SLOTS = 10
 };
 
 /* The first task's CNode has 2^VL_INIT_CNODE_BITS slots. */

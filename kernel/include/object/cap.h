@@ -5,8 +5,8 @@
 
 #include "object/structures.h"
 
-/* Kernel pointer to the first byte of the object a cap names, or NULL (null, IRQ and reply
- * caps). */
+/* Kernel pointer to the first byte of the object a cap names, or NULL (null, IRQ, reply
+ * and shutdown caps). */
 void *cap_object_base(cap_t cap);
 
 /* Size in bits of the object a cap names (0 for caps without memory). */

@@ -305,6 +305,18 @@ vl_irq_control_get(vl_cptr_t control, vl_word_t irq, vl_cptr_t root, vl_word_t i
 }
 
 int
+vl_shutdown_power_off(vl_cptr_t shutdown, vl_word_t status)
+{
+    return INVOKE(shutdown, VL_SHUTDOWN_POWER_OFF, NULL, 0, status);
+}
+
+int
+vl_shutdown_reset(vl_cptr_t shutdown)
+{
+    return vl_invoke(shutdown, VL_SHUTDOWN_RESET, NULL, 0, NULL, 0, NULL, 0);
+}
+
+int
 vl_irq_handler_ack(vl_cptr_t handler)
 {
     return vl_invoke(handler, VL_IRQ_ACK, NULL, 0, NULL, 0, NULL, 0);

@@ -35,5 +35,12 @@ void __real_arch_finalise_cap(cap_t cap, bool final);
  * and the number of loads. */
 extern word_t host_satp;
 extern word_t host_satp_loads;
+/* arch_power_off and arch_reset record what was asked (power-off status, or
+ * HOST_RESET) here and longjmp to host_stop_jmp if host_stop_armed, else abort(). */
+#include <setjmp.h>
+#define HOST_RESET 0x7777ul
+extern jmp_buf host_stop_jmp;
+extern bool host_stop_armed;
+extern word_t host_stop_request;
 /* Called by kernel_panic before abort(), so the harness can record the message. */
 extern void (*host_panic_hook)(const char *file, int line, const char *msg);

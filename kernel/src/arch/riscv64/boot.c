@@ -289,7 +289,8 @@ create_init(void)
     cte_insert_original(cap_vspace(init.root, INIT_ASID), &cn[VL_CAP_INIT_CNODE],
                         &cn[VL_CAP_INIT_VSPACE]);
     cte_insert_original(cap_irq_control(), &cn[VL_CAP_INIT_VSPACE], &cn[VL_CAP_IRQ_CONTROL_SLOT]);
-    init.last = &cn[VL_CAP_IRQ_CONTROL_SLOT];
+    cte_insert_original(cap_shutdown(), &cn[VL_CAP_IRQ_CONTROL_SLOT], &cn[VL_CAP_SHUTDOWN_SLOT]);
+    init.last = &cn[VL_CAP_SHUTDOWN_SLOT];
 
     /* Boot info and IPC buffer pages. */
     init.bi = boot_alloc(VL_PAGE_BITS);

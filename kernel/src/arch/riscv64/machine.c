@@ -29,3 +29,15 @@ arch_halt(word_t status)
 {
     plat_halt(status);
 }
+
+void
+arch_power_off(word_t status)
+{
+    plat_halt(status);
+}
+
+void
+arch_reset(void)
+{
+    plat_reset();
+}

@@ -131,6 +131,11 @@ int vl_tcb_unbind_notification(vl_cptr_t tcb);
 
 int vl_irq_control_get(vl_cptr_t control, vl_word_t irq, vl_cptr_t root, vl_word_t index,
                        vl_word_t depth);
+/* Shutdown (VL_CAP_SHUTDOWN): on success neither returns, the machine stops; otherwise
+ * they return the error code. status: 0 = success, 1..255 = failure (QEMU's exit status). */
+int vl_shutdown_power_off(vl_cptr_t shutdown, vl_word_t status);
+int vl_shutdown_reset(vl_cptr_t shutdown);
+
 int vl_irq_handler_ack(vl_cptr_t handler);
 int vl_irq_handler_set_notification(vl_cptr_t handler, vl_cptr_t ntfn);
 int vl_irq_handler_clear(vl_cptr_t handler);
