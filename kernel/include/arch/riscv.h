@@ -123,7 +123,7 @@ struct sbi_ret sbi_call(word_t ext, word_t fid, word_t a0, word_t a1, word_t a2)
 
 #define SBI_EXT_TIME 0x54494d45ul
 #define SBI_EXT_SRST 0x53525354ul
-#define SBI_SRST_SHUTDOWN 0ul    /* SRST reset types */
+#define SBI_SRST_SHUTDOWN 0ul /* SRST reset types */
 #define SBI_SRST_COLD_REBOOT 1ul
 #define SBI_EXT_LEGACY_PUTCHAR 0x01ul
 
