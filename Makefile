@@ -107,6 +107,8 @@ endef
 
 $(eval $(call program,init,servers/init/main.c))
 $(eval $(call program,proc_hello,tests/os/proc/hello.c))
+$(eval $(call program,sd_poweroff,tests/os/shutdown/poweroff.c))
+$(eval $(call program,sd_reset,tests/os/shutdown/reset.c))
 $(eval $(call program,ktest,$(sort $(wildcard tests/os/*.c)) tests/os/proc_image.S \
 	kernel/src/kernel/fdt.c lib/elf/src/elf.c))
 # ktest embeds proc_hello and reads ELF files and the device tree with our own parsers.
@@ -150,6 +152,24 @@ run: $(O)/images/$(SYSTEM).bin
 
 ktest: $(O)/images/ktest.bin deps-test
 	$(PYTHON) tools/qemu_run.py --timeout 300 --name ktest -- $< -m 2G
+
+# Shutdown_PowerOff ends QEMU with the status given (42); a first task still running after
+# 60 s fails (timeout's status 124). Shutdown_Reset reboots the machine, which boots the
+# same image again and resets again: the step lets it run 3 s and wants at least two boots
+# in the console log (a power-off would show one). Logs: build/logs/shutdown-*.log.
+.PHONY: shutdown-test
+shutdown-test: $(O)/images/sd_poweroff.bin $(O)/images/sd_reset.bin
+	$(Q)mkdir -p $(BUILD)/logs; st=0; timeout --foreground 60 $(QEMU) $(QEMU_FLAGS) \
+		-kernel $(O)/images/sd_poweroff.bin </dev/null >$(BUILD)/logs/shutdown-poweroff.log \
+		|| st=$$?; \
+	if [ $$st -eq 42 ]; then echo "VLTEST PASS shutdown/power_off_status"; \
+	else echo "VLTEST FAIL shutdown/power_off_status QEMU exited with $$st, not 42"; fi; \
+	timeout --foreground 3 $(QEMU) $(QEMU_FLAGS) -kernel $(O)/images/sd_reset.bin \
+		</dev/null >$(BUILD)/logs/shutdown-reset.log; \
+	boots=$$(grep -c 'starting init' $(BUILD)/logs/shutdown-reset.log); \
+	if [ $$boots -ge 2 ]; then echo "VLTEST PASS shutdown/reset"; \
+	else echo "VLTEST FAIL shutdown/reset $$boots boot(s) in 3 s, want 2 or more"; fi; \
+	[ $$st -eq 42 ] && [ $$boots -ge 2 ]
 
 include mk/host.mk
 include mk/analyze.mk

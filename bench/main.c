@@ -87,9 +87,12 @@ static char line[256];
         out(line);                                                                                 \
     } while (0)
 
+/* Ends the run: through the Shutdown cap the kernel gave the first task, or, should that
+ * fail, through a semihosting exit. Both end QEMU with status. */
 static __attribute__((noreturn)) void
 finish(vl_word_t status)
 {
+    vl_shutdown_power_off(VL_CAP_SHUTDOWN_SLOT, status);
     static vl_word_t block[2];
     block[0] = SEMI_ADP_APPLICATION_EXIT;
     block[1] = status;

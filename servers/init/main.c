@@ -84,5 +84,7 @@ vl_start(const struct vl_bootinfo *bi)
         init_run_system(bi);
     }
     printf("init: done\n");
+    /* The kernel gave the first task the Shutdown cap; the debug call only if that fails. */
+    vl_shutdown_power_off(VL_CAP_SHUTDOWN_SLOT, bad ? 2 : 0);
     vl_debug_halt(bad ? 2 : 0);
 }

@@ -300,9 +300,87 @@ test_cnode_save_caller_errors(void)
     CHECK_TYPE(ep, VL_CAP_ENDPOINT);
 }
 
+/* Checks what VL_SYS_IDENTIFY reports for slot. */
+#define CHECK_IDENTIFY(slot, type_, rights_, badge_)                                               \
+    do {                                                                                           \
+        struct vl_cap_info i_;                                                                     \
+        CHECK_EQ(vl_cap_identify((slot), &i_), 0);                                                 \
+        CHECK_EQ(i_.type, (type_));                                                                \
+        CHECK_EQ(i_.rights, (rights_));                                                            \
+        CHECK_EQ(i_.badge, (badge_));                                                              \
+        CHECK_EQ(i_.lookup_failure, 0);                                                            \
+    } while (0)
+
+static vl_cptr_t identify_ep;
+
+/* Calls identify_ep once (the test saves the reply cap) and waits for the reply. */
+static void
+identify_caller(vl_word_t arg)
+{
+    (void)arg;
+    static const vl_word_t mr[VL_MSG_REGS];
+    vl_call(identify_ep, 0, mr);
+}
+
+/*
+ * VL_SYS_IDENTIFY: the type, rights and badge of every kind of cap the test can make, an
+ * empty slot, and a cptr that names no slot (a lookup failure, not a fault).
+ */
+static void
+test_cap_identify(void)
+{
+    CHECK_IDENTIFY(VL_CAP_INIT_NULL, VL_CAP_NULL, 0, 0);
+    CHECK_IDENTIFY(slot_alloc(), VL_CAP_NULL, 0, 0);
+    CHECK_IDENTIFY(t_ut, VL_CAP_UNTYPED, 0, 0);
+    CHECK_IDENTIFY(VL_CAP_INIT_TCB, VL_CAP_TCB, 0, 0);
+    CHECK_IDENTIFY(ROOT, VL_CAP_CNODE, 0, 0);
+    CHECK_IDENTIFY(VL_CAP_INIT_VSPACE, VL_CAP_VSPACE, 0, 0);
+    CHECK_IDENTIFY(VL_CAP_IRQ_CONTROL_SLOT, VL_CAP_IRQ_CONTROL, 0, 0);
+    CHECK_IDENTIFY(VL_CAP_BOOTINFO_FRAME, VL_CAP_FRAME, VL_RIGHT_READ, 0);
+    CHECK_IDENTIFY(obj_new(VL_OBJ_PAGE_TABLE, 0), VL_CAP_PAGE_TABLE, 0, 0);
+    CHECK_IDENTIFY(obj_new(VL_OBJ_FRAME_4K, 0), VL_CAP_FRAME, VL_RIGHTS_ALL, 0);
+    /* Endpoints and notifications: rights and badge as minted. */
+    identify_ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    CHECK_IDENTIFY(identify_ep, VL_CAP_ENDPOINT, VL_RIGHTS_ALL, 0);
+    vl_cptr_t b = slot_alloc();
+    CHECK_EQ(vl_cnode_mint(ROOT, b, 64, ROOT, identify_ep, 64, VL_RIGHT_WRITE, 0x1234), 0);
+    CHECK_IDENTIFY(b, VL_CAP_ENDPOINT, VL_RIGHT_WRITE, 0x1234);
+    vl_cptr_t n = obj_new(VL_OBJ_NOTIFICATION, 0);
+    vl_cptr_t nb = slot_alloc();
+    CHECK_EQ(vl_cnode_mint(ROOT, nb, 64, ROOT, n, 64, VL_RIGHT_WRITE | VL_RIGHT_READ, 1ul << 40),
+             0);
+    CHECK_IDENTIFY(nb, VL_CAP_NOTIFICATION, VL_RIGHT_WRITE | VL_RIGHT_READ, 1ul << 40);
+    CHECK_IDENTIFY(obj_new(VL_OBJ_CNODE, 2), VL_CAP_CNODE, 0, 0);
+    CHECK_IDENTIFY(obj_new(VL_OBJ_TCB, 0), VL_CAP_TCB, 0, 0);
+    /* An IRQ handler. */
+    vl_cptr_t h = slot_alloc();
+    CHECK_EQ(vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, 5, ROOT, h, 64), 0);
+    CHECK_IDENTIFY(h, VL_CAP_IRQ_HANDLER, 0, 0);
+    /* A reply cap saved from a caller whose endpoint cap can grant. */
+    CHECK(thread_new(identify_caller, 0, 100, 0) != NULL);
+    vl_recv(identify_ep);
+    vl_cptr_t r = slot_alloc();
+    CHECK_EQ(vl_cnode_save_caller(ROOT, r, 64), 0);
+    CHECK_IDENTIFY(r, VL_CAP_REPLY, VL_RIGHT_GRANT, 0);
+    /* A cptr that names no slot: the guard of the root CNode does not match. */
+    struct vl_cap_info info = {1, 1, 1, 0};
+    CHECK_EQ(vl_cap_identify(1ull << 63, &info), VL_FAILED_LOOKUP);
+    CHECK_EQ(info.type, VL_CAP_NULL);
+    CHECK_EQ(info.rights, 0);
+    CHECK_EQ(info.badge, 0);
+    CHECK_EQ(info.lookup_failure, VL_LOOKUP_GUARD_MISMATCH);
+    /* The raw call preserves a4 and a5. */
+    vl_word_t mr[VL_MSG_REGS] = {7, 8, 9, 10};
+    struct vl_msg m = vl_syscall(VL_SYS_IDENTIFY, b, 0, mr);
+    CHECK_EQ(m.badge, VL_CAP_ENDPOINT);
+    CHECK_EQ(m.mr[2], 9);
+    CHECK_EQ(m.mr[3], 10);
+}
+
 void
 cnode_tests(void)
 {
+    RUN(test_cap_identify);
     RUN(test_cnode_copy);
     RUN(test_cnode_copy_errors);
     RUN(test_cnode_mint);

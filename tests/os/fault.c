@@ -5,6 +5,8 @@
  */
 #include "ktest.h"
 
+#include <stdbool.h>
+
 static volatile vl_word_t res[4];
 extern char ill_insn[];
 
@@ -96,6 +98,106 @@ test_fault_illegal_instruction(void)
     m = vl_nb_recv(ep);
     CHECK_EQ(vl_msginfo_label(m.info), 0);
     CHECK_EQ(res[2], 0);
+}
+
+/*
+ * Floating point is off in user mode: user code is soft-float (rv64imac), so the F and D
+ * instructions are written as words (an -march with f/d would pick another picolibc
+ * multilib). fmv.w.x / fmv.d.x write f0 from a0; fmv.x.d reads f0 into a0.
+ */
+extern char fp_f_insn[], fp_d_insn[], fp_read_insn[];
+static volatile vl_word_t fp_seen;
+
+static void
+fp_write(vl_word_t secret)
+{
+    register vl_word_t a0 __asm__("a0") = secret;
+    __asm__ volatile(".globl fp_f_insn\nfp_f_insn: .word 0xf0050053\n" /* fmv.w.x f0, a0 */
+                     ".globl fp_d_insn\nfp_d_insn: .word 0xf2050053\n" /* fmv.d.x f0, a0 */
+                     : "+r"(a0)::"memory");
+    res[0] = 1;
+}
+
+static void
+fp_read(vl_word_t arg)
+{
+    register vl_word_t a0 __asm__("a0") = arg;
+    __asm__ volatile(".globl fp_read_insn\nfp_read_insn: .word 0xe2000553\n" /* fmv.x.d a0, f0 */
+                     : "+r"(a0)::"memory");
+    fp_seen = a0;
+    res[1] = 1;
+}
+
+/* Receives (without blocking) the illegal-instruction fault of a thread at insn and
+ * replies so that it continues after it. Returns false (a check failed) otherwise. */
+static bool
+skip_fp_fault(vl_cptr_t ep, const char *insn)
+{
+    struct vl_msg m = vl_nb_recv(ep);
+    if (vl_msginfo_label(m.info) != VL_FAULT_USER_EXCEPTION) {
+        test_fail(__FILE__, __LINE__, "FP instruction faults", vl_msginfo_label(m.info),
+                  VL_FAULT_USER_EXCEPTION);
+        return false;
+    }
+    if (m.mr[0] != (vl_word_t)insn || m.mr[2] != 2) { /* scause 2: illegal instruction */
+        test_fail(__FILE__, __LINE__, "fault pc and cause", m.mr[0], m.mr[2]);
+        return false;
+    }
+    vl_word_t reply[VL_MSG_REGS] = {m.mr[0] + 4, m.mr[1]};
+    vl_reply(vl_msginfo(0, 0, 0, 2), reply);
+    return settle() == 0;
+}
+
+static void
+test_fault_fp_disabled(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    res[0] = res[1] = 0;
+    fp_seen = 1;
+    /* One thread writes a secret into f0: both the F and the D instruction fault. */
+    CHECK(thread_new(fp_write, 0x5ec2e7, 100, ep) != NULL);
+    SETTLE();
+    CHECK(skip_fp_fault(ep, fp_f_insn));
+    CHECK(skip_fp_fault(ep, fp_d_insn));
+    CHECK_EQ(res[0], 1);
+    /* Another thread cannot read f0 either: it faults, and a0 keeps its own value. */
+    CHECK(thread_new(fp_read, 0, 100, ep) != NULL);
+    SETTLE();
+    CHECK(skip_fp_fault(ep, fp_read_insn));
+    CHECK_EQ(res[1], 1);
+    CHECK_EQ(fp_seen, 0);
+}
+
+/*
+ * A thread waiting for its fault handler's reply whose reply cap is deleted stays stopped
+ * (it does not run on past the fault); Resume restarts it at the faulting instruction.
+ */
+static void
+test_fault_reply_cap_deleted(void)
+{
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    res[2] = 0;
+    struct kthread *t = thread_new(illegal, 0, 100, ep);
+    CHECK(t != NULL);
+    struct vl_msg m = vl_recv(ep);
+    CHECK_EQ(vl_msginfo_label(m.info), VL_FAULT_USER_EXCEPTION);
+    CHECK_EQ(m.mr[0], (vl_word_t)ill_insn);
+    vl_cptr_t saved = slot_alloc();
+    CHECK_EQ(vl_cnode_save_caller(ROOT, saved, 64), 0);
+    CHECK_EQ(vl_cnode_delete(ROOT, saved, 64), 0);
+    SETTLE();
+    CHECK_EQ(res[2], 0);
+    m = vl_nb_recv(ep);
+    CHECK_EQ(vl_msginfo_label(m.info), 0); /* no new fault: it is not running */
+    CHECK_EQ(vl_debug_check(), 0);
+    CHECK_EQ(vl_tcb_resume(t->tcb), 0);
+    m = vl_recv(ep);
+    CHECK_EQ(vl_msginfo_label(m.info), VL_FAULT_USER_EXCEPTION);
+    CHECK_EQ(m.mr[0], (vl_word_t)ill_insn);
+    vl_word_t reply[VL_MSG_REGS] = {m.mr[0] + 4, m.mr[1]};
+    vl_reply(vl_msginfo(0, 0, 0, 2), reply);
+    SETTLE();
+    CHECK_EQ(res[2], 1);
 }
 
 /* Sends on the slot in arg (empty at first), then Recvs on it. */
@@ -215,6 +317,8 @@ fault_tests(void)
     RUN(test_fault_unknown_syscall);
     RUN(test_fault_illegal_instruction);
     RUN(test_fault_capability);
+    RUN(test_fault_fp_disabled);
+    RUN(test_fault_reply_cap_deleted);
 }
 
 void

@@ -498,13 +498,15 @@ gen(vl_word_t i, struct fz_call *c, struct vl_ipc_buffer *b)
         c->sys = VL_SYS_DEBUG_NAME;
     } else if (r < 90) {
         c->sys = VL_SYS_DEBUG_CHECK;
-    } else if (r < 93) {
+    } else if (r < 92) {
         c->sys = VL_SYS_DEBUG_CAP_TYPE;
+    } else if (r < 93) {
+        c->sys = VL_SYS_IDENTIFY;
     } else {
-        /* Unknown numbers, and Halt 33, which the sandbox's debug cap may not do (never
-         * PutChar 32 or Dump 35: they print). */
+        /* Unknown numbers (8 is Identify), and Halt 33, which the sandbox's debug cap may
+         * not do (never PutChar 32 or Dump 35: they print). */
         static const vl_word_t bad[] = {
-            8, 9, 10, 16, 31, 33, 38, 39, 64, 100, 255, 256, ~0ull, 1ull << 63, 0x100000021ull};
+            11, 9, 10, 16, 31, 33, 38, 39, 64, 100, 255, 256, ~0ull, 1ull << 63, 0x100000021ull};
         vl_word_t s = below(3) ? bad[below(sizeof(bad) / sizeof(bad[0]))] : rnd();
         if (s == 32 || s == 35) {
             s = 99;

@@ -149,12 +149,90 @@ test_ipc_call_reply(void)
     SETTLE();
     CHECK_EQ(got[4], 1);
     CHECK_EQ(got[2], 202);
-    /* Deleting a saved reply cap leaves the caller blocked and the kernel consistent. */
+    /* Deleting a saved reply cap aborts the caller's Call (test_ipc_reply_abort). */
     CHECK(thread_new(caller, ep, 100, 0) != NULL);
     m = vl_recv(ep);
     CHECK_EQ(vl_cnode_save_caller(ROOT, r, 64), 0);
     CHECK_EQ(vl_cnode_delete(ROOT, r, 64), 0);
     CHECK_EQ(vl_debug_check(), 0);
+    SETTLE();
+    CHECK_EQ(got[4], 1);
+    CHECK_EQ(got[3], VL_REPLY_ABORTED);
+}
+
+/* A server that takes one Call and then never replies: it waits on abort_ntfn, or with
+ * abort_ep2 set, Calls abort_ep2 (and waits for that reply). */
+static vl_cptr_t abort_ep, abort_ep2, abort_ntfn;
+
+static void
+silent_server(vl_word_t arg)
+{
+    (void)arg;
+    vl_recv(abort_ep);
+    if (abort_ep2 != 0) {
+        vl_call(abort_ep2, vl_msginfo(7, 0, 0, 0), zero);
+    }
+    vl_wait(abort_ntfn);
+}
+
+/* Starts a silent server and a caller; returns the server once it holds the reply cap. */
+static struct kthread *
+silent_call(void)
+{
+    struct kthread *s = thread_new(silent_server, 0, 100, 0);
+    if (s == NULL || thread_new(caller, abort_ep, 100, 0) == NULL || settle() != 0) {
+        return NULL;
+    }
+    return got[4] == 0 ? s : NULL;
+}
+
+#define CHECK_CALL_ABORTED()                                                                       \
+    do {                                                                                           \
+        SETTLE();                                                                                  \
+        CHECK_EQ(got[4], 1);                                                                       \
+        CHECK_EQ(got[3], VL_REPLY_ABORTED);                                                        \
+        CHECK_EQ(vl_debug_check(), 0);                                                             \
+    } while (0)
+
+/*
+ * A caller waiting for a reply wakes with VL_REPLY_ABORTED when the reply cap goes away
+ * unused: the server Recvs again, deletes a saved reply cap (test_ipc_call_reply), is
+ * suspended, restarted or destroyed.
+ */
+static void
+test_ipc_reply_abort(void)
+{
+    abort_ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    abort_ntfn = obj_new(VL_OBJ_NOTIFICATION, 0);
+    abort_ep2 = 0;
+    /* The server (this thread) Recvs again without replying. */
+    CHECK(thread_new(caller, abort_ep, 100, 0) != NULL);
+    struct vl_msg m = vl_recv(abort_ep);
+    CHECK_EQ(vl_msginfo_label(m.info), 3);
+    m = vl_nb_recv(abort_ep);
+    CHECK_EQ(vl_msginfo_label(m.info), 0);
+    CHECK_CALL_ABORTED();
+    /* The server is suspended. */
+    struct kthread *s = silent_call();
+    CHECK(s != NULL);
+    CHECK_EQ(vl_tcb_suspend(s->tcb), 0);
+    CHECK_CALL_ABORTED();
+    /* The server is destroyed: its only TCB cap is deleted. */
+    s = silent_call();
+    CHECK(s != NULL);
+    CHECK_EQ(vl_cnode_delete(ROOT, s->tcb, 64), 0);
+    CHECK_CALL_ABORTED();
+    /* The server waits for a reply from this thread and is restarted (Resume). */
+    abort_ep2 = obj_new(VL_OBJ_ENDPOINT, 0);
+    s = thread_new(silent_server, 0, 100, 0);
+    CHECK(s != NULL);
+    CHECK(thread_new(caller, abort_ep, 100, 0) != NULL);
+    m = vl_recv(abort_ep2);
+    CHECK_EQ(vl_msginfo_label(m.info), 7);
+    SETTLE();
+    CHECK_EQ(got[4], 0);
+    CHECK_EQ(vl_tcb_resume(s->tcb), 0);
+    CHECK_CALL_ABORTED();
 }
 
 /* Sends n words (1000 + i) through the IPC buffer; n in arg's low byte, ep above. */
@@ -596,6 +674,7 @@ ipc_tests(void)
     RUN(test_ipc_badge);
     RUN(test_ipc_cap_transfer);
     RUN(test_ipc_call_reply);
+    RUN(test_ipc_reply_abort);
     RUN(test_ipc_long_messages);
     RUN(test_ipc_nonblocking);
     RUN(test_ipc_wakeup_order);

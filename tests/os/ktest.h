@@ -115,3 +115,4 @@ void vspace_tests(void);
 void irq_rtc_tests(void);
 void proc_tests(void);
 void debug_tests(void);
+void shutdown_tests(void);

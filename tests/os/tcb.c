@@ -26,6 +26,11 @@ test_tcb_configure(void)
     /* Reconfigure without an IPC buffer. */
     CHECK_EQ(vl_tcb_configure(t->tcb, 0, ROOT, 0, VL_CAP_INIT_VSPACE, 0, VL_CAP_INIT_IPC_BUFFER),
              0);
+    /* With buffer address 0, two extra caps suffice (and one is too few). */
+    vl_cptr_t caps[] = {ROOT, VL_CAP_INIT_VSPACE};
+    vl_word_t args[] = {0, 0, 0, 0};
+    CHECK_ERR(vl_invoke(t->tcb, VL_TCB_CONFIGURE, args, 4, caps, 1, NULL, 0), VL_TRUNCATED_MESSAGE);
+    CHECK_EQ(vl_invoke(t->tcb, VL_TCB_CONFIGURE, args, 4, caps, 2, NULL, 0), 0);
 }
 
 static void

@@ -17,6 +17,10 @@ enum vl_error {
     VL_DELETE_FIRST = 8,       /* no detail */
     VL_REVOKE_FIRST = 9,       /* no detail */
     VL_NOT_ENOUGH_MEMORY = 10, /* MR0: bytes available */
+    VL_REPLY_ABORTED = 11,     /* no detail: not an invocation's error but the label a Call
+                                  returns with when the reply cap for it was destroyed (the
+                                  server deleted it, Recv'd again, or was suspended, restarted
+                                  or destroyed): no reply will come */
     VL_NUM_ERRORS
 };
 

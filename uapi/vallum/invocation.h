@@ -41,10 +41,15 @@ enum vl_invocation {
     VL_FRAME_UNMAP,
     VL_FRAME_GET_ADDRESS,
 
+    VL_SHUTDOWN_POWER_OFF = 80,
+    VL_SHUTDOWN_RESET,
     /* On the IRQControl capability: the console UART and the kernel log. */
     VL_CONSOLE_TAKE = 90,
     VL_CONSOLE_READ_LOG,
 };
+
+/* The largest exit status Shutdown_PowerOff accepts (0 = success, 1..255 = failure). */
+#define VL_SHUTDOWN_MAX_STATUS 255
 
 /* Registers as numbered by TCB_ReadRegisters / TCB_WriteRegisters: 0 is pc, i is x_i. */
 #define VL_NUM_REGISTERS 32

@@ -54,7 +54,7 @@ enum vl_object_type {
 #define VL_DEBUG_RIGHT_HALT VL_RIGHT_GRANT
 #define VL_DEBUG_RIGHTS_ALL (VL_DEBUG_RIGHT_PRINT | VL_DEBUG_RIGHT_CHECK | VL_DEBUG_RIGHT_HALT)
 
-/* Capability types, as reported by VL_SYS_DEBUG_CAP_TYPE. */
+/* Capability types, as reported by VL_SYS_IDENTIFY and VL_SYS_DEBUG_CAP_TYPE. */
 enum vl_cap_type {
     VL_CAP_NULL = 0,
     VL_CAP_UNTYPED,
@@ -70,6 +70,7 @@ enum vl_cap_type {
     VL_CAP_IRQ_HANDLER,
     VL_CAP_ZOMBIE,
     VL_CAP_DEBUG = 15, /* the right to make debug system calls (VL_DEBUG_RIGHT_*) */
+    VL_CAP_SHUTDOWN = 16, /* powers the machine off or resets it (docs/kernel/objects.md) */
     VL_CAP_NUM_TYPES
 };
 
@@ -83,6 +84,7 @@ enum vl_init_slot {
     VL_CAP_BOOTINFO_FRAME = 5,
     VL_CAP_INIT_IPC_BUFFER = 6,
     VL_CAP_DEBUG_SLOT = 8, /* a debug cap with every VL_DEBUG_RIGHT_* */
+    VL_CAP_SHUTDOWN_SLOT = 9,
     VL_NUM_INIT_SLOTS = 10
 };
 

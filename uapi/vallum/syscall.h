@@ -28,6 +28,11 @@ enum vl_syscall {
     VL_SYS_NB_RECV = 5,
     VL_SYS_REPLY = 6,
     VL_SYS_YIELD = 7,
+    /* a0 = cptr in the caller's CSpace. Returns a0 = cap type (enum vl_cap_type),
+     * a1 = rights (VL_RIGHT_* mask), a2 = badge (endpoint and notification caps, else 0),
+     * a3 = why the lookup failed (enum vl_lookup_failure; 0 if the slot was found, then
+     * a0 = VL_CAP_NULL means an empty slot). Never faults; a4, a5 are preserved. */
+    VL_SYS_IDENTIFY = 8,
     /*
      * Debug calls: present only in debug builds; in release builds they are unknown. Each
      * takes a0 = cptr of a debug cap (VL_CAP_DEBUG) that has the right named below and

@@ -38,5 +38,11 @@ void arch_activate_vspace(struct tcb *t);
 /* Stops the machine with an exit status (debug builds). */
 NORETURN void arch_halt(word_t status);
 
+/* Powers the machine off with an exit status, 0..255 (0 = success): Shutdown_PowerOff. */
+NORETURN void arch_power_off(word_t status);
+
+/* Resets (cold-reboots) the machine: Shutdown_Reset. */
+NORETURN void arch_reset(void);
+
 /* Writes one character to the debug console. */
 void arch_putchar(char c);

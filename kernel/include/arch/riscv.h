@@ -68,6 +68,7 @@ pt_index(vaddr_t va, int level)
 #define SSTATUS_SIE (1ul << 1)
 #define SSTATUS_SPIE (1ul << 5)
 #define SSTATUS_SPP (1ul << 8)
+#define SSTATUS_FS (3ul << 13) /* floating-point state: 0 = Off */
 #define SIE_STIE (1ul << 5)
 #define SIE_SEIE (1ul << 9)
 #define SIP_SSIP (1ul << 1)
@@ -122,6 +123,8 @@ struct sbi_ret sbi_call(word_t ext, word_t fid, word_t a0, word_t a1, word_t a2)
 
 #define SBI_EXT_TIME 0x54494d45ul
 #define SBI_EXT_SRST 0x53525354ul
+#define SBI_SRST_SHUTDOWN 0ul /* SRST reset types */
+#define SBI_SRST_COLD_REBOOT 1ul
 #define SBI_EXT_LEGACY_PUTCHAR 0x01ul
 
 /* Kernel entry points in assembly. */

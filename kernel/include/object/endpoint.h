@@ -31,7 +31,7 @@ void ep_cancel_all(struct endpoint *ep);
 /* Wakes every sender queued on ep with the given badge to restart its system call. */
 void ep_cancel_badged_sends(struct endpoint *ep, word_t badge);
 
-/* Deletes the reply cap in t's caller slot, if any. */
+/* Deletes the reply cap in t's caller slot, if any, aborting its caller (ipc_reply_abort). */
 void ipc_delete_caller_cap(struct tcb *t);
 
 /*
@@ -48,8 +48,17 @@ reply_cap_set(struct cte *slot, struct tcb *sender, bool can_grant)
     sender->reply_slot = slot;
 }
 
-/* Clears the reply cap in slot, if it is one, and the back pointer of its thread. */
-void ipc_reply_cap_removed(struct cte *slot);
+/*
+ * Voids the reply cap in slot, if slot holds one, without a reply: the slot is emptied and
+ * the caller waiting on it (TS_BLOCKED_ON_REPLY) wakes. A Call returns with badge 0 and
+ * message info label VL_REPLY_ABORTED, length 0; a thread waiting for its fault handler's
+ * reply becomes inactive (its fault dropped), so Resume restarts it at the faulting pc.
+ * This is the only place a reply cap disappears unused while its caller waits: deletion
+ * and revocation (delete.c), Recv without a reply, and the suspension, restart or
+ * destruction of the thread whose caller slot holds it all come here. (A reply cap whose
+ * caller is itself stopped is voided by ipc_cancel, which stops the caller anyway.)
+ */
+void ipc_reply_abort(struct cte *slot);
 
 /*
  * The thread's IPC buffer in kernel memory, or NULL if it has none usable: the receiver

@@ -41,6 +41,7 @@ enum cap_type {
     CAP_IRQ_HANDLER = VL_CAP_IRQ_HANDLER,
     CAP_ZOMBIE = VL_CAP_ZOMBIE,
     CAP_DEBUG = VL_CAP_DEBUG,
+    CAP_SHUTDOWN = VL_CAP_SHUTDOWN,
 };
 
 static inline cap_t
@@ -323,6 +324,13 @@ static inline cap_t
 cap_irq_control(void)
 {
     return cap_make(CAP_IRQ_CONTROL, VL_RIGHTS_ALL, 0, 0, 0);
+}
+
+/* The authority to power the machine off or reset it: no object, no rights, no badge. */
+static inline cap_t
+cap_shutdown(void)
+{
+    return cap_make(CAP_SHUTDOWN, 0, 0, 0, 0);
 }
 
 static inline cap_t

@@ -13,5 +13,9 @@ struct invocation;
  */
 exception_t decode_untyped_invocation(struct invocation *inv);
 
-/* Checks that no two children of an untyped overlap and all lie inside it. */
+/*
+ * Checks that every descendant of the untyped in slot that names memory lies inside it
+ * and, unless it is a device untyped, that every descendant other than an untyped lies
+ * below its watermark. It does not check that the children do not overlap.
+ */
 const char *untyped_check(const struct cte *slot);

@@ -130,12 +130,14 @@ fault_transfer(struct tcb *sender, struct tcb *receiver, word_t badge)
         n = VL_FAULT_USER_EXCEPTION_LENGTH;
         break;
     case FAULT_VM:
-    default:
         mr[1] = f->w[0];
         mr[2] = f->w[1];
         mr[3] = f->w[2];
         n = VL_FAULT_VM_LENGTH;
         break;
+    default:
+        /* Only the kernel sets fault types, and only to the ones above. */
+        panic("fault_transfer: unknown fault type");
     }
     if (rbuf == NULL) {
         n = MIN(n, VL_MSG_REGS);
@@ -170,7 +172,10 @@ fault_handle_reply(struct tcb *faulted, struct tcb *handler)
             faulted->regs[REG_SP] = ipc_get_mr(handler, buf, 1);
         }
         break;
+    case FAULT_CAP:
+    case FAULT_VM:
     default:
+        /* Nothing of the faulted thread's state is taken from the reply. */
         break;
     }
     return vl_msginfo_label(info) == 0;

@@ -1,6 +1,7 @@
 /*
- * System calls: Send, NBSend, Call, Recv, NBRecv, Reply, ReplyRecv, Yield; the debug
- * calls are in debug.c. Invocations of kernel objects are Calls (or Sends) on object caps.
+ * System calls: Send, NBSend, Call, Recv, NBRecv, Reply, ReplyRecv, Yield and Identify;
+ * the debug calls are in debug.c. Invocations of kernel objects are Calls (or Sends) on
+ * object caps.
  */
 #include "api/syscall.h"
 
@@ -227,6 +228,49 @@ handle_reply(void)
     ipc_do_reply_transfer(t, cap_reply_tcb(slot->cap), slot, cap_reply_can_grant(slot->cap));
 }
 
+/*
+ * Identify: what the cap at a0 in the caller's own CSpace is (docs/kernel/syscalls.md).
+ * Reveals only what holding the cap already lets the caller use: its type, its rights and
+ * an endpoint's or notification's badge; never an object's address, a frame's mapping or
+ * a CNode's guard.
+ */
+static void
+handle_identify(void)
+{
+    struct tcb *t = ks_cur_thread;
+    struct cte *slot = cspace_lookup_slot(t, t->regs[REG_CAP]);
+    word_t type = VL_CAP_NULL;
+    word_t rights = 0;
+    word_t badge = 0;
+    word_t failure = VL_LOOKUP_NO_FAILURE;
+    if (slot == NULL) {
+        failure = current_lookup_fault.type;
+    } else {
+        cap_t cap = slot->cap;
+        type = cap_type(cap);
+        switch (type) {
+        case CAP_ENDPOINT:
+        case CAP_NOTIFICATION:
+            rights = cap_rights(cap);
+            badge = cap.w1;
+            break;
+        case CAP_FRAME:
+            rights = cap_rights(cap);
+            break;
+        case CAP_REPLY:
+            rights = cap_reply_can_grant(cap) ? VL_RIGHT_GRANT : 0;
+            break;
+        default:
+            /* Other caps carry no rights or badge. */
+            break;
+        }
+    }
+    t->regs[REG_BADGE] = type;
+    t->regs[REG_MSGINFO] = rights;
+    t->regs[REG_MR0] = badge;
+    t->regs[REG_MR0 + 1] = failure;
+}
+
 static void
 handle_unknown_syscall(word_t sysno)
 {
@@ -265,6 +309,9 @@ syscall_handle(word_t sysno)
         break;
     case VL_SYS_YIELD:
         sched_yield_current();
+        break;
+    case VL_SYS_IDENTIFY:
+        handle_identify();
         break;
     default:
 #ifndef NDEBUG

@@ -84,8 +84,11 @@ preemption_point(void)
 static void
 delete_leaf(struct cte *slot)
 {
+    if (cap_type(slot->cap) == CAP_REPLY) {
+        ipc_reply_abort(slot); /* a reply cap has no object: its caller is woken */
+        return;
+    }
     bool final = cte_is_final(slot);
-    ipc_reply_cap_removed(slot);
     cap_finalise(slot->cap, final);
     cte_unlink(slot);
 }

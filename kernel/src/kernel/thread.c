@@ -330,6 +330,7 @@ thread_restart(struct tcb *t)
         return;
     }
     ipc_cancel(t);
+    ipc_delete_caller_cap(t); /* t will not reply to the thread that called it */
     thread_set_state(t, TS_RESTART);
     sched_enqueue(t);
     sched_possible_switch_to(t);
@@ -339,6 +340,7 @@ void
 thread_suspend(struct tcb *t)
 {
     ipc_cancel(t);
+    ipc_delete_caller_cap(t); /* t will not reply to the thread that called it */
     if (t->state == TS_RUNNING || t == ks_cur_thread) {
         /* Its last system call is complete: when resumed it continues after it. */
         t->fault_ip = t->regs[0];

@@ -19,6 +19,7 @@ cap_object_base(cap_t cap)
     case CAP_IRQ_CONTROL:
     case CAP_IRQ_HANDLER:
     case CAP_DEBUG:
+    case CAP_SHUTDOWN:
         return NULL;
     case CAP_REPLY:
         return NULL; /* a reply cap does not name memory it may be derived from */

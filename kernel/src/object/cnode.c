@@ -190,7 +190,6 @@ decode_cnode_invocation(struct invocation *inv)
         return EXCEPTION_NONE;
     }
     case VL_CNODE_CANCEL_BADGED_SENDS:
-    default:
         if (!has_cancel_send_rights(dest->cap)) {
             return syscall_error(VL_ILLEGAL_OPERATION);
         }
@@ -198,5 +197,8 @@ decode_cnode_invocation(struct invocation *inv)
             ep_cancel_badged_sends(cap_ptr(dest->cap), dest->cap.w1);
         }
         return EXCEPTION_NONE;
+    default:
+        /* A label inside the CNode range that names no operation. */
+        return syscall_error(VL_ILLEGAL_OPERATION);
     }
 }

@@ -4,6 +4,7 @@
  */
 #include "object/endpoint.h"
 
+#include <vallum/errors.h>
 #include <vallum/msginfo.h>
 
 #include "api/faults.h"
@@ -143,26 +144,44 @@ setup_caller_cap(struct tcb *sender, struct tcb *receiver, bool can_grant)
     reply_cap_set(slot, sender, can_grant);
 }
 
+/* Empties slot, which holds a reply cap, and clears its caller's back pointer. */
+static void
+reply_cap_take(struct cte *slot)
+{
+    struct tcb *caller = cap_reply_tcb(slot->cap);
+    if (caller->reply_slot == slot) {
+        caller->reply_slot = NULL;
+    }
+    cte_unlink(slot);
+}
+
 void
-ipc_reply_cap_removed(struct cte *slot)
+ipc_reply_abort(struct cte *slot)
 {
     if (cap_type(slot->cap) != CAP_REPLY) {
         return;
     }
     struct tcb *caller = cap_reply_tcb(slot->cap);
-    if (caller->reply_slot == slot) {
-        caller->reply_slot = NULL;
+    reply_cap_take(slot);
+    assert(caller->state == TS_BLOCKED_ON_REPLY);
+    if (caller->fault.type != FAULT_NONE) {
+        /* A faulted thread stays stopped; Resume restarts it at the faulting pc. */
+        caller->fault.type = FAULT_NONE;
+        thread_set_state(caller, TS_INACTIVE);
+        return;
     }
+    /* The Call returns (its pc is past the ecall) with the error as its reply. */
+    caller->regs[REG_BADGE] = 0;
+    caller->regs[REG_MSGINFO] = vl_msginfo(VL_REPLY_ABORTED, 0, 0, 0);
+    thread_set_state(caller, TS_RUNNING);
+    sched_enqueue(caller);
+    sched_reschedule_required();
 }
 
 void
 ipc_delete_caller_cap(struct tcb *t)
 {
-    struct cte *slot = tcb_slot(t, TCB_CALLER);
-    if (cap_type(slot->cap) == CAP_REPLY) {
-        ipc_reply_cap_removed(slot);
-        cte_unlink(slot);
-    }
+    ipc_reply_abort(tcb_slot(t, TCB_CALLER));
 }
 
 void
@@ -246,8 +265,7 @@ void
 ipc_do_reply_transfer(struct tcb *sender, struct tcb *receiver, struct cte *slot, bool grant)
 {
     assert(receiver->state == TS_BLOCKED_ON_REPLY);
-    ipc_reply_cap_removed(slot);
-    cte_unlink(slot);
+    reply_cap_take(slot);
     if (receiver->fault.type == FAULT_NONE) {
         do_ipc_transfer(sender, NULL, 0, grant, receiver);
         thread_set_state(receiver, TS_RUNNING);
@@ -287,9 +305,7 @@ ipc_cancel(struct tcb *t)
         /* The thread stops waiting: the reply cap to it is void. */
         t->fault.type = FAULT_NONE;
         if (t->reply_slot != NULL) {
-            struct cte *slot = t->reply_slot;
-            t->reply_slot = NULL;
-            cte_unlink(slot);
+            reply_cap_take(t->reply_slot);
         }
         thread_set_state(t, TS_INACTIVE);
         break;

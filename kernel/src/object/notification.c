@@ -45,9 +45,11 @@ ntfn_send_signal(struct notification *n, word_t badge)
         return;
     }
     case NTFN_ACTIVE:
-    default:
         n->pending |= badge;
         return;
+    default:
+        /* Only the kernel sets the state, and only to the ones above. */
+        panic("ntfn_send_signal: unknown notification state");
     }
 }
 

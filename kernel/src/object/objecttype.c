@@ -13,6 +13,7 @@
 #include "object/cnode.h"
 #include "object/endpoint.h"
 #include "object/irq.h"
+#include "object/shutdown.h"
 #include "object/notification.h"
 #include "object/tcb.h"
 #include "object/untyped.h"
@@ -156,6 +157,8 @@ object_decode_invocation(struct invocation *inv)
         return decode_irq_control_invocation(inv);
     case CAP_IRQ_HANDLER:
         return decode_irq_handler_invocation(inv);
+    case CAP_SHUTDOWN:
+        return decode_shutdown_invocation(inv);
     case CAP_FRAME:
     case CAP_PAGE_TABLE:
     case CAP_VSPACE:

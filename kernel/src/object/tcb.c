@@ -207,12 +207,14 @@ decode_set_ipc_buffer(struct invocation *inv, struct tcb *t)
     if (vaddr != 0 && inv->n_extra < 1) {
         return syscall_error(VL_TRUNCATED_MESSAGE);
     }
+    /* extra[0] is read only if it was sent: with address 0 no frame is needed. */
+    struct cte *buffer_src = vaddr != 0 ? inv->extra[0] : NULL;
     cap_t bufcap;
-    exception_t status = derive_buffer(vaddr, vaddr ? inv->extra[0] : NULL, 1, &bufcap);
+    exception_t status = derive_buffer(vaddr, buffer_src, 1, &bufcap);
     if (status != EXCEPTION_NONE) {
         return status;
     }
-    return set_buffer(inv, t, vaddr, bufcap, inv->extra[0]);
+    return set_buffer(inv, t, vaddr, bufcap, buffer_src);
 }
 
 /* TCB_ReadRegisters: MR0 flags (bit 0: suspend first), MR1 count. Returns the registers. */

@@ -57,6 +57,17 @@ vl_yield(void)
     vl_syscall(VL_SYS_YIELD, 0, 0, no_mrs);
 }
 
+int
+vl_cap_identify(vl_cptr_t cap, struct vl_cap_info *out)
+{
+    struct vl_msg m = vl_syscall(VL_SYS_IDENTIFY, cap, 0, no_mrs);
+    out->type = m.badge;
+    out->rights = m.info;
+    out->badge = m.mr[0];
+    out->lookup_failure = m.mr[1];
+    return out->lookup_failure != VL_LOOKUP_NO_FAILURE ? VL_FAILED_LOOKUP : VL_NO_ERROR;
+}
+
 void
 vl_signal(vl_cptr_t ntfn)
 {
@@ -316,6 +327,18 @@ vl_console_read_log(vl_cptr_t control, char *buf, vl_word_t max, vl_word_t *n)
 }
 
 int
+vl_shutdown_power_off(vl_cptr_t shutdown, vl_word_t status)
+{
+    return INVOKE(shutdown, VL_SHUTDOWN_POWER_OFF, NULL, 0, status);
+}
+
+int
+vl_shutdown_reset(vl_cptr_t shutdown)
+{
+    return vl_invoke(shutdown, VL_SHUTDOWN_RESET, NULL, 0, NULL, 0, NULL, 0);
+}
+
+int
 vl_irq_handler_ack(vl_cptr_t handler)
 {
     return vl_invoke(handler, VL_IRQ_ACK, NULL, 0, NULL, 0, NULL, 0);
@@ -437,8 +460,9 @@ vl_error_name(int err)
     static const char *const names[] = {
         "no error",     "invalid argument", "invalid capability", "illegal operation",
         "range error",  "alignment error",  "failed lookup",      "truncated message",
-        "delete first", "revoke first",     "not enough memory",
+        "delete first", "revoke first",     "not enough memory",  "reply aborted",
     };
+    _Static_assert(sizeof(names) / sizeof(names[0]) == VL_NUM_ERRORS, "one name per error");
     if (err < 0 || err >= VL_NUM_ERRORS) {
         return "unknown error";
     }

@@ -134,6 +134,35 @@ arch_halt(word_t status)
     abort();
 }
 
+jmp_buf host_stop_jmp;
+bool host_stop_armed;
+word_t host_stop_request;
+
+/* The machine stops: back to the test that armed host_stop_jmp, or abort. */
+static NORETURN void
+host_stop(word_t request)
+{
+    host_stop_request = request;
+    if (!host_stop_armed) {
+        fprintf(stderr, "machine stopped (%lu)\n", (unsigned long)request);
+        abort();
+    }
+    host_stop_armed = false;
+    longjmp(host_stop_jmp, 1);
+}
+
+void
+arch_power_off(word_t status)
+{
+    host_stop(status);
+}
+
+void
+arch_reset(void)
+{
+    host_stop(HOST_RESET);
+}
+
 void
 arch_putchar(char c)
 {

@@ -43,6 +43,12 @@ extern char host_last_putchar;
 /* If set, arch_halt records its status and longjmps here (else it aborts). */
 extern jmp_buf *host_halt_jmp;
 extern word_t host_halt_status;
+/* arch_power_off and arch_reset record what was asked (power-off status, or
+ * HOST_RESET) here and longjmp to host_stop_jmp if host_stop_armed, else abort(). */
+#define HOST_RESET 0x7777ul
+extern jmp_buf host_stop_jmp;
+extern bool host_stop_armed;
+extern word_t host_stop_request;
 /* Called by kernel_panic before abort(), so the harness can record the message. */
 extern void (*host_panic_hook)(const char *file, int line, const char *msg);
 /* The console: the UART page console_uart_page() offers while not handed over, whether it

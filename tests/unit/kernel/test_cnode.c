@@ -440,3 +440,14 @@ KTEST(cnode_cancel_badged_sends)
     CHECK_EQ(b->state, TS_BLOCKED_ON_SEND);
     INV();
 }
+
+KTEST(cnode_unknown_labels)
+{
+    struct cn t = cn_setup();
+    cn_snap(&t);
+    /* Labels next to the CNode range, and far outside it, name no operation. */
+    const word_t labels[] = {0, VL_CNODE_REVOKE - 1, VL_CNODE_SAVE_CALLER + 1, 99};
+    for (word_t i = 0; i < ARRAY_SIZE(labels); i++) {
+        CHECK_ERR(cn_call(&t, labels[i], ARGS(1, 4), 0), VL_ILLEGAL_OPERATION);
+    }
+}

@@ -78,8 +78,8 @@ KTEST(tcb_configure)
         tt_call(&x, VL_TCB_CONFIGURE, ARGS(7, 0, 0, VL_USER_TOP), 3, x.cnode, x.vspace, x.frame),
         VL_INVALID_ARGUMENT);
     CHECK_EQ(current_syscall_error.invalid_argument, 3);
-    /* Buffer 0 with only two caps. */
-    CHECK_EQ(tt_call(&x, VL_TCB_CONFIGURE, ARGS(7, 0, 0, 0), 2, x.cnode, x.vspace, NULL),
+    /* Buffer 0 with only two caps; an unsent third cap is never used. */
+    CHECK_EQ(tt_call(&x, VL_TCB_CONFIGURE, ARGS(7, 0, 0, 0), 2, x.cnode, x.vspace, x.frame),
              EXCEPTION_NONE);
     INV();
     CHECK_EQ(x.t->fault_ep, 7);
@@ -139,8 +139,8 @@ KTEST(tcb_set_space_and_buffer)
     CHECK_EQ(x.t->ipc_buffer, 0x2000);
     CHECK_EQ(cap_type(tcb_slot(x.t, TCB_BUFFER)->cap), CAP_FRAME);
     INV();
-    /* Address 0 clears the buffer, without a cap. */
-    CHECK_EQ(tt_call(&x, VL_TCB_SET_IPC_BUFFER, ARGS(0), 0, NULL, NULL, NULL), EXCEPTION_NONE);
+    /* Address 0 clears the buffer, without a cap; an unsent extra cap is never used. */
+    CHECK_EQ(tt_call(&x, VL_TCB_SET_IPC_BUFFER, ARGS(0), 0, x.frame, NULL, NULL), EXCEPTION_NONE);
     CHECK_EQ(x.t->ipc_buffer, 0);
     CHECK_EQ(cap_type(tcb_slot(x.t, TCB_BUFFER)->cap), CAP_NULL);
     INV();

@@ -291,7 +291,8 @@ create_init(void)
     cte_insert_original(cap_irq_control(), &cn[VL_CAP_INIT_VSPACE], &cn[VL_CAP_IRQ_CONTROL_SLOT]);
     cte_insert_original(cap_debug(VL_DEBUG_RIGHTS_ALL), &cn[VL_CAP_IRQ_CONTROL_SLOT],
                         &cn[VL_CAP_DEBUG_SLOT]);
-    init.last = &cn[VL_CAP_DEBUG_SLOT];
+    cte_insert_original(cap_shutdown(), &cn[VL_CAP_DEBUG_SLOT], &cn[VL_CAP_SHUTDOWN_SLOT]);
+    init.last = &cn[VL_CAP_SHUTDOWN_SLOT];
 
     /* Boot info and IPC buffer pages. */
     init.bi = boot_alloc(VL_PAGE_BITS);
@@ -376,6 +377,9 @@ kernel_main(word_t hartid, paddr_t dtb_pa)
     csr_write(stvec, (word_t)(uintptr_t)trap_entry);
     csr_write(sscratch, 0);
     csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE); /* sret goes to U-mode; kernel runs masked */
+    /* No thread may see another's f-registers: the kernel keeps no per-thread FP state,
+     * so the FPU is off for user space (an F/D instruction faults); trap.S keeps it off. */
+    csr_clear(sstatus, SSTATUS_FS);
     vspace_probe_asid_bits();
     const void *dtb = paddr_to_pptr(dtb_pa);
     long dtb_size = fdt_check_header(dtb, 1ul << 20);

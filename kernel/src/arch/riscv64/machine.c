@@ -38,3 +38,15 @@ arch_slot_is_static(const struct cte *slot)
     (void)slot;
     return false;
 }
+
+void
+arch_power_off(word_t status)
+{
+    plat_halt(status);
+}
+
+void
+arch_reset(void)
+{
+    plat_reset();
+}

@@ -157,8 +157,19 @@ kernel_trap:
     sret
 .endm
 
+/*
+ * The floating-point unit stays off in user mode (sstatus.FS = Off), so that no thread
+ * reads another's f-registers: the kernel keeps no per-thread FP state. boot.c turns it
+ * off and every return through here turns it off again. The fast path's exit does not
+ * repeat this (it would cost two instructions per IPC): it is entered only from a
+ * U-mode ecall, FS is part of sstatus, which U-mode cannot write, and with FS = Off an
+ * FP instruction traps before it can set FS to Dirty; the kernel itself is built without
+ * F/D and writes FS nowhere else. So FS is still Off when the fast path returns.
+ */
     .global restore_user_context
 restore_user_context:
+    li t0, TRAP_SSTATUS_FS /* t0 is loaded from the saved registers below */
+    csrc sstatus, t0
     return_to_user a0, 10
 
 #ifdef CONFIG_FASTPATH

@@ -23,6 +23,7 @@
 _Static_assert(offsetof(struct tcb, regs) == 0, "regs first in struct tcb");
 _Static_assert(offsetof(struct tcb, fault_ip) == TCB_FAULT_IP_OFFSET, "TCB_FAULT_IP_OFFSET");
 _Static_assert(CAUSE_USER_ECALL == TRAP_CAUSE_USER_ECALL, "TRAP_CAUSE_USER_ECALL");
+_Static_assert(SSTATUS_FS == TRAP_SSTATUS_FS, "TRAP_SSTATUS_FS");
 _Static_assert(VL_SYS_CALL == TRAP_SYS_CALL && VL_SYS_REPLY_RECV == TRAP_SYS_REPLY_RECV,
                "TRAP_SYS_*");
 

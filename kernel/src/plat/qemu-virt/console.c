@@ -122,7 +122,20 @@ plat_halt(word_t status)
         *test_device = status == 0 ? 0x5555 : (uint32_t)((status << 16) | 0x3333);
     }
     /* SBI system reset: shutdown, with "system failure" as the reason if status != 0. */
-    sbi_call(SBI_EXT_SRST, 0, 0, status != 0, 0);
+    sbi_call(SBI_EXT_SRST, 0, SBI_SRST_SHUTDOWN, status != 0, 0);
+    for (;;) {
+        __asm__ volatile("wfi");
+    }
+}
+
+void
+plat_reset(void)
+{
+    sbi_call(SBI_EXT_SRST, 0, SBI_SRST_COLD_REBOOT, 0, 0);
+    /* No SRST extension: QEMU's test device resets the machine. */
+    if (test_device != NULL) {
+        *test_device = 0x7777;
+    }
     for (;;) {
         __asm__ volatile("wfi");
     }

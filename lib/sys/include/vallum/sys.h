@@ -57,6 +57,19 @@ void vl_reply(vl_word_t info, const vl_word_t mr[VL_MSG_REGS]);
 struct vl_msg vl_reply_recv(vl_cptr_t cap, vl_word_t info, const vl_word_t mr[VL_MSG_REGS]);
 void vl_yield(void);
 
+/* What VL_SYS_IDENTIFY says about a cap in the caller's CSpace. */
+struct vl_cap_info {
+    vl_word_t type;           /* enum vl_cap_type; VL_CAP_NULL for an empty slot */
+    vl_word_t rights;         /* VL_RIGHT_* mask (endpoint, notification, frame; a reply
+                                 cap's VL_RIGHT_GRANT); 0 for other types */
+    vl_word_t badge;          /* endpoint and notification caps; 0 for others */
+    vl_word_t lookup_failure; /* enum vl_lookup_failure: why cap named no slot, else 0 */
+};
+
+/* Identifies the cap at cap (all 64 bits resolved). Returns 0, or VL_FAILED_LOOKUP if cap
+ * names no slot (then out->type is VL_CAP_NULL and out->lookup_failure says why). */
+int vl_cap_identify(vl_cptr_t cap, struct vl_cap_info *out);
+
 /* Notifications. */
 void vl_signal(vl_cptr_t ntfn);
 vl_word_t vl_wait(vl_cptr_t ntfn); /* returns the signalled bits */
@@ -124,6 +137,11 @@ int vl_irq_control_get(vl_cptr_t control, vl_word_t irq, vl_cptr_t root, vl_word
 int vl_console_take(vl_cptr_t control, vl_cptr_t root, vl_word_t index, vl_word_t depth);
 /* Moves up to max bytes of pending kernel output into buf; *n is set to how many. */
 int vl_console_read_log(vl_cptr_t control, char *buf, vl_word_t max, vl_word_t *n);
+/* Shutdown (VL_CAP_SHUTDOWN): on success neither returns, the machine stops; otherwise
+ * they return the error code. status: 0 = success, 1..255 = failure (QEMU's exit status). */
+int vl_shutdown_power_off(vl_cptr_t shutdown, vl_word_t status);
+int vl_shutdown_reset(vl_cptr_t shutdown);
+
 int vl_irq_handler_ack(vl_cptr_t handler);
 int vl_irq_handler_set_notification(vl_cptr_t handler, vl_cptr_t ntfn);
 int vl_irq_handler_clear(vl_cptr_t handler);
