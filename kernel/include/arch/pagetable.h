@@ -21,9 +21,3 @@ void *vspace_paddr_to_pptr(paddr_t pa);
 
 /* Physical address of the kernel object at p. */
 paddr_t vspace_pptr_to_paddr(const void *p);
-
-/* Drops cached translations of va in the address space asid after an entry changed. */
-void vspace_flush_page(vaddr_t va, word_t asid);
-
-/* Drops every cached translation of the address space asid (the ASID is being freed). */
-void vspace_flush_asid(word_t asid);

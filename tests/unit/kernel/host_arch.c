@@ -14,6 +14,7 @@
 #include "arch/machine.h"
 #include "arch/registers.h"
 #include "arch/pagetable.h"
+#include "arch/tlb_machine.h"
 #include "config.h"
 #include "object/cap.h"
 #include "plat/plat.h"
@@ -29,6 +30,7 @@ void (*host_panic_hook)(const char *file, int line, const char *msg);
 word_t host_irq_count = HOST_NUM_IRQS;
 word_t host_page_flushes;
 word_t host_asid_flushes;
+word_t host_all_flushes;
 vaddr_t host_last_flush_va;
 word_t host_last_flush_asid;
 word_t host_satp;
@@ -102,6 +104,14 @@ vspace_flush_asid(word_t asid)
     host_last_flush_asid = asid;
     host_asid_flushes++;
 }
+
+void
+vspace_flush_all(void)
+{
+    host_all_flushes++;
+}
+
+
 
 void
 arch_activate_vspace(struct tcb *t)

@@ -24,9 +24,10 @@ extern bool host_irq_enabled[HOST_NUM_IRQS];
 extern word_t host_irq_acks;
 /* What plat_irq_count() answers (HOST_NUM_IRQS unless a test changes it). */
 extern word_t host_irq_count;
-/* TLB maintenance requested by pagetable.c: counts and the last page / ASID flushed. */
+/* TLB maintenance requested through tlb_flush: counts and the last page / ASID flushed. */
 extern word_t host_page_flushes;
 extern word_t host_asid_flushes;
+extern word_t host_all_flushes;
 extern vaddr_t host_last_flush_va;
 extern word_t host_last_flush_asid;
 /* The real arch_finalise_cap, behind the counting wrapper. */

@@ -1,10 +1,12 @@
 /*
  * Sv39 page tables (kernel/src/arch/riscv64/pagetable.c) on host memory: Frame and
- * PageTable invocations at every level, their errors, unmapping on delete, and ASIDs.
+ * PageTable invocations at every level, their errors, unmapping on delete, and ASIDs;
+ * and the TLB decisions (arch/tlb.h).
  * The shim's physical addresses are host addresses, so entries can be checked directly.
  */
 #include "ktest.h"
 
+#include "arch/tlb.h"
 #include "config.h"
 
 struct pt {
@@ -56,6 +58,7 @@ entry(word_t *root, vaddr_t va, int level)
 }
 
 #define LEAF (PTE_V | PTE_U | PTE_A | PTE_D | PTE_R)
+
 
 KTEST(pt_map_tables_and_4k_frame)
 {
@@ -274,5 +277,75 @@ KTEST(pt_asid_alloc_release)
     /* The freed ASID is handed out again. */
     CHECK_EQ(arch_asid_alloc(roots[0]), 3);
     CHECK_EQ(arch_asids_free(), 0);
+    INV();
+}
+
+/* Which fence each kind of change asks for (arch/tlb.h), and that tlb_flush does it. */
+KTEST(pt_tlb_decisions)
+{
+    struct tlb_flush f = tlb_flush_needed(TLB_LEAF_ADDED, 0x40201234, 5, 0);
+    CHECK_EQ(f.scope, TLB_FLUSH_PAGE);
+    CHECK_EQ(f.va, 0x40201000);
+    CHECK_EQ(f.asid, 5);
+    f = tlb_flush_needed(TLB_LEAF_CHANGED, 0x40301234, 6, 1);
+    CHECK_EQ(f.scope, TLB_FLUSH_PAGE);
+    CHECK_EQ(f.va, 0x40200000);
+    CHECK_EQ(f.asid, 6);
+    f = tlb_flush_needed(TLB_LEAF_CHANGED, 0x80001000, 6, 2);
+    CHECK_EQ(f.scope, TLB_FLUSH_PAGE);
+    CHECK_EQ(f.va, 0x80000000);
+    /* A non-leaf change covers a range: the whole ASID. */
+    f = tlb_flush_needed(TLB_TABLE_ADDED, 0x40201000, 7, 1);
+    CHECK_EQ(f.scope, TLB_FLUSH_ASID);
+    CHECK_EQ(f.asid, 7);
+    f = tlb_flush_needed(TLB_TABLE_CHANGED, 0x40201000, 3, 2);
+    CHECK_EQ(f.scope, TLB_FLUSH_ASID);
+    CHECK_EQ(f.asid, 3);
+    f = tlb_flush_needed(TLB_ASID_RETIRED, 0, 4, 0);
+    CHECK_EQ(f.scope, TLB_FLUSH_ASID);
+    CHECK_EQ(f.asid, 4);
+    /* Global entries, aliasing ASIDs, and anything unknown: everything. */
+    CHECK_EQ(tlb_flush_needed(TLB_GLOBAL_CHANGED, 0, 0, 2).scope, TLB_FLUSH_ALL);
+    CHECK_EQ(tlb_flush_needed(TLB_ASIDS_ALIASED, 0, 0, 0).scope, TLB_FLUSH_ALL);
+    CHECK_EQ(tlb_flush_needed((enum tlb_change)99, 0, 0, 0).scope, TLB_FLUSH_ALL);
+    /* tlb_flush runs the machine's fence the decision names. */
+    word_t pages = host_page_flushes, asids = host_asid_flushes, alls = host_all_flushes;
+    tlb_flush(TLB_LEAF_CHANGED, 0x1234, 9, 0);
+    CHECK_EQ(host_page_flushes, pages + 1);
+    CHECK_EQ(host_last_flush_va, 0x1000);
+    CHECK_EQ(host_last_flush_asid, 9);
+    tlb_flush(TLB_TABLE_CHANGED, 0x1234, 8, 1);
+    CHECK_EQ(host_asid_flushes, asids + 1);
+    CHECK_EQ(host_last_flush_asid, 8);
+    tlb_flush(TLB_GLOBAL_CHANGED, 0, 0, 2);
+    CHECK_EQ(host_all_flushes, alls + 1);
+    CHECK_EQ(host_page_flushes, pages + 1);
+    CHECK_EQ(host_asid_flushes, asids + 1);
+}
+
+/* The page-table operations name the right kind of change: leaves by page, tables by
+ * ASID. */
+KTEST(pt_tlb_kinds_of_operations)
+{
+    struct pt x = pt_setup();
+    vaddr_t va = 0x40201000;
+    struct cte *l1 = new_pt(), *l0 = new_pt();
+    struct cte *f = kt_insert(cap_frame(kt_alloc(12), FRAME_4K, false, VL_RIGHTS_ALL));
+    word_t pages = host_page_flushes, asids = host_asid_flushes;
+    CHECK_EQ(call(&x, l1, VL_PAGE_TABLE_MAP, ARGS(va), x.vs), EXCEPTION_NONE);
+    CHECK_EQ(call(&x, l0, VL_PAGE_TABLE_MAP, ARGS(va), x.vs), EXCEPTION_NONE);
+    CHECK_EQ(host_asid_flushes, asids + 2);
+    CHECK_EQ(host_page_flushes, pages);
+    CHECK_EQ(call(&x, f, VL_FRAME_MAP, ARGS(va, VL_RIGHTS_ALL, 0), x.vs), EXCEPTION_NONE);
+    CHECK_EQ(call(&x, f, VL_FRAME_MAP, ARGS(va, VL_RIGHT_READ, 0), x.vs), EXCEPTION_NONE);
+    CHECK_EQ(call(&x, f, VL_FRAME_UNMAP, NULL, 0, NULL), EXCEPTION_NONE);
+    CHECK_EQ(host_page_flushes, pages + 3);
+    CHECK_EQ(host_last_flush_va, va);
+    CHECK_EQ(host_asid_flushes, asids + 2);
+    CHECK_EQ(call(&x, l0, VL_PAGE_TABLE_UNMAP, NULL, 0, NULL), EXCEPTION_NONE);
+    CHECK_EQ(cte_delete(l1), EXCEPTION_NONE);
+    CHECK_EQ(host_asid_flushes, asids + 4);
+    CHECK_EQ(host_last_flush_asid, x.asid);
+    CHECK_EQ(host_page_flushes, pages + 3);
     INV();
 }

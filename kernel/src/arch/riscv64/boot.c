@@ -374,7 +374,6 @@ kernel_main(word_t hartid, paddr_t dtb_pa)
     csr_write(stvec, (word_t)(uintptr_t)trap_entry);
     csr_write(sscratch, 0);
     csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE); /* sret goes to U-mode; kernel runs masked */
-    vspace_probe_asid_bits();
     const void *dtb = paddr_to_pptr(dtb_pa);
     long dtb_size = fdt_check_header(dtb, 1ul << 20);
     int err = dtb_size > 0 ? fdt_parse_platform(dtb, (size_t)dtb_size, &platform) : (int)dtb_size;

@@ -15,6 +15,7 @@
 #include "api/invocation.h"
 #include "arch/machine.h"
 #include "arch/riscv.h"
+#include "arch/tlb.h"
 #include "config.h"
 #include "object/cap.h"
 
@@ -74,6 +75,28 @@ lookup_pte(word_t *root, vaddr_t va, int stop_level, int *level)
     return &pt[pt_index(va, l)];
 }
 
+/* The TLB maintenance that replacing entry old by new needs (arch/tlb.h). */
+static enum tlb_change
+pte_change(word_t old, word_t new)
+{
+    if (old & PTE_V) {
+        return pte_is_leaf(old) ? TLB_LEAF_CHANGED : TLB_TABLE_CHANGED;
+    }
+    return pte_is_leaf(new) ? TLB_LEAF_ADDED : TLB_TABLE_ADDED;
+}
+
+/*
+ * Writes the entry at pte, of the given level and serving va in the address space asid,
+ * then fences the TLB as the change needs. Every entry of a user page table changes here.
+ */
+static void
+pte_store(word_t *pte, word_t new, vaddr_t va, word_t asid, int level)
+{
+    enum tlb_change change = pte_change(*pte, new);
+    *pte = new;
+    tlb_flush(change, va, asid, level);
+}
+
 /* Removes the mapping of the frame or table in cap from the VSpace it is mapped into. */
 static void
 unmap_cap(cap_t cap, int level)
@@ -87,8 +110,7 @@ unmap_cap(cap_t cap, int level)
     word_t *pte = lookup_pte(root, va, level, &found);
     if (pte != NULL && found == level && (*pte & PTE_V) &&
         pte_paddr(*pte) == vspace_pptr_to_paddr(cap_ptr(cap))) {
-        *pte = 0;
-        vspace_flush_page(va, cap_mapped_asid(cap));
+        pte_store(pte, 0, va, cap_mapped_asid(cap), level);
     }
 }
 
@@ -106,7 +128,7 @@ arch_finalise_cap(cap_t cap, bool final)
          * that cap unmaps the table even if copies remain: otherwise the VSpace could keep
          * pointing at the table after its last cap, and its memory, are gone. */
         if (cap_is_mapped(cap)) {
-            unmap_cap(cap, cap_page_table_level(cap));
+            unmap_cap(cap, (int)cap_page_table_level(cap));
         }
         return;
     case CAP_VSPACE: {
@@ -114,7 +136,7 @@ arch_finalise_cap(cap_t cap, bool final)
         if (final && asid != 0 && asid < CONFIG_NUM_ASIDS) {
             asid_table[asid] = NULL;
             asids_in_use--;
-            vspace_flush_asid(asid);
+            tlb_flush(TLB_ASID_RETIRED, 0, asid, 0);
         }
         return;
     }
@@ -205,8 +227,7 @@ decode_frame_map(struct invocation *inv)
     if (!(attr & 1) && !cap_frame_is_device(frame)) {
         flags |= PTE_X;
     }
-    *pte = pte_make(pa, flags);
-    vspace_flush_page(va, cap_vspace_asid(vs));
+    pte_store(pte, pte_make(pa, flags), va, cap_vspace_asid(vs), level);
     inv->slot->cap.w1 = cap_mapping(va, cap_vspace_asid(vs));
     return EXCEPTION_NONE;
 }
@@ -237,8 +258,8 @@ decode_page_table_map(struct invocation *inv)
     if (*pte & PTE_V) {
         return syscall_error(VL_DELETE_FIRST);
     }
-    *pte = pte_make(vspace_pptr_to_paddr(cap_ptr(pt)), PTE_V);
-    vspace_flush_page(va, cap_vspace_asid(vs));
+    pte_store(pte, pte_make(vspace_pptr_to_paddr(cap_ptr(pt)), PTE_V), va, cap_vspace_asid(vs),
+              found);
     inv->slot->cap = cap_set_small(pt, (word_t)found);
     inv->slot->cap.w1 = cap_mapping(ROUND_DOWN(va, level_bits(found)), cap_vspace_asid(vs));
     return EXCEPTION_NONE;
