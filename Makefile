@@ -9,7 +9,10 @@ CONFIG ?= debug
 SYSTEM ?= default
 # FASTPATH=0 builds the kernel without the IPC fast path (into its own directory).
 FASTPATH ?= 1
-O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)
+# TEST_DEFECT=PT builds a kernel with a known defect brought back (CONFIG_TEST_DEFECT_PT,
+# kernel/include/config.h), into its own directory, to show the tests catch it.
+TEST_DEFECT ?=
+O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)$(if $(TEST_DEFECT),-defect-$(TEST_DEFECT))
 PYTHON := /usr/bin/python3
 CROSS := riscv64-unknown-elf-
 CC_K := $(CROSS)gcc
@@ -31,7 +34,8 @@ else
 $(error CONFIG must be debug or release)
 endif
 
-KCFLAGS := $(WARN) $(CONFIG_FLAGS) $(if $(filter 1,$(FASTPATH)),-DCONFIG_FASTPATH) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
+KCFLAGS := $(WARN) $(CONFIG_FLAGS) $(if $(filter 1,$(FASTPATH)),-DCONFIG_FASTPATH) \
+	$(if $(TEST_DEFECT),-DCONFIG_TEST_DEFECT_$(TEST_DEFECT)=1) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
 	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fno-pic \
 	-fno-common -Ikernel/include -Iuapi
 UCFLAGS := $(WARN) $(CONFIG_FLAGS) -g -march=rv64imac -mabi=lp64 -mcmodel=medany \
@@ -64,7 +68,8 @@ help:
 	@echo "  make bench-profile METRIC=m  instructions of one sample of metric m, by function"
 	@echo "  make ktest      the in-QEMU kernel test suite only"
 	@echo "  make clean      remove $(BUILD)"
-	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1"
+	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1, TEST_DEFECT=PT (a kernel"
+	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md)"
 
 deps:
 	$(Q)sh mk/deps.sh run

@@ -19,6 +19,13 @@ word_t arch_asid_alloc(void *root);
 /* Number of free address-space identifiers. */
 word_t arch_asids_free(void);
 
+/*
+ * The copy of a frame or page-table cap (cap_derive): a frame's copy is unmapped; a page
+ * table's copy carries the mapping, and an unmapped page-table cap cannot be copied
+ * (VL_ILLEGAL_OPERATION). Other caps are returned as they are.
+ */
+exception_t arch_derive_cap(cap_t cap, cap_t *out);
+
 /* Side effects of deleting a frame, page-table or VSpace cap. */
 void arch_finalise_cap(cap_t cap, bool final);
 

@@ -6,6 +6,13 @@
  *
  * Every VSpace root carries the kernel's entries (upper half, see arch_vspace_init);
  * user mappings live in the lower half, below VL_USER_TOP.
+ *
+ * The mapping rules are seL4's (docs/kernel/objects.md, "Mappings"): a page table has at
+ * most one mapping at any time and every capability to it records that mapping (a copy
+ * of a mapped table carries it; an unmapped table cannot be copied); only its last
+ * capability unmaps it, and unmapping clears it, so a table is empty whenever it can be
+ * mapped. A frame capability records at most one mapping of its own (copies are
+ * unmapped).
  */
 #include "arch/pagetable.h"
 
@@ -97,7 +104,12 @@ pte_store(word_t *pte, word_t new, vaddr_t va, word_t asid, int level)
     tlb_flush(change, va, asid, level);
 }
 
-/* Removes the mapping of the frame or table in cap from the VSpace it is mapped into. */
+/*
+ * Removes the mapping of the frame or table in cap from the VSpace it is mapped into, if
+ * the entry the cap records still points at this object. A record can be stale (its
+ * table was unmapped or its VSpace deleted since), and the place may hold something else
+ * by now: comparing the address leaves that alone.
+ */
 static void
 unmap_cap(cap_t cap, int level)
 {
@@ -114,6 +126,37 @@ unmap_cap(cap_t cap, int level)
     }
 }
 
+exception_t
+arch_derive_cap(cap_t cap, cap_t *out)
+{
+    switch (cap_type(cap)) {
+    case CAP_FRAME:
+        /* A copy of a frame is unmapped: each frame cap records at most one mapping of
+         * its own, so a frame shared between address spaces is mapped through one cap
+         * per mapping. */
+        cap.w1 = 0;
+        *out = cap;
+        return EXCEPTION_NONE;
+    case CAP_PAGE_TABLE:
+        if (CONFIG_TEST_DEFECT_PT) {
+            /* Test only (config.h): the old defect, an unmapped copy of any table. */
+            *out = cap_page_table(cap_ptr(cap));
+            return EXCEPTION_NONE;
+        }
+        /* All caps to a table record its one mapping: a copy of a mapped table carries
+         * the mapping, and an unmapped one cannot be copied (seL4: "Deriving an unmapped
+         * PT cap"), so no second cap could map the same table elsewhere. */
+        if (!cap_is_mapped(cap)) {
+            return syscall_error(VL_ILLEGAL_OPERATION);
+        }
+        *out = cap;
+        return EXCEPTION_NONE;
+    default:
+        *out = cap;
+        return EXCEPTION_NONE;
+    }
+}
+
 void
 arch_finalise_cap(cap_t cap, bool final)
 {
@@ -124,10 +167,11 @@ arch_finalise_cap(cap_t cap, bool final)
         }
         return;
     case CAP_PAGE_TABLE:
-        /* A mapping belongs to the cap that made it (copies are unmapped), so deleting
-         * that cap unmaps the table even if copies remain: otherwise the VSpace could keep
-         * pointing at the table after its last cap, and its memory, are gone. */
-        if (cap_is_mapped(cap)) {
+        /* Every cap to the table records the same mapping, so the mapping belongs to all
+         * of them and goes with the last (the table dies with it and is cleared before
+         * its memory is reused). CONFIG_TEST_DEFECT_PT brings back the old defect: any
+         * mapped cap's deletion detaches the table without clearing it. */
+        if (cap_is_mapped(cap) && (final || CONFIG_TEST_DEFECT_PT)) {
             unmap_cap(cap, (int)cap_page_table_level(cap));
         }
         return;
@@ -232,8 +276,11 @@ decode_frame_map(struct invocation *inv)
     return EXCEPTION_NONE;
 }
 
-/* PageTable_Map: MR0 vaddr; extra cap 0 = the VSpace. The table goes at the highest
- * level on the way to vaddr that has no table yet. */
+/*
+ * PageTable_Map: MR0 vaddr; extra cap 0 = the VSpace. The table goes where the walk
+ * towards vaddr stops (the highest level that has no table yet), as in seL4; its cap,
+ * which must be unmapped (then the table is empty), records the level and the place.
+ */
 static exception_t
 decode_page_table_map(struct invocation *inv)
 {
@@ -293,9 +340,13 @@ arch_decode_invocation(struct invocation *inv)
         case VL_PAGE_TABLE_MAP:
             return decode_page_table_map(inv);
         case VL_PAGE_TABLE_UNMAP:
+            /* Only the last cap: it then holds the one record of the mapping. */
             if (!cte_is_final(inv->slot)) {
                 return syscall_error(VL_REVOKE_FIRST);
             }
+            /* Cleared before it can be mapped again (at any level), so nothing mapped
+             * through it before comes back. A stale record (table already detached, or
+             * its VSpace gone) is cleared the same way. */
             if (cap_is_mapped(cap)) {
                 unmap_cap(cap, (int)cap_page_table_level(cap));
                 memset(cap_ptr(cap), 0, BIT(VL_PAGE_TABLE_BITS));
