@@ -618,6 +618,65 @@ test_isolation(void)
     CHECK_EQ(vl_tcb_suspend(tcb), 0);
 }
 
+/*
+ * Item 7: a thread whose own VSpace's final cap is in its VTABLE slot replaces it
+ * (TCB_SetSpace on itself, to the root task's VSpace). Its old VSpace dies inside the
+ * call; the kernel leaves that root at once and the thread returns into its new space,
+ * where the next instruction (after the ecall) is not mapped: a fetch fault. The memory
+ * of the old root, retyped into a frame full of junk, harms nothing.
+ *
+ * The thread runs two instructions at CODE in its own VSpace, "ecall; j .", with the
+ * registers of a TCB_SetSpace Call prepared by TCB_WriteRegisters; its IPC buffer is a
+ * frame the root task also maps, to supply the two extra caps.
+ */
+static void
+test_thread_replaces_own_vspace(void)
+{
+    const vl_word_t code_va = AREA + 0x5000, buf_va = AREA + 0x1000, junk_va = AREA + 0x2000;
+    vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    vl_cptr_t u = small_untyped();
+    vl_cptr_t code = obj_new(VL_OBJ_FRAME_4K, 0);
+    vl_cptr_t buf = obj_new(VL_OBJ_FRAME_4K, 0);
+    vl_cptr_t tcb = obj_new(VL_OBJ_TCB, 0);
+    vl_cptr_t vs2 = slot_alloc(), code2 = slot_alloc(), junk = slot_alloc();
+    CHECK(ep && u && code && buf && tcb && vs2 && code2 && junk);
+    CHECK_EQ(vl_untyped_retype(u, VL_OBJ_VSPACE, 0, ROOT, 0, 0, vs2, 1), 0);
+    CHECK_EQ(map_page(VS, code, AREA, RW, 0), 0);
+    volatile uint32_t *insn = (volatile uint32_t *)AREA;
+    insn[0] = 0x00000073; /* ecall */
+    insn[1] = 0x0000006f; /* j . */
+    CHECK_EQ(vl_cnode_copy(ROOT, code2, 64, ROOT, code, 64, RW), 0);
+    CHECK_EQ(map_page(vs2, code2, code_va, VL_RIGHT_READ, 0), 0);
+    CHECK_EQ(map_page(VS, buf, buf_va, RW, 0), 0);
+    CHECK_EQ(vl_tcb_configure(tcb, ep, ROOT, 0, vs2, buf_va, buf), 0);
+    CHECK_EQ(vl_tcb_set_priority(tcb, VL_CAP_INIT_TCB, 100), 0);
+    CHECK_EQ(vl_cnode_delete(ROOT, vs2, 64), 0); /* the thread's slot has the last cap */
+    struct vl_ipc_buffer *b = (struct vl_ipc_buffer *)buf_va;
+    b->caps_or_badges[0] = ROOT;
+    b->caps_or_badges[1] = VS;
+    vl_word_t regs[VL_NUM_REGISTERS] = {0};
+    regs[0] = code_va;
+    regs[10] = tcb;
+    regs[11] = vl_msginfo(VL_TCB_SET_SPACE, 0, 2, 3);
+    regs[12] = ep; /* MR0: fault endpoint, MR1: CSpace data, MR2: unused */
+    regs[17] = VL_SYS_CALL;
+    CHECK_EQ(vl_tcb_write_registers(tcb, 1, VL_NUM_REGISTERS, regs), 0);
+    struct vl_msg m = vl_recv(ep);
+    CHECK_EQ(vl_msginfo_label(m.info), VL_FAULT_VM);
+    CHECK_EQ(m.mr[0], code_va + 4);
+    CHECK_EQ(m.mr[2], 1); /* an instruction fetch */
+    CHECK_EQ(vl_tcb_read_registers(tcb, 1, VL_NUM_REGISTERS, regs), 0);
+    CHECK_EQ(vl_msginfo_label(regs[11]), 0); /* SetSpace succeeded */
+    /* The old root's memory is free: make it a frame full of junk. */
+    CHECK_EQ(vl_untyped_retype(u, VL_OBJ_FRAME_4K, 0, ROOT, 0, 0, junk, 1), 0);
+    CHECK_EQ(map_page(VS, junk, junk_va, RW, 0), 0);
+    for (vl_word_t i = 0; i < 512; i++) {
+        ((volatile vl_word_t *)junk_va)[i] = ~0ul;
+    }
+    CHECK_EQ(read_outcome(ep, AREA, 0x0000006f00000073ul), 0);
+    CHECK_EQ(vl_debug_check(), 0);
+}
+
 void
 vspace_tests(void)
 {
@@ -633,6 +692,7 @@ vspace_tests(void)
     RUN(test_vspace_deleted_with_tables);
     RUN(test_page_table_revoked_untyped);
     RUN(test_ipc_buffer_frame_copy);
+    RUN(test_thread_replaces_own_vspace);
     RUN(test_rights_enforced);
     RUN(test_fault_repaired);
     RUN(test_unmap_on_delete_and_revoke);

@@ -24,7 +24,7 @@ enum tlb_change {
     TLB_LEAF_CHANGED,   /* a valid leaf was removed or rewritten (other rights) */
     TLB_TABLE_ADDED,    /* an invalid entry became a pointer to a page table */
     TLB_TABLE_CHANGED,  /* a pointer to a page table was removed */
-    TLB_ASID_RETIRED,   /* a VSpace died; its ASID will be reused */
+    TLB_ASID_RETIRED,   /* a VSpace died; satp no longer holds its ASID */
     TLB_GLOBAL_CHANGED, /* the kernel's global entries (upper half, G bit) changed */
     TLB_ASIDS_ALIASED,  /* satp was loaded on a hart that has fewer ASIDs than Vallum */
 };
@@ -104,7 +104,9 @@ tlb_flush_needed(enum tlb_change change, vaddr_t va, word_t asid, int level)
         f.asid = asid;
         return f;
     case TLB_ASID_RETIRED:
-        /* (c): the ASID will be handed to a new VSpace. */
+        /* (c): the ASID will be handed to a new VSpace. The caller has moved satp off the
+         * dying root first (arch_finalise_cap), so no walk refills the ASID from the old
+         * tables after this fence. */
         f.scope = TLB_FLUSH_ASID;
         f.asid = asid;
         return f;

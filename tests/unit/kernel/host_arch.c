@@ -15,6 +15,7 @@
 #include "arch/registers.h"
 #include "arch/pagetable.h"
 #include "arch/tlb_machine.h"
+#include "arch/vspace_satp.h"
 #include "config.h"
 #include "object/cap.h"
 #include "plat/plat.h"
@@ -111,7 +112,17 @@ vspace_flush_all(void)
     host_all_flushes++;
 }
 
-
+/* satp holds the root if its page number is the one vspace_satp_of puts there. */
+void
+vspace_unload_root(const void *root)
+{
+    word_t satp;
+    (void)vspace_satp_of(cap_vspace((void *)(uintptr_t)root, 0), &satp);
+    if ((host_satp & MASK(44)) == (satp & MASK(44))) {
+        host_satp = HOST_KERNEL_SATP;
+        host_satp_loads++;
+    }
+}
 
 void
 arch_activate_vspace(struct tcb *t)

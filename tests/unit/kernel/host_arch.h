@@ -33,7 +33,9 @@ extern word_t host_last_flush_asid;
 /* The real arch_finalise_cap, behind the counting wrapper. */
 void __real_arch_finalise_cap(cap_t cap, bool final);
 /* The satp value last loaded by vspace_switch_satp (host_include/arch/vspace_switch.h)
- * and the number of loads. */
+ * or by vspace_unload_root (HOST_KERNEL_SATP, standing for the kernel's own table), and
+ * the number of loads. */
+#define HOST_KERNEL_SATP (8ul << 60)
 extern word_t host_satp;
 extern word_t host_satp_loads;
 /* Called by kernel_panic before abort(), so the harness can record the message. */

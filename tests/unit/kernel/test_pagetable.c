@@ -1,13 +1,14 @@
 /*
  * Sv39 page tables (kernel/src/arch/riscv64/pagetable.c) on host memory: Frame and
  * PageTable invocations at every level, their errors, unmapping on delete, and ASIDs;
- * seL4's mapping rules and the attacks they stop (issue 10, item 1), and the TLB
- * decisions (arch/tlb.h).
+ * seL4's mapping rules and the attacks they stop (issue 10, item 1), the TLB decisions
+ * (arch/tlb.h), and leaving a dying VSpace's root (item 7).
  * The shim's physical addresses are host addresses, so entries can be checked directly.
  */
 #include "ktest.h"
 
 #include "arch/tlb.h"
+#include "arch/vspace_satp.h"
 #include "config.h"
 
 struct pt {
@@ -605,5 +606,33 @@ KTEST(pt_tlb_kinds_of_operations)
     CHECK_EQ(host_asid_flushes, asids + 4);
     CHECK_EQ(host_last_flush_asid, x.asid);
     CHECK_EQ(host_page_flushes, pages + 3);
+    INV();
+}
+
+/*
+ * Item 7: the final cap of the VSpace satp is running on is deleted (as by a thread that
+ * Configures away its own VSpace): satp moves to the kernel's table at once, before the
+ * ASID is flushed and freed. Other deletions leave satp alone.
+ */
+KTEST(pt_satp_leaves_dying_vspace)
+{
+    struct pt x = pt_setup();
+    word_t satp;
+    CHECK(vspace_satp_of(x.vs->cap, &satp));
+    host_satp = satp;
+    struct cte *copy = copy_of(x.vs);
+    CHECK(copy != NULL);
+    CHECK_EQ(cte_delete(copy), EXCEPTION_NONE);
+    CHECK_EQ(host_satp, satp);
+    word_t *root2;
+    struct cte *vs2 = new_vspace(&root2);
+    CHECK_EQ(cte_delete(vs2), EXCEPTION_NONE);
+    CHECK_EQ(host_satp, satp);
+    word_t loads = host_satp_loads, flushes = host_asid_flushes;
+    CHECK_EQ(cte_delete(x.vs), EXCEPTION_NONE);
+    CHECK_EQ(host_satp, HOST_KERNEL_SATP);
+    CHECK_EQ(host_satp_loads, loads + 1);
+    CHECK_EQ(host_asid_flushes, flushes + 1);
+    CHECK(pt_asid_root(x.asid) == NULL);
     INV();
 }

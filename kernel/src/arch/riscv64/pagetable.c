@@ -176,8 +176,14 @@ arch_finalise_cap(cap_t cap, bool final)
         }
         return;
     case CAP_VSPACE: {
+        if (!final) {
+            return;
+        }
+        /* satp first: the fence below must not be followed by walks of the dying root
+         * under its ASID (arch/tlb.h). */
+        vspace_unload_root(cap_ptr(cap));
         word_t asid = cap_vspace_asid(cap);
-        if (final && asid != 0 && asid < CONFIG_NUM_ASIDS) {
+        if (asid != 0 && asid < CONFIG_NUM_ASIDS) {
             asid_table[asid] = NULL;
             asids_in_use--;
             tlb_flush(TLB_ASID_RETIRED, 0, asid, 0);

@@ -94,15 +94,29 @@ vspace_boot_map(word_t *root, vaddr_t va, paddr_t pa, word_t flags,
 
 bool satp_asids_alias;
 
+/* The satp value of the kernel's own table (ASID 0), where every user access faults. */
+static word_t
+kernel_satp(void)
+{
+    return SATP_MODE_SV39 | (pptr_to_paddr(kernel_root_pt) >> 12);
+}
+
 void
 arch_activate_vspace(struct tcb *t)
 {
     word_t satp;
     if (!vspace_satp_of(tcb_slot(t, TCB_VTABLE)->cap, &satp)) {
-        /* No VSpace: run on the kernel's table, where every user access faults. */
-        satp = SATP_MODE_SV39 | (pptr_to_paddr(kernel_root_pt) >> 12);
+        satp = kernel_satp();
     }
     vspace_switch_satp(satp);
+}
+
+void
+vspace_unload_root(const void *root)
+{
+    if ((csr_read(satp) & MASK(44)) == pptr_to_paddr(root) >> 12) {
+        vspace_switch_satp(kernel_satp());
+    }
 }
 
 void *
