@@ -32,6 +32,14 @@ void arch_finalise_cap(cap_t cap, bool final);
 /* Checks the architecture's invariants about one cap; returns NULL or what is wrong. */
 const char *arch_check_cap(cap_t cap);
 
+/*
+ * Checks the mappings of every live VSpace against the caps (docs/kernel/objects.md,
+ * "Mapping invariants"); returns NULL or what is wrong. Walks every table reachable
+ * from a live root and, for each valid entry, the derivation list: call it only from
+ * tests, after the list itself was checked.
+ */
+const char *arch_check_mappings(void);
+
 /* Decodes frame, page-table and VSpace invocations. */
 exception_t arch_decode_invocation(struct invocation *inv);
 

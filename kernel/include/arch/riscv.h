@@ -122,4 +122,3 @@ extern word_t kernel_root_pt[PTES_PER_TABLE];
 /* Maps a 4 KiB user page into the VSpace root, allocating tables with alloc (boot only). */
 void vspace_boot_map(word_t *root, vaddr_t va, paddr_t pa, word_t flags,
                      word_t *(*alloc_table)(void *ctx, vaddr_t va, int level), void *ctx);
-

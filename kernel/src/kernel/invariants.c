@@ -96,5 +96,5 @@ kernel_check_invariants(void)
         }
         prev = s;
     }
-    return NULL;
+    return arch_check_mappings();
 }

@@ -2,10 +2,13 @@
  * Sv39 page tables (kernel/src/arch/riscv64/pagetable.c) on host memory: Frame and
  * PageTable invocations at every level, their errors, unmapping on delete, and ASIDs;
  * seL4's mapping rules and the attacks they stop (issue 10, item 1), the TLB decisions
- * (arch/tlb.h), and leaving a dying VSpace's root (item 7).
+ * (arch/tlb.h), leaving a dying VSpace's root (item 7), and the mapping invariants of
+ * arch_check_mappings, each corrupted on purpose.
  * The shim's physical addresses are host addresses, so entries can be checked directly.
  */
 #include "ktest.h"
+
+#include <string.h>
 
 #include "arch/tlb.h"
 #include "arch/vspace_satp.h"
@@ -266,8 +269,11 @@ KTEST(pt_page_table_map_unmap_errors)
 KTEST(pt_asid_alloc_release)
 {
     CHECK_EQ(arch_asids_free(), HOST_NUM_ASIDS - 1);
-    static word_t roots[HOST_NUM_ASIDS][1];
+    word_t *roots[HOST_NUM_ASIDS];
     struct cte *vs[HOST_NUM_ASIDS];
+    for (word_t i = 0; i < HOST_NUM_ASIDS; i++) {
+        roots[i] = kt_alloc(VL_VSPACE_BITS);
+    }
     for (word_t i = 1; i < HOST_NUM_ASIDS; i++) {
         word_t a = arch_asid_alloc(roots[i]);
         CHECK_EQ(a, i);
@@ -536,6 +542,131 @@ KTEST(pt_stale_frame_record_asid_reused)
     kt_snap_reset();
     CHECK_EQ(call(&x, f, VL_FRAME_UNMAP, NULL, 0, NULL), EXCEPTION_NONE);
     CHECK_EQ(*entry(root3, va, 1), gpte);
+    INV();
+}
+
+/* The invariant checker reports exactly why. */
+#define CHECK_INV_FIRES(why)                                                                       \
+    do {                                                                                           \
+        const char *got_ = kernel_check_invariants();                                              \
+        CHECK(got_ != NULL);                                                                       \
+        if (strcmp(got_, (why)) != 0) {                                                            \
+            ktest_fail(__FILE__, __LINE__, got_);                                                  \
+        }                                                                                          \
+    } while (0)
+
+/* A VSpace with a level-1 and a level-0 table and a 4 KiB frame at va, for corruption. */
+struct mapped {
+    struct pt x;
+    vaddr_t va;
+    struct cte *l1, *l0, *f;
+    word_t *t1, *t0;
+};
+
+static struct mapped
+mapped_setup(void)
+{
+    struct mapped m;
+    m.x = pt_setup();
+    m.va = 0x40201000;
+    m.l1 = new_pt();
+    m.l0 = new_pt();
+    m.f = kt_insert(cap_frame(kt_alloc(12), FRAME_4K, false, VL_RIGHTS_ALL));
+    CHECK_EQ(call(&m.x, m.l1, VL_PAGE_TABLE_MAP, ARGS(m.va), m.x.vs), EXCEPTION_NONE);
+    CHECK_EQ(call(&m.x, m.l0, VL_PAGE_TABLE_MAP, ARGS(m.va), m.x.vs), EXCEPTION_NONE);
+    CHECK_EQ(call(&m.x, m.f, VL_FRAME_MAP, ARGS(m.va, VL_RIGHTS_ALL, 0), m.x.vs), EXCEPTION_NONE);
+    m.t1 = cap_ptr(m.l1->cap);
+    m.t0 = cap_ptr(m.l0->cap);
+    return m;
+}
+
+/* Each mapping invariant, broken on purpose, then restored. */
+KTEST(pt_invariants_tables)
+{
+    struct mapped m = mapped_setup();
+    INV();
+    word_t *root = m.x.root;
+    word_t i2 = pt_index(m.va, 2), i1 = pt_index(m.va, 1);
+    /* A table reachable without a page-table cap (memory of no table). */
+    root[i2 + 1] = pte_make((paddr_t)(uintptr_t)kt_alloc(12), PTE_V);
+    CHECK_INV_FIRES("page table reachable without a page-table cap");
+    root[i2 + 1] = 0;
+    /* The same table reachable at two places. */
+    root[i2 + 1] = root[i2];
+    CHECK_INV_FIRES("page table reachable where a cap to it does not record it");
+    root[i2 + 1] = 0;
+    /* The same table at two levels. */
+    m.t1[i1 + 1] = root[i2];
+    CHECK_INV_FIRES("page table reachable where a cap to it does not record it");
+    m.t1[i1 + 1] = 0;
+    /* A cap recording another place than the table's. */
+    word_t w1 = m.l0->cap.w1;
+    m.l0->cap.w1 = cap_mapping(ROUND_DOWN(m.va, 21) + (2ul << 20), m.x.asid);
+    CHECK_INV_FIRES("page table reachable where a cap to it does not record it");
+    m.l0->cap.w1 = w1;
+    /* A copy that disagrees with the other caps to its table. */
+    struct cte *c = copy_of(m.l0);
+    CHECK(c != NULL);
+    INV();
+    c->cap.w1 = cap_mapping(ROUND_DOWN(m.va, 21) + (4ul << 20), m.x.asid);
+    CHECK_INV_FIRES("caps to one page table disagree about its mapping");
+    CHECK_EQ(cte_delete(c), EXCEPTION_NONE);
+    /* A level-0 entry pointing to a table. */
+    m.t0[3] = pte_make((paddr_t)(uintptr_t)m.t1, PTE_V);
+    CHECK_INV_FIRES("level-0 entry points to a table");
+    m.t0[3] = 0;
+    INV();
+}
+
+KTEST(pt_invariants_leaves_and_records)
+{
+    struct mapped m = mapped_setup();
+    word_t i0 = pt_index(m.va, 0);
+    /* A leaf no frame cap records: to memory of no frame, or of a frame mapped
+     * elsewhere, or of the right frame at the wrong size. */
+    m.t0[i0 + 1] = pte_make((paddr_t)(uintptr_t)kt_alloc(12), LEAF);
+    CHECK_INV_FIRES("valid leaf entry without a frame cap that records it");
+    m.t0[i0 + 1] = m.t0[i0];
+    CHECK_INV_FIRES("valid leaf entry without a frame cap that records it");
+    m.t0[i0 + 1] = 0;
+    m.t1[pt_index(m.va, 1) + 1] = pte_make((paddr_t)(uintptr_t)cap_ptr(m.f->cap), LEAF);
+    CHECK_INV_FIRES("valid leaf entry without a frame cap that records it");
+    m.t1[pt_index(m.va, 1) + 1] = 0;
+    /* The frame cap forgets its mapping while the entry stays. */
+    word_t w1 = m.f->cap.w1;
+    m.f->cap.w1 = 0;
+    CHECK_INV_FIRES("valid leaf entry without a frame cap that records it");
+    m.f->cap.w1 = w1;
+    INV();
+    /* Records that no mapping could have made. */
+    m.f->cap.w1 = w1 | 2;
+    CHECK_INV_FIRES("mapping record with stray bits");
+    m.f->cap.w1 = cap_mapping(m.va, 0);
+    CHECK_INV_FIRES("mapping record without a possible ASID");
+    m.f->cap.w1 = cap_mapping(VL_USER_TOP, m.x.asid);
+    CHECK_INV_FIRES("mapping record at an address the level cannot have");
+    m.f->cap = cap_frame(cap_ptr(m.f->cap), FRAME_2M, false, VL_RIGHTS_ALL);
+    m.f->cap.w1 = w1;
+    CHECK_INV_FIRES("mapping record at an address the level cannot have");
+    m.f->cap = cap_frame(cap_ptr(m.f->cap), FRAME_4K, false, VL_RIGHTS_ALL);
+    m.f->cap.w1 = w1;
+    INV();
+    /* Page-table caps: an impossible level, a level or record while unmapped, and an
+     * unmapped table that is not empty (it could be mapped as it is). */
+    cap_t saved = m.l0->cap;
+    m.l0->cap = cap_set_small(saved, 0);
+    CHECK_INV_FIRES("mapped page-table cap with an impossible level");
+    m.l0->cap = cap_set_small(saved, 3);
+    CHECK_INV_FIRES("mapped page-table cap with an impossible level");
+    m.l0->cap = saved;
+    struct cte *p = new_pt();
+    INV();
+    p->cap = cap_set_small(p->cap, 1);
+    CHECK_INV_FIRES("unmapped page-table cap with a level or record");
+    p->cap = cap_page_table(cap_ptr(p->cap));
+    ((word_t *)cap_ptr(p->cap))[7] = pte_make(0x7e00000000ul, LEAF);
+    CHECK_INV_FIRES("unmapped page table not empty");
+    ((word_t *)cap_ptr(p->cap))[7] = 0;
     INV();
 }
 
