@@ -12,7 +12,11 @@ FASTPATH ?= 1
 # BENCH_KERNEL=1 builds a benchmark kernel (its own directory): it records the longest
 # stretch between preemption checks for `make bench` (VL_SYS_BENCH_PREEMPT_MAX).
 BENCH_KERNEL ?= 0
-O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)$(if $(filter 1,$(BENCH_KERNEL)),-bench)
+# TEST_DEFECT=PT (or SCHED) builds a kernel with a known defect brought back
+# (CONFIG_TEST_DEFECT_PT, kernel/include/config.h; CONFIG_TEST_DEFECT_SCHED,
+# kernel/src/kernel/thread.c), into its own directory, to show the tests catch it.
+TEST_DEFECT ?=
+O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)$(if $(filter 1,$(BENCH_KERNEL)),-bench)$(if $(TEST_DEFECT),-defect-$(TEST_DEFECT))
 PYTHON := /usr/bin/python3
 CROSS := riscv64-unknown-elf-
 CC_K := $(CROSS)gcc
@@ -35,7 +39,8 @@ $(error CONFIG must be debug or release)
 endif
 
 KCFLAGS := $(WARN) $(CONFIG_FLAGS) $(if $(filter 1,$(FASTPATH)),-DCONFIG_FASTPATH) \
-	$(if $(filter 1,$(BENCH_KERNEL)),-DCONFIG_BENCH_PREEMPTION) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
+	$(if $(filter 1,$(BENCH_KERNEL)),-DCONFIG_BENCH_PREEMPTION) \
+	$(if $(TEST_DEFECT),-DCONFIG_TEST_DEFECT_$(TEST_DEFECT)=1) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
 	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fno-pic \
 	-fno-common -Ikernel/include -Iuapi
 UCFLAGS := $(WARN) $(CONFIG_FLAGS) -g -march=rv64imac -mabi=lp64 -mcmodel=medany \
@@ -68,7 +73,8 @@ help:
 	@echo "  make bench-profile METRIC=m  instructions of one sample of metric m, by function"
 	@echo "  make ktest      the in-QEMU kernel test suite only"
 	@echo "  make clean      remove $(BUILD)"
-	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1"
+	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1, TEST_DEFECT=PT (a kernel"
+	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md)"
 
 deps:
 	$(Q)sh mk/deps.sh run

@@ -29,3 +29,14 @@
 
 /* Maximum number of interrupt sources the kernel manages. */
 #define CONFIG_MAX_IRQS 128
+
+/*
+ * Test only, never in a real build: 1 brings back issue 10's page-table defect (a copy of
+ * a page-table cap is unmapped and can map the same table again; deleting a mapped cap
+ * detaches the table without clearing it), so that the isolation tests can show they
+ * catch it. Build with `make TEST_DEFECT=PT`. Used in arch_derive_cap and
+ * arch_finalise_cap (pagetable.c).
+ */
+#ifndef CONFIG_TEST_DEFECT_PT
+#define CONFIG_TEST_DEFECT_PT 0
+#endif

@@ -19,6 +19,13 @@ word_t arch_asid_alloc(void *root);
 /* Number of free address-space identifiers. */
 word_t arch_asids_free(void);
 
+/*
+ * The copy of a frame or page-table cap (cap_derive): a frame's copy is unmapped; a page
+ * table's copy carries the mapping, and an unmapped page-table cap cannot be copied
+ * (VL_ILLEGAL_OPERATION). Other caps are returned as they are.
+ */
+exception_t arch_derive_cap(cap_t cap, cap_t *out);
+
 /* Side effects of deleting a frame, page-table or VSpace cap. */
 void arch_finalise_cap(cap_t cap, bool final);
 
@@ -28,6 +35,14 @@ const char *arch_check_cap(cap_t cap);
 /* True if slot is one of the kernel's own slots that lie in no object (for the invariant
  * checker: every other slot holding a cap lies in a live CNode or TCB, or in a zombie). */
 bool arch_slot_is_static(const struct cte *slot);
+
+/*
+ * Checks the mappings of every live VSpace against the caps (docs/kernel/objects.md,
+ * "Mapping invariants"); returns NULL or what is wrong. Walks every table reachable
+ * from a live root and, for each valid entry, the derivation list: call it only from
+ * tests, after the list itself was checked.
+ */
+const char *arch_check_mappings(void);
 
 /* Decodes frame, page-table and VSpace invocations. */
 exception_t arch_decode_invocation(struct invocation *inv);

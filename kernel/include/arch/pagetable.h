@@ -22,8 +22,10 @@ void *vspace_paddr_to_pptr(paddr_t pa);
 /* Physical address of the kernel object at p. */
 paddr_t vspace_pptr_to_paddr(const void *p);
 
-/* Drops cached translations of va in the address space asid after an entry changed. */
-void vspace_flush_page(vaddr_t va, word_t asid);
-
-/* Drops every cached translation of the address space asid (the ASID is being freed). */
-void vspace_flush_asid(word_t asid);
+/*
+ * If satp holds the VSpace root, loads the kernel's own root (ASID 0) in its place, as
+ * seL4 does with setVMRoot when an address space dies: the hart must not walk, or refill
+ * the TLB from, a root whose memory is about to be freed and whose ASID will be reused.
+ * The exit to user space loads the next thread's satp as usual.
+ */
+void vspace_unload_root(const void *root);

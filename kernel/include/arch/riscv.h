@@ -101,18 +101,6 @@ enum scause_code {
 #define csr_set(csr, v) __asm__ volatile("csrs " #csr ", %0" ::"r"((word_t)(v)))
 #define csr_clear(csr, v) __asm__ volatile("csrc " #csr ", %0" ::"r"((word_t)(v)))
 
-static inline void
-sfence_vma_all(void)
-{
-    __asm__ volatile("sfence.vma" ::: "memory");
-}
-
-static inline void
-sfence_vma(vaddr_t va, word_t asid)
-{
-    __asm__ volatile("sfence.vma %0, %1" ::"r"(va), "r"(asid) : "memory");
-}
-
 /* SBI calls (the firmware interface). */
 struct sbi_ret {
     long error;
@@ -137,6 +125,3 @@ extern word_t kernel_root_pt[PTES_PER_TABLE];
 /* Maps a 4 KiB user page into the VSpace root, allocating tables with alloc (boot only). */
 void vspace_boot_map(word_t *root, vaddr_t va, paddr_t pa, word_t flags,
                      word_t *(*alloc_table)(void *ctx, vaddr_t va, int level), void *ctx);
-
-/* Finds how many ASID bits the hart implements (call once at boot, paging on). */
-void vspace_probe_asid_bits(void);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "arch/riscv.h"
+#include "arch/tlb.h"
 #include "arch/vspace_satp.h"
 
 /* The hart has fewer ASIDs than are handed out: every switch flushes (set at boot). */
@@ -28,7 +29,7 @@ vspace_switch_satp(word_t satp)
     if (satp != csr_read(satp)) {
         csr_write(satp, satp);
         if (unlikely(satp_asids_alias)) {
-            sfence_vma_all();
+            tlb_flush(TLB_ASIDS_ALIASED, 0, 0, 0);
         }
     }
 }

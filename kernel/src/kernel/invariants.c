@@ -168,8 +168,10 @@ kernel_check_invariants(void)
         prev = s;
     }
 #ifndef NDEBUG
-    return check_slots_live();
-#else
-    return NULL;
+    why = check_slots_live();
+    if (why != NULL) {
+        return why;
+    }
 #endif
+    return arch_check_mappings();
 }

@@ -9,6 +9,7 @@
 #include "object/cap.h"
 
 #include "api/failures.h"
+#include "arch/machine.h"
 #include "object/structures.h"
 
 void *
@@ -177,10 +178,7 @@ cap_derive(const struct cte *slot, cap_t cap, cap_t *out)
         return EXCEPTION_NONE;
     case CAP_FRAME:
     case CAP_PAGE_TABLE:
-        /* A copy of a mapped frame or table is unmapped: only one cap owns a mapping. */
-        cap.w1 = 0;
-        *out = cap;
-        return EXCEPTION_NONE;
+        return arch_derive_cap(cap, out);
     case CAP_VSPACE:
         *out = cap;
         return EXCEPTION_NONE;

@@ -17,6 +17,8 @@
 #include "arch/machine.h"
 #include "arch/registers.h"
 #include "arch/pagetable.h"
+#include "arch/tlb_machine.h"
+#include "arch/vspace_satp.h"
 #include "config.h"
 #include "object/cap.h"
 #include "plat/console.h"
@@ -33,6 +35,7 @@ void (*host_panic_hook)(const char *file, int line, const char *msg);
 word_t host_irq_count = HOST_NUM_IRQS;
 word_t host_page_flushes;
 word_t host_asid_flushes;
+word_t host_all_flushes;
 vaddr_t host_last_flush_va;
 word_t host_last_flush_asid;
 word_t host_satp;
@@ -109,6 +112,24 @@ vspace_flush_asid(word_t asid)
 {
     host_last_flush_asid = asid;
     host_asid_flushes++;
+}
+
+void
+vspace_flush_all(void)
+{
+    host_all_flushes++;
+}
+
+/* satp holds the root if its page number is the one vspace_satp_of puts there. */
+void
+vspace_unload_root(const void *root)
+{
+    word_t satp;
+    (void)vspace_satp_of(cap_vspace((void *)(uintptr_t)root, 0), &satp);
+    if ((host_satp & MASK(44)) == (satp & MASK(44))) {
+        host_satp = HOST_KERNEL_SATP;
+        host_satp_loads++;
+    }
 }
 
 void

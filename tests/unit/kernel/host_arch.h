@@ -26,15 +26,18 @@ extern bool host_irq_enabled[HOST_NUM_IRQS];
 extern word_t host_irq_acks;
 /* What plat_irq_count() answers (HOST_NUM_IRQS unless a test changes it). */
 extern word_t host_irq_count;
-/* TLB maintenance requested by pagetable.c: counts and the last page / ASID flushed. */
+/* TLB maintenance requested through tlb_flush: counts and the last page / ASID flushed. */
 extern word_t host_page_flushes;
 extern word_t host_asid_flushes;
+extern word_t host_all_flushes;
 extern vaddr_t host_last_flush_va;
 extern word_t host_last_flush_asid;
 /* The real arch_finalise_cap, behind the counting wrapper. */
 void __real_arch_finalise_cap(cap_t cap, bool final);
 /* The satp value last loaded by vspace_switch_satp (host_include/arch/vspace_switch.h)
- * and the number of loads. */
+ * or by vspace_unload_root (HOST_KERNEL_SATP, standing for the kernel's own table), and
+ * the number of loads. */
+#define HOST_KERNEL_SATP (8ul << 60)
 extern word_t host_satp;
 extern word_t host_satp_loads;
 /* arch_putchar counts the characters and keeps the last one (it prints nothing). */

@@ -380,7 +380,6 @@ kernel_main(word_t hartid, paddr_t dtb_pa)
     /* No thread may see another's f-registers: the kernel keeps no per-thread FP state,
      * so the FPU is off for user space (an F/D instruction faults); trap.S keeps it off. */
     csr_clear(sstatus, SSTATUS_FS);
-    vspace_probe_asid_bits();
     const void *dtb = paddr_to_pptr(dtb_pa);
     long dtb_size = fdt_check_header(dtb, 1ul << 20);
     int err = dtb_size > 0 ? fdt_parse_platform(dtb, (size_t)dtb_size, &platform) : (int)dtb_size;

@@ -6,6 +6,13 @@
  *
  * Every VSpace root carries the kernel's entries (upper half, see arch_vspace_init);
  * user mappings live in the lower half, below VL_USER_TOP.
+ *
+ * The mapping rules are seL4's (docs/kernel/objects.md, "Mappings"): a page table has at
+ * most one mapping at any time and every capability to it records that mapping (a copy
+ * of a mapped table carries it; an unmapped table cannot be copied); only its last
+ * capability unmaps it, and unmapping clears it, so a table is empty whenever it can be
+ * mapped. A frame capability records at most one mapping of its own (copies are
+ * unmapped). arch_check_mappings checks what follows from this.
  */
 #include "arch/pagetable.h"
 
@@ -13,8 +20,10 @@
 
 #include "api/failures.h"
 #include "api/invocation.h"
+#include "api/syscall.h"
 #include "arch/machine.h"
 #include "arch/riscv.h"
+#include "arch/tlb.h"
 #include "config.h"
 #include "object/cap.h"
 
@@ -74,7 +83,34 @@ lookup_pte(word_t *root, vaddr_t va, int stop_level, int *level)
     return &pt[pt_index(va, l)];
 }
 
-/* Removes the mapping of the frame or table in cap from the VSpace it is mapped into. */
+/* The TLB maintenance that replacing entry old by new needs (arch/tlb.h). */
+static enum tlb_change
+pte_change(word_t old, word_t new)
+{
+    if (old & PTE_V) {
+        return pte_is_leaf(old) ? TLB_LEAF_CHANGED : TLB_TABLE_CHANGED;
+    }
+    return pte_is_leaf(new) ? TLB_LEAF_ADDED : TLB_TABLE_ADDED;
+}
+
+/*
+ * Writes the entry at pte, of the given level and serving va in the address space asid,
+ * then fences the TLB as the change needs. Every entry of a user page table changes here.
+ */
+static void
+pte_store(word_t *pte, word_t new, vaddr_t va, word_t asid, int level)
+{
+    enum tlb_change change = pte_change(*pte, new);
+    *pte = new;
+    tlb_flush(change, va, asid, level);
+}
+
+/*
+ * Removes the mapping of the frame or table in cap from the VSpace it is mapped into, if
+ * the entry the cap records still points at this object. A record can be stale (its
+ * table was unmapped or its VSpace deleted since), and the place may hold something else
+ * by now: comparing the address leaves that alone.
+ */
 static void
 unmap_cap(cap_t cap, int level)
 {
@@ -87,8 +123,38 @@ unmap_cap(cap_t cap, int level)
     word_t *pte = lookup_pte(root, va, level, &found);
     if (pte != NULL && found == level && (*pte & PTE_V) &&
         pte_paddr(*pte) == vspace_pptr_to_paddr(cap_ptr(cap))) {
-        *pte = 0;
-        vspace_flush_page(va, cap_mapped_asid(cap));
+        pte_store(pte, 0, va, cap_mapped_asid(cap), level);
+    }
+}
+
+exception_t
+arch_derive_cap(cap_t cap, cap_t *out)
+{
+    switch (cap_type(cap)) {
+    case CAP_FRAME:
+        /* A copy of a frame is unmapped: each frame cap records at most one mapping of
+         * its own, so a frame shared between address spaces is mapped through one cap
+         * per mapping. */
+        cap.w1 = 0;
+        *out = cap;
+        return EXCEPTION_NONE;
+    case CAP_PAGE_TABLE:
+        if (CONFIG_TEST_DEFECT_PT) {
+            /* Test only (config.h): the old defect, an unmapped copy of any table. */
+            *out = cap_page_table(cap_ptr(cap));
+            return EXCEPTION_NONE;
+        }
+        /* All caps to a table record its one mapping: a copy of a mapped table carries
+         * the mapping, and an unmapped one cannot be copied (seL4: "Deriving an unmapped
+         * PT cap"), so no second cap could map the same table elsewhere. */
+        if (!cap_is_mapped(cap)) {
+            return syscall_error(VL_ILLEGAL_OPERATION);
+        }
+        *out = cap;
+        return EXCEPTION_NONE;
+    default:
+        *out = cap;
+        return EXCEPTION_NONE;
     }
 }
 
@@ -102,19 +168,26 @@ arch_finalise_cap(cap_t cap, bool final)
         }
         return;
     case CAP_PAGE_TABLE:
-        /* A mapping belongs to the cap that made it (copies are unmapped), so deleting
-         * that cap unmaps the table even if copies remain: otherwise the VSpace could keep
-         * pointing at the table after its last cap, and its memory, are gone. */
-        if (cap_is_mapped(cap)) {
-            unmap_cap(cap, cap_page_table_level(cap));
+        /* Every cap to the table records the same mapping, so the mapping belongs to all
+         * of them and goes with the last (the table dies with it and is cleared before
+         * its memory is reused). CONFIG_TEST_DEFECT_PT brings back the old defect: any
+         * mapped cap's deletion detaches the table without clearing it. */
+        if (cap_is_mapped(cap) && (final || CONFIG_TEST_DEFECT_PT)) {
+            unmap_cap(cap, (int)cap_page_table_level(cap));
         }
         return;
     case CAP_VSPACE: {
+        if (!final) {
+            return;
+        }
+        /* satp first: the fence below must not be followed by walks of the dying root
+         * under its ASID (arch/tlb.h). */
+        vspace_unload_root(cap_ptr(cap));
         word_t asid = cap_vspace_asid(cap);
-        if (final && asid != 0 && asid < CONFIG_NUM_ASIDS) {
+        if (asid != 0 && asid < CONFIG_NUM_ASIDS) {
             asid_table[asid] = NULL;
             asids_in_use--;
-            vspace_flush_asid(asid);
+            tlb_flush(TLB_ASID_RETIRED, 0, asid, 0);
         }
         return;
     }
@@ -123,14 +196,202 @@ arch_finalise_cap(cap_t cap, bool final)
     }
 }
 
+/* True if the table at pt has no valid entry. */
+static bool
+table_is_empty(const word_t *pt)
+{
+    for (word_t i = 0; i < PTES_PER_TABLE; i++) {
+        if (pt[i] & PTE_V) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Checks what a frame or page-table cap records about its mapping, on its own. */
+static const char *
+check_mapping_record(cap_t cap, int level)
+{
+    vaddr_t va = cap_mapped_vaddr(cap);
+    if (cap.w1 != cap_mapping(va, cap_mapped_asid(cap))) {
+        return "mapping record with stray bits";
+    }
+    if (cap_mapped_asid(cap) == 0 || cap_mapped_asid(cap) >= CONFIG_NUM_ASIDS) {
+        return "mapping record without a possible ASID";
+    }
+    if (!IS_ALIGNED(va, 12 + 9 * (word_t)level) || va >= VL_USER_TOP) {
+        return "mapping record at an address the level cannot have";
+    }
+    return NULL;
+}
+
 const char *
 arch_check_cap(cap_t cap)
 {
-    /* ASIDs are freed with a VSpace's final cap: every VSpace cap holding one is live
-     * (the exit paths rely on it for the caps in threads' VTABLE slots). */
-    if (cap_type(cap) == CAP_VSPACE && cap_vspace_asid(cap) != 0 &&
-        pt_asid_root(cap_vspace_asid(cap)) != cap_ptr(cap)) {
-        return "VSpace cap with a dead ASID";
+    switch (cap_type(cap)) {
+    case CAP_VSPACE:
+        /* ASIDs are freed with a VSpace's final cap: every VSpace cap holding one is live
+         * (the exit paths rely on it for the caps in threads' VTABLE slots). */
+        if (cap_vspace_asid(cap) != 0 && pt_asid_root(cap_vspace_asid(cap)) != cap_ptr(cap)) {
+            return "VSpace cap with a dead ASID";
+        }
+        return NULL;
+    case CAP_FRAME:
+        return cap_is_mapped(cap) ? check_mapping_record(cap, (int)cap_frame_size(cap)) : NULL;
+    case CAP_PAGE_TABLE:
+        if (!cap_is_mapped(cap)) {
+            /* An unmapped table can be mapped at any time: it must be empty. */
+            if (cap.w1 != 0 || cap_page_table_level(cap) != 0) {
+                return "unmapped page-table cap with a level or record";
+            }
+            return table_is_empty(cap_ptr(cap)) ? NULL : "unmapped page table not empty";
+        }
+        /* The level is that of the entry pointing at the table: in the root or below. */
+        if (cap_page_table_level(cap) != 1 && cap_page_table_level(cap) != 2) {
+            return "mapped page-table cap with an impossible level";
+        }
+        return check_mapping_record(cap, (int)cap_page_table_level(cap));
+    default:
+        return NULL;
+    }
+}
+
+/*
+ * Checks that the table at pt, found at (asid, va, level) by a walk from a live root, has
+ * at least one page-table cap, and that every cap to it records exactly that place. As
+ * one table has one place in the record, this also means no other entry points at it.
+ */
+static const char *
+check_table_caps(const word_t *pt, word_t asid, vaddr_t va, int level)
+{
+    word_t record = cap_mapping(va, asid);
+    bool found = false;
+    for (const struct cte *s = mdb_next(&cdt_root); s != NULL; s = mdb_next(s)) {
+        if (cap_type(s->cap) != CAP_PAGE_TABLE || cap_ptr(s->cap) != pt) {
+            continue;
+        }
+        if (s->cap.w1 != record || cap_page_table_level(s->cap) != (word_t)level) {
+            return "page table reachable where a cap to it does not record it";
+        }
+        found = true;
+    }
+    return found ? NULL : "page table reachable without a page-table cap";
+}
+
+/* Checks that a frame cap of the leaf's size, naming its physical address, records the
+ * leaf's place (asid, va). */
+static const char *
+check_leaf_caps(paddr_t pa, word_t asid, vaddr_t va, int level)
+{
+    word_t record = cap_mapping(va, asid);
+    for (const struct cte *s = mdb_next(&cdt_root); s != NULL; s = mdb_next(s)) {
+        if (cap_type(s->cap) == CAP_FRAME && cap_frame_size(s->cap) == (word_t)level &&
+            s->cap.w1 == record && vspace_pptr_to_paddr(cap_ptr(s->cap)) == pa) {
+            return NULL;
+        }
+    }
+    return "valid leaf entry without a frame cap that records it";
+}
+
+/*
+ * Checks one entry of a user page table (level, serving va in asid): a leaf must have a
+ * frame cap recording it, a table pointer page-table caps recording it. Sets *next to the
+ * table the entry points to, or NULL.
+ */
+static const char *
+check_entry(word_t pte, word_t asid, vaddr_t va, int level, const word_t **next)
+{
+    *next = NULL;
+    if (!(pte & PTE_V)) {
+        return NULL;
+    }
+    if (pte_is_leaf(pte)) {
+        return check_leaf_caps(pte_paddr(pte), asid, va, level);
+    }
+    if (level == 0) {
+        return "level-0 entry points to a table";
+    }
+    *next = vspace_paddr_to_pptr(pte_paddr(pte));
+    return check_table_caps(*next, asid, va, level);
+}
+
+/* Checks the entries of the level-0 table pt serving the 2 MiB from base in asid. */
+static const char *
+check_table0(const word_t *pt, word_t asid, vaddr_t base)
+{
+    for (word_t i = 0; i < PTES_PER_TABLE; i++) {
+        const word_t *next;
+        const char *why = check_entry(pt[i], asid, base + (i << 12), 0, &next);
+        if (why != NULL) {
+            return why;
+        }
+    }
+    return NULL;
+}
+
+/* Checks the level-1 table pt serving the 1 GiB from base in asid, and its tables. */
+static const char *
+check_table1(const word_t *pt, word_t asid, vaddr_t base)
+{
+    for (word_t i = 0; i < PTES_PER_TABLE; i++) {
+        vaddr_t va = base + (i << 21);
+        const word_t *next;
+        const char *why = check_entry(pt[i], asid, va, 1, &next);
+        if (why == NULL && next != NULL) {
+            why = check_table0(next, asid, va);
+        }
+        if (why != NULL) {
+            return why;
+        }
+    }
+    return NULL;
+}
+
+/* Checks the user half of the live VSpace with root and asid, and every table below. */
+static const char *
+check_vspace(const word_t *root, word_t asid)
+{
+    for (word_t i = 0; i < (VL_USER_TOP >> 30); i++) {
+        vaddr_t va = i << 30;
+        const word_t *next;
+        const char *why = check_entry(root[i], asid, va, 2, &next);
+        if (why == NULL && next != NULL) {
+            why = check_table1(next, asid, va);
+        }
+        if (why != NULL) {
+            return why;
+        }
+    }
+    return NULL;
+}
+
+/* True if slot a and slot b hold caps to the same page table (or VSpace, by type). */
+static bool
+same_table(const struct cte *a, const struct cte *b)
+{
+    return cap_type(a->cap) == cap_type(b->cap) && cap_ptr(a->cap) == cap_ptr(b->cap);
+}
+
+const char *
+arch_check_mappings(void)
+{
+    const struct cte *prev = &cdt_root;
+    for (const struct cte *s = mdb_next(&cdt_root); s != NULL; prev = s, s = mdb_next(s)) {
+        cap_t cap = s->cap;
+        /* Caps to one object are neighbours in the list (cte_is_final relies on it). */
+        if (cap_type(cap) == CAP_PAGE_TABLE && same_table(prev, s) &&
+            (prev->cap.w1 != cap.w1 ||
+             cap_page_table_level(prev->cap) != cap_page_table_level(cap))) {
+            return "caps to one page table disagree about its mapping";
+        }
+        if (cap_type(cap) != CAP_VSPACE || same_table(prev, s) ||
+            pt_asid_root(cap_vspace_asid(cap)) != cap_ptr(cap)) {
+            continue;
+        }
+        const char *why = check_vspace(cap_ptr(cap), cap_vspace_asid(cap));
+        if (why != NULL) {
+            return why;
+        }
     }
     return NULL;
 }
@@ -205,14 +466,16 @@ decode_frame_map(struct invocation *inv)
     if (!(attr & 1) && !cap_frame_is_device(frame)) {
         flags |= PTE_X;
     }
-    *pte = pte_make(pa, flags);
-    vspace_flush_page(va, cap_vspace_asid(vs));
+    pte_store(pte, pte_make(pa, flags), va, cap_vspace_asid(vs), level);
     inv->slot->cap.w1 = cap_mapping(va, cap_vspace_asid(vs));
     return EXCEPTION_NONE;
 }
 
-/* PageTable_Map: MR0 vaddr; extra cap 0 = the VSpace. The table goes at the highest
- * level on the way to vaddr that has no table yet. */
+/*
+ * PageTable_Map: MR0 vaddr; extra cap 0 = the VSpace. The table goes where the walk
+ * towards vaddr stops (the highest level that has no table yet), as in seL4; its cap,
+ * which must be unmapped (then the table is empty), records the level and the place.
+ */
 static exception_t
 decode_page_table_map(struct invocation *inv)
 {
@@ -237,8 +500,8 @@ decode_page_table_map(struct invocation *inv)
     if (*pte & PTE_V) {
         return syscall_error(VL_DELETE_FIRST);
     }
-    *pte = pte_make(vspace_pptr_to_paddr(cap_ptr(pt)), PTE_V);
-    vspace_flush_page(va, cap_vspace_asid(vs));
+    pte_store(pte, pte_make(vspace_pptr_to_paddr(cap_ptr(pt)), PTE_V), va, cap_vspace_asid(vs),
+              found);
     inv->slot->cap = cap_set_small(pt, (word_t)found);
     inv->slot->cap.w1 = cap_mapping(ROUND_DOWN(va, level_bits(found)), cap_vspace_asid(vs));
     return EXCEPTION_NONE;
@@ -272,9 +535,13 @@ arch_decode_invocation(struct invocation *inv)
         case VL_PAGE_TABLE_MAP:
             return decode_page_table_map(inv);
         case VL_PAGE_TABLE_UNMAP:
+            /* Only the last cap: it then holds the one record of the mapping. */
             if (!cte_is_final(inv->slot)) {
                 return syscall_error(VL_REVOKE_FIRST);
             }
+            /* Cleared before it can be mapped again (at any level), so nothing mapped
+             * through it before comes back. A stale record (table already detached, or
+             * its VSpace gone) is cleared the same way. */
             if (cap_is_mapped(cap)) {
                 unmap_cap(cap, (int)cap_page_table_level(cap));
                 memset(cap_ptr(cap), 0, BIT(VL_PAGE_TABLE_BITS));

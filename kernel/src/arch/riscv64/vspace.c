@@ -10,6 +10,7 @@
 
 #include "arch/machine.h"
 #include "arch/riscv.h"
+#include "arch/tlb.h"
 #include "arch/vspace_switch.h"
 #include "config.h"
 #include "object/cap.h"
@@ -20,8 +21,9 @@ word_t kernel_root_pt[PTES_PER_TABLE] __attribute__((aligned(4096)));
  * ASIDs alias in the TLB, so every address-space switch flushes it. */
 static word_t asid_hw_bits = 16;
 
-void
-vspace_probe_asid_bits(void)
+/* Finds how many ASID bits the hart implements (paging on; the caller fences). */
+static void
+probe_asid_bits(void)
 {
     word_t old = csr_read(satp);
     csr_write(satp, old | (0xfffful << 44));
@@ -33,7 +35,6 @@ vspace_probe_asid_bits(void)
         mask >>= 1;
     }
     satp_asids_alias = asid_hw_bits < 16 && BIT(asid_hw_bits) < CONFIG_NUM_ASIDS;
-    sfence_vma_all();
 }
 
 /*
@@ -55,13 +56,15 @@ boot_setup_vm(void)
     return SATP_MODE_SV39 | ((word_t)(uintptr_t)pt >> 12);
 }
 
-/* Drops the identity mapping used during the switch to high addresses. */
+/* Drops the identity mapping used during the switch to high addresses and finds how
+ * many ASID bits the hart has (which wrote satp's ASID field). */
 void vspace_boot_finish(void);
 void
 vspace_boot_finish(void)
 {
     kernel_root_pt[pt_index(KERNEL_PBASE, 2)] = 0;
-    sfence_vma_all();
+    probe_asid_bits();
+    tlb_flush(TLB_GLOBAL_CHANGED, 0, 0, 2);
 }
 
 void
@@ -91,15 +94,29 @@ vspace_boot_map(word_t *root, vaddr_t va, paddr_t pa, word_t flags,
 
 bool satp_asids_alias;
 
+/* The satp value of the kernel's own table (ASID 0), where every user access faults. */
+static word_t
+kernel_satp(void)
+{
+    return SATP_MODE_SV39 | (pptr_to_paddr(kernel_root_pt) >> 12);
+}
+
 void
 arch_activate_vspace(struct tcb *t)
 {
     word_t satp;
     if (!vspace_satp_of(tcb_slot(t, TCB_VTABLE)->cap, &satp)) {
-        /* No VSpace: run on the kernel's table, where every user access faults. */
-        satp = SATP_MODE_SV39 | (pptr_to_paddr(kernel_root_pt) >> 12);
+        satp = kernel_satp();
     }
     vspace_switch_satp(satp);
+}
+
+void
+vspace_unload_root(const void *root)
+{
+    if ((csr_read(satp) & MASK(44)) == pptr_to_paddr(root) >> 12) {
+        vspace_switch_satp(kernel_satp());
+    }
 }
 
 void *
@@ -112,16 +129,4 @@ paddr_t
 vspace_pptr_to_paddr(const void *p)
 {
     return pptr_to_paddr(p);
-}
-
-void
-vspace_flush_page(vaddr_t va, word_t asid)
-{
-    sfence_vma(va, asid);
-}
-
-void
-vspace_flush_asid(word_t asid)
-{
-    __asm__ volatile("sfence.vma zero, %0" ::"r"(asid) : "memory");
 }
