@@ -346,7 +346,7 @@ static void
 test_isolation(void)
 {
     vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
-    vl_cptr_t vs = obj_new(VL_OBJ_VSPACE, 0);
+    vl_cptr_t vs = vspace_new();
     vl_cptr_t code = obj_new(VL_OBJ_FRAME_4K, 0);
     vl_cptr_t code2 = slot_alloc();
     vl_cptr_t tcb = obj_new(VL_OBJ_TCB, 0);

@@ -40,6 +40,9 @@ enum vl_invocation {
     VL_FRAME_MAP,
     VL_FRAME_UNMAP,
     VL_FRAME_GET_ADDRESS,
+
+    VL_ASID_CONTROL_MAKE_POOL = 60,
+    VL_ASID_POOL_ASSIGN = 61,
 };
 
 /* Registers as numbered by TCB_ReadRegisters / TCB_WriteRegisters: 0 is pc, i is x_i. */

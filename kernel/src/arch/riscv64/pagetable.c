@@ -1,6 +1,6 @@
 /*
- * Sv39 page tables without the machine: the ASID table, walks, Frame and PageTable
- * invocations, and the unmapping that deleting a frame, page-table or VSpace cap implies.
+ * Sv39 page tables without the machine: walks, Frame and PageTable invocations, and the
+ * unmapping that deleting a frame, page-table or VSpace cap implies (ASIDs: asid.c).
  * Physical addresses and TLB maintenance go through the vspace_* functions of
  * arch/pagetable.h, so this file also builds on the host for the unit tests.
  *
@@ -13,45 +13,11 @@
 
 #include "api/failures.h"
 #include "api/invocation.h"
+#include "arch/asid.h"
 #include "arch/machine.h"
 #include "arch/riscv.h"
 #include "config.h"
 #include "object/cap.h"
-
-/* asid_table[a] is the root of the VSpace with ASID a, or NULL. ASID 0 is the kernel's. */
-word_t *asid_table[CONFIG_NUM_ASIDS];
-static word_t asid_next = 1;
-static word_t asids_in_use;
-
-word_t
-arch_asids_free(void)
-{
-    return CONFIG_NUM_ASIDS - 1 - asids_in_use;
-}
-
-word_t
-arch_asid_alloc(void *root)
-{
-    for (word_t n = 0; n < CONFIG_NUM_ASIDS; n++) {
-        word_t a = asid_next;
-        asid_next = asid_next + 1 < CONFIG_NUM_ASIDS ? asid_next + 1 : 1;
-        if (asid_table[a] == NULL) {
-            asid_table[a] = root;
-            asids_in_use++;
-            return a;
-        }
-    }
-    return 0;
-}
-
-word_t *
-pt_asid_root(word_t asid)
-{
-    if (asid == 0 || asid >= CONFIG_NUM_ASIDS) {
-        return NULL;
-    }
-    return asid_table[asid];
-}
 
 /*
  * Finds the entry for va at the level where the walk ends: a leaf, an invalid entry, or
@@ -74,11 +40,12 @@ lookup_pte(word_t *root, vaddr_t va, int stop_level, int *level)
     return &pt[pt_index(va, l)];
 }
 
-/* Removes the mapping of the frame or table in cap from the VSpace it is mapped into. */
+/* Removes the mapping of the frame or table in cap from the VSpace it is mapped into
+ * (also if that VSpace's pool is gone: it may still run). */
 static void
 unmap_cap(cap_t cap, int level)
 {
-    word_t *root = pt_asid_root(cap_mapped_asid(cap));
+    word_t *root = asid_vspace_root(cap_mapped_asid(cap));
     if (root == NULL) {
         return;
     }
@@ -109,15 +76,11 @@ arch_finalise_cap(cap_t cap, bool final)
             unmap_cap(cap, cap_page_table_level(cap));
         }
         return;
-    case CAP_VSPACE: {
-        word_t asid = cap_vspace_asid(cap);
-        if (final && asid != 0 && asid < CONFIG_NUM_ASIDS) {
-            asid_table[asid] = NULL;
-            asids_in_use--;
-            vspace_flush_asid(asid);
+    case CAP_VSPACE:
+        if (final) {
+            asid_vspace_finalise(cap);
         }
         return;
-    }
     default:
         return;
     }
@@ -126,16 +89,14 @@ arch_finalise_cap(cap_t cap, bool final)
 const char *
 arch_check_cap(cap_t cap)
 {
-    /* ASIDs are freed with a VSpace's final cap: every VSpace cap holding one is live
-     * (the exit paths rely on it for the caps in threads' VTABLE slots). */
-    if (cap_type(cap) == CAP_VSPACE && cap_vspace_asid(cap) != 0 &&
-        pt_asid_root(cap_vspace_asid(cap)) != cap_ptr(cap)) {
-        return "VSpace cap with a dead ASID";
+    if (cap_type(cap) == CAP_VSPACE || cap_type(cap) == CAP_ASID_POOL) {
+        return asid_check_cap(cap);
     }
     return NULL;
 }
 
-/* The root table of a VSpace cap, or NULL if the cap is not a live VSpace. */
+/* The root table of a VSpace cap, or NULL if the cap is not a VSpace with a live ASID
+ * (none assigned, or its pool deleted). */
 static word_t *
 vspace_root_of(cap_t vs)
 {
