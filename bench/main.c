@@ -239,6 +239,11 @@ make_second_vspace(void)
     if (vs2 == 0) {
         return VL_NOT_ENOUGH_MEMORY;
     }
+    /* An ASID from the pool the kernel gave the first task. */
+    int err = vl_asid_pool_assign(g_bi->asid_pool, vs2);
+    if (err != 0) {
+        return err;
+    }
     for (vl_cptr_t s = g_bi->image_frames.start; s < g_bi->image_frames.end; s++) {
         vl_word_t pa, va;
         if (vl_frame_get_address(s, &pa, &va) != 0 || va < g_bi->image_start ||
@@ -249,7 +254,7 @@ make_second_vspace(void)
         if (copy == 0) {
             return VL_NOT_ENOUGH_MEMORY;
         }
-        int err = vl_cnode_copy(ROOT, copy, 64, ROOT, s, 64, VL_RIGHTS_ALL);
+        err = vl_cnode_copy(ROOT, copy, 64, ROOT, s, 64, VL_RIGHTS_ALL);
         if (err == 0) {
             err = map_page(vs2, copy, va, VL_RIGHT_READ | VL_RIGHT_WRITE, 0);
         }

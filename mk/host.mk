@@ -26,7 +26,7 @@ KERNEL_PORTABLE_C := $(addprefix kernel/src/object/,cap.c cnode.c untyped.c tcb.
 	notification.c objecttype.c irq.c shutdown.c) \
 	$(addprefix kernel/src/kernel/,cspace.c delete.c thread.c invariants.c) \
 	$(addprefix kernel/src/api/,debug.c faults.c syscall.c fastpath.c) \
-	kernel/src/arch/riscv64/pagetable.c
+	kernel/src/arch/riscv64/pagetable.c kernel/src/arch/riscv64/asid.c
 KTEST_C := $(sort $(wildcard tests/unit/kernel/*.c))
 KTEST_H := $(shell find tests/unit/kernel kernel/include uapi -name '*.h')
 

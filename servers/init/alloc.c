@@ -79,6 +79,19 @@ alloc_private(struct comp *c, vl_word_t type, vl_word_t bits, vl_cptr_t *slot)
     return err;
 }
 
+_Static_assert(VL_SYSIMG_MAX_COMPONENTS <= VL_ASID_POOL_SIZE - 2,
+               "init's ASID pool has an ASID for every component");
+
+int
+alloc_vspace(struct comp *c, vl_cptr_t *slot)
+{
+    int err = alloc_private(c, VL_OBJ_VSPACE, 0, slot);
+    if (err == 0) {
+        err = vl_asid_pool_assign(boot_info->asid_pool, *slot);
+    }
+    return err;
+}
+
 /* A page table from the component's private memory (ctx), for vl_frame_map_tables. */
 static int
 private_table(void *ctx, vl_cptr_t *pt)

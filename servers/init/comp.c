@@ -260,7 +260,7 @@ build_component(struct comp *c)
     }
     err = alloc_private(c, VL_OBJ_CNODE, VL_COMP_CNODE_BITS, &c->cnode);
     if (err == 0) {
-        err = alloc_private(c, VL_OBJ_VSPACE, 0, &c->vspace);
+        err = alloc_vspace(c, &c->vspace);
     }
     if (err != 0) {
         return fail(c, "CNode and VSpace", err);

@@ -92,6 +92,11 @@ int alloc_init(const struct vl_bootinfo *bi);
 vl_cptr_t alloc_slots(vl_word_t n); /* 0 if none left */
 int alloc_pool(vl_word_t type, vl_word_t bits, vl_cptr_t slot, vl_word_t n);
 int alloc_private(struct comp *c, vl_word_t type, vl_word_t bits, vl_cptr_t *slot);
+/* A VSpace from c's private untyped, given an ASID from init's own ASID pool (the one the
+ * kernel hands the first task): its 510 free ASIDs serve every component, and a restart
+ * frees the ASID with the VSpace. Components get no pool, so none can make a VSpace that
+ * works, nor use up the ASIDs of the others. */
+int alloc_vspace(struct comp *c, vl_cptr_t *slot);
 int alloc_fill_frame(vl_cptr_t frame, const void *src, vl_word_t len, const struct elf_image *elf,
                      unsigned seg, vl_word_t va);
 int alloc_map(struct comp *c, vl_cptr_t frame, vl_word_t va, vl_word_t rights, vl_word_t attr);

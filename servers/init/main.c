@@ -48,9 +48,10 @@ vl_start(const struct vl_bootinfo *bi)
     printf("init: CNode of %lu slots; free slots %lu..%lu\n", 1ul << bi->init_cnode_bits,
            (unsigned long)bi->empty.start, (unsigned long)bi->empty.end - 1);
     printf("init: fixed caps: TCB %d, CNode %d, VSpace %d, IRQ control %d, boot info %d, "
-           "IPC buffer %d, debug %d\n",
+           "IPC buffer %d, ASID control %d, debug %d; ASID pool in slot %lu\n",
            VL_CAP_INIT_TCB, VL_CAP_INIT_CNODE, VL_CAP_INIT_VSPACE, VL_CAP_IRQ_CONTROL_SLOT,
-           VL_CAP_BOOTINFO_FRAME, VL_CAP_INIT_IPC_BUFFER, VL_CAP_DEBUG_SLOT);
+           VL_CAP_BOOTINFO_FRAME, VL_CAP_INIT_IPC_BUFFER, VL_CAP_ASID_CONTROL_SLOT,
+           VL_CAP_DEBUG_SLOT, (unsigned long)bi->asid_pool);
     printf("init: image %lx..%lx, frames and page tables in slots %lu..%lu\n",
            (unsigned long)bi->image_start, (unsigned long)bi->image_end,
            (unsigned long)bi->image_frames.start, (unsigned long)bi->image_frames.end - 1);

@@ -6,10 +6,11 @@
  * The fuzzer runs in the root task's VSpace (below the harness's priority) but with its
  * own sandbox CSpace: a radix-6 CNode whose guard makes cptr = slot, holding only caps to
  * objects made for it (an untyped, an endpoint and a badged copy, notifications, frames,
- * two page tables, a VSpace, a spare TCB, a copy of its own TCB and of the sandbox CNode,
- * an IRQHandler for an unused interrupt, its fault endpoint, a debug cap that may print and
+ * two page tables, a VSpace with an ASID and one without, the only cap of an ASID pool
+ * made for the round, a spare TCB, a copy of its own TCB and of the sandbox CNode, an
+ * IRQHandler for an unused interrupt, its fault endpoint, a debug cap that may print and
  * check but not halt). It never holds a cap to a harness object (no root CNode, root TCB,
- * root VSpace or IRQControl).
+ * root VSpace, IRQControl or ASIDControl).
  *
  * Call i (0-based) is a pure function of (FUZZ_SEED, i): the generator is reseeded per
  * call, so restarts do not perturb the sequence. The calls run in rounds of FUZZ_ROUND;
@@ -57,10 +58,12 @@ enum {
     S_FRAME2 = 12,
     S_NTFN_RO = 13, /* read-only copy of S_NTFN */
     S_NTFN2 = 14,
-    S_PT2 = 15,   /* a second page table: a 4 KiB mapping needs two */
-    S_TCB2 = 16,  /* an unconfigured TCB for the fuzzer to set up, write and resume */
-    S_DEBUG = 17, /* a debug cap with the print and check rights, not halt */
-    S_USED = 18,  /* slots below this start filled; the rest start empty */
+    S_PT2 = 15,       /* a second page table: a 4 KiB mapping needs two */
+    S_TCB2 = 16,      /* an unconfigured TCB for the fuzzer to set up, write and resume */
+    S_ASID_POOL = 17, /* the only cap of the round's ASID pool; S_VSPACE's ASID is from it */
+    S_VSPACE2 = 18,   /* a VSpace without an ASID */
+    S_DEBUG = 19,     /* a debug cap with the print and check rights, not halt */
+    S_USED = 20,      /* slots below this start filled; the rest start empty */
 };
 
 struct fz_call {
@@ -239,6 +242,8 @@ static const vl_word_t labels[] = {
     VL_FRAME_MAP,
     VL_FRAME_UNMAP,
     VL_FRAME_GET_ADDRESS,
+    VL_ASID_CONTROL_MAKE_POOL,
+    VL_ASID_POOL_ASSIGN,
 };
 #define NLABELS (sizeof(labels) / sizeof(labels[0]))
 
@@ -442,6 +447,20 @@ smart(struct fz_call *c, struct vl_ipc_buffer *b, vl_word_t label)
     case VL_FRAME_UNMAP:
     case VL_FRAME_GET_ADDRESS:
         c->cap = pick2(below(2) ? S_FRAME : S_FRAME2, 70);
+        break;
+    case VL_ASID_CONTROL_MAKE_POOL:
+        /* The fuzzer holds no ASID control cap: only the refusals are reachable. */
+        c->cap = rslot();
+        ARG(below(2) ? S_USED + below(SB_SLOTS - S_USED) : rslot());
+        ARG(rdepth());
+        caps[0] = pick2(S_UT, 50);
+        caps[1] = pick2(S_CNODE, 70);
+        extra = 2;
+        break;
+    case VL_ASID_POOL_ASSIGN:
+        c->cap = pick2(S_ASID_POOL, 70);
+        caps[0] = pick2(below(3) ? S_VSPACE2 : S_VSPACE, 70);
+        extra = 1;
         break;
     default:
         break;
@@ -648,7 +667,7 @@ sandbox_clear(vl_cptr_t round_ut)
     return vl_debug_cap_type(sb) == VL_CAP_CNODE ? 0 : 3;
 }
 
-static vl_cptr_t tmp[4]; /* root slots to set up pre-mapped objects in */
+static vl_cptr_t tmp[6]; /* root slots to set up pre-mapped objects and the pool in */
 
 static int
 sandbox_fill(vl_cptr_t round_ut, vl_word_t round)
@@ -660,23 +679,31 @@ sandbox_fill(vl_cptr_t round_ut, vl_word_t round)
         {S_NTFN, VL_OBJ_NOTIFICATION, 0}, {S_NTFN2, VL_OBJ_NOTIFICATION, 0},
         {S_FRAME, VL_OBJ_FRAME_4K, 0},    {S_FRAME2, VL_OBJ_FRAME_4K, 0},
         {S_PT, VL_OBJ_PAGE_TABLE, 0},     {S_PT2, VL_OBJ_PAGE_TABLE, 0},
-        {S_VSPACE, VL_OBJ_VSPACE, 0},     {S_TCB2, VL_OBJ_TCB, 0},
+        {S_VSPACE2, VL_OBJ_VSPACE, 0},    {S_TCB2, VL_OBJ_TCB, 0},
     };
     /* Every other round starts with the page table and the second frame already mapped
      * in the sandbox VSpace: made in root slots, mapped there, then moved in. */
     int premap = (round & 1) != 0;
     for (unsigned k = 0; k < sizeof(objs) / sizeof(objs[0]); k++) {
         vl_word_t s = objs[k].slot;
-        if (premap && (s == S_FRAME2 || s == S_PT || s == S_PT2 || s == S_VSPACE)) {
+        if (premap && (s == S_FRAME2 || s == S_PT || s == S_PT2)) {
             continue;
         }
         if (vl_untyped_retype(round_ut, objs[k].type, objs[k].bits, sb, 0, 0, s, 1) != 0) {
             return 10 + (int)k;
         }
     }
+    /* The round's ASID pool (its untyped stays in a root slot) and the VSpace with an ASID
+     * from it, made in root slots and then moved in. */
+    if (vl_untyped_retype(round_ut, VL_OBJ_UNTYPED, VL_ASID_POOL_BITS, ROOT, 0, 0, tmp[5], 1) !=
+            0 ||
+        vl_asid_control_make_pool(VL_CAP_ASID_CONTROL_SLOT, tmp[5], ROOT, tmp[4], 64) != 0 ||
+        vl_untyped_retype(round_ut, VL_OBJ_VSPACE, 0, ROOT, 0, 0, tmp[0], 1) != 0 ||
+        vl_asid_pool_assign(tmp[4], tmp[0]) != 0) {
+        return 7;
+    }
     if (premap) {
-        if (vl_untyped_retype(round_ut, VL_OBJ_VSPACE, 0, ROOT, 0, 0, tmp[0], 1) != 0 ||
-            vl_untyped_retype(round_ut, VL_OBJ_PAGE_TABLE, 0, ROOT, 0, 0, tmp[1], 1) != 0 ||
+        if (vl_untyped_retype(round_ut, VL_OBJ_PAGE_TABLE, 0, ROOT, 0, 0, tmp[1], 1) != 0 ||
             vl_untyped_retype(round_ut, VL_OBJ_FRAME_4K, 0, ROOT, 0, 0, tmp[2], 1) != 0 ||
             vl_untyped_retype(round_ut, VL_OBJ_PAGE_TABLE, 0, ROOT, 0, 0, tmp[3], 1) != 0) {
             return 4;
@@ -687,12 +714,15 @@ sandbox_fill(vl_cptr_t round_ut, vl_word_t round)
                          0) != 0) {
             return 5;
         }
-        if (vl_cnode_move(sb, S_VSPACE, SB_BITS, ROOT, tmp[0], 64) != 0 ||
-            vl_cnode_move(sb, S_PT, SB_BITS, ROOT, tmp[1], 64) != 0 ||
+        if (vl_cnode_move(sb, S_PT, SB_BITS, ROOT, tmp[1], 64) != 0 ||
             vl_cnode_move(sb, S_FRAME2, SB_BITS, ROOT, tmp[2], 64) != 0 ||
             vl_cnode_move(sb, S_PT2, SB_BITS, ROOT, tmp[3], 64) != 0) {
             return 6;
         }
+    }
+    if (vl_cnode_move(sb, S_VSPACE, SB_BITS, ROOT, tmp[0], 64) != 0 ||
+        vl_cnode_move(sb, S_ASID_POOL, SB_BITS, ROOT, tmp[4], 64) != 0) {
+        return 8;
     }
     if (vl_cnode_copy(sb, S_TCB, SB_BITS, ROOT, fz_thread->tcb, 64, VL_RIGHTS_ALL) != 0 ||
         vl_cnode_mint(sb, S_CNODE, SB_BITS, ROOT, sb, 64, VL_RIGHTS_ALL, SB_GUARD) != 0 ||
@@ -721,7 +751,9 @@ test_fuzz_syscalls(void)
     tmp[1] = slot_alloc();
     tmp[2] = slot_alloc();
     tmp[3] = slot_alloc();
-    CHECK(sb != 0 && fep != 0 && wdcap != 0 && round_ut != 0 && tmp[3] != 0);
+    tmp[4] = slot_alloc();
+    tmp[5] = slot_alloc();
+    CHECK(sb != 0 && fep != 0 && wdcap != 0 && round_ut != 0 && tmp[5] != 0);
     CHECK_EQ(vl_cnode_mint(ROOT, wdcap, 64, ROOT, fep, 64, VL_RIGHT_WRITE, WD_BADGE), 0);
     fz_calls = 0;
     fz_end = 0;
@@ -820,6 +852,9 @@ test_fuzz_syscalls(void)
     CHECK_TYPE(VL_CAP_INIT_TCB, VL_CAP_TCB);
     CHECK_TYPE(VL_CAP_INIT_VSPACE, VL_CAP_VSPACE);
     CHECK_TYPE(VL_CAP_IRQ_CONTROL_SLOT, VL_CAP_IRQ_CONTROL);
+    CHECK_TYPE(VL_CAP_ASID_CONTROL_SLOT, VL_CAP_ASID_CONTROL);
+    CHECK_TYPE(g_asid_pool, VL_CAP_ASID_POOL);
+    CHECK(vspace_new() != 0);
     vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
     CHECK(ep != 0);
     CHECK(thread_new(echo_main, ep, 100, 0) != NULL);

@@ -17,6 +17,9 @@
 extern const struct vl_bootinfo *g_bi;
 extern vl_cptr_t t_ut;  /* this test's untyped */
 extern vl_cptr_t g_big; /* the RAM untyped every test's t_ut is carved from */
+/* An ASID pool made at start-up (ASIDControl_MakePool) from memory outside g_big, so it
+ * outlives every test; the VSpaces tests make get their ASIDs from it (vspace_new). */
+extern vl_cptr_t g_asid_pool;
 extern int t_failed;    /* set by the CHECK macros */
 
 /* Reports a failed check of the running test (first failure wins). */
@@ -61,6 +64,9 @@ vl_cptr_t slot_alloc(void);
 vl_cptr_t slots_alloc(vl_word_t n);
 /* Retypes one object from t_ut into a new scratch slot; 0 on failure. */
 vl_cptr_t obj_new(vl_word_t type, vl_word_t size_bits);
+/* Retypes a VSpace from t_ut into a new scratch slot and gives it an ASID from
+ * g_asid_pool; 0 on failure. */
+vl_cptr_t vspace_new(void);
 /* Retypes a 4 KiB frame and returns its physical address (0 on failure). */
 vl_word_t probe_frame_paddr(void);
 
@@ -114,5 +120,6 @@ void fuzz_tests(void);
 void vspace_tests(void);
 void irq_rtc_tests(void);
 void proc_tests(void);
+void asid_tests(void);
 void debug_tests(void);
 void shutdown_tests(void);

@@ -22,6 +22,8 @@ vl_cptr_t t_ut;
 int t_failed;
 
 vl_cptr_t g_big;                /* the large RAM untyped tests are carved from */
+vl_cptr_t g_asid_pool;
+static vl_cptr_t asid_pool_ut_parent; /* the RAM untyped g_asid_pool's memory is from */
 static const char *skip_reason; /* set by test_skip() */
 static vl_cptr_t scratch_start; /* scratch slot range */
 static vl_cptr_t scratch_end;
@@ -82,6 +84,16 @@ obj_new(vl_word_t type, vl_word_t size_bits)
         return 0;
     }
     return s;
+}
+
+vl_cptr_t
+vspace_new(void)
+{
+    vl_cptr_t vs = obj_new(VL_OBJ_VSPACE, 0);
+    if (vs == 0 || vl_asid_pool_assign(g_asid_pool, vs) != 0) {
+        return 0;
+    }
+    return vs;
 }
 
 vl_word_t
@@ -294,11 +306,23 @@ run_test(const char *name, void (*fn)(void))
     report(name, t_failed ? fail_msg : NULL);
 }
 
-/* Leak check: every RAM untyped can be retyped again at its full size. */
+/* Leak check: every RAM untyped can be retyped again at its full size (after the suite's
+ * ASID pool is deleted), and the pool had every ASID free again. */
 static void
 test_no_leaks(void)
 {
     CHECK_EQ(vl_cnode_revoke(ROOT, g_big, 64), 0);
+    CHECK_EQ(vl_untyped_retype(g_big, VL_OBJ_UNTYPED, 22, ROOT, 0, 0, t_ut, 1), 0);
+    vl_cptr_t many = slots_alloc(VL_ASID_POOL_SIZE + 1);
+    CHECK(many != 0);
+    CHECK_EQ(vl_untyped_retype(t_ut, VL_OBJ_VSPACE, 0, ROOT, 0, 0, many, 256), 0);
+    CHECK_EQ(vl_untyped_retype(t_ut, VL_OBJ_VSPACE, 0, ROOT, 0, 0, many + 256, 256), 0);
+    for (vl_word_t i = 0; i < VL_ASID_POOL_SIZE; i++) {
+        CHECK_EQ(vl_asid_pool_assign(g_asid_pool, many + i), 0);
+    }
+    CHECK_EQ(vl_cnode_revoke(ROOT, g_big, 64), 0);
+    CHECK_EQ(vl_cnode_revoke(ROOT, asid_pool_ut_parent, 64), 0);
+    CHECK_TYPE(g_asid_pool, VL_CAP_NULL);
     vl_cptr_t s = slot_alloc();
     CHECK(s != 0);
     for (vl_word_t i = 0; i < g_bi->num_untyped; i++) {
@@ -335,6 +359,18 @@ vl_start(const struct vl_bootinfo *bi)
         }
     }
     t_ut = bi->empty.start;
+    /* The suite's ASID pool: from the smallest other RAM untyped (slots 1 and 2 after t_ut). */
+    unsigned pool_from_bits = 64;
+    for (vl_word_t i = 0; i < bi->num_untyped; i++) {
+        const struct vl_untyped_desc *d = &bi->untyped_list[i];
+        vl_cptr_t ut = bi->untyped.start + i;
+        if (!d->is_device && ut != g_big && d->size_bits >= VL_ASID_POOL_BITS &&
+            d->size_bits < pool_from_bits) {
+            pool_from_bits = d->size_bits;
+            asid_pool_ut_parent = ut;
+        }
+    }
+    g_asid_pool = bi->empty.start + 2;
     scratch_start = bi->empty.start + 16;
     scratch_end = bi->empty.end;
     for (unsigned i = 0; i < IPC_PAGES; i++) {
@@ -348,6 +384,12 @@ vl_start(const struct vl_bootinfo *bi)
         setup = "frame caps of the IPC buffer pages not found";
     } else if ((vl_word_t)__tls_size > TLS_BYTES) {
         setup = "TLS block too large";
+    } else if (asid_pool_ut_parent == 0 ||
+               vl_untyped_retype(asid_pool_ut_parent, VL_OBJ_UNTYPED, VL_ASID_POOL_BITS, ROOT, 0, 0,
+                                 bi->empty.start + 1, 1) != 0 ||
+               vl_asid_control_make_pool(VL_CAP_ASID_CONTROL_SLOT, bi->empty.start + 1, ROOT,
+                                         g_asid_pool, 64) != 0) {
+        setup = "cannot make the suite's ASID pool";
     }
     if (setup != NULL) {
         report("setup", setup);
@@ -367,6 +409,7 @@ vl_start(const struct vl_bootinfo *bi)
     vspace_tests();
     irq_rtc_tests();
     proc_tests();
+    asid_tests();
     debug_tests();
     shutdown_tests();
     fuzz_tests();

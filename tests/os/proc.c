@@ -65,7 +65,7 @@ test_process_load_and_run(void)
     CHECK_EQ(elf_parse(proc_image_start, size, VL_USER_TOP, &img), ELF_OK);
     CHECK(img.num_segments >= 2);
 
-    vl_cptr_t vs = obj_new(VL_OBJ_VSPACE, 0);
+    vl_cptr_t vs = vspace_new();
     vl_cptr_t cn = obj_new(VL_OBJ_CNODE, 4);
     vl_cptr_t tcb = obj_new(VL_OBJ_TCB, 0);
     vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);

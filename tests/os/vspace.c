@@ -389,7 +389,7 @@ static void
 test_vspace_deleted_with_tables(void)
 {
     vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
-    vl_cptr_t vs2 = obj_new(VL_OBJ_VSPACE, 0);
+    vl_cptr_t vs2 = vspace_new();
     vl_cptr_t p1 = obj_new(VL_OBJ_PAGE_TABLE, 0);
     vl_cptr_t p0 = obj_new(VL_OBJ_PAGE_TABLE, 0);
     vl_cptr_t f = obj_new(VL_OBJ_FRAME_4K, 0);
@@ -572,7 +572,7 @@ static void
 test_isolation(void)
 {
     vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);
-    vl_cptr_t vs = obj_new(VL_OBJ_VSPACE, 0);
+    vl_cptr_t vs = vspace_new();
     vl_cptr_t code = obj_new(VL_OBJ_FRAME_4K, 0);
     vl_cptr_t code2 = slot_alloc();
     vl_cptr_t tcb = obj_new(VL_OBJ_TCB, 0);
@@ -641,6 +641,7 @@ test_thread_replaces_own_vspace(void)
     vl_cptr_t vs2 = slot_alloc(), code2 = slot_alloc(), junk = slot_alloc();
     CHECK(ep && u && code && buf && tcb && vs2 && code2 && junk);
     CHECK_EQ(vl_untyped_retype(u, VL_OBJ_VSPACE, 0, ROOT, 0, 0, vs2, 1), 0);
+    CHECK_EQ(vl_asid_pool_assign(g_asid_pool, vs2), 0);
     CHECK_EQ(map_page(VS, code, AREA, RW, 0), 0);
     volatile uint32_t *insn = (volatile uint32_t *)AREA;
     insn[0] = 0x00000073; /* ecall */

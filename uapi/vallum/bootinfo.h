@@ -32,6 +32,9 @@ struct vl_bootinfo {
     /* Frame and page-table caps of the first task's address space (program image, stack,
      * device tree, and the tables mapping the boot info and IPC buffer), mapped. */
     struct vl_slot_region image_frames;
+    /* Slot of the ASID pool cap for ASIDs 0..511: the first task's VSpace has ASID 1, the
+     * others are free for the VSpaces it makes (ASIDPool_Assign). */
+    vl_word_t asid_pool;
     vl_word_t ipc_buffer; /* virtual address of the first task's IPC buffer */
     vl_word_t dtb_vaddr;  /* device tree blob, mapped read-only, 0 if none */
     vl_word_t dtb_size;

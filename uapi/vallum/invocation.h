@@ -41,6 +41,8 @@ enum vl_invocation {
     VL_FRAME_UNMAP,
     VL_FRAME_GET_ADDRESS,
 
+    VL_ASID_CONTROL_MAKE_POOL = 60,
+    VL_ASID_POOL_ASSIGN = 61,
     VL_SHUTDOWN_POWER_OFF = 80,
     VL_SHUTDOWN_RESET,
     /* On the IRQControl capability: the console UART and the kernel log. */

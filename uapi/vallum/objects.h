@@ -27,9 +27,13 @@ enum vl_object_type {
 #define VL_FRAME_1G_BITS 30
 #define VL_PAGE_TABLE_BITS 12
 #define VL_VSPACE_BITS 12
+#define VL_ASID_POOL_BITS 12 /* the untyped an ASID pool is made from */
 #define VL_MIN_UNTYPED_BITS 4
 #define VL_MAX_UNTYPED_BITS 38
 #define VL_MAX_CNODE_RADIX 24
+
+/* ASIDs one ASID pool hands out (ASID 0 is the kernel's: the first pool has one less). */
+#define VL_ASID_POOL_SIZE 512
 
 /* Capability rights (a mask). */
 #define VL_RIGHT_READ 1u
@@ -69,6 +73,8 @@ enum vl_cap_type {
     VL_CAP_IRQ_CONTROL,
     VL_CAP_IRQ_HANDLER,
     VL_CAP_ZOMBIE,
+    VL_CAP_ASID_CONTROL = 13,
+    VL_CAP_ASID_POOL = 14,
     VL_CAP_DEBUG = 15, /* the right to make debug system calls (VL_DEBUG_RIGHT_*) */
     VL_CAP_SHUTDOWN = 16, /* powers the machine off or resets it (docs/kernel/objects.md) */
     VL_CAP_NUM_TYPES
@@ -83,6 +89,7 @@ enum vl_init_slot {
     VL_CAP_IRQ_CONTROL_SLOT = 4,
     VL_CAP_BOOTINFO_FRAME = 5,
     VL_CAP_INIT_IPC_BUFFER = 6,
+    VL_CAP_ASID_CONTROL_SLOT = 7,
     VL_CAP_DEBUG_SLOT = 8, /* a debug cap with every VL_DEBUG_RIGHT_* */
     VL_CAP_SHUTDOWN_SLOT = 9,
     VL_NUM_INIT_SLOTS = 10

@@ -13,11 +13,22 @@ bool arch_irq_pending(void);
 /* Prepares a new VSpace root table in zeroed memory (copies the kernel's mappings). */
 void arch_vspace_init(void *root);
 
-/* Allocates an address-space identifier for the VSpace root, or returns 0 if none is free. */
-word_t arch_asid_alloc(void *root);
+/* True if vs is a VSpace cap with a live ASID (assigned by its pool, pool not deleted):
+ * one a thread may be given or mappings made in. */
+bool arch_vspace_has_asid(cap_t vs);
 
-/* Number of free address-space identifiers. */
-word_t arch_asids_free(void);
+/* Decodes ASID control and ASID pool invocations (ASIDControl_MakePool, ASIDPool_Assign). */
+exception_t arch_decode_asid_invocation(struct invocation *inv);
+
+/* Side effects of deleting the final cap of an ASID pool: its VSpaces are orphaned. */
+void arch_asid_pool_finalise(cap_t pool);
+
+/*
+ * Checks the ASID tables against the caps: vspaces is the number of VSpace objects with
+ * caps that hold an ASID, pools the number of ASID pool objects with caps (each object
+ * counted once). Returns NULL or what is wrong.
+ */
+const char *arch_check_asids(word_t vspaces, word_t pools);
 
 /*
  * The copy of a frame or page-table cap (cap_derive): a frame's copy is unmapped; a page

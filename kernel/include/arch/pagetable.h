@@ -1,19 +1,16 @@
 /*
- * Portable Sv39 page-table logic (kernel/src/arch/riscv64/pagetable.c): the ASID table,
- * table walks, Frame and PageTable invocations, and unmapping when caps are deleted.
- * It touches no CSR and no physical address directly: the machine layer below provides
- * the four functions at the end (vspace.c on RISC-V, the shim in the host unit tests).
+ * Portable Sv39 page-table logic (kernel/src/arch/riscv64/pagetable.c): table walks, Frame
+ * and PageTable invocations, and unmapping when caps are deleted. It touches no CSR and no
+ * physical address directly: the machine layer below provides the four functions at the
+ * end (vspace.c on RISC-V, the shim in the host unit tests).
  */
 #pragma once
 
 #include "config.h"
 #include "types.h"
 
-/* asid_table[a] is the root of the VSpace with ASID a, or NULL. ASID 0 is the kernel's.
- * Owned by pagetable.c; read directly only by the address-space switch. */
-extern word_t *asid_table[CONFIG_NUM_ASIDS];
-
-/* The root table of the VSpace with the given ASID, or NULL if the ASID is not in use. */
+/* The root table of the VSpace with the given ASID, or NULL if no VSpace has it or its
+ * pool is deleted (asid.c). */
 word_t *pt_asid_root(word_t asid);
 
 /* Kernel pointer to physical address pa (inside the kernel's physical-memory window). */

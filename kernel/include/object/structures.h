@@ -40,6 +40,8 @@ enum cap_type {
     CAP_IRQ_CONTROL = VL_CAP_IRQ_CONTROL,
     CAP_IRQ_HANDLER = VL_CAP_IRQ_HANDLER,
     CAP_ZOMBIE = VL_CAP_ZOMBIE,
+    CAP_ASID_CONTROL = VL_CAP_ASID_CONTROL,
+    CAP_ASID_POOL = VL_CAP_ASID_POOL,
     CAP_DEBUG = VL_CAP_DEBUG,
     CAP_SHUTDOWN = VL_CAP_SHUTDOWN,
 };
@@ -300,8 +302,9 @@ cap_page_table_level(cap_t c)
 /*
  * VSpace: w1 holds the ASID where the RISC-V satp register has it (bits 44..59), with
  * satp's Sv39 mode above, so that switching to the VSpace only adds the root's page
- * number (arch/vspace_satp.h). The ASID is 0 if none was free; the mode bits are there
- * even then, so no VSpace cap can ever turn into a satp value without translation.
+ * number (arch/vspace_satp.h). The ASID is 0 until ASIDPool_Assign gives the VSpace one;
+ * the mode bits are there even then, so no VSpace cap can ever turn into a satp value
+ * without translation.
  */
 #define VSPACE_ASID_SHIFT 44
 #define VSPACE_MODE_SV39 (8ul << 60)
@@ -318,6 +321,26 @@ static inline word_t
 cap_vspace_asid(cap_t c)
 {
     return (c.w1 >> VSPACE_ASID_SHIFT) & 0xffff;
+}
+
+/* ASID control: the authority to make ASID pools; names no memory. */
+static inline cap_t
+cap_asid_control(void)
+{
+    return cap_make(CAP_ASID_CONTROL, VL_RIGHTS_ALL, 0, 0, 0);
+}
+
+/* ASID pool: ptr = the pool object (4 KiB), w1 = the first of its VL_ASID_POOL_SIZE ASIDs. */
+static inline cap_t
+cap_asid_pool(void *pool, word_t base)
+{
+    return cap_make(CAP_ASID_POOL, VL_RIGHTS_ALL, 0, cap_ptr_bits(pool), base);
+}
+
+static inline word_t
+cap_asid_pool_base(cap_t c)
+{
+    return c.w1;
 }
 
 static inline cap_t

@@ -139,6 +139,17 @@ check_slots_live(void)
 }
 #endif
 
+/* True if s holds the first cap of an object the ASID tables record (a VSpace with an
+ * ASID, an ASID pool) in the list: the caps to one object are neighbours there. */
+static bool
+is_first_asid_object_cap(const struct cte *prev, const struct cte *s, word_t type)
+{
+    if (cap_type(s->cap) != type || cap_same_object_as(prev->cap, s->cap)) {
+        return false;
+    }
+    return type != CAP_VSPACE || cap_vspace_asid(s->cap) != 0;
+}
+
 const char *
 kernel_check_invariants(void)
 {
@@ -154,6 +165,8 @@ kernel_check_invariants(void)
     }
     const struct cte *prev = &cdt_root;
     word_t n = 0;
+    word_t vspaces = 0;
+    word_t pools = 0;
     for (const struct cte *s = mdb_next(&cdt_root); s != NULL; s = mdb_next(s)) {
         if (++n > CHECK_MAX_CAPS) {
             return "derivation list too long (cycle?)";
@@ -165,6 +178,8 @@ kernel_check_invariants(void)
         if (why != NULL) {
             return why;
         }
+        vspaces += is_first_asid_object_cap(prev, s, CAP_VSPACE);
+        pools += is_first_asid_object_cap(prev, s, CAP_ASID_POOL);
         prev = s;
     }
 #ifndef NDEBUG
@@ -173,5 +188,9 @@ kernel_check_invariants(void)
         return why;
     }
 #endif
+    why = arch_check_asids(vspaces, pools);
+    if (why != NULL) {
+        return why;
+    }
     return arch_check_mappings();
 }

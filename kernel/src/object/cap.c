@@ -21,6 +21,7 @@ cap_object_base(cap_t cap)
     case CAP_IRQ_HANDLER:
     case CAP_DEBUG:
     case CAP_SHUTDOWN:
+    case CAP_ASID_CONTROL:
         return NULL;
     case CAP_REPLY:
         return NULL; /* a reply cap does not name memory it may be derived from */
@@ -51,6 +52,8 @@ cap_object_size_bits(cap_t cap)
         return VL_PAGE_TABLE_BITS;
     case CAP_VSPACE:
         return VL_VSPACE_BITS;
+    case CAP_ASID_POOL:
+        return VL_ASID_POOL_BITS;
     case CAP_ZOMBIE:
         return cap_zombie_size_bits(cap);
     default:
@@ -180,7 +183,9 @@ cap_derive(const struct cte *slot, cap_t cap, cap_t *out)
     case CAP_PAGE_TABLE:
         return arch_derive_cap(cap, out);
     case CAP_VSPACE:
-        *out = cap;
+        /* As seL4: ASIDPool_Assign gives an ASID to the one cap it is shown, so a VSpace
+         * without one has exactly one cap, and its final cap frees the ASID. */
+        *out = cap_vspace_asid(cap) == 0 ? cap_null() : cap;
         return EXCEPTION_NONE;
     default:
         *out = cap;

@@ -74,8 +74,9 @@ object_create(word_t type, void *ptr, word_t user_size, bool is_device)
     case VL_OBJ_PAGE_TABLE:
         return cap_page_table(ptr);
     case VL_OBJ_VSPACE: {
+        /* No ASID until ASIDPool_Assign gives it one. */
         arch_vspace_init(ptr);
-        return cap_vspace(ptr, arch_asid_alloc(ptr));
+        return cap_vspace(ptr, 0);
     }
     default:
         panic("object_create: unknown type");
@@ -138,6 +139,11 @@ cap_finalise(cap_t cap, bool final)
     case CAP_VSPACE:
         arch_finalise_cap(cap, final);
         return;
+    case CAP_ASID_POOL:
+        if (final) {
+            arch_asid_pool_finalise(cap);
+        }
+        return;
     default:
         return;
     }
@@ -163,6 +169,9 @@ object_decode_invocation(struct invocation *inv)
     case CAP_PAGE_TABLE:
     case CAP_VSPACE:
         return arch_decode_invocation(inv);
+    case CAP_ASID_CONTROL:
+    case CAP_ASID_POOL:
+        return arch_decode_asid_invocation(inv);
     default:
         return syscall_error_invalid_cap(0);
     }

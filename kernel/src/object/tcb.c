@@ -8,6 +8,7 @@
 
 #include "api/failures.h"
 #include "api/invocation.h"
+#include "arch/machine.h"
 #include "arch/registers.h"
 #include "kernel/cspace.h"
 #include "kernel/delete.h"
@@ -84,7 +85,7 @@ derive_cspace(struct cte *src, word_t data, word_t cap_index, cap_t *out)
 static exception_t
 derive_vspace(struct cte *src, word_t cap_index, cap_t *out)
 {
-    if (cap_type(src->cap) != CAP_VSPACE || cap_vspace_asid(src->cap) == 0) {
+    if (!arch_vspace_has_asid(src->cap)) {
         return syscall_error_invalid_cap(cap_index);
     }
     return cap_derive(src, src->cap, out);

@@ -130,10 +130,6 @@ decode_untyped_invocation(struct invocation *inv)
         current_syscall_error.memory_left = BIT(ut_bits) - free_index;
         return syscall_error(VL_NOT_ENOUGH_MEMORY);
     }
-    if (type == VL_OBJ_VSPACE && arch_asids_free() < node_window) {
-        current_syscall_error.memory_left = 0;
-        return syscall_error(VL_NOT_ENOUGH_MEMORY);
-    }
 
     /* Everything checked: the rest cannot fail, except by preemption during a reset. */
     if (reset) {

@@ -358,6 +358,21 @@ vl_irq_handler_clear(vl_cptr_t handler)
 }
 
 int
+vl_asid_control_make_pool(vl_cptr_t control, vl_cptr_t ut, vl_cptr_t root, vl_word_t index,
+                          vl_word_t depth)
+{
+    vl_cptr_t caps[] = {ut, root};
+    return INVOKE(control, VL_ASID_CONTROL_MAKE_POOL, caps, 2, index, depth);
+}
+
+int
+vl_asid_pool_assign(vl_cptr_t pool, vl_cptr_t vspace)
+{
+    vl_cptr_t caps[] = {vspace};
+    return vl_invoke(pool, VL_ASID_POOL_ASSIGN, NULL, 0, caps, 1, NULL, 0);
+}
+
+int
 vl_frame_get_address(vl_cptr_t frame, vl_word_t *paddr, vl_word_t *vaddr)
 {
     vl_word_t r[2] = {0, 0};

@@ -8,20 +8,18 @@
 #include <vallum/syscall.h>
 
 /*
- * A VSpace cap to one of two roots, each with an ASID. Every environment of a test uses
- * the same two (a test has only HOST_NUM_ASIDS - 1 ASIDs).
+ * The slot of the original cap of one of two VSpaces, each with an ASID. Every
+ * environment of a test uses the same two; threads get copies, placed after the original
+ * as the kernel places copies.
  */
-static cap_t
+static struct cte *
 fp_vspace(int i)
 {
-    static void *root[2];
-    static word_t asid[2];
-    if (root[i] == NULL) {
-        root[i] = kt_alloc(VL_VSPACE_BITS);
-        asid[i] = arch_asid_alloc(root[i]);
-        CHECK(asid[i] != 0);
+    static struct cte *vs[2];
+    if (vs[i] == NULL) {
+        vs[i] = kt_vspace(kt_alloc(VL_VSPACE_BITS));
     }
-    return cap_vspace(root[i], asid[i]);
+    return vs[i];
 }
 
 /* The satp value that runs t: its VSpace cap's mode and ASID, and the root's page number
@@ -43,7 +41,7 @@ fp_thread(word_t prio, int vs, word_t seed, struct cte **cnode, struct vl_ipc_bu
     kt_insert(cap_tcb(tcb_slots(t)));
     cap_t cn = kt_cnode(FP_RADIX, VL_WORD_BITS - FP_RADIX, 0);
     kt_insert_at(cn, tcb_slot(t, TCB_CTABLE));
-    kt_insert_at(fp_vspace(vs), tcb_slot(t, TCB_VTABLE));
+    cte_insert(fp_vspace(vs)->cap, fp_vspace(vs), tcb_slot(t, TCB_VTABLE));
     void *frame = kt_alloc(12);
     kt_insert_at(cap_frame(frame, FRAME_4K, false, VL_RIGHTS_ALL), tcb_slot(t, TCB_BUFFER));
     t->ipc_buffer = FP_BUFFER_VA;

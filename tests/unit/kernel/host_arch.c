@@ -60,24 +60,6 @@ arch_vspace_init(void *root)
     host_vspace_inits++;
 }
 
-/*
- * The real ASID table (pagetable.c) has CONFIG_NUM_ASIDS entries; tests see only ids
- * 1..HOST_NUM_ASIDS-1 because every test starts with the others taken.
- */
-void
-host_limit_asids(void)
-{
-    static word_t dummy_root[1];
-    /* Exactly as many as there are, so the allocator's cursor ends back at ASID 1. */
-    for (word_t n = 1; n < CONFIG_NUM_ASIDS; n++) {
-        (void)arch_asid_alloc(dummy_root);
-    }
-    for (word_t a = 1; a < HOST_NUM_ASIDS; a++) {
-        __real_arch_finalise_cap(cap_vspace(dummy_root, a), true);
-    }
-    host_asid_flushes = 0;
-}
-
 /* Counts finalisations, then runs the real page-table side effects. */
 void
 __wrap_arch_finalise_cap(cap_t cap, bool final)

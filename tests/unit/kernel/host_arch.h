@@ -12,10 +12,6 @@
 extern bool host_irq_pending;
 /* Number of times arch_irq_pending() was asked. */
 extern word_t host_irq_pending_calls;
-/* ASIDs a test may allocate: ids 1..HOST_NUM_ASIDS-1 (the real allocator in pagetable.c
- * runs; host_limit_asids, called before every test, takes all the others). */
-#define HOST_NUM_ASIDS 8
-void host_limit_asids(void);
 /* Calls of arch_finalise_cap (wrapped with -Wl,--wrap; the real one runs too) and of
  * arch_vspace_init so far. */
 extern word_t host_finalise_calls;

@@ -83,6 +83,14 @@ struct cte *kt_insert(cap_t cap);
 /* Puts cap into slot as an original cap at the head of the CDT. */
 void kt_insert_at(cap_t cap, struct cte *slot);
 
+/* The test's ASID pool cap, made through ASIDControl_MakePool on first use (ASIDs
+ * 0..511: the first range is free, as no first task runs on the host). */
+struct cte *kt_asid_pool(void);
+
+/* A VSpace cap to root (4 KiB, aligned) given an ASID by kt_asid_pool(), in a fresh boot
+ * slot. */
+struct cte *kt_vspace(void *root);
+
 /* A new CNode of 2^radix slots and an (unplaced) cap to it. */
 cap_t kt_cnode(word_t radix, word_t guard_size, word_t guard);
 

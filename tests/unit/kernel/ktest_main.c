@@ -15,7 +15,7 @@
 
 #define MAX_TESTS 256
 #define MAX_ALLOCS 4096
-#define MAX_SLOTS 256
+#define MAX_SLOTS 1024
 #define MAX_SNAPS 16
 #define REASON_LEN 512
 #define TEST_TIMEOUT_S 5
@@ -153,6 +153,41 @@ kt_caller(void)
     return c;
 }
 
+struct cte *
+kt_asid_pool(void)
+{
+    static struct cte *pool;
+    if (pool != NULL) {
+        return pool;
+    }
+    struct kt_caller c = kt_caller();
+    struct cte *control = kt_insert(cap_asid_control());
+    struct cte *ut = kt_insert(
+        cap_untyped(kt_alloc(VL_ASID_POOL_BITS), VL_ASID_POOL_BITS, false, BIT(VL_ASID_POOL_BITS)));
+    struct cte *cnode = kt_insert(kt_cnode(1, VL_WORD_BITS - 1, 0));
+    struct cte *extra[2] = {ut, cnode};
+    struct invocation inv =
+        kt_inv(&c, control, VL_ASID_CONTROL_MAKE_POOL, ARGS(0, VL_WORD_BITS), 2, extra);
+    if (arch_decode_asid_invocation(&inv) != EXCEPTION_NONE) {
+        ktest_fail(__FILE__, __LINE__, "kt_asid_pool: MakePool failed");
+    }
+    pool = cap_ptr(cnode->cap);
+    return pool;
+}
+
+struct cte *
+kt_vspace(void *root)
+{
+    struct cte *vs = kt_insert(cap_vspace(root, 0));
+    struct kt_caller c = kt_caller();
+    struct cte *extra[1] = {vs};
+    struct invocation inv = kt_inv(&c, kt_asid_pool(), VL_ASID_POOL_ASSIGN, NULL, 0, 1, extra);
+    if (arch_decode_asid_invocation(&inv) != EXCEPTION_NONE) {
+        ktest_fail(__FILE__, __LINE__, "kt_vspace: ASIDPool_Assign failed");
+    }
+    return vs;
+}
+
 struct invocation
 kt_inv(struct kt_caller *c, struct cte *slot, word_t label, const word_t *args, word_t n_args,
        word_t n_extra, struct cte *const *extra)
@@ -226,7 +261,6 @@ static void
 run_child(ktest_fn fn)
 {
     host_panic_hook = panic_hook;
-    host_limit_asids();
     ks_idle_thread = kt_thread(0, TS_IDLE);
     ks_cur_thread = ks_idle_thread;
     ks_sched_action = SCHED_RESUME_CURRENT;

@@ -27,8 +27,8 @@ pt_setup(void)
     struct pt x;
     x.c = kt_caller();
     x.root = kt_alloc(VL_VSPACE_BITS);
-    x.asid = arch_asid_alloc(x.root);
-    x.vs = kt_insert(cap_vspace(x.root, x.asid));
+    x.vs = kt_vspace(x.root);
+    x.asid = cap_vspace_asid(x.vs->cap);
     return x;
 }
 
@@ -266,49 +266,12 @@ KTEST(pt_page_table_map_unmap_errors)
     INV();
 }
 
-KTEST(pt_asid_alloc_release)
-{
-    CHECK_EQ(arch_asids_free(), HOST_NUM_ASIDS - 1);
-    word_t *roots[HOST_NUM_ASIDS];
-    struct cte *vs[HOST_NUM_ASIDS];
-    for (word_t i = 0; i < HOST_NUM_ASIDS; i++) {
-        roots[i] = kt_alloc(VL_VSPACE_BITS);
-    }
-    for (word_t i = 1; i < HOST_NUM_ASIDS; i++) {
-        word_t a = arch_asid_alloc(roots[i]);
-        CHECK_EQ(a, i);
-        CHECK(pt_asid_root(a) == roots[i]);
-        vs[i] = kt_insert(cap_vspace(roots[i], a));
-    }
-    CHECK_EQ(arch_asids_free(), 0);
-    CHECK_EQ(arch_asid_alloc(roots[0]), 0);
-    CHECK(pt_asid_root(0) == NULL);
-    CHECK(pt_asid_root(CONFIG_NUM_ASIDS) == NULL);
-    /* A copy's deletion keeps the ASID; the last cap's releases it. */
-    struct cte *copy = kt_slot();
-    cte_insert(vs[3]->cap, vs[3], copy);
-    CHECK_EQ(cte_delete(copy), EXCEPTION_NONE);
-    CHECK(pt_asid_root(3) == roots[3]);
-    word_t flushes = host_asid_flushes;
-    CHECK_EQ(cte_delete(vs[3]), EXCEPTION_NONE);
-    CHECK(pt_asid_root(3) == NULL);
-    CHECK_EQ(arch_asids_free(), 1);
-    CHECK_EQ(host_asid_flushes, flushes + 1);
-    CHECK_EQ(host_last_flush_asid, 3);
-    /* The freed ASID is handed out again. */
-    CHECK_EQ(arch_asid_alloc(roots[0]), 3);
-    CHECK_EQ(arch_asids_free(), 0);
-    INV();
-}
-
 /* Another VSpace with its own root and ASID. */
 static struct cte *
 new_vspace(word_t **root)
 {
     *root = kt_alloc(VL_VSPACE_BITS);
-    word_t asid = arch_asid_alloc(*root);
-    CHECK(asid != 0);
-    return kt_insert(cap_vspace(*root, asid));
+    return kt_vspace(*root);
 }
 
 /* A copy of the cap in src, as CNode_Copy makes it; NULL if cap_derive refuses. */
@@ -518,7 +481,7 @@ KTEST(pt_stale_frame_record_asid_reused)
     /* Take ASIDs until the freed one comes round again. */
     word_t *root3 = NULL;
     struct cte *vs3 = NULL;
-    for (word_t n = 0; n < HOST_NUM_ASIDS && vs3 == NULL; n++) {
+    for (word_t n = 0; n < VL_ASID_POOL_SIZE && vs3 == NULL; n++) {
         word_t *r;
         struct cte *v = new_vspace(&r);
         if (cap_vspace_asid(v->cap) == asid2) {

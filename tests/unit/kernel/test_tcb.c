@@ -24,8 +24,7 @@ tt_setup(void)
     x.ts = kt_insert(cap_tcb(tcb_slots(x.t)));
     x.auth = kt_insert(cap_tcb(tcb_slots(x.c.thread)));
     x.cnode = kt_insert(kt_cnode(3, 0, 0));
-    void *root = kt_alloc(VL_VSPACE_BITS);
-    x.vspace = kt_insert(cap_vspace(root, arch_asid_alloc(root)));
+    x.vspace = kt_vspace(kt_alloc(VL_VSPACE_BITS));
     x.frame = kt_insert(cap_frame(kt_alloc(12), FRAME_4K, false, VL_RIGHTS_ALL));
     x.ep = kt_insert(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL));
     return x;
@@ -107,7 +106,7 @@ KTEST(tcb_set_space_and_buffer)
     CHECK_ERR(tt_call(&x, VL_TCB_SET_SPACE, ARGS(1, 0, 0), 2, x.frame, x.vspace, NULL),
               VL_INVALID_CAPABILITY);
     CHECK_EQ(current_syscall_error.invalid_cap, 1);
-    /* A VSpace retyped when no ASID was free cannot be a thread's. */
+    /* A VSpace not given an ASID cannot be a thread's. */
     struct cte *no_asid = kt_insert(cap_vspace(kt_alloc(VL_VSPACE_BITS), 0));
     CHECK_ERR(tt_call(&x, VL_TCB_SET_SPACE, ARGS(1, 0, 0), 2, x.cnode, no_asid, NULL),
               VL_INVALID_CAPABILITY);
@@ -300,7 +299,7 @@ configure_destroys_itself(word_t label)
     kt_insert_at(cap_tcb(tcb_slots(t)), &cs[1]);       /* the only cap to the thread */
     struct cte *new_root = kt_insert(kt_cnode(3, 0, 0));
     void *vroot = kt_alloc(VL_VSPACE_BITS);
-    struct cte *vs = kt_insert(cap_vspace(vroot, arch_asid_alloc(vroot)));
+    struct cte *vs = kt_vspace(vroot);
     INV();
     word_t before = kt_cdt_count();
     struct cte *extra[3] = {new_root, vs, NULL};

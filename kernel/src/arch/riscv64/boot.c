@@ -7,6 +7,7 @@
 #include <vallum/objects.h>
 
 #include "api/syscall.h"
+#include "arch/asid.h"
 #include "arch/machine.h"
 #include "arch/riscv.h"
 #include "config.h"
@@ -274,9 +275,7 @@ create_init(void)
     init.last = &cdt_root;
     init.root = boot_alloc(VL_VSPACE_BITS);
     arch_vspace_init(init.root);
-    if (arch_asid_alloc(init.root) != INIT_ASID) {
-        panic("boot: ASID of the first task");
-    }
+    cap_t pool = asid_boot_pool(boot_alloc(VL_ASID_POOL_BITS), init.root, INIT_ASID);
     void *tcb_obj = boot_alloc(VL_TCB_BITS);
     struct tcb *t = tcb_from_obj(tcb_obj);
     thread_init(t);
@@ -289,10 +288,16 @@ create_init(void)
     cte_insert_original(cap_vspace(init.root, INIT_ASID), &cn[VL_CAP_INIT_CNODE],
                         &cn[VL_CAP_INIT_VSPACE]);
     cte_insert_original(cap_irq_control(), &cn[VL_CAP_INIT_VSPACE], &cn[VL_CAP_IRQ_CONTROL_SLOT]);
-    cte_insert_original(cap_debug(VL_DEBUG_RIGHTS_ALL), &cn[VL_CAP_IRQ_CONTROL_SLOT],
+    cte_insert_original(cap_asid_control(), &cn[VL_CAP_IRQ_CONTROL_SLOT],
+                        &cn[VL_CAP_ASID_CONTROL_SLOT]);
+    cte_insert_original(cap_debug(VL_DEBUG_RIGHTS_ALL), &cn[VL_CAP_ASID_CONTROL_SLOT],
                         &cn[VL_CAP_DEBUG_SLOT]);
     cte_insert_original(cap_shutdown(), &cn[VL_CAP_DEBUG_SLOT], &cn[VL_CAP_SHUTDOWN_SLOT]);
     init.last = &cn[VL_CAP_SHUTDOWN_SLOT];
+
+    /* Its ASID pool (ASIDs 0..511, its own among them), in the first slot after the fixed
+     * ones: bootinfo.asid_pool says which. */
+    word_t pool_slot = provide_cap(pool);
 
     /* Boot info and IPC buffer pages. */
     init.bi = boot_alloc(VL_PAGE_BITS);
@@ -310,7 +315,8 @@ create_init(void)
 
     /* Program image, stack, device tree. */
     struct vl_bootinfo *bi = init.bi;
-    bi->image_frames.start = VL_NUM_INIT_SLOTS;
+    bi->asid_pool = pool_slot;
+    bi->image_frames.start = pool_slot + 1;
     vaddr_t entry = load_init_image();
     for (word_t i = 1; i <= VL_INIT_STACK_PAGES; i++) {
         map_frame(VL_INIT_STACK_TOP - i * VL_PAGE_SIZE, PTE_R | PTE_W, VL_RIGHTS_ALL);

@@ -1,6 +1,6 @@
 /*
- * Sv39 page tables without the machine: the ASID table, walks, Frame and PageTable
- * invocations, and the unmapping that deleting a frame, page-table or VSpace cap implies.
+ * Sv39 page tables without the machine: walks, Frame and PageTable invocations, and the
+ * unmapping that deleting a frame, page-table or VSpace cap implies (ASIDs: asid.c).
  * Physical addresses and TLB maintenance go through the vspace_* functions of
  * arch/pagetable.h, so this file also builds on the host for the unit tests.
  *
@@ -21,46 +21,12 @@
 #include "api/failures.h"
 #include "api/invocation.h"
 #include "api/syscall.h"
+#include "arch/asid.h"
 #include "arch/machine.h"
 #include "arch/riscv.h"
 #include "arch/tlb.h"
 #include "config.h"
 #include "object/cap.h"
-
-/* asid_table[a] is the root of the VSpace with ASID a, or NULL. ASID 0 is the kernel's. */
-word_t *asid_table[CONFIG_NUM_ASIDS];
-static word_t asid_next = 1;
-static word_t asids_in_use;
-
-word_t
-arch_asids_free(void)
-{
-    return CONFIG_NUM_ASIDS - 1 - asids_in_use;
-}
-
-word_t
-arch_asid_alloc(void *root)
-{
-    for (word_t n = 0; n < CONFIG_NUM_ASIDS; n++) {
-        word_t a = asid_next;
-        asid_next = asid_next + 1 < CONFIG_NUM_ASIDS ? asid_next + 1 : 1;
-        if (asid_table[a] == NULL) {
-            asid_table[a] = root;
-            asids_in_use++;
-            return a;
-        }
-    }
-    return 0;
-}
-
-word_t *
-pt_asid_root(word_t asid)
-{
-    if (asid == 0 || asid >= CONFIG_NUM_ASIDS) {
-        return NULL;
-    }
-    return asid_table[asid];
-}
 
 /*
  * Finds the entry for va at the level where the walk ends: a leaf, an invalid entry, or
@@ -109,12 +75,13 @@ pte_store(word_t *pte, word_t new, vaddr_t va, word_t asid, int level)
  * Removes the mapping of the frame or table in cap from the VSpace it is mapped into, if
  * the entry the cap records still points at this object. A record can be stale (its
  * table was unmapped or its VSpace deleted since), and the place may hold something else
- * by now: comparing the address leaves that alone.
+ * by now: comparing the address leaves that alone. The VSpace may be an orphan (its ASID
+ * pool is gone): it may still run, so its mappings are removed all the same.
  */
 static void
 unmap_cap(cap_t cap, int level)
 {
-    word_t *root = pt_asid_root(cap_mapped_asid(cap));
+    word_t *root = asid_vspace_root(cap_mapped_asid(cap));
     if (root == NULL) {
         return;
     }
@@ -176,21 +143,14 @@ arch_finalise_cap(cap_t cap, bool final)
             unmap_cap(cap, (int)cap_page_table_level(cap));
         }
         return;
-    case CAP_VSPACE: {
-        if (!final) {
-            return;
-        }
-        /* satp first: the fence below must not be followed by walks of the dying root
-         * under its ASID (arch/tlb.h). */
-        vspace_unload_root(cap_ptr(cap));
-        word_t asid = cap_vspace_asid(cap);
-        if (asid != 0 && asid < CONFIG_NUM_ASIDS) {
-            asid_table[asid] = NULL;
-            asids_in_use--;
-            tlb_flush(TLB_ASID_RETIRED, 0, asid, 0);
+    case CAP_VSPACE:
+        if (final) {
+            /* satp first: the fence asid_vspace_finalise asks for must not be followed
+             * by walks of the dying root under its ASID (arch/tlb.h). */
+            vspace_unload_root(cap_ptr(cap));
+            asid_vspace_finalise(cap);
         }
         return;
-    }
     default:
         return;
     }
@@ -230,12 +190,8 @@ arch_check_cap(cap_t cap)
 {
     switch (cap_type(cap)) {
     case CAP_VSPACE:
-        /* ASIDs are freed with a VSpace's final cap: every VSpace cap holding one is live
-         * (the exit paths rely on it for the caps in threads' VTABLE slots). */
-        if (cap_vspace_asid(cap) != 0 && pt_asid_root(cap_vspace_asid(cap)) != cap_ptr(cap)) {
-            return "VSpace cap with a dead ASID";
-        }
-        return NULL;
+    case CAP_ASID_POOL:
+        return asid_check_cap(cap);
     case CAP_FRAME:
         return cap_is_mapped(cap) ? check_mapping_record(cap, (int)cap_frame_size(cap)) : NULL;
     case CAP_PAGE_TABLE:
@@ -384,8 +340,9 @@ arch_check_mappings(void)
              cap_page_table_level(prev->cap) != cap_page_table_level(cap))) {
             return "caps to one page table disagree about its mapping";
         }
+        /* Live and orphaned VSpaces alike: an orphan may still run (arch/asid.h). */
         if (cap_type(cap) != CAP_VSPACE || same_table(prev, s) ||
-            pt_asid_root(cap_vspace_asid(cap)) != cap_ptr(cap)) {
+            asid_vspace_root(cap_vspace_asid(cap)) != cap_ptr(cap)) {
             continue;
         }
         const char *why = check_vspace(cap_ptr(cap), cap_vspace_asid(cap));
@@ -396,7 +353,8 @@ arch_check_mappings(void)
     return NULL;
 }
 
-/* The root table of a VSpace cap, or NULL if the cap is not a live VSpace. */
+/* The root table of a VSpace cap, or NULL if the cap is not a VSpace with a live ASID
+ * (none assigned, or its pool deleted). */
 static word_t *
 vspace_root_of(cap_t vs)
 {

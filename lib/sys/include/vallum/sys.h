@@ -145,6 +145,16 @@ int vl_shutdown_reset(vl_cptr_t shutdown);
 int vl_irq_handler_ack(vl_cptr_t handler);
 int vl_irq_handler_set_notification(vl_cptr_t handler, vl_cptr_t ntfn);
 int vl_irq_handler_clear(vl_cptr_t handler);
+/*
+ * ASIDs. MakePool turns the untyped ut (VL_ASID_POOL_BITS, RAM, no children) into an ASID
+ * pool for a free range of VL_ASID_POOL_SIZE ASIDs, its cap at (root, index, depth).
+ * Assign gives the VSpace (retyped, so without an ASID) the pool's lowest free ASID: a
+ * VSpace needs one before a thread can run in it or anything is mapped into it.
+ */
+int vl_asid_control_make_pool(vl_cptr_t control, vl_cptr_t ut, vl_cptr_t root, vl_word_t index,
+                              vl_word_t depth);
+int vl_asid_pool_assign(vl_cptr_t pool, vl_cptr_t vspace);
+
 /* Physical address of a frame, and the virtual address this cap maps it at (0 if none). */
 int vl_frame_get_address(vl_cptr_t frame, vl_word_t *paddr, vl_word_t *vaddr);
 
