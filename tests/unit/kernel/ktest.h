@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <string.h>
+
 #include "api/failures.h"
 #include "api/invocation.h"
 #include "api/syscall.h"
@@ -65,6 +67,16 @@ __attribute__((noreturn)) void ktest_fail_eq(const char *file, int line, const c
         const char *why_ = kernel_check_invariants();                                              \
         if (why_ != NULL) {                                                                        \
             ktest_fail(__FILE__, __LINE__, why_);                                                  \
+        }                                                                                          \
+    } while (0)
+
+/* The invariant checker reports exactly why. */
+#define CHECK_INV_FIRES(why)                                                                       \
+    do {                                                                                           \
+        const char *got_ = kernel_check_invariants();                                              \
+        CHECK(got_ != NULL);                                                                       \
+        if (strcmp(got_, (why)) != 0) {                                                            \
+            ktest_fail(__FILE__, __LINE__, got_);                                                  \
         }                                                                                          \
     } while (0)
 

@@ -508,15 +508,6 @@ KTEST(pt_stale_frame_record_asid_reused)
     INV();
 }
 
-/* The invariant checker reports exactly why. */
-#define CHECK_INV_FIRES(why)                                                                       \
-    do {                                                                                           \
-        const char *got_ = kernel_check_invariants();                                              \
-        CHECK(got_ != NULL);                                                                       \
-        if (strcmp(got_, (why)) != 0) {                                                            \
-            ktest_fail(__FILE__, __LINE__, got_);                                                  \
-        }                                                                                          \
-    } while (0)
 
 /* A VSpace with a level-1 and a level-0 table and a 4 KiB frame at va, for corruption. */
 struct mapped {
