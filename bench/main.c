@@ -784,8 +784,8 @@ bench_delete_preemption(void)
         if (err != 0) {
             error(runs[i].name, "chain of CNodes not built or deleted", err);
         } else {
-            OUT("VLBENCH %s %lu %lu %lu 1\n", runs[i].name, (unsigned long)max,
-                (unsigned long)max, (unsigned long)max);
+            OUT("VLBENCH %s %lu %lu %lu 1\n", runs[i].name, (unsigned long)max, (unsigned long)max,
+                (unsigned long)max);
         }
     }
 }

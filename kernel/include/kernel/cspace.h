@@ -97,3 +97,11 @@ struct cte *cspace_lookup_cap(struct tcb *thread, cptr_t cptr);
  * (is_source recorded, current_lookup_fault says why) when the walk fails.
  */
 struct cte *cspace_lookup_slot_for_op(bool is_source, cap_t root, cptr_t cptr, word_t depth);
+
+/*
+ * Looks up a destination slot for an operation that creates a cap (as
+ * cspace_lookup_slot_for_op with is_source false) and requires it to be empty. Returns the
+ * slot, or NULL for EXCEPTION_SYSCALL_ERROR with current_syscall_error set: the lookup's
+ * error, or VL_DELETE_FIRST if the slot holds a cap.
+ */
+struct cte *cspace_lookup_empty_dest(cap_t root, cptr_t index, word_t depth);

@@ -133,3 +133,14 @@ cspace_lookup_slot_for_op(bool is_source, cap_t root, cptr_t cptr, word_t depth)
     }
     return r.slot;
 }
+
+struct cte *
+cspace_lookup_empty_dest(cap_t root, cptr_t index, word_t depth)
+{
+    struct cte *dest = cspace_lookup_slot_for_op(false, root, index, depth);
+    if (dest != NULL && cap_type(dest->cap) != CAP_NULL) {
+        syscall_error(VL_DELETE_FIRST);
+        return NULL;
+    }
+    return dest;
+}

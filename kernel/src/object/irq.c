@@ -39,15 +39,12 @@ decode_take_console(struct invocation *inv)
         return syscall_error(VL_REVOKE_FIRST); /* no UART, or a driver has it */
     }
     struct cte *dest =
-        cspace_lookup_slot_for_op(false, inv->extra[0]->cap, inv_arg(inv, 0), inv_arg(inv, 1));
+        cspace_lookup_empty_dest(inv->extra[0]->cap, inv_arg(inv, 0), inv_arg(inv, 1));
     if (dest == NULL) {
         return EXCEPTION_SYSCALL_ERROR;
     }
-    if (cap_type(dest->cap) != CAP_NULL) {
-        return syscall_error(VL_DELETE_FIRST);
-    }
-    cap_t frame = cap_frame(vspace_paddr_to_pptr(page), FRAME_4K, true,
-                            VL_RIGHT_READ | VL_RIGHT_WRITE);
+    cap_t frame =
+        cap_frame(vspace_paddr_to_pptr(page), FRAME_4K, true, VL_RIGHT_READ | VL_RIGHT_WRITE);
     cte_insert_original(frame, inv->slot, dest);
     console_hand_over();
     return EXCEPTION_NONE;
@@ -120,12 +117,9 @@ decode_irq_control_invocation(struct invocation *inv)
         return syscall_error(VL_REVOKE_FIRST);
     }
     struct cte *dest =
-        cspace_lookup_slot_for_op(false, inv->extra[0]->cap, inv_arg(inv, 1), inv_arg(inv, 2));
+        cspace_lookup_empty_dest(inv->extra[0]->cap, inv_arg(inv, 1), inv_arg(inv, 2));
     if (dest == NULL) {
         return EXCEPTION_SYSCALL_ERROR;
-    }
-    if (cap_type(dest->cap) != CAP_NULL) {
-        return syscall_error(VL_DELETE_FIRST);
     }
     irq_state[irq] = IRQ_HANDLER_ISSUED;
     cte_insert(cap_irq_handler(irq), inv->slot, dest);

@@ -230,8 +230,8 @@ KTEST(delete_zombie_never_in_freed_memory)
                 struct kt_caller c = kt_caller();
                 struct cte *root = kt_insert(kt_cnode(2, 0, 0));
                 struct cte *extra[1] = {root};
-                struct invocation inv =
-                    kt_inv(&c, ub, VL_UNTYPED_RETYPE, ARGS(VL_OBJ_FRAME_4K, 0, 0, 0, 0, 1), 1, extra);
+                struct invocation inv = kt_inv(&c, ub, VL_UNTYPED_RETYPE,
+                                               ARGS(VL_OBJ_FRAME_4K, 0, 0, 0, 0, 1), 1, extra);
                 CHECK_EQ(decode_untyped_invocation(&inv), EXCEPTION_NONE);
                 memset(mb, 0xa5, BIT(12));
                 retyped = true;
@@ -257,7 +257,7 @@ KTEST(delete_tcb_cnode_cycle_never_in_freed_memory)
     cap_t c = cap_cnode(mc, 7, 0, 0);
     struct cte *cs = cap_ptr(c);
     cte_insert_original(c, uc, tcb_slot(t, TCB_CTABLE)); /* C's only cap: T's root */
-    cte_insert_original(cap_tcb(mt), ut, &cs[1]);         /* T's only cap: in C */
+    cte_insert_original(cap_tcb(mt), ut, &cs[1]);        /* T's only cap: in C */
     struct cte *ep = kt_insert(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL));
     for (int i = 2; i < 128; i++) {
         cte_insert(ep->cap, ep, &cs[i]);

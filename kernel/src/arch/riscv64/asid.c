@@ -98,12 +98,9 @@ decode_make_pool(struct invocation *inv)
     if (cte_has_children(ut_slot)) {
         return syscall_error(VL_REVOKE_FIRST);
     }
-    struct cte *dest = cspace_lookup_slot_for_op(false, root, index, depth);
+    struct cte *dest = cspace_lookup_empty_dest(root, index, depth);
     if (dest == NULL) {
         return EXCEPTION_SYSCALL_ERROR;
-    }
-    if (cap_type(dest->cap) != CAP_NULL) {
-        return syscall_error(VL_DELETE_FIRST);
     }
 
     /* The whole untyped becomes the pool: its watermark goes to the top. */
