@@ -20,7 +20,7 @@ extern vl_cptr_t g_big; /* the RAM untyped every test's t_ut is carved from */
 /* An ASID pool made at start-up (ASIDControl_MakePool) from memory outside g_big, so it
  * outlives every test; the VSpaces tests make get their ASIDs from it (vspace_new). */
 extern vl_cptr_t g_asid_pool;
-extern int t_failed;    /* set by the CHECK macros */
+extern int t_failed; /* set by the CHECK macros */
 
 /* Reports a failed check of the running test (first failure wins). */
 void test_fail(const char *file, int line, const char *what, vl_word_t a, vl_word_t b);

@@ -21,11 +21,11 @@ const struct vl_bootinfo *g_bi;
 vl_cptr_t t_ut;
 int t_failed;
 
-vl_cptr_t g_big;                /* the large RAM untyped tests are carved from */
+vl_cptr_t g_big; /* the large RAM untyped tests are carved from */
 vl_cptr_t g_asid_pool;
 static vl_cptr_t asid_pool_ut_parent; /* the RAM untyped g_asid_pool's memory is from */
-static const char *skip_reason; /* set by test_skip() */
-static vl_cptr_t scratch_start; /* scratch slot range */
+static const char *skip_reason;       /* set by test_skip() */
+static vl_cptr_t scratch_start;       /* scratch slot range */
 static vl_cptr_t scratch_end;
 static vl_cptr_t scratch_next; /* next free scratch slot of the running test */
 static char fail_msg[200];

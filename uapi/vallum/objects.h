@@ -75,7 +75,7 @@ enum vl_cap_type {
     VL_CAP_ZOMBIE,
     VL_CAP_ASID_CONTROL = 13,
     VL_CAP_ASID_POOL = 14,
-    VL_CAP_DEBUG = 15, /* the right to make debug system calls (VL_DEBUG_RIGHT_*) */
+    VL_CAP_DEBUG = 15,    /* the right to make debug system calls (VL_DEBUG_RIGHT_*) */
     VL_CAP_SHUTDOWN = 16, /* powers the machine off or resets it (docs/kernel/objects.md) */
     VL_CAP_NUM_TYPES
 };

@@ -508,7 +508,6 @@ KTEST(pt_stale_frame_record_asid_reused)
     INV();
 }
 
-
 /* A VSpace with a level-1 and a level-0 table and a 4 KiB frame at va, for corruption. */
 struct mapped {
     struct pt x;

@@ -296,7 +296,7 @@ configure_destroys_itself(word_t label)
     cap_t old_root = kt_cnode(3, 0, 0);
     struct cte *cs = cap_ptr(old_root);
     kt_insert_at(old_root, tcb_slot(t, TCB_CTABLE)); /* the only cap to the old root */
-    kt_insert_at(cap_tcb(tcb_slots(t)), &cs[1]);       /* the only cap to the thread */
+    kt_insert_at(cap_tcb(tcb_slots(t)), &cs[1]);     /* the only cap to the thread */
     struct cte *new_root = kt_insert(kt_cnode(3, 0, 0));
     void *vroot = kt_alloc(VL_VSPACE_BITS);
     struct cte *vs = kt_vspace(vroot);
