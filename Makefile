@@ -9,7 +9,10 @@ CONFIG ?= debug
 SYSTEM ?= default
 # FASTPATH=0 builds the kernel without the IPC fast path (into its own directory).
 FASTPATH ?= 1
-O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)
+# KDEFS: test-only kernel defines (e.g. KDEFS=-DCONFIG_TEST_DEFECT_PT), into their own directory.
+KDEFS ?=
+KDEFS_TAG := $(subst $(eval) ,,$(subst -D,-,$(strip $(KDEFS))))
+O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)$(KDEFS_TAG)
 PYTHON := /usr/bin/python3
 CROSS := riscv64-unknown-elf-
 CC_K := $(CROSS)gcc
@@ -33,7 +36,7 @@ endif
 
 KCFLAGS := $(WARN) $(CONFIG_FLAGS) $(if $(filter 1,$(FASTPATH)),-DCONFIG_FASTPATH) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
 	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fno-pic \
-	-fno-common -Ikernel/include -Iuapi
+	-fno-common -Ikernel/include -Iuapi $(KDEFS)
 UCFLAGS := $(WARN) $(CONFIG_FLAGS) -g -march=rv64imac -mabi=lp64 -mcmodel=medany \
 	--specs=picolibc.specs -Iuapi -Ilib/sys/include
 ULDFLAGS := -nostartfiles -T lib/sys/user.ld -Wl,--gc-sections
@@ -63,6 +66,7 @@ help:
 	@echo "  make bench-quick  quick benchmark sanity check (20 samples, VLTEST lines)"
 	@echo "  make bench-profile METRIC=m  instructions of one sample of metric m, by function"
 	@echo "  make ktest      the in-QEMU kernel test suite only"
+	@echo "  make oracle     the isolation oracle (make oracle-long: 10^6 steps)"
 	@echo "  make clean      remove $(BUILD)"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1"
 
@@ -140,6 +144,7 @@ include mk/elf.mk
 include mk/bench.mk
 include mk/vlsys.mk
 include mk/systems.mk
+include mk/oracle.mk
 
 test: deps-test all
 	@$(PYTHON) tools/test_driver.py tests/steps.txt

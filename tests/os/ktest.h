@@ -114,3 +114,4 @@ void fuzz_tests(void);
 void vspace_tests(void);
 void irq_rtc_tests(void);
 void proc_tests(void);
+void oracle_tests(void); /* run by its own image: see tests/os/oracle.c */
