@@ -6,7 +6,7 @@
 #   make oracle-long     10^6 steps (ORACLE_LONG_STEPS), one seed
 #   make oracle-caught   passes only if the oracle fails: for kernels built with a defect
 #                        re-enabled, e.g. KDEFS=-DCONFIG_TEST_DEFECT_PT (tests/steps.txt)
-ORACLE_STEPS ?= 6000
+ORACLE_STEPS ?= 10000
 ORACLE_SEEDS ?= 4
 ORACLE_SEED_BASE ?= 1
 ORACLE_FIRST_FAIL ?= 0

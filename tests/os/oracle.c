@@ -28,21 +28,23 @@
  * system call carrying what it read. The test starts each probe with
  * TCB_WriteRegisters (pc, a0 = address, a1 = expected tag, a2 = write back).
  *
- * Scheduler steps: three threads of the root VSpace (low, high, server) with random
- * priorities; low resumes high, which Calls server through the fast path (the shape of
- * issue 10's defect 3), or the test resumes, suspends and restarts them directly.
+ * Scheduler steps (tests/os/oracle_sched.c): three threads of the root VSpace (low, high,
+ * server) with random priorities; low resumes high, which Calls server through the fast
+ * path (the shape of issue 10's defect 3), or the test resumes, suspends and restarts
+ * them directly.
  *
  * ORACLE_STEPS steps for each of ORACLE_SEEDS seeds (ORACLE_SEED_BASE, +1, ...); every
  * seed prints "oracle seed N steps M" and is one test (oracle_seed_N). A failure names the
  * seed and the step: rebuild with ORACLE_SEED_BASE=N ORACLE_SEEDS=1 to replay it.
  */
 #include "ktest.h"
+#include "oracle.h"
 
 #include <stdarg.h>
 #include <string.h>
 
 #ifndef ORACLE_STEPS
-#define ORACLE_STEPS 6000
+#define ORACLE_STEPS 10000
 #endif
 #ifndef ORACLE_SEEDS
 #define ORACLE_SEEDS 4
@@ -780,65 +782,7 @@ op_swap_probes(void)
     m.probe_vs[q] = (int)vp;
 }
 
-/* ---- Scheduler steps. ---- */
-
-static struct kthread *thr_low, *thr_high, *thr_server;
-static vl_cptr_t s_ep, s_done, s_done_low, s_done_high, s_go;
-static vl_word_t s_seen;
-static vl_cptr_t s_srv;           /* the server waits on it before replying */
-static volatile int server_waits; /* set by the test for one scheduler step */
-
-static void
-sched_server(vl_word_t arg)
-{
-    (void)arg;
-    vl_word_t mr[VL_MSG_REGS] = {0};
-    vl_recv(s_ep);
-    for (;;) {
-        /* Blocking here makes the kernel choose another thread while the caller waits
-         * for the reply: the caller must not be in a ready queue then. */
-        if (server_waits) {
-            vl_wait(s_srv);
-        }
-        vl_reply_recv(s_ep, vl_msginfo(0, 0, 0, 1), mr);
-    }
-}
-
-static void
-sched_high(vl_word_t arg)
-{
-    (void)arg;
-    vl_word_t mr[VL_MSG_REGS] = {0};
-    for (;;) {
-        vl_call(s_ep, vl_msginfo(0, 0, 0, 1), mr);
-        vl_signal(s_done_high);
-        vl_tcb_suspend(thr_high->tcb);
-    }
-}
-
-static void
-sched_low(vl_word_t arg)
-{
-    (void)arg;
-    for (;;) {
-        vl_wait(s_go);
-        vl_tcb_resume(thr_high->tcb);
-        if (server_waits) {
-            vl_signal(s_srv);
-        }
-        vl_signal(s_done_low);
-    }
-}
-
-/* Waits until every bit of want has been signalled on s_done (bits seen are kept). */
-static void
-sched_wait(vl_word_t want)
-{
-    while ((s_seen & want) != want) {
-        s_seen |= vl_wait(s_done);
-    }
-    s_seen &= ~want;
-}
+/* ---- Scheduler steps (tests/os/oracle_sched.c). ---- */
 
 static void
 op_sched(void)
@@ -846,51 +790,18 @@ op_sched(void)
     static const unsigned low_prio[] = {10, 30};
     static const unsigned high_prio[] = {20, 100, 180};
     static const unsigned server_prio[] = {90, 200};
-    op_name = "TCB_SetPriority";
-    if (!expect(1, vl_tcb_set_priority(thr_low->tcb, VL_CAP_INIT_TCB, low_prio[rnd_below(2)])) ||
-        !expect(1, vl_tcb_set_priority(thr_high->tcb, VL_CAP_INIT_TCB, high_prio[rnd_below(3)])) ||
-        !expect(1,
-                vl_tcb_set_priority(thr_server->tcb, VL_CAP_INIT_TCB, server_prio[rnd_below(2)]))) {
-        return;
-    }
+    unsigned prio[3];
+    prio[0] = low_prio[rnd_below(2)];
+    prio[1] = high_prio[rnd_below(3)];
+    prio[2] = server_prio[rnd_below(2)];
     unsigned variant = rnd_below(4);
+    int server_waits = variant == 0 && rnd_below(2);
     if (ORACLE_TRACE) {
-        printf("  scheduler variant %u\n", variant);
+        printf("  scheduler variant %u, priorities %u %u %u, server waits %d\n", variant, prio[0],
+               prio[1], prio[2], server_waits);
     }
-    server_waits = 0;
-    switch (variant) {
-    case 0: /* low resumes high, which Calls the server (which may wait for low) */
-        server_waits = (int)rnd_below(2);
-        vl_signal(s_go);
-        sched_wait(3);
-        break;
-    case 1: /* the test resumes high itself */
-        op_name = "TCB_Resume";
-        expect(1, vl_tcb_resume(thr_high->tcb));
-        sched_wait(2);
-        break;
-    case 2: /* the server is suspended while high Calls; then restarted */
-        op_name = "TCB_Suspend";
-        expect(1, vl_tcb_suspend(thr_server->tcb));
-        vl_signal(s_go);
-        sched_wait(1);
-        op_name = "restart";
-        expect(1, thread_start(thr_server));
-        sched_wait(2);
-        break;
-    default: /* low is suspended and restarted while it waits */
-        op_name = "TCB_Suspend";
-        expect(1, vl_tcb_suspend(thr_low->tcb));
-        op_name = "restart";
-        expect(1, thread_start(thr_low));
-        vl_signal(s_go);
-        sched_wait(3);
-        break;
-    }
-    /* High suspends itself after signalling: let it get there. */
-    if (settle() != 0) {
-        bad("settle failed");
-    }
+    op_name = "scheduler step";
+    expect(1, oracle_sched_step(prio, variant, server_waits));
 }
 
 /* ---- Probing. ---- */
@@ -1062,33 +973,7 @@ setup(void)
             return -1;
         }
     }
-    /* Scheduler threads: high starts inactive, with registers, for low to resume. */
-    s_ep = obj_new(VL_OBJ_ENDPOINT, 0);
-    s_done = obj_new(VL_OBJ_NOTIFICATION, 0);
-    s_go = obj_new(VL_OBJ_NOTIFICATION, 0);
-    s_srv = obj_new(VL_OBJ_NOTIFICATION, 0);
-    server_waits = 0;
-    s_done_low = slot_alloc();
-    s_done_high = slot_alloc();
-    s_seen = 0;
-    if (s_ep == 0 || s_done == 0 || s_go == 0 || s_srv == 0 || s_done_low == 0 ||
-        s_done_high == 0 ||
-        vl_cnode_mint(ROOT, s_done_low, 64, ROOT, s_done, 64, VL_RIGHT_WRITE, 1) != 0 ||
-        vl_cnode_mint(ROOT, s_done_high, 64, ROOT, s_done, 64, VL_RIGHT_WRITE, 2) != 0) {
-        return -1;
-    }
-    thr_server = thread_new(sched_server, 0, 200, 0);
-    thr_low = thread_new(sched_low, 0, 10, 0);
-    thr_high = thread_create(sched_high, 0, 100, 0, ROOT, 0);
-    if (thr_server == NULL || thr_low == NULL || thr_high == NULL) {
-        return -1;
-    }
-    vl_word_t regs[VL_NUM_REGISTERS];
-    thread_regs(thr_high, regs);
-    if (vl_tcb_write_registers(thr_high->tcb, 0, VL_NUM_REGISTERS, regs) != 0) {
-        return -1;
-    }
-    return settle();
+    return oracle_sched_setup();
 }
 
 /* One random operation. Weights in per cent. */
