@@ -3,7 +3,7 @@
 # parameter set gets its own image (the parameters are compile-time defines).
 #   make oracle          ORACLE_STEPS steps x ORACLE_SEEDS seeds from ORACLE_SEED_BASE
 #                        (the make-test run); replay a seed: ORACLE_SEED_BASE=N ORACLE_SEEDS=1
-#   make oracle-long     10^6 steps (ORACLE_LONG_STEPS), one seed
+#   make oracle-long     10^6 steps (ORACLE_LONG_STEPS) of seed ORACLE_LONG_SEED
 #   make oracle-caught   passes only if the oracle fails: for kernels built with a defect
 #                        re-enabled, e.g. KDEFS=-DCONFIG_TEST_DEFECT_PT (tests/steps.txt)
 ORACLE_STEPS ?= 10000
@@ -12,6 +12,7 @@ ORACLE_SEED_BASE ?= 1
 ORACLE_FIRST_FAIL ?= 0
 ORACLE_TIMEOUT ?= 300
 ORACLE_LONG_STEPS ?= 1000000
+ORACLE_LONG_SEED ?= 100
 ORACLE_RUN ?= oracle
 # ORACLE_CFLAGS: more defines for debugging (e.g. -DORACLE_PT_COPIES=0); give ORACLE_TAG too.
 ORACLE_NAME := oracle-$(ORACLE_STEPS)x$(ORACLE_SEEDS)s$(ORACLE_SEED_BASE)f$(ORACLE_FIRST_FAIL)$(ORACLE_TAG)
@@ -37,8 +38,8 @@ oracle: $(ORACLE_IMAGE) deps-test
 	$(PYTHON) tools/qemu_run.py --timeout $(ORACLE_TIMEOUT) --name $(ORACLE_RUN) -- $<
 
 oracle-long:
-	$(MAKE) oracle ORACLE_STEPS=$(ORACLE_LONG_STEPS) ORACLE_SEEDS=1 ORACLE_TIMEOUT=100000 \
-		ORACLE_RUN=oracle-long
+	$(MAKE) oracle ORACLE_STEPS=$(ORACLE_LONG_STEPS) ORACLE_SEEDS=1 \
+		ORACLE_SEED_BASE=$(ORACLE_LONG_SEED) ORACLE_TIMEOUT=100000 ORACLE_RUN=oracle-long
 
 # The run's own VLTEST lines are shown indented (so the test driver does not count them);
 # the one result is PASS if the oracle (or the kernel, by panicking) reported a failure.

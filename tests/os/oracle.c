@@ -173,7 +173,9 @@ rnd_below(unsigned n)
 }
 
 /* Records the first failure of this seed, with the seed and step. */
-static void __attribute__((format(printf, 1, 2))) bad(const char *fmt, ...)
+static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void
+bad(const char *fmt, ...)
 {
     if (oracle_failed) {
         return;
