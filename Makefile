@@ -72,6 +72,7 @@ help:
 	@echo "  make bench-quick  quick benchmark sanity check (20 samples, VLTEST lines)"
 	@echo "  make bench-profile METRIC=m  instructions of one sample of metric m, by function"
 	@echo "  make ktest      the in-QEMU kernel test suite only"
+	@echo "  make oracle     the isolation oracle (make oracle-long: 10^6 steps)"
 	@echo "  make clean      remove $(BUILD)"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1, TEST_DEFECT=PT (a kernel"
 	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md)"
@@ -128,11 +129,12 @@ $(O)/user/lib/elf/src/elf.c.o: UCFLAGS += -Ilib/elf/include
 
 # The invariant walk (VL_SYS_DEBUG_CHECK) has no preemption point, so only test kernels
 # have it: kernel/src/api/debug.c built a second time with CONFIG_DEBUG_CHECK. The images
-# that tests boot link it: ktest, init (the boot test) and each system's <name>-check
-# (mk/systems.mk); the system images that `make run` boots do not.
+# that tests boot link it: ktest, the isolation oracle (oracle-*), init (the boot test)
+# and each system's <name>-check (mk/systems.mk); the system images that `make run` boots
+# do not.
 KERNEL_CHECK_OBJS := $(filter-out $(O)/kernel/src/api/debug.c.o,$(KERNEL_OBJS)) \
 	$(O)/kernel-check/src/api/debug.c.o
-TEST_IMAGES := ktest init
+TEST_IMAGES := ktest init oracle%
 
 $(O)/kernel-check/%.c.o: kernel/%.c | deps
 	@mkdir -p $(dir $@)
@@ -183,6 +185,7 @@ include mk/elf.mk
 include mk/bench.mk
 include mk/vlsys.mk
 include mk/systems.mk
+include mk/oracle.mk
 
 test: deps-test all
 	@$(PYTHON) tools/test_driver.py tests/steps.txt

@@ -123,3 +123,4 @@ void proc_tests(void);
 void asid_tests(void);
 void debug_tests(void);
 void shutdown_tests(void);
+void oracle_tests(void); /* run by its own image: see tests/os/oracle.c */

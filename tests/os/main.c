@@ -397,6 +397,12 @@ vl_start(const struct vl_bootinfo *bi)
         vl_debug_halt(1);
     }
 
+#ifdef KTEST_ORACLE_ONLY
+    oracle_tests(); /* the oracle's own image (mk/oracle.mk) */
+    RUN(test_no_leaks);
+    printf("VLTEST DONE %u %u\n", passed, failed);
+    vl_debug_halt(failed ? 1 : 0);
+#endif
     untyped_tests();
     cnode_tests();
     tcb_tests();
