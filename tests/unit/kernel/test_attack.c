@@ -361,3 +361,59 @@ KTEST(attack_delete_random_seed4)
 {
     attack_run(0xdeadbeef, 1500);
 }
+
+/* Makes the next preemption point preempt (the work counter is at its limit). */
+static void
+preempt_at_next_point(void)
+{
+    host_irq_pending = true;
+    while (preemption_point() == EXCEPTION_NONE) {
+    }
+    host_irq_pending = false;
+    for (int i = 0; i < CONFIG_PREEMPTION_WORK_UNITS - 1; i++) {
+        (void)preemption_point();
+    }
+    host_irq_pending = true;
+}
+
+/*
+ * A thread T (from UT) and its CSpace root C (from UC) hold each other's only caps: C in
+ * T's root slot (T's first slot), T in C's last slot. Revoking UC makes T's root slot the
+ * deletion's root; emptying C meets T's final cap, and T's zombie moves into its own first
+ * slot, which is the root: the two zombies trade places. If the revoke is preempted right
+ * then and is repeated, the repeat only sees UC's children (C's orphan): T's zombie must
+ * still be finished, not left in T's first slot with nothing working on it (T's slots,
+ * here an IPC buffer frame, would never be emptied).
+ */
+KTEST(attack_preempted_trade_leaves_no_stranded_zombie)
+{
+    char *mt = kt_alloc(VL_TCB_BITS), *mc = kt_alloc(8);
+    struct cte *ut = kt_insert(cap_untyped(mt, VL_TCB_BITS, false, 0));
+    struct cte *uc = kt_insert(cap_untyped(mc, 8, false, 0));
+    ut->cap.w1 = BIT(VL_TCB_BITS);
+    uc->cap.w1 = BIT(8);
+    struct tcb *t = tcb_from_obj(mt);
+    thread_init(t);
+    cap_t c = cap_cnode(mc, 3, 0, 0);
+    struct cte *cs = cap_ptr(c);
+    cte_insert_original(c, uc, tcb_slot(t, TCB_CTABLE));
+    cte_insert_original(cap_tcb(mt), ut, &cs[7]);
+    struct cte *fr = kt_insert(cap_frame(kt_alloc(12), FRAME_4K, false, VL_RIGHTS_ALL));
+    cte_insert(fr->cap, fr, tcb_slot(t, TCB_BUFFER));
+    INV();
+    word_t before = kt_cdt_count();
+    preempt_at_next_point();
+    CHECK_EQ(cte_revoke(uc), EXCEPTION_PREEMPTED);
+    host_irq_pending = false;
+    INV();
+    CHECK_EQ(cte_revoke(uc), EXCEPTION_NONE);
+    INV();
+    CHECK(!cte_has_children(uc));
+    CHECK(ks_zombie_orphans == NULL);
+    /* T was destroyed with C: nothing of it is left for UT to keep. */
+    for (word_t i = 0; i < TCB_NUM_SLOTS; i++) {
+        CHECK_EQ(cap_type(tcb_slot(t, i)->cap), CAP_NULL);
+    }
+    CHECK(!cte_has_children(ut));
+    CHECK_EQ(kt_cdt_count(), before - 3);
+}
