@@ -417,3 +417,33 @@ KTEST(attack_preempted_trade_leaves_no_stranded_zombie)
     CHECK(!cte_has_children(ut));
     CHECK_EQ(kt_cdt_count(), before - 3);
 }
+
+/*
+ * IRQControl_TakeConsole after IRQControl_IssueHandler: the UART frame must not come
+ * between the IRQControl cap and the handler caps it issued in the derivation list, or a
+ * revoke of IRQControl stops at the frame and leaves the handlers (and their interrupts)
+ * with whoever holds them.
+ */
+KTEST(attack_console_frame_does_not_hide_irq_handlers)
+{
+    struct kt_caller c = kt_caller();
+    struct cte *ctl = kt_insert(cap_irq_control());
+    cap_t r = kt_cnode(4, 0, 0);
+    struct cte *rs = kt_insert(r);
+    struct cte *s = cap_ptr(r);
+    struct cte *extra[1] = {rs};
+    struct invocation inv = kt_inv(&c, ctl, VL_IRQ_ISSUE_HANDLER, ARGS(3, 2, 4), 1, extra);
+    CHECK_EQ(decode_irq_control_invocation(&inv), EXCEPTION_NONE);
+    CHECK_EQ(cap_type(s[2].cap), CAP_IRQ_HANDLER);
+    inv = kt_inv(&c, ctl, VL_CONSOLE_TAKE, ARGS(5, 4), 1, extra);
+    CHECK_EQ(decode_irq_control_invocation(&inv), EXCEPTION_NONE);
+    CHECK_EQ(cap_type(s[5].cap), CAP_FRAME);
+    INV();
+    CHECK(cte_has_children(ctl));
+    CHECK_EQ(cte_revoke(ctl), EXCEPTION_NONE);
+    INV();
+    CHECK_EQ(cap_type(s[2].cap), CAP_NULL); /* the handler went with the revoke */
+    CHECK_EQ(cap_type(s[5].cap), CAP_FRAME); /* the console frame is no child of IRQControl */
+    CHECK_EQ(cte_delete(&s[5]), EXCEPTION_NONE);
+    INV();
+}
