@@ -134,11 +134,10 @@ struct obj_layout {
 };
 
 static const struct obj_layout layout[] = {
-    {0, true, 0},       {1024, true, 0},    {2048, false, 6},   {4096, false, 5},
-    {5120, false, 2},   {5248, false, 2},   {5376, false, 2},   {5504, false, 2},
-    {5632, false, 2},   {5760, false, 2},   {5888, false, 2},   {6016, false, 2},
-    {6144, false, 4},   {6656, false, 4},   {7168, false, 3},   {7424, false, 3},
-    {7680, false, 3},   {7936, false, 3},
+    {0, true, 0},     {1024, true, 0},  {2048, false, 6}, {4096, false, 5}, {5120, false, 2},
+    {5248, false, 2}, {5376, false, 2}, {5504, false, 2}, {5632, false, 2}, {5760, false, 2},
+    {5888, false, 2}, {6016, false, 2}, {6144, false, 4}, {6656, false, 4}, {7168, false, 3},
+    {7424, false, 3}, {7680, false, 3}, {7936, false, 3},
 };
 
 /* Retypes the whole of untyped u (which has no children) into fresh objects, their caps
@@ -442,7 +441,7 @@ KTEST(attack_console_frame_does_not_hide_irq_handlers)
     CHECK(cte_has_children(ctl));
     CHECK_EQ(cte_revoke(ctl), EXCEPTION_NONE);
     INV();
-    CHECK_EQ(cap_type(s[2].cap), CAP_NULL); /* the handler went with the revoke */
+    CHECK_EQ(cap_type(s[2].cap), CAP_NULL);  /* the handler went with the revoke */
     CHECK_EQ(cap_type(s[5].cap), CAP_FRAME); /* the console frame is no child of IRQControl */
     CHECK_EQ(cte_delete(&s[5]), EXCEPTION_NONE);
     INV();
