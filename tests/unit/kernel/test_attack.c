@@ -446,3 +446,26 @@ KTEST(attack_console_frame_does_not_hide_irq_handlers)
     CHECK_EQ(cte_delete(&s[5]), EXCEPTION_NONE);
     INV();
 }
+
+/* IRQControl_ReadKernelLog with odd sizes, with and without an IPC buffer: never more
+ * bytes than asked or than the message holds, the rest stays in the log. */
+KTEST(attack_read_kernel_log_odd_sizes)
+{
+    struct kt_caller c = kt_caller();
+    struct cte *ctl = kt_insert(cap_irq_control());
+    static const word_t maxes[] = {0, 1, 7, 8, 9, 63, 64, ~0ul};
+    for (int with_buf = 0; with_buf < 2; with_buf++) {
+        for (word_t k = 0; k < sizeof(maxes) / sizeof(maxes[0]); k++) {
+            memset(host_klog, 'x', sizeof(host_klog));
+            host_klog_len = sizeof(host_klog);
+            struct invocation inv = kt_inv(&c, ctl, VL_CONSOLE_READ_LOG, ARGS(maxes[k]), 0, NULL);
+            inv.rbuf = with_buf ? c.buf : NULL;
+            CHECK_EQ(decode_irq_control_invocation(&inv), EXCEPTION_NONE);
+            word_t n = c.thread->regs[REG_MR0];
+            word_t room = 8 * ((with_buf ? VL_MSG_MAX_LENGTH : VL_MSG_REGS) - 1);
+            CHECK(n <= maxes[k] && n <= room && n <= sizeof(host_klog));
+            CHECK_EQ(host_klog_len, sizeof(host_klog) - n);
+            CHECK(inv.reply_length >= 1 && inv.reply_length <= 1 + (n + 7) / 8);
+        }
+    }
+}
