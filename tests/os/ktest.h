@@ -116,6 +116,7 @@ void ntfn_tests(void);
 void sched_tests(void);
 void fault_tests(void);
 void delete_tests(void);
+void attack_tests(void);
 void fuzz_tests(void);
 void vspace_tests(void);
 void irq_rtc_tests(void);

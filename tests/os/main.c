@@ -412,6 +412,7 @@ vl_start(const struct vl_bootinfo *bi)
     sched_tests();
     fault_tests();
     delete_tests();
+    attack_tests();
     vspace_tests();
     irq_rtc_tests();
     proc_tests();

@@ -136,8 +136,11 @@ orphan_push(struct cte *slot)
  * The zombie in target (inside the object of root's zombie, and not in its own object)
  * moves into its own first slot and becomes an orphan; what that slot held comes to
  * target. If that first slot is root itself (root lies inside the moved zombie's object),
- * the two zombies trade places: root's zombie, now in its own object, becomes the orphan
- * and the moved one continues as root's.
+ * the two zombies trade places and both become orphans, each now in its own object.
+ * (The moved one must not stay root's: a revoke preempted here is repeated from the
+ * untyped, which no longer leads to root, and a thread configuring itself is stopped by
+ * its own destruction; only the orphan list is sure to be emptied by whoever deletes
+ * next. The deletion of root goes on emptying the list until root is empty.)
  */
 static void
 move_to_own_object(struct cte *root, struct cte *target)
@@ -145,7 +148,10 @@ move_to_own_object(struct cte *root, struct cte *target)
     struct cte *first = cap_zombie_slots(target->cap);
     assert(first != target && !cap_zombie_is_orphan(target->cap));
     cte_swap(target->cap, target, first->cap, first);
-    orphan_push(first == root ? target : first);
+    if (first == root) {
+        orphan_push(target);
+    }
+    orphan_push(first);
 }
 
 /*

@@ -7,6 +7,7 @@
 
 #include "api/failures.h"
 #include "api/invocation.h"
+#include "api/syscall.h"
 #include "arch/pagetable.h"
 #include "config.h"
 #include "kernel/cspace.h"
@@ -45,7 +46,10 @@ decode_take_console(struct invocation *inv)
     }
     cap_t frame =
         cap_frame(vspace_paddr_to_pptr(page), FRAME_4K, true, VL_RIGHT_READ | VL_RIGHT_WRITE);
-    cte_insert_original(frame, inv->slot, dest);
+    /* An original without a parent, at the head of the derivation list like the boot
+     * caps: after the IRQControl cap it would come between it and the handler caps it
+     * issued, and a revoke of IRQControl would stop at the frame and leave them. */
+    cte_insert_original(frame, &cdt_root, dest);
     console_hand_over();
     return EXCEPTION_NONE;
 }
