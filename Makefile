@@ -67,6 +67,7 @@ help:
 	@echo "  make bench-quick  quick benchmark sanity check (20 samples, VLTEST lines)"
 	@echo "  make bench-profile METRIC=m  instructions of one sample of metric m, by function"
 	@echo "  make ktest      the in-QEMU kernel test suite only"
+	@echo "  make mutate     mutation testing of the kernel (MUTANTS=100 SEED=1, MUTANT=<id>)"
 	@echo "  make clean      remove $(BUILD)"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1"
 
@@ -144,6 +145,7 @@ include mk/elf.mk
 include mk/bench.mk
 include mk/vlsys.mk
 include mk/systems.mk
+include mk/mutate.mk
 
 test: deps-test all
 	@$(PYTHON) tools/test_driver.py tests/steps.txt
