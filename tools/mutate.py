@@ -31,11 +31,13 @@ kernel suite again without the IPC fast path (FASTPATH=0). Verdicts:
     SURVIVED   every test passed
     STILLBORN  the mutant does not compile (not counted in the score)
 Score = killed / (killed + survived). The report goes to build/mutate/report.{txt,json}
-(build/mutate/replay.{txt,json} for --mutant), rewritten after every mutant.
+(build/mutate/replay.{txt,json} for --mutant), rewritten after every mutant. Replays use
+their own scratch trees (build/mutate/replay-<j>); a scratch tree is locked while in use.
 """
 
 import argparse
 import bisect
+import fcntl
 import hashlib
 import json
 import os
@@ -437,7 +439,7 @@ def sync_tree(src, dst):
         dirnames[:] = sorted(d for d in dirnames if d not in COPY_EXCLUDE
                              and not (rel_dir == "." and d == "build"))
         for name in filenames:
-            if name == ".git":
+            if name in (".git", ".lock", ".mutant"):
                 continue
             rel = os.path.normpath(os.path.join(rel_dir, name))
             wanted.add(rel)
@@ -460,7 +462,7 @@ def sync_tree(src, dst):
                        and not (rel_dir == "." and d == "build")]
         for name in filenames:
             rel = os.path.normpath(os.path.join(rel_dir, name))
-            if rel not in wanted:
+            if rel not in wanted and rel not in (".lock", ".mutant"):
                 os.remove(os.path.join(dst, rel))
 
 
@@ -499,6 +501,13 @@ class Runner:
         self.logs = os.path.join(work, "build", "mutate-logs")
 
     def prepare(self):
+        """Lock the scratch tree (one run at a time), clean up after an interrupted run, sync."""
+        os.makedirs(self.work, exist_ok=True)
+        self.lock = open(os.path.join(self.work, ".lock"), "w")
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise RuntimeError("%s is in use by another run" % self.work) from None
         marker = os.path.join(self.work, ".mutant")
         if os.path.exists(marker):
             # An interrupted run may have left objects built from a mutant: start clean.
@@ -674,14 +683,16 @@ def main(argv=None):
         return 0
 
     jobs = max(1, args.jobs)
-    runners = [Runner(repo, os.path.join(out_dir, "work-%d" % j), args.timeout,
+    # Replays get their own scratch trees, so that they can run beside a sample.
+    work_name = "replay-%d" if args.mutant else "work-%d"
+    runners = [Runner(repo, os.path.join(out_dir, work_name % j), args.timeout,
                       not args.no_nofastpath) for j in range(jobs)]
     for r in runners:
         print("mutate: preparing %s (building and testing the unmutated tree)" % r.work,
               flush=True)
         start = time.time()
-        r.prepare()
         try:
+            r.prepare()
             r.baseline()
         except RuntimeError as e:
             print("mutate: %s" % e, file=sys.stderr)

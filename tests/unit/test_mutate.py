@@ -414,7 +414,7 @@ def test_runner_verdicts_on_a_fake_repository(fake_repo, capsys):
     assert report["score"] == pytest.approx(4 / 5)
     # The working tree and the scratch tree are back to the original source.
     assert (fake_repo / "kernel" / "src" / "a.c").read_text() == FAKE_SOURCE
-    work = fake_repo / "build" / "mutate" / "work-0"
+    work = fake_repo / "build" / "mutate" / "replay-0"
     assert (work / "kernel" / "src" / "a.c").read_text() == FAKE_SOURCE
     assert not (work / ".mutant").exists()
     out = capsys.readouterr().out
@@ -455,6 +455,9 @@ def test_an_interrupted_run_is_cleaned_up(fake_repo):
     (work / "kernel" / "src" / "gone.c").write_text("no longer in the tree")
     runner = mutate.Runner(str(fake_repo), str(work), 1, True)
     runner.prepare()
+    # A second run cannot use the same scratch tree at the same time.
+    with pytest.raises(RuntimeError, match="in use"):
+        mutate.Runner(str(fake_repo), str(work), 1, True).prepare()
     assert not (work / "build" / "stale.o").exists()
     assert not (work / ".mutant").exists()
     assert not (work / "kernel" / "src" / "gone.c").exists()
