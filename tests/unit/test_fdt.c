@@ -1442,6 +1442,10 @@ test_header_basic(void)
     memcpy(small, bl.p, sizeof(small));
     EXPECT_ERR((int)fdt_check_header(small, 27), FDT_ERR_TRUNCATED);
     EXPECT_ERR((int)fdt_check_header(small, 39), FDT_ERR_TRUNCATED);
+    /* Exactly the 40 bytes of a version 17 header, totalsize 40: the header is whole (not
+     * truncated), but no reservation block fits after it. */
+    put_be32(small + HDR_TOTALSIZE, 40);
+    EXPECT_ERR((int)fdt_check_header(small, 40), FDT_ERR_BAD_STRUCTURE);
     free(bl.p);
     return true;
 }
