@@ -75,3 +75,76 @@ KTEST(checker_cdt_slots_link_to_empty)
     s[3].mdb_prev = &s[2]; /* linked both ways, but s[3] holds no cap */
     CHECK_STR(cdt_check_slots(&s[2], 1), "CDT links to an empty slot");
 }
+
+/* Two runnable threads queued at priority 50 (a first, then b) and one at 120. */
+struct queued {
+    struct tcb *a, *b, *c;
+};
+
+static struct queued
+queued_threads(void)
+{
+    struct queued q = {kt_thread(50, TS_RUNNING), kt_thread(50, TS_RUNNING),
+                       kt_thread(120, TS_RUNNING)};
+    sched_append(q.a);
+    sched_append(q.b);
+    sched_append(q.c);
+    CHECK(sched_check() == NULL);
+    return q;
+}
+
+KTEST(checker_sched_current_queued)
+{
+    struct queued q = queued_threads();
+    struct tcb *cur = ks_cur_thread;
+    cur->in_ready_queue = true; /* flagged as queued */
+    CHECK_STR(sched_check(), "current thread in a ready queue");
+    cur->in_ready_queue = false;
+    ks_cur_thread = q.b; /* actually in a queue, though not flagged current-queued */
+    q.b->in_ready_queue = false;
+    CHECK_STR(sched_check(), "current thread in a ready queue");
+    q.b->in_ready_queue = true;
+    ks_cur_thread = cur;
+    CHECK(sched_check() == NULL);
+}
+
+KTEST(checker_sched_bitmaps)
+{
+    queued_threads();
+    ready_bitmap[0] ^= BIT(7); /* priority 7: bit set, queue empty */
+    CHECK_STR(sched_check(), "ready bitmap disagrees with queue");
+    ready_bitmap[0] ^= BIT(7);
+    ready_bitmap[120 / 64] ^= BIT(120 % 64); /* priority 120: queue, no bit */
+    CHECK_STR(sched_check(), "ready bitmap disagrees with queue");
+    ready_bitmap[120 / 64] ^= BIT(120 % 64);
+    ready_top ^= BIT(1); /* word 1 (priority 120) not marked in the top level */
+    CHECK_STR(sched_check(), "top-level bitmap wrong");
+    ready_top ^= BIT(1);
+    ready_top ^= BIT(2); /* word 2 marked though empty */
+    CHECK_STR(sched_check(), "top-level bitmap wrong");
+    ready_top ^= BIT(2);
+    CHECK(sched_check() == NULL);
+}
+
+KTEST(checker_sched_entries)
+{
+    struct queued q = queued_threads();
+    q.b->priority = 51;
+    CHECK_STR(sched_check(), "ready queue entry inconsistent");
+    q.b->priority = 50;
+    q.b->in_ready_queue = false;
+    CHECK_STR(sched_check(), "ready queue entry inconsistent");
+    q.b->in_ready_queue = true;
+    q.b->sched_prev = NULL;
+    CHECK_STR(sched_check(), "ready queue entry inconsistent");
+    q.b->sched_prev = q.a;
+    q.b->state = TS_INACTIVE;
+    CHECK_STR(sched_check(), "non-runnable thread in a ready queue");
+    q.b->state = TS_RESTART; /* runnable too */
+    CHECK(sched_check() == NULL);
+    q.b->state = TS_RUNNING;
+    q.a->sched_next = NULL; /* the queue now ends at a, but its tail is b */
+    CHECK_STR(sched_check(), "ready queue tail wrong");
+    q.a->sched_next = q.b;
+    CHECK(sched_check() == NULL);
+}
