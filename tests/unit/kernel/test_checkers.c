@@ -148,3 +148,23 @@ KTEST(checker_sched_entries)
     q.a->sched_next = q.b;
     CHECK(sched_check() == NULL);
 }
+
+KTEST(checker_untyped_watermark)
+{
+    char *mem = kt_alloc(12);
+    struct cte *ut = kt_insert(cap_untyped(mem, 12, false, 64));
+    struct cte *child = kt_slot();
+    cte_insert(cap_endpoint(mem + 32, 0, VL_RIGHTS_ALL), ut, child); /* bytes 32..63 */
+    CHECK(untyped_check(ut) == NULL);
+    ut->cap.w1 = 48; /* the watermark below the end of the child */
+    CHECK_STR(untyped_check(ut), "untyped child above the watermark");
+    CHECK(kernel_check_invariants() != NULL);
+    ut->cap.w1 = 64;
+    CHECK(untyped_check(ut) == NULL);
+    /* A device untyped has no watermark to respect (its children are frames anywhere). */
+    struct cte *dev = kt_insert(cap_untyped(kt_alloc(12), 12, true, 0));
+    struct cte *frame = kt_slot();
+    cte_insert(cap_frame(cap_ptr(dev->cap), FRAME_4K, true, VL_RIGHTS_ALL), dev, frame);
+    CHECK(untyped_check(dev) == NULL);
+    INV();
+}
