@@ -1,9 +1,12 @@
 /*
  * sched_none_above, which the IPC fast path uses to decide that no thread of higher
  * priority is ready, across the 64-priority words of the ready bitmap (found by
- * `make mutate`: dropping its early "false" went unnoticed).
+ * `make mutate`: dropping its early "false" went unnoticed), and how often preemption
+ * points look for interrupts.
  */
 #include "ktest.h"
+
+#include "config.h"
 
 KTEST(sched_none_above_across_words)
 {
@@ -29,4 +32,30 @@ KTEST(sched_none_above_across_words)
     CHECK(sched_none_above(64));
     sched_dequeue(u);
     INV();
+}
+
+/*
+ * A preemption point asks for pending interrupts once every CONFIG_PREEMPTION_WORK_UNITS
+ * units of work, and preempts only if one is pending.
+ */
+KTEST(preemption_point_every_n_units)
+{
+    host_irq_pending = true;
+    /* Start from a known count: run until the first check. */
+    while (preemption_point() == EXCEPTION_NONE) {
+    }
+    word_t calls = host_irq_pending_calls;
+    for (int round = 0; round < 3; round++) {
+        for (word_t i = 1; i < CONFIG_PREEMPTION_WORK_UNITS; i++) {
+            CHECK_EQ(preemption_point(), EXCEPTION_NONE);
+        }
+        CHECK_EQ(host_irq_pending_calls, calls);
+        CHECK_EQ(preemption_point(), EXCEPTION_PREEMPTED);
+        CHECK_EQ(host_irq_pending_calls, ++calls);
+    }
+    host_irq_pending = false;
+    for (word_t i = 0; i < 4 * CONFIG_PREEMPTION_WORK_UNITS; i++) {
+        CHECK_EQ(preemption_point(), EXCEPTION_NONE);
+    }
+    CHECK_EQ(host_irq_pending_calls, calls + 4);
 }
