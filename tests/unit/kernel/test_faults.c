@@ -59,8 +59,8 @@ KTEST(fault_message_cap)
     struct vl_ipc_buffer *buf;
     struct tcb *r = receiver_with_buffer(&buf);
     struct tcb *s = faulted_sender(FAULT_CAP);
-    s->fault.w[2] = 0x5 | (0x2a << 8);               /* lookup failure type, bits left */
-    s->fault.w[3] = 0x33 | ((word_t)0x1b << 58);      /* bits found, guard size */
+    s->fault.w[2] = 0x5 | (0x2a << 8);           /* lookup failure type, bits left */
+    s->fault.w[3] = 0x33 | ((word_t)0x1b << 58); /* bits found, guard size */
     fault_transfer(s, r, 0x77);
     check_info(r, VL_FAULT_CAP, VL_FAULT_CAP_LENGTH);
     CHECK_EQ(mr(r, buf, 0), 0x8000);

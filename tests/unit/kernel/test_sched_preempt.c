@@ -14,9 +14,9 @@ KTEST(sched_none_above_across_words)
     CHECK(sched_none_above(VL_NUM_PRIORITIES - 1));
     struct tcb *t = kt_thread(100, TS_RUNNING); /* word 1 */
     sched_enqueue(t);
-    CHECK(!sched_none_above(10));  /* a higher word has a ready thread */
-    CHECK(!sched_none_above(63));  /* the last priority of word 0 */
-    CHECK(!sched_none_above(64));  /* the same word, below */
+    CHECK(!sched_none_above(10)); /* a higher word has a ready thread */
+    CHECK(!sched_none_above(63)); /* the last priority of word 0 */
+    CHECK(!sched_none_above(64)); /* the same word, below */
     CHECK(!sched_none_above(99));
     CHECK(sched_none_above(100)); /* equal is not above */
     CHECK(sched_none_above(101));
