@@ -358,9 +358,6 @@ class Mutant:
         removed = sum(text.count("\n", start, end) for start, end, _ in self.edits)
         self.mutated = "\n".join(new_lines[first:first + span + 1 - removed])
 
-    def describe(self):
-        return "%s:%d %s" % (self.path, self.line, self.op)
-
 
 def all_mutants(root):
     """Every candidate mutant of the tree at root, by file: {path: [Mutant...]}."""
