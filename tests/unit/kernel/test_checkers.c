@@ -168,3 +168,74 @@ KTEST(checker_untyped_watermark)
     CHECK(untyped_check(dev) == NULL);
     INV();
 }
+
+/* An endpoint (outside the derivation tree) with two senders queued: a, then b. */
+KTEST(checker_endpoint_queue)
+{
+    struct endpoint *ep = kt_alloc(VL_ENDPOINT_BITS);
+    CHECK(ep_check_queue(ep) == NULL); /* idle and empty */
+    struct tcb *a = kt_thread(10, TS_BLOCKED_ON_SEND), *b = kt_thread(10, TS_BLOCKED_ON_SEND);
+    a->blocking_object = ep;
+    b->blocking_object = ep;
+    a->ep_next = b;
+    b->ep_prev = a;
+    ep->head = a;
+    ep->tail = b;
+    ep->state = EP_SEND;
+    CHECK(ep_check_queue(ep) == NULL);
+    ep->state = EP_IDLE;
+    CHECK_STR(ep_check_queue(ep), "endpoint state disagrees with its queue");
+    ep->state = EP_RECV; /* queued threads are senders */
+    CHECK_STR(ep_check_queue(ep), "endpoint queue entry inconsistent");
+    ep->state = EP_SEND;
+    b->blocking_object = NULL;
+    CHECK_STR(ep_check_queue(ep), "endpoint queue entry inconsistent");
+    b->blocking_object = ep;
+    b->ep_prev = NULL;
+    CHECK_STR(ep_check_queue(ep), "endpoint queue entry inconsistent");
+    b->ep_prev = a;
+    ep->tail = a;
+    CHECK_STR(ep_check_queue(ep), "endpoint queue tail wrong");
+    ep->tail = b;
+    CHECK(ep_check_queue(ep) == NULL);
+}
+
+/* A notification (outside the derivation tree): waiting threads, pending bits, binding. */
+KTEST(checker_notification)
+{
+    struct notification *n = kt_alloc(VL_NOTIFICATION_BITS);
+    CHECK(ntfn_check(n) == NULL);
+    n->pending = 5;
+    CHECK(ntfn_check(n) == NULL); /* idle may hold bits too */
+    n->state = NTFN_ACTIVE;
+    CHECK(ntfn_check(n) == NULL);
+    struct tcb *a = kt_thread(10, TS_BLOCKED_ON_NTFN), *b = kt_thread(10, TS_BLOCKED_ON_NTFN);
+    a->blocking_object = n;
+    b->blocking_object = n;
+    a->ep_next = b;
+    b->ep_prev = a;
+    n->head = a;
+    n->tail = b;
+    CHECK_STR(ntfn_check(n), "notification state disagrees with its queue");
+    n->state = NTFN_WAITING;
+    CHECK_STR(ntfn_check(n), "notification has pending bits while waiting");
+    n->pending = 0;
+    CHECK(ntfn_check(n) == NULL);
+    b->state = TS_BLOCKED_ON_RECV;
+    CHECK_STR(ntfn_check(n), "notification queue entry inconsistent");
+    b->state = TS_BLOCKED_ON_NTFN;
+    b->blocking_object = NULL;
+    CHECK_STR(ntfn_check(n), "notification queue entry inconsistent");
+    b->blocking_object = n;
+    b->ep_prev = NULL;
+    CHECK_STR(ntfn_check(n), "notification queue entry inconsistent");
+    b->ep_prev = a;
+    n->tail = a;
+    CHECK_STR(ntfn_check(n), "notification queue tail wrong");
+    n->tail = b;
+    struct tcb *t = kt_thread(10, TS_RUNNING);
+    n->bound_tcb = t;
+    CHECK_STR(ntfn_check(n), "notification binding not mutual");
+    t->bound_ntfn = n;
+    CHECK(ntfn_check(n) == NULL);
+}
