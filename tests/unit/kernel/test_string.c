@@ -32,8 +32,9 @@ fill(unsigned char *p, unsigned seed)
 KTEST(kstring_memset)
 {
     _Alignas(8) unsigned char got[AREA], want[AREA];
-    for (int c = 0; c < 2; c++) {
-        int value = c == 0 ? 0 : 0x5a;
+    static const int values[] = {0, 1, 0x5a, 0xff};
+    for (unsigned v = 0; v < ARRAY_SIZE(values); v++) {
+        int value = values[v];
         for (unsigned off = 0; off < 9; off++) {
             for (unsigned n = 0; n <= 40; n++) {
                 fill(got, off + n);
