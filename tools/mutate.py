@@ -671,8 +671,9 @@ def main(argv=None):
         chosen = sample(by_file, args.mutants, args.seed)
         stem = os.path.join(out_dir, "report")
     total_sites = sum(len(v) for v in by_file.values())
-    print("mutate: %d candidate mutants in %d files; running %d (seed %s, %d job%s)" % (
-        total_sites, len(by_file), len(chosen), args.seed, args.jobs,
+    print("mutate: %d candidate mutants in %d files; running %d (%s, %d job%s)" % (
+        total_sites, len(by_file), len(chosen),
+        "replay" if args.mutant else "seed %s" % args.seed, args.jobs,
         "" if args.jobs == 1 else "s"), flush=True)
     if args.list:
         for m in chosen:
@@ -696,7 +697,8 @@ def main(argv=None):
             return 1
         print("mutate: baseline passes (%.0fs)" % (time.time() - start), flush=True)
 
-    report = {"commit": git_commit(repo), "seed": args.seed, "planned": len(chosen),
+    report = {"commit": git_commit(repo), "seed": "-" if args.mutant else args.seed,
+              "planned": len(chosen),
               "results": []}
     lock = threading.Lock()
     queue = list(enumerate(chosen, 1))
