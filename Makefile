@@ -73,6 +73,7 @@ help:
 	@echo "  make bench-profile METRIC=m  instructions of one sample of metric m, by function"
 	@echo "  make ktest      the in-QEMU kernel test suite only"
 	@echo "  make oracle     the isolation oracle (make oracle-long: 10^6 steps)"
+	@echo "  make mutate     mutation testing of the kernel (MUTANTS=100 SEED=1, MUTANT=<id>)"
 	@echo "  make clean      remove $(BUILD)"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1, TEST_DEFECT=PT (a kernel"
 	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md)"
@@ -186,6 +187,7 @@ include mk/bench.mk
 include mk/vlsys.mk
 include mk/systems.mk
 include mk/oracle.mk
+include mk/mutate.mk
 
 test: deps-test all
 	@$(PYTHON) tools/test_driver.py tests/steps.txt

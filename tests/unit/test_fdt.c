@@ -1276,6 +1276,45 @@ test_plic_odd_interrupts_extended(void)
     return true;
 }
 
+/* Hart 0's interrupt controller has no phandle: no PLIC context can point at it. */
+static bool
+test_plic_intc_without_phandle(void)
+{
+    struct fdt_platform p;
+    struct builder *b = b_new();
+    static const uint32_t ext[2] = {1, 9}; /* phandle 1, supervisor external interrupt */
+
+    b_begin(b, "");
+    b_begin(b, "memory@0");
+    b_prop_str(b, "device_type", "memory");
+    b_reg1(b, 2, 1, 0, 0x1000);
+    b_end(b);
+    b_begin(b, "cpus");
+    b_prop_u32(b, "#address-cells", 1);
+    b_prop_u32(b, "#size-cells", 0);
+    b_prop_u32(b, "timebase-frequency", 1);
+    b_begin(b, "cpu@0");
+    b_prop_str(b, "device_type", "cpu");
+    b_prop_u32(b, "reg", 0);
+    b_begin(b, "interrupt-controller");
+    b_prop_str(b, "compatible", "riscv,cpu-intc");
+    b_end(b);
+    b_end(b);
+    b_end(b);
+    b_begin(b, "plic@c000000");
+    b_reg1(b, 2, 1, 0xc000000, 0x4000000);
+    b_prop_cells(b, "interrupts-extended", 2, ext);
+    b_prop_str(b, "compatible", "sifive,plic-1.0.0");
+    b_end(b);
+    b_end(b);
+    if (!expect_parse(b_finish(b), FDT_OK, &p)) {
+        return false;
+    }
+    EXPECT_EQ(p.plic_size, 0x4000000);
+    EXPECT_EQ(p.plic_s_context, -1);
+    return true;
+}
+
 static bool
 test_stdout_alias_after_chosen_unit_less(void)
 {
@@ -1442,6 +1481,10 @@ test_header_basic(void)
     memcpy(small, bl.p, sizeof(small));
     EXPECT_ERR((int)fdt_check_header(small, 27), FDT_ERR_TRUNCATED);
     EXPECT_ERR((int)fdt_check_header(small, 39), FDT_ERR_TRUNCATED);
+    /* Exactly the 40 bytes of a version 17 header, totalsize 40: the header is whole (not
+     * truncated), but no reservation block fits after it. */
+    put_be32(small + HDR_TOTALSIZE, 40);
+    EXPECT_ERR((int)fdt_check_header(small, 40), FDT_ERR_BAD_STRUCTURE);
     free(bl.p);
     return true;
 }
@@ -1953,6 +1996,7 @@ main(int argc, char **argv)
     run("devices", test_devices);
     run("harts", test_harts);
     run("plic_odd_interrupts_extended", test_plic_odd_interrupts_extended);
+    run("plic_intc_without_phandle", test_plic_intc_without_phandle);
     run("depth_limit", test_depth_limit);
     run("version16", test_version16);
     run("token_stream", test_token_stream);

@@ -280,6 +280,10 @@ KTEST(cnode_two_slot_errors)
     CHECK_ERR(cn_call(&t, VL_CNODE_MOVE, ARGS(2, 4, 9, 4), 1), VL_FAILED_LOOKUP);
     CHECK(current_syscall_error.lookup_was_source);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_MISSING_CAP);
+    /* The whole lookup-failure detail, as the caller's error reply carries it. */
+    CHECK_EQ(current_lookup_fault.bits_left, 0);
+    CHECK_EQ(current_lookup_fault.bits_found, 0);
+    CHECK_EQ(current_lookup_fault.guard_size, 0);
     /* Occupied dest, for every two-slot label. */
     CHECK_ERR(cn_call(&t, VL_CNODE_COPY, ARGS(3, 4, 1, 4, 15), 1), VL_DELETE_FIRST);
     CHECK_ERR(cn_call(&t, VL_CNODE_MINT, ARGS(3, 4, 1, 4, 15, 1), 1), VL_DELETE_FIRST);

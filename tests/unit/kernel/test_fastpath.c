@@ -606,3 +606,26 @@ KTEST(fastpath_call_after_direct_switch)
     CHECK(ks_cur_thread == low);
     INV();
 }
+
+/*
+ * A runnable thread more urgent than the receiver, both in the lowest 64 priorities (the
+ * ready bitmap's word 0): the fast path must still see it (found by make mutate: the
+ * tests above use priorities of word 1 only).
+ */
+KTEST(fastpath_call_rejects_receiver_low_priorities)
+{
+    struct fp_env e = fp_env(20, 20, 0);
+    word_t info = vl_msginfo(0, 0, 0, 1);
+    fp_wait(e.server, e.scn[FP_EP].cap);
+    e.other->state = TS_RUNNING;
+    e.other->priority = 21;
+    sched_append(e.other);
+    CHECK_CALL_REJECTED(&e, FP_EP, info);
+    sched_dequeue(e.other);
+    e.other->state = TS_INACTIVE;
+    /* Without it the same call takes the fast path. */
+    fp_load(e.client, e.cbuf, FP_CLIENT_SEED, FP_EP, info);
+    CHECK(fastpath_call(FP_EP, info, e.client) == e.server);
+    INV();
+    fp_retire(&e);
+}
