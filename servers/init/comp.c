@@ -178,8 +178,12 @@ fill_cspace(struct comp *c, struct vl_comp_info *info)
             err = give(c, VL_COMP_SLOT_VSPACE, c->vspace, VL_RIGHTS_ALL, 0);
         }
     }
-    if (err == 0 && c->desc->debug != 0) {
-        err = give(c, VL_COMP_SLOT_DEBUG, VL_CAP_DEBUG_SLOT, debug_rights(c->desc->debug), 0);
+    uint64_t kernel_caps = c->desc->kernel_caps;
+    if (err == 0 && (kernel_caps & VL_SYSIMG_DEBUG_ALL) != 0) {
+        err = give(c, VL_COMP_SLOT_DEBUG, VL_CAP_DEBUG_SLOT, debug_rights(kernel_caps), 0);
+    }
+    if (err == 0 && (kernel_caps & VL_SYSIMG_SHUTDOWN) != 0) {
+        err = give(c, VL_COMP_SLOT_SHUTDOWN, VL_CAP_SHUTDOWN_SLOT, VL_RIGHTS_ALL, 0);
     }
     for (uint64_t i = 0; err == 0 && i < g_img.nchannels; i++) {
         const struct vl_sysimg_channel *ch = &g_img.channels[i];

@@ -86,8 +86,8 @@ check_component(struct sysimg *img, uint64_t i, struct elf_image *elf)
                                  c->untyped_bits > VL_SYSIMG_MAX_UNTYPED_BITS)) {
         return bad("untyped size", c->untyped_bits);
     }
-    if (c->debug & ~(uint64_t)VL_SYSIMG_DEBUG_ALL) {
-        return bad("debug rights", c->debug);
+    if (c->kernel_caps & ~(uint64_t)VL_SYSIMG_KERNEL_CAPS_ALL) {
+        return bad("kernel caps", c->kernel_caps);
     }
     uint64_t stack_area = STACK_TOP - c->stack_bytes - VL_PAGE_SIZE;
     int err = elf_parse(img->base + c->program_offset, c->program_size, stack_area, elf);

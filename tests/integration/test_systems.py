@@ -276,3 +276,16 @@ def test_make_run_boots_the_named_system():
     out = subprocess.run(["make", "-n", "run"], cwd=REPO, check=True, capture_output=True,
                          text=True).stdout
     assert re.search(r"timeout .*-kernel build/%s/images/default.bin" % CONFIG, out), out
+
+
+def test_shutdown_is_granted_by_the_description():
+    """Only a component whose description says `shutdown: true` can power the machine off."""
+    run = boot("shutdown", None)
+    check_started(run, "shutdown", [("intruder", 120), ("owner", 100)])
+    # intruder's slot is empty: invoking it is a capability fault, which init reports.
+    at = run.index(r"^intruder: powering off$")
+    at = run.index(r"^init: intruder faulted: capability fault on slot 193 at pc ", at)
+    at = run.index(r"^init: intruder stopped: restart policy never$", at)
+    at = run.index(r"^owner: powering off$", at)
+    assert run.lines[-1] == "owner: powering off", run.text()
+    assert run.status == 42, run.status

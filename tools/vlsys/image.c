@@ -132,7 +132,7 @@ image_build(struct vlsys_system *sys, struct buf *b)
         uint64_t rec[] = {comp_names[i],     p->image_offset, p->size,
                           c->priority,       c->stack,        c->heap,
                           c->restart_policy, c->restart_max,  c->restart_window_ms,
-                          c->untyped_bits,   c->debug};
+                          c->untyped_bits,   c->kernel_caps};
         put_record(b, rec, WORDS(vl_sysimg_component));
     }
     uint64_t region_name = region_names_at;
@@ -292,21 +292,26 @@ perms_string(uint64_t perms, char *buf)
     return buf;
 }
 
-/* The debug rights (VL_SYSIMG_DEBUG_*) as the description lists them, into buf (32 bytes). */
+/*
+ * The kernel authorities (VL_SYSIMG_DEBUG_*, VL_SYSIMG_SHUTDOWN) as the description lists
+ * them, into buf (48 bytes): "debug [print, halt]", then ", shutdown" if granted.
+ */
 static const char *
-debug_string(uint64_t debug, char *buf)
+kernel_caps_string(uint64_t caps, char *buf)
 {
     static const char *const names[] = {"print", "halt", "check"};
-    size_t n = 0;
-    buf[0] = '\0';
+    size_t n = (size_t)snprintf(buf, 48, "debug [");
+    bool first = true;
     for (unsigned i = 0; i < 3; i++) {
-        if (debug & (1ull << i)) {
-            n += (size_t)snprintf(buf + n, 32 - n, "%s%s", n ? ", " : "", names[i]);
+        if (caps & (1ull << i)) {
+            n += (size_t)snprintf(buf + n, 48 - n, "%s%s", first ? "" : ", ", names[i]);
+            first = false;
         }
     }
-    if (debug & ~(uint64_t)VL_SYSIMG_DEBUG_ALL) {
-        snprintf(buf + n, 32 - n, "%s?", n ? ", " : "");
+    if (caps & ~(uint64_t)VL_SYSIMG_KERNEL_CAPS_ALL) {
+        n += (size_t)snprintf(buf + n, 48 - n, "%s?", first ? "" : ", ");
     }
+    snprintf(buf + n, 48 - n, "]%s", (caps & VL_SYSIMG_SHUTDOWN) ? ", shutdown" : "");
     return buf;
 }
 
@@ -322,14 +327,14 @@ dump_components(struct dump *d, const uint8_t *t, uint64_t n)
         if (f[1] > d->size || f[2] > d->size - f[1]) {
             dump_error(d, "program out of bounds at offset", f[1]);
         }
-        char debug[32];
+        char caps[48];
         printf("component %llu '%s': priority %llu, stack 0x%llx, heap 0x%llx, restart %s "
-               "(max %llu, within %llu ms), untyped 0x%llx, debug [%s], program at 0x%llx, "
+               "(max %llu, within %llu ms), untyped 0x%llx, %s, program at 0x%llx, "
                "%llu bytes\n",
                (unsigned long long)i, dump_string(d, f[0]), (unsigned long long)f[3],
                (unsigned long long)f[4], (unsigned long long)f[5], f[6] < 3 ? policies[f[6]] : "?",
                (unsigned long long)f[7], (unsigned long long)f[8],
-               f[9] != 0 && f[9] < 64 ? 1ull << f[9] : 0ull, debug_string(f[10], debug),
+               f[9] != 0 && f[9] < 64 ? 1ull << f[9] : 0ull, kernel_caps_string(f[10], caps),
                (unsigned long long)f[1], (unsigned long long)f[2]);
     }
 }

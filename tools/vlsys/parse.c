@@ -139,6 +139,23 @@ get_int(yaml_node_t *node, const char *key, uint64_t *out)
     return true;
 }
 
+/* Reads a boolean (true/false, yes/no) for key; reports and returns false if not one. */
+static bool
+get_bool(yaml_node_t *node, const char *key, bool *out)
+{
+    const char *s = scalar_of(node);
+    if (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0)) {
+        *out = true;
+        return true;
+    }
+    if (s != NULL && (strcmp(s, "false") == 0 || strcmp(s, "no") == 0)) {
+        *out = false;
+        return true;
+    }
+    diag_error(line_of(node), "'%s' must be true or false", key);
+    return false;
+}
+
 /* Reads a size (integer, or with KiB/MiB/GiB; may be quoted) for key; reports if not one. */
 static bool
 get_size(yaml_node_t *node, const char *key, uint64_t *out)
@@ -362,14 +379,15 @@ _Static_assert(VL_SYSIMG_DEBUG_PRINT == 1 && VL_SYSIMG_DEBUG_HALT == 2 &&
                    VL_SYSIMG_DEBUG_CHECK == 4,
                "debug bits follow print, halt, check");
 
-/* Reads `debug`: a list of print, halt and check, each at most once; sets comp->debug. */
+/* Reads `debug`: a list of print, halt and check, each at most once; sets the debug bits
+ * of comp->kernel_caps. */
 static void
 parse_debug(struct ctx *c, yaml_node_t *node, struct vlsys_component *comp)
 {
     static const char *const names[] = {"print", "halt", "check"};
     yaml_node_item_t *it;
     yaml_node_item_t *top;
-    comp->debug = 0;
+    comp->kernel_caps &= ~(uint64_t)VL_SYSIMG_DEBUG_ALL;
     if (!get_list(node, "debug", &it, &top)) {
         return;
     }
@@ -383,10 +401,10 @@ parse_debug(struct ctx *c, yaml_node_t *node, struct vlsys_component *comp)
         if (s == NULL || i == 3) {
             diag_error(line_of(e), "unknown debug right '%.64s': use print, halt or check",
                        s ? s : "(not a string)");
-        } else if (comp->debug & (1u << i)) {
+        } else if (comp->kernel_caps & (1u << i)) {
             diag_error(line_of(e), "debug right '%s' listed twice", names[i]);
         } else {
-            comp->debug |= 1u << i; /* VL_SYSIMG_DEBUG_PRINT, _HALT, _CHECK */
+            comp->kernel_caps |= 1u << i; /* VL_SYSIMG_DEBUG_PRINT, _HALT, _CHECK */
         }
     }
 }
@@ -395,9 +413,9 @@ parse_debug(struct ctx *c, yaml_node_t *node, struct vlsys_component *comp)
 static void
 parse_component(struct ctx *c, yaml_node_t *node)
 {
-    static const char *const keys[] = {"name",    "program", "priority", "stack", "heap",
-                                       "restart", "untyped", "debug",    NULL};
-    yaml_node_t *v[8];
+    static const char *const keys[] = {"name",    "program", "priority", "stack",    "heap",
+                                       "restart", "untyped", "debug",    "shutdown", NULL};
+    yaml_node_t *v[9];
     if (!get_fields(c, node, "component", keys, 7, v)) {
         return;
     }
@@ -421,7 +439,7 @@ parse_component(struct ctx *c, yaml_node_t *node)
     comp->stack = VLSYS_DEFAULT_STACK;
     comp->stack_line = comp->line;
     comp->heap_line = comp->line;
-    comp->debug = VL_SYSIMG_DEBUG_PRINT;
+    comp->kernel_caps = VL_SYSIMG_DEBUG_PRINT;
     char prog[VL_SYSIMG_MAX_NAME + 1];
     if (v[1] != NULL && get_name(v[1], "program", prog)) {
         comp->program = add_program(sys, prog);
@@ -454,6 +472,10 @@ parse_component(struct ctx *c, yaml_node_t *node)
     }
     if (v[7] != NULL) {
         parse_debug(c, v[7], comp);
+    }
+    bool shutdown = false;
+    if (v[8] != NULL && get_bool(v[8], "shutdown", &shutdown) && shutdown) {
+        comp->kernel_caps |= VL_SYSIMG_SHUTDOWN;
     }
 }
 

@@ -52,7 +52,8 @@ struct vlsys_component {
     uint64_t restart_max;
     uint64_t restart_window_ms;
     uint64_t untyped_bits; /* 0: no `untyped` */
-    uint64_t debug;        /* VL_SYSIMG_DEBUG_*: `debug`, or print if absent */
+    uint64_t kernel_caps;  /* VL_SYSIMG_DEBUG_* (`debug`, or print if absent) and
+                              VL_SYSIMG_SHUTDOWN (`shutdown`) */
     bool is_layout_valid;  /* stack and heap are valid sizes */
 };
 

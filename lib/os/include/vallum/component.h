@@ -28,6 +28,8 @@
  *   VL_COMP_SLOT_DEBUG          a debug cap with the rights the description's `debug` grants
  *                               (print if it says nothing); absent with `debug: []`. lib/os
  *                               points lib/sys's vl_debug_cap at it, so printf prints
+ *   VL_COMP_SLOT_SHUTDOWN       only with `shutdown: true`: a copy of the Shutdown cap
+ *                               (vl_shutdown_power_off / vl_shutdown_reset)
  *
  * With `untyped`, slots [free_slot_start, free_slot_end) of struct vl_comp_info are empty
  * and the component's to use, and [vaddr_window_start, vaddr_window_end) is a part of its
@@ -62,6 +64,7 @@
 #define VL_COMP_SLOT_CHANNEL 64 /* + channel id 0..62 */
 #define VL_COMP_SLOT_IRQ 128    /* + channel id 0..62 */
 #define VL_COMP_SLOT_DEBUG 192
+#define VL_COMP_SLOT_SHUTDOWN 193
 #define VL_COMP_CALL_BADGE (1ull << 63)
 
 #define VL_COMP_INFO_VADDR 0x3ffffe0000ull

@@ -62,7 +62,9 @@ struct vl_sysimg_component {
     uint64_t restart_window_ms;
     uint64_t untyped_bits; /* log2 bytes of the component's own untyped (key `untyped`),
                               VL_SYSIMG_MIN_UNTYPED_BITS..VL_SYSIMG_MAX_UNTYPED_BITS; 0: none */
-    uint64_t debug;        /* VL_SYSIMG_DEBUG_* granted (key `debug`); 0: no debug cap */
+    uint64_t kernel_caps;  /* kernel authorities granted: VL_SYSIMG_DEBUG_* (key `debug`;
+                              none of them: no debug cap) and VL_SYSIMG_SHUTDOWN (key
+                              `shutdown`) */
 };
 
 /* What a component's debug cap may do (key `debug`); init mints VL_DEBUG_RIGHT_* for them. */
@@ -70,6 +72,9 @@ struct vl_sysimg_component {
 #define VL_SYSIMG_DEBUG_HALT 2u  /* stop the machine */
 #define VL_SYSIMG_DEBUG_CHECK 4u /* the invariant walk (test kernels) and the scheduler dump */
 #define VL_SYSIMG_DEBUG_ALL 7u
+/* The component gets a copy of the Shutdown cap (key `shutdown: true`). */
+#define VL_SYSIMG_SHUTDOWN 8u
+#define VL_SYSIMG_KERNEL_CAPS_ALL (VL_SYSIMG_DEBUG_ALL | VL_SYSIMG_SHUTDOWN)
 
 enum vl_region_kind { VL_REGION_RAM = 0, VL_REGION_DEVICE = 1 };
 
