@@ -1236,13 +1236,14 @@ test_harts(void)
     return true;
 }
 
-static bool
-test_plic_odd_interrupts_extended(void)
+/*
+ * A tree of 4 KiB of memory, one hart whose interrupt controller has phandle 7 (none if
+ * intc_phandle is false) and a PLIC whose interrupts-extended is the n cells of ext.
+ */
+static struct builder *
+one_hart_plic(bool intc_phandle, const uint32_t *ext, unsigned n)
 {
-    struct fdt_platform p;
     struct builder *b = b_new();
-    static const uint32_t ext[3] = {7, 9, 7};
-
     b_begin(b, "");
     b_begin(b, "memory@0");
     b_prop_str(b, "device_type", "memory");
@@ -1257,17 +1258,27 @@ test_plic_odd_interrupts_extended(void)
     b_prop_u32(b, "reg", 0);
     b_begin(b, "interrupt-controller");
     b_prop_str(b, "compatible", "riscv,cpu-intc");
-    b_prop_u32(b, "linux,phandle", 7);
+    if (intc_phandle) {
+        b_prop_u32(b, "linux,phandle", 7);
+    }
     b_end(b);
     b_end(b);
     b_end(b);
     b_begin(b, "plic@c000000");
     b_reg1(b, 2, 1, 0xc000000, 0x4000000);
-    b_prop_cells(b, "interrupts-extended", 3, ext);
+    b_prop_cells(b, "interrupts-extended", n, ext);
     b_prop_str(b, "compatible", "sifive,plic-1.0.0");
     b_end(b);
     b_end(b);
-    if (!expect_parse(b_finish(b), FDT_OK, &p)) {
+    return b;
+}
+
+static bool
+test_plic_odd_interrupts_extended(void)
+{
+    struct fdt_platform p;
+    static const uint32_t ext[3] = {7, 9, 7};
+    if (!expect_parse(b_finish(one_hart_plic(true, ext, 3)), FDT_OK, &p)) {
         return false;
     }
     EXPECT_EQ(p.memory[0].size, 0x1000);
@@ -1281,33 +1292,8 @@ static bool
 test_plic_intc_without_phandle(void)
 {
     struct fdt_platform p;
-    struct builder *b = b_new();
     static const uint32_t ext[2] = {1, 9}; /* phandle 1, supervisor external interrupt */
-
-    b_begin(b, "");
-    b_begin(b, "memory@0");
-    b_prop_str(b, "device_type", "memory");
-    b_reg1(b, 2, 1, 0, 0x1000);
-    b_end(b);
-    b_begin(b, "cpus");
-    b_prop_u32(b, "#address-cells", 1);
-    b_prop_u32(b, "#size-cells", 0);
-    b_prop_u32(b, "timebase-frequency", 1);
-    b_begin(b, "cpu@0");
-    b_prop_str(b, "device_type", "cpu");
-    b_prop_u32(b, "reg", 0);
-    b_begin(b, "interrupt-controller");
-    b_prop_str(b, "compatible", "riscv,cpu-intc");
-    b_end(b);
-    b_end(b);
-    b_end(b);
-    b_begin(b, "plic@c000000");
-    b_reg1(b, 2, 1, 0xc000000, 0x4000000);
-    b_prop_cells(b, "interrupts-extended", 2, ext);
-    b_prop_str(b, "compatible", "sifive,plic-1.0.0");
-    b_end(b);
-    b_end(b);
-    if (!expect_parse(b_finish(b), FDT_OK, &p)) {
+    if (!expect_parse(b_finish(one_hart_plic(false, ext, 2)), FDT_OK, &p)) {
         return false;
     }
     EXPECT_EQ(p.plic_size, 0x4000000);
