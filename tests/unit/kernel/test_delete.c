@@ -286,3 +286,46 @@ KTEST(delete_tcb_cnode_cycle_never_in_freed_memory)
     CHECK(ks_zombie_orphans == NULL);
     CHECK_EQ(kt_cdt_count(), 3);
 }
+
+/*
+ * Orphans a preempted deletion leaves are finished by the next revoke, preemptibly: with
+ * an interrupt always pending, the revoke (of a cap without children) returns PREEMPTED
+ * while orphans are left, and repeating it empties the list.
+ */
+KTEST(revoke_finishes_orphans_preemptibly)
+{
+    cap_t top = kt_cnode(6, 0, 0);
+    struct cte *x = kt_insert(top);
+    struct cte *ts = cap_ptr(top);
+    for (int i = 0; i < 64; i++) {
+        cap_t c = kt_cnode(4, 0, 0);
+        kt_insert_at(c, &ts[i]);
+        struct cte *ep = kt_insert(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL));
+        for (int j = 0; j < 16; j++) {
+            cte_insert(ep->cap, ep, &((struct cte *)cap_ptr(c))[j]);
+        }
+    }
+    host_irq_pending = true;
+    exception_t st;
+    int preemptions = 0;
+    while ((st = cte_delete(x)) == EXCEPTION_PREEMPTED && cap_type(x->cap) != CAP_NULL) {
+        CHECK(++preemptions < 1000);
+    }
+    /* The root is gone; the nested CNodes are orphans still to empty. */
+    CHECK(cap_type(x->cap) == CAP_NULL);
+    CHECK(ks_zombie_orphans != NULL);
+    INV();
+    struct cte *other = kt_insert(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL));
+    preemptions = 0;
+    while ((st = cte_revoke(other)) == EXCEPTION_PREEMPTED) {
+        preemptions++;
+        CHECK(preemptions < 1000);
+        INV();
+    }
+    host_irq_pending = false;
+    CHECK_EQ(st, EXCEPTION_NONE);
+    CHECK(preemptions >= 2);
+    CHECK(ks_zombie_orphans == NULL);
+    check_all_empty(ts, 64);
+    INV();
+}

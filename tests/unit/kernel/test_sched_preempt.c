@@ -34,6 +34,21 @@ KTEST(sched_none_above_across_words)
     INV();
 }
 
+/* Every pair of one ready thread's priority and a queried priority, in every word. */
+KTEST(sched_none_above_every_pair)
+{
+    static const word_t ready[] = {0, 5, 63, 64, 70, 127, 128, 150, 191, 192, 200, 255};
+    for (word_t i = 0; i < ARRAY_SIZE(ready); i++) {
+        struct tcb *t = kt_thread(ready[i], TS_RUNNING);
+        sched_enqueue(t);
+        for (word_t q = 0; q < VL_NUM_PRIORITIES; q++) {
+            CHECK_EQ(sched_none_above(q), ready[i] <= q);
+        }
+        sched_dequeue(t);
+    }
+    INV();
+}
+
 /*
  * A preemption point asks for pending interrupts once every CONFIG_PREEMPTION_WORK_UNITS
  * units of work, and preempts only if one is pending.
