@@ -1502,6 +1502,7 @@ test_header_fields(void)
               expect_header_patch(bl, HDR_VERSION, 15, FDT_ERR_BAD_VERSION) &&
               expect_header_patch(bl, HDR_VERSION, 0, FDT_ERR_BAD_VERSION) &&
               expect_header_patch(bl, HDR_LAST_COMP, 18, FDT_ERR_BAD_VERSION) &&
+              expect_header_patch(bl, HDR_LAST_COMP, 17, FDT_OK) && /* the newest readable */
               expect_header_patch(bl, HDR_VERSION, 0xffffffff, FDT_OK) &&
               expect_header_patch(bl, HDR_BOOT_CPUID, 0xffffffff, FDT_OK) &&
               expect_header_patch(bl, HDR_TOTALSIZE, total + 1, FDT_ERR_TRUNCATED) &&
