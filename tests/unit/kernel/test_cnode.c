@@ -266,10 +266,12 @@ KTEST(cnode_two_slot_errors)
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_DEPTH_MISMATCH);
     CHECK_EQ(current_lookup_fault.bits_left, 3);
     CHECK_EQ(current_lookup_fault.bits_found, 4);
-    /* Source lookup fails: depth 5. */
+    /* Source lookup fails: depth 5 stops at a slot of the radix-4 CNode, 1 bit left. */
     CHECK_ERR(cn_call(&t, VL_CNODE_COPY, ARGS(2, 4, 1, 5, 15), 1), VL_FAILED_LOOKUP);
     CHECK(current_syscall_error.lookup_was_source);
     CHECK_EQ(current_lookup_fault.type, VL_LOOKUP_DEPTH_MISMATCH);
+    CHECK_EQ(current_lookup_fault.bits_left, 1);
+    CHECK_EQ(current_lookup_fault.bits_found, 0);
     /* Source root not a CNode. */
     struct cte *extra[1] = {&t.s[1]};
     struct invocation inv = kt_inv(&t.c, t.rs, VL_CNODE_COPY, ARGS(2, 4, 1, 4, 15), 1, extra);

@@ -189,6 +189,8 @@ KTEST(tcb_registers)
     CHECK_ERR(tt_call(&x, VL_TCB_WRITE_REGISTERS, ARGS(0, 33), 0, NULL, NULL, NULL),
               VL_RANGE_ERROR);
     CHECK_ERR(tt_call(&x, VL_TCB_WRITE_REGISTERS, ARGS(0, 0), 0, NULL, NULL, NULL), VL_RANGE_ERROR);
+    CHECK_EQ(current_syscall_error.range_min, 1);
+    CHECK_EQ(current_syscall_error.range_max, 32);
     CHECK_ERR(tt_call(&x, VL_TCB_WRITE_REGISTERS, ARGS(0), 0, NULL, NULL, NULL),
               VL_TRUNCATED_MESSAGE);
     CHECK_ERR(tt_call(&x, VL_TCB_WRITE_REGISTERS, ARGS(0, 3, 1, 2), 0, NULL, NULL, NULL),
