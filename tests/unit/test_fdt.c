@@ -913,6 +913,11 @@ test_small_ok(void)
     EXPECT_EQ(p.plic_base, 0);
     EXPECT_EQ(p.plic_s_context, -1);
     EXPECT_EQ(p.rtc_base, 0);
+    EXPECT_EQ(p.rtc_irq, 0);
+    EXPECT_EQ(p.uart_irq, 0);
+    EXPECT_EQ(p.uart_reg_shift, 0);
+    EXPECT_EQ(p.plic_size, 0);
+    EXPECT_EQ(p.plic_ndev, 0);
     EXPECT_EQ(p.test_base, 0);
     EXPECT_EQ(p.num_reserved, 0);
     return true;
