@@ -26,3 +26,11 @@ vspace_satp_of(cap_t vs, word_t *satp)
     *satp = vs.w1 | ppn; /* w1: mode and ASID (cap_vspace) */
     return true;
 }
+
+/* True if the satp value translates through the root table at physical address root_pa
+ * (its page number field, bits 0..43, names that page; mode and ASID do not matter). */
+static inline bool
+satp_holds_root(word_t satp, paddr_t root_pa)
+{
+    return (satp & MASK(44)) == root_pa >> 12;
+}

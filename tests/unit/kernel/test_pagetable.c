@@ -720,3 +720,17 @@ KTEST(pt_satp_leaves_dying_vspace)
     CHECK(pt_asid_root(x.asid) == NULL);
     INV();
 }
+
+/* The test vspace_unload_root makes before leaving a dying VSpace (issue 10, item 7):
+ * satp's page number names the root, whatever the mode and ASID. */
+KTEST(pt_satp_holds_root)
+{
+    paddr_t root = 0x80234000ul;
+    word_t satp = SATP_MODE_SV39 | (7ul << 44) | (root >> 12);
+    CHECK(satp_holds_root(satp, root));
+    CHECK(satp_holds_root(root >> 12, root));
+    CHECK(!satp_holds_root(satp, root + 0x1000));
+    CHECK(!satp_holds_root(satp, root - 0x1000));
+    CHECK(!satp_holds_root(satp, root << 1));
+    CHECK(!satp_holds_root(SATP_MODE_SV39 | (0x80235000ul >> 12), root));
+}

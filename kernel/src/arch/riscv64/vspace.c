@@ -11,6 +11,7 @@
 #include "arch/machine.h"
 #include "arch/riscv.h"
 #include "arch/tlb.h"
+#include "arch/vspace_satp.h"
 #include "arch/vspace_switch.h"
 #include "config.h"
 #include "object/cap.h"
@@ -114,7 +115,7 @@ arch_activate_vspace(struct tcb *t)
 void
 vspace_unload_root(const void *root)
 {
-    if ((csr_read(satp) & MASK(44)) == pptr_to_paddr(root) >> 12) {
+    if (satp_holds_root(csr_read(satp), pptr_to_paddr(root))) {
         vspace_switch_satp(kernel_satp());
     }
 }
