@@ -42,7 +42,7 @@ CORRUPTIONS = {
     "bad_channel": (lambda img: put(img, table(img, "channels", 1, 2), 70), "channel id"),
     "bad_priority": (lambda img: put(img, table(img, "components", 1, 3), 255), "priority"),
     "bad_untyped": (lambda img: put(img, table(img, "components", 1, 9), 40), "untyped size"),
-    "bad_debug": (lambda img: put(img, table(img, "components", 0, 10), 8), "debug rights"),
+    "bad_debug": (lambda img: put(img, table(img, "components", 0, 10), 16), "kernel caps"),
     "bad_elf": (lambda img: img.__setitem__(word(img, table(img, "components", 0, 1)), 0),
                 "program of 'ping'"),
 }
