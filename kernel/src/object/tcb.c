@@ -46,26 +46,36 @@ tcb_still_invoked(const struct invocation *inv)
 /*
  * Replaces the cap in one of the TCB's slots by a copy of the cap in src. The old cap is
  * deleted first (preemptible); the copy is made only if the TCB still exists and src still
- * holds new_cap. Returns EXCEPTION_NONE (also when the TCB was destroyed: *gone is then
- * set) or EXCEPTION_PREEMPTED.
+ * holds new_cap. Returns EXCEPTION_NONE or EXCEPTION_PREEMPTED.
  */
 static exception_t
 install_slot(const struct invocation *inv, struct tcb *t, enum tcb_slot which, cap_t new_cap,
-             struct cte *src, bool *gone)
+             struct cte *src)
 {
     struct cte *slot = tcb_slot(t, which);
     exception_t status = cte_delete(slot);
-    if (status != EXCEPTION_NONE) {
+    if (status != EXCEPTION_NONE || !tcb_still_invoked(inv)) {
         return status;
-    }
-    if (!tcb_still_invoked(inv)) {
-        *gone = true;
-        return EXCEPTION_NONE;
     }
     if (cap_type(src->cap) != CAP_NULL && cap_same_object_as(src->cap, new_cap)) {
         cte_insert(new_cap, src, slot);
     }
     return EXCEPTION_NONE;
+}
+
+/*
+ * Installs a new CSpace root and VSpace, from extra caps 0 and 1 (TCB_Configure,
+ * TCB_SetSpace). EXCEPTION_NONE or EXCEPTION_PREEMPTED; the TCB may be gone afterwards
+ * (tcb_still_invoked), destroyed with its old CSpace.
+ */
+static exception_t
+install_spaces(const struct invocation *inv, struct tcb *t, cap_t cspace, cap_t vspace)
+{
+    exception_t status = install_slot(inv, t, TCB_CTABLE, cspace, inv->extra[0]);
+    if (status == EXCEPTION_NONE && tcb_still_invoked(inv)) {
+        status = install_slot(inv, t, TCB_VTABLE, vspace, inv->extra[1]);
+    }
+    return status;
 }
 
 /* Decodes a CSpace root: a CNode cap, with the guard optionally replaced by data. */
@@ -89,6 +99,18 @@ derive_vspace(struct cte *src, word_t cap_index, cap_t *out)
         return syscall_error_invalid_cap(cap_index);
     }
     return cap_derive(src, src->cap, out);
+}
+
+/* The CSpace root (extra cap 0, MR1 its guard data) and VSpace (extra cap 1) of
+ * TCB_Configure and TCB_SetSpace, derived; errors name extra caps 1 and 2. */
+static exception_t
+derive_spaces(struct invocation *inv, cap_t *cspace, cap_t *vspace)
+{
+    exception_t status = derive_cspace(inv->extra[0], inv_arg(inv, 1), 1, cspace);
+    if (status == EXCEPTION_NONE) {
+        status = derive_vspace(inv->extra[1], 2, vspace);
+    }
+    return status;
 }
 
 /* An IPC buffer: 1 KiB aligned user address inside a frame (or 0 for none). */
@@ -140,25 +162,15 @@ decode_configure(struct invocation *inv, struct tcb *t)
     }
     struct cte *buffer_src = buffer != 0 ? inv->extra[2] : NULL;
     cap_t cspace, vspace, bufcap;
-    exception_t status = derive_cspace(inv->extra[0], inv_arg(inv, 1), 1, &cspace);
-    if (status == EXCEPTION_NONE) {
-        status = derive_vspace(inv->extra[1], 2, &vspace);
-    }
+    exception_t status = derive_spaces(inv, &cspace, &vspace);
     if (status == EXCEPTION_NONE) {
         status = derive_buffer(buffer, buffer_src, 3, &bufcap);
     }
     if (status != EXCEPTION_NONE) {
         return status;
     }
-    if (cap_type(cspace) == CAP_NULL || cap_type(vspace) == CAP_NULL) {
-        return syscall_error(VL_ILLEGAL_OPERATION);
-    }
-    bool gone = false;
-    status = install_slot(inv, t, TCB_CTABLE, cspace, inv->extra[0], &gone);
-    if (status == EXCEPTION_NONE && !gone) {
-        status = install_slot(inv, t, TCB_VTABLE, vspace, inv->extra[1], &gone);
-    }
-    if (status == EXCEPTION_NONE && !gone) {
+    status = install_spaces(inv, t, cspace, vspace);
+    if (status == EXCEPTION_NONE && tcb_still_invoked(inv)) {
         status = set_buffer(inv, t, buffer, bufcap, buffer_src);
     }
     if (status == EXCEPTION_NONE && tcb_still_invoked(inv)) {
@@ -174,24 +186,13 @@ decode_set_space(struct invocation *inv, struct tcb *t)
     if (inv->length < 3 || inv->n_extra < 2) {
         return syscall_error(VL_TRUNCATED_MESSAGE);
     }
-    cap_t cspace, vspace;
-    exception_t status = derive_cspace(inv->extra[0], inv_arg(inv, 1), 1, &cspace);
-    if (status == EXCEPTION_NONE) {
-        status = derive_vspace(inv->extra[1], 2, &vspace);
-    }
-    if (status != EXCEPTION_NONE) {
-        return status;
-    }
-    if (cap_type(cspace) == CAP_NULL || cap_type(vspace) == CAP_NULL) {
-        return syscall_error(VL_ILLEGAL_OPERATION);
-    }
     word_t fault_ep = inv_arg(inv, 0);
-    bool gone = false;
-    status = install_slot(inv, t, TCB_CTABLE, cspace, inv->extra[0], &gone);
-    if (status == EXCEPTION_NONE && !gone) {
-        status = install_slot(inv, t, TCB_VTABLE, vspace, inv->extra[1], &gone);
+    cap_t cspace, vspace;
+    exception_t status = derive_spaces(inv, &cspace, &vspace);
+    if (status == EXCEPTION_NONE) {
+        status = install_spaces(inv, t, cspace, vspace);
     }
-    if (status == EXCEPTION_NONE && !gone) {
+    if (status == EXCEPTION_NONE && tcb_still_invoked(inv)) {
         t->fault_ep = fault_ep;
     }
     return status;
