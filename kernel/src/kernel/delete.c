@@ -127,7 +127,7 @@ in_own_object(const struct cte *slot, cap_t z)
 static void
 orphan_push(struct cte *slot)
 {
-    slot->cap.w0 |= (word_t)ZOMBIE_ORPHAN << 5;
+    slot->cap = cap_set_rights(slot->cap, ZOMBIE_ORPHAN);
     slot->cap.w1 = (word_t)(uintptr_t)ks_zombie_orphans;
     ks_zombie_orphans = slot;
 }
@@ -188,15 +188,16 @@ reduce_step(struct cte *root)
     return false;
 }
 
-/* One step of emptying the orphan at the head of the list; it leaves the list when done. */
+/* One step of emptying the orphan at the head of the list; it leaves the list when done
+ * (a step that finishes a zombie pushes no new orphan). */
 static void
 reduce_orphan_head(void)
 {
     struct cte *head = ks_zombie_orphans;
-    if (cap_zombie_count(head->cap) == 0) {
-        ks_zombie_orphans = (struct cte *)(uintptr_t)head->cap.w1;
+    struct cte *next = (struct cte *)(uintptr_t)head->cap.w1;
+    if (reduce_step(head)) {
+        ks_zombie_orphans = next;
     }
-    reduce_step(head);
 }
 
 /*

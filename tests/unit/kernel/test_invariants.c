@@ -83,17 +83,17 @@ KTEST(inv_orphan_list)
     struct cte *as = cap_ptr(a), *bs = cap_ptr(b);
     /* A well-formed orphan: A's zombie in A's first slot, on the list. */
     kt_insert_at(cap_zombie(as, false, 2, 1), &as[0]);
-    as[0].cap.w0 |= (word_t)ZOMBIE_ORPHAN << 5;
+    as[0].cap = cap_set_rights(as[0].cap, ZOMBIE_ORPHAN);
     ks_zombie_orphans = &as[0];
     INV();
     /* Not flagged as an orphan. */
-    as[0].cap.w0 &= ~((word_t)ZOMBIE_ORPHAN << 5);
+    as[0].cap = cap_set_rights(as[0].cap, 0);
     CHECK_INV_FIRES("orphan list entry is not an orphaned zombie");
-    as[0].cap.w0 |= (word_t)ZOMBIE_ORPHAN << 5;
+    as[0].cap = cap_set_rights(as[0].cap, ZOMBIE_ORPHAN);
     /* An orphan outside its own object. */
     kt_insert_at(cap_zombie(as, false, 2, 1), &bs[0]);
     kt_insert(b);
-    bs[0].cap.w0 |= (word_t)ZOMBIE_ORPHAN << 5;
+    bs[0].cap = cap_set_rights(bs[0].cap, ZOMBIE_ORPHAN);
     as[0].cap.w1 = (word_t)(uintptr_t)&bs[0];
     CHECK_INV_FIRES("orphaned zombie outside its own object");
     /* A cycle. */
