@@ -92,19 +92,10 @@ decode_read_kernel_log(struct invocation *inv)
     return EXCEPTION_NONE;
 }
 
-exception_t
-decode_irq_control_invocation(struct invocation *inv)
+/* IRQControl_Get: MR0 irq, MR1 dest index, MR2 dest depth; extra cap 0 = dest root. */
+static exception_t
+decode_issue_handler(struct invocation *inv)
 {
-    switch (inv->label) {
-    case VL_IRQ_ISSUE_HANDLER:
-        break;
-    case VL_CONSOLE_TAKE:
-        return decode_take_console(inv);
-    case VL_CONSOLE_READ_LOG:
-        return decode_read_kernel_log(inv);
-    default:
-        return syscall_error(VL_ILLEGAL_OPERATION);
-    }
     if (inv->length < 3 || inv->n_extra < 1) {
         return syscall_error(VL_TRUNCATED_MESSAGE);
     }
@@ -129,6 +120,21 @@ decode_irq_control_invocation(struct invocation *inv)
     cte_insert(cap_irq_handler(irq), inv->slot, dest);
     plat_irq_set_enabled(irq, false);
     return EXCEPTION_NONE;
+}
+
+exception_t
+decode_irq_control_invocation(struct invocation *inv)
+{
+    switch (inv->label) {
+    case VL_IRQ_ISSUE_HANDLER:
+        return decode_issue_handler(inv);
+    case VL_CONSOLE_TAKE:
+        return decode_take_console(inv);
+    case VL_CONSOLE_READ_LOG:
+        return decode_read_kernel_log(inv);
+    default:
+        return syscall_error(VL_ILLEGAL_OPERATION);
+    }
 }
 
 exception_t
