@@ -125,7 +125,8 @@ $(O)/user/tests/os/proc_image.S.o: tests/os/proc_image.S $(O)/programs/proc_hell
 	$(Q)$(CC_K) $(UCFLAGS) -DPROC_ELF='"$(O)/programs/proc_hello.elf"' -c $< -o $@
 $(O)/user/tests/os/%.c.o: UCFLAGS += -Ilib/elf/include
 # The test suite reads the device tree with the kernel's (freestanding) parser.
-$(O)/user/kernel/src/kernel/fdt.c.o $(O)/user/tests/os/irq_rtc.c.o: UCFLAGS += -Ikernel/include
+$(O)/user/kernel/src/kernel/fdt.c.o $(O)/user/tests/os/irq_rtc.c.o $(O)/user/tests/os/attack.c.o: \
+	UCFLAGS += -Ikernel/include
 $(O)/user/lib/elf/src/elf.c.o: UCFLAGS += -Ilib/elf/include
 
 # The invariant walk (VL_SYS_DEBUG_CHECK) has no preemption point, so only test kernels

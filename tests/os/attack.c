@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ktest.h"
+#include "kernel/fdt.h"
 
 #define RW (VL_RIGHT_READ | VL_RIGHT_WRITE)
 #define ATTACK_VA 0x2800000000ul
@@ -421,9 +422,59 @@ test_attack_configure_race(void)
     }
 }
 
+/* True if [a, a + an) and [b, b + bn) share a byte. */
+static bool
+overlaps(vl_word_t a, vl_word_t an, vl_word_t b, vl_word_t bn)
+{
+    return an != 0 && bn != 0 && a < b + bn && b < a + an;
+}
+
+/*
+ * What the first task's untyped memory reaches, checked against the device tree the test
+ * reads itself: no untyped covers the kernel's image or devices (the PLIC, the console
+ * UART's page, the test device's page), so no frame retyped from any of them can map
+ * them; RAM untypeds lie in RAM, device untypeds outside it; and no two untypeds overlap
+ * (two caps to one byte would let one component retype memory another's objects use).
+ */
+static void
+test_attack_untyped_reach(void)
+{
+    struct fdt_platform plat;
+    CHECK_EQ(fdt_parse_platform((const void *)g_bi->dtb_vaddr, g_bi->dtb_size, &plat), FDT_OK);
+    CHECK(plat.plic_base != 0 && plat.uart_base != 0 && plat.test_base != 0);
+    const vl_word_t page = VL_PAGE_SIZE;
+    const vl_word_t kernel = g_bi->kernel_paddr_start;
+    const vl_word_t kernel_size = g_bi->kernel_paddr_end - kernel;
+    CHECK(kernel_size != 0);
+    for (vl_word_t i = 0; i < g_bi->num_untyped; i++) {
+        const struct vl_untyped_desc *d = &g_bi->untyped_list[i];
+        vl_word_t size = 1ul << d->size_bits;
+        CHECK(!overlaps(d->paddr, size, kernel, kernel_size));
+        CHECK(!overlaps(d->paddr, size, plat.plic_base, plat.plic_size));
+        CHECK(!overlaps(d->paddr, size, plat.uart_base & ~(page - 1), page));
+        CHECK(!overlaps(d->paddr, size, plat.test_base & ~(page - 1), page));
+        bool in_ram = false, touches_ram = false;
+        for (unsigned m = 0; m < plat.num_memory; m++) {
+            const struct fdt_region *r = &plat.memory[m];
+            in_ram |= d->paddr >= r->base && d->paddr + size <= r->base + r->size;
+            touches_ram |= overlaps(d->paddr, size, r->base, r->size);
+        }
+        if (d->is_device) {
+            CHECK(!touches_ram);
+        } else {
+            CHECK(in_ram);
+        }
+        for (vl_word_t j = 0; j < i; j++) {
+            const struct vl_untyped_desc *e = &g_bi->untyped_list[j];
+            CHECK(!overlaps(d->paddr, size, e->paddr, 1ul << e->size_bits));
+        }
+    }
+}
+
 void
 attack_tests(void)
 {
+    RUN(test_attack_untyped_reach);
     RUN(test_attack_preempted_delete);
     RUN(test_attack_cycle_revoke_reuse);
     RUN(test_attack_configure_race);
