@@ -56,9 +56,16 @@ exception_t cap_derive(const struct cte *slot, cap_t cap, cap_t *out);
 cap_t cap_update_data(bool preserve, word_t data, cap_t cap);
 
 /*
- * Returns cap with its rights restricted to mask. Only endpoint, notification and frame
- * caps carry rights; a reply cap loses its grant right unless mask grants; caps of other
- * types are returned unchanged.
+ * The rights a cap carries, a VL_RIGHT_* mask: an endpoint's, notification's, frame's or
+ * debug cap's own; VL_RIGHT_GRANT for a reply cap that may transfer caps; 0 for the other
+ * types, which carry none (the types whose rights cap_mask_rights restricts).
+ */
+word_t cap_rights_of(cap_t cap);
+
+/*
+ * Returns cap with its rights restricted to mask. Only endpoint, notification, frame and
+ * debug caps carry rights; a reply cap loses its grant right unless mask grants; caps of
+ * other types are returned unchanged.
  */
 cap_t cap_mask_rights(word_t mask, cap_t cap);
 

@@ -18,6 +18,7 @@
 #include "arch/registers.h"
 #include "kernel/cspace.h"
 #include "kernel/thread.h"
+#include "object/cap.h"
 #include "object/endpoint.h"
 #include "object/notification.h"
 #include "object/objecttype.h"
@@ -248,21 +249,9 @@ handle_identify(void)
     } else {
         cap_t cap = slot->cap;
         type = cap_type(cap);
-        switch (type) {
-        case CAP_ENDPOINT:
-        case CAP_NOTIFICATION:
-            rights = cap_rights(cap);
+        rights = cap_rights_of(cap);
+        if (type == CAP_ENDPOINT || type == CAP_NOTIFICATION) {
             badge = cap.w1;
-            break;
-        case CAP_FRAME:
-            rights = cap_rights(cap);
-            break;
-        case CAP_REPLY:
-            rights = cap_reply_can_grant(cap) ? VL_RIGHT_GRANT : 0;
-            break;
-        default:
-            /* Other caps carry no rights or badge. */
-            break;
         }
     }
     t->regs[REG_BADGE] = type;

@@ -220,6 +220,22 @@ cap_update_data(bool preserve, word_t data, cap_t cap)
     }
 }
 
+word_t
+cap_rights_of(cap_t cap)
+{
+    switch (cap_type(cap)) {
+    case CAP_ENDPOINT:
+    case CAP_NOTIFICATION:
+    case CAP_FRAME:
+    case CAP_DEBUG:
+        return cap_rights(cap);
+    case CAP_REPLY:
+        return cap_reply_can_grant(cap) ? VL_RIGHT_GRANT : 0;
+    default:
+        return 0;
+    }
+}
+
 cap_t
 cap_mask_rights(word_t mask, cap_t cap)
 {

@@ -45,6 +45,13 @@ KTEST(identify_caps)
     CHECK_EQ(c->regs[REG_BADGE], VL_CAP_FRAME);
     CHECK_EQ(c->regs[REG_MSGINFO], VL_RIGHT_READ);
     CHECK_EQ(c->regs[REG_MR0], 0);
+    /* A debug cap reports its rights (print only here). */
+    cte_unlink(&e.ccn[FP_EMPTY]);
+    kt_insert_at(cap_debug(VL_DEBUG_RIGHT_PRINT), &e.ccn[FP_EMPTY]);
+    identify(&e, FP_EMPTY);
+    CHECK_EQ(c->regs[REG_BADGE], VL_CAP_DEBUG);
+    CHECK_EQ(c->regs[REG_MSGINFO], VL_DEBUG_RIGHT_PRINT);
+    CHECK_EQ(c->regs[REG_MR0], 0);
     /* A cptr that fails the guard: a lookup failure, not a fault. */
     identify(&e, 1ul << 63);
     CHECK_EQ(c->regs[REG_BADGE], VL_CAP_NULL);
