@@ -1,0 +1,28 @@
+/*
+ * breaker: hits a breakpoint and makes an unknown system call, each of which its fault
+ * handler (warden) steps it over; its registers and stack survive both, as it shows.
+ */
+#include <stdio.h>
+#include <vallum/os.h>
+
+#define UNKNOWN_SYSCALL 999
+
+void
+init(void)
+{
+    volatile vl_word_t on_stack = 6;
+    vl_word_t x = on_stack * 7;
+    printf("breaker: run %lu, before the breakpoint\n", (unsigned long)vl_os_restarts());
+    /* A 4-byte ebreak (not the compressed one): warden steps over 4 bytes. */
+    __asm__ volatile(".option push\n.option norvc\nebreak\n.option pop" ::: "memory");
+    printf("breaker: after the breakpoint, x = %lu\n", (unsigned long)x);
+    register vl_word_t a0 __asm__("a0") = x;
+    register vl_word_t a7 __asm__("a7") = UNKNOWN_SYSCALL;
+    __asm__ volatile(".option push\n.option norvc\necall\n.option pop"
+                     : "+r"(a0)
+                     : "r"(a7)
+                     : "memory");
+    printf("breaker: after the unknown system call, a0 = %lu, stack %lu\n", (unsigned long)a0,
+           (unsigned long)on_stack);
+    printf("breaker: done\n");
+}

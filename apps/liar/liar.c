@@ -1,0 +1,50 @@
+/*
+ * liar: a fault handler that misbehaves, to show that init cannot be confused by one. For
+ * its child victim's first fault it answers for a component it does not handle, with an
+ * unknown action, with a wrong ticket and with a new pc for a page fault (all refused),
+ * then answers properly and answers again (refused). At the second fault it crashes with the
+ * fault pending, which goes back to victim's restart policy.
+ */
+#include <stdio.h>
+#include <vallum/os.h>
+
+#define NOT_MINE 0 /* warden, the first component of the system */
+#define NO_SUCH_COMPONENT 99
+#define NO_SUCH_ACTION 9
+
+static unsigned faults;
+
+void
+init(void)
+{
+    printf("liar: ready\n");
+}
+
+static void
+show(const char *what, int status)
+{
+    printf("liar: %s: status %d\n", what, status);
+}
+
+enum vl_os_fault_action
+fault(unsigned child, struct vl_os_fault *f)
+{
+    printf("liar: %s faulted at pc 0x%lx\n", f->name, (unsigned long)f->pc);
+    if (faults++ == 0) {
+        show("answer for warden",
+             vl_os_fault_answer(NOT_MINE, f->ticket, VL_OS_FAULT_RESTART, f->pc));
+        show("answer for component 99",
+             vl_os_fault_answer(NO_SUCH_COMPONENT, f->ticket, VL_OS_FAULT_RESTART, f->pc));
+        show("unknown action",
+             vl_os_fault_answer(child, f->ticket, (enum vl_os_fault_action)NO_SUCH_ACTION, f->pc));
+        show("wrong ticket", vl_os_fault_answer(child, f->ticket + 1, VL_OS_FAULT_STOP, f->pc));
+        show("page fault resumed elsewhere",
+             vl_os_fault_answer(child, f->ticket, VL_OS_FAULT_RESUME, f->pc + 4));
+        show("restart", vl_os_fault_answer(child, f->ticket, VL_OS_FAULT_RESTART, f->pc));
+        /* lib/os answers this a second time: refused, the fault is no longer pending. */
+        return VL_OS_FAULT_STOP;
+    }
+    printf("liar: crashing with %s's fault pending\n", f->name);
+    *(volatile int *)0 = 1;
+    return VL_OS_FAULT_STOP;
+}
