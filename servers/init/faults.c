@@ -54,7 +54,8 @@ faults_has_handler(const struct comp *c)
            !c->handler->pending.is_active;
 }
 
-/* The words of a fault message with label; 0 for a label init cannot decode (only a component's own Call on its fault endpoint makes one). */
+/* The words of a fault message with label; 0 for a label init cannot decode (only a component's own
+ * Call on its fault endpoint makes one). */
 static vl_word_t
 fault_length(vl_word_t label)
 {
@@ -83,8 +84,7 @@ faults_hand_over(struct comp *c, const struct vl_msg *m)
     if (c->pending.is_active) {
         /* Another thread of c faulted: one fault per component is pending at a time. Its
          * reply capability goes with init's next Recv, which leaves that thread stopped. */
-        printf("init: %s faulted again with a fault pending: that thread stays stopped\n",
-               c->name);
+        printf("init: %s faulted again with a fault pending: that thread stays stopped\n", c->name);
         return 0;
     }
     int err = vl_cnode_save_caller(ROOT, c->fault_reply, INIT_DEPTH);

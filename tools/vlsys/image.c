@@ -129,12 +129,12 @@ image_build(struct vlsys_system *sys, struct buf *b)
     for (size_t i = 0; i < nc; i++) {
         const struct vlsys_component *c = VEC_AT(&sys->components, struct vlsys_component, i);
         const struct vlsys_program *p = VEC_AT(&sys->programs, struct vlsys_program, c->program);
+        uint64_t handler =
+            c->fault_handler >= 0 ? (uint64_t)c->fault_handler : VL_SYSIMG_NO_FAULT_HANDLER;
         uint64_t rec[] = {comp_names[i],     p->image_offset, p->size,
                           c->priority,       c->stack,        c->heap,
                           c->restart_policy, c->restart_max,  c->restart_window_ms,
-                          c->untyped_bits,   c->kernel_caps,
-                          c->fault_handler >= 0 ? (uint64_t)c->fault_handler
-                                                : VL_SYSIMG_NO_FAULT_HANDLER};
+                          c->untyped_bits,   c->kernel_caps,  handler};
         put_record(b, rec, WORDS(vl_sysimg_component));
     }
     uint64_t region_name = region_names_at;

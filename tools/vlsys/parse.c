@@ -413,8 +413,8 @@ parse_debug(struct ctx *c, yaml_node_t *node, struct vlsys_component *comp)
 static void
 parse_component(struct ctx *c, yaml_node_t *node)
 {
-    static const char *const keys[] = {"name",    "program", "priority", "stack",
-                                       "heap",    "restart", "untyped",  "debug",
+    static const char *const keys[] = {"name",     "program",       "priority", "stack",
+                                       "heap",     "restart",       "untyped",  "debug",
                                        "shutdown", "fault_handler", NULL};
     yaml_node_t *v[10];
     if (!get_fields(c, node, "component", keys, 7, v)) {

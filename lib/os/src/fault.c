@@ -30,9 +30,8 @@ vl_os_fault_answer(unsigned child, vl_word_t ticket, enum vl_os_fault_action act
         return VL_FAULTS_E_NOT_YOURS;
     }
     vl_word_t mr[VL_MSG_REGS] = {child, ticket, (vl_word_t)action, resume_pc};
-    struct vl_msg m =
-        vl_call(VL_COMP_SLOT_FAULTS, vl_msginfo(VL_FAULTS_ANSWER, 0, 0, VL_FAULTS_ANSWER_LENGTH),
-                mr);
+    struct vl_msg m = vl_call(VL_COMP_SLOT_FAULTS,
+                              vl_msginfo(VL_FAULTS_ANSWER, 0, 0, VL_FAULTS_ANSWER_LENGTH), mr);
     return (int)vl_msginfo_label(m.info);
 }
 

@@ -51,13 +51,13 @@ enum vl_faults_request { VL_FAULTS_NEXT = 1, VL_FAULTS_ANSWER = 2 };
 /* Reply labels. */
 enum vl_faults_status {
     VL_FAULTS_OK = 0,
-    VL_FAULTS_NONE = 1,            /* NEXT: no fault left to tell */
-    VL_FAULTS_E_REQUEST = 2,       /* unknown request label or too few words */
-    VL_FAULTS_E_NOT_YOURS = 3,     /* the component is not one the caller handles */
-    VL_FAULTS_E_NOT_PENDING = 4,   /* no fault of it pending, or the ticket is not the one of
-                                      its pending fault (answered already, or a stale one) */
-    VL_FAULTS_E_ACTION = 5,        /* not an enum vl_os_fault_action */
-    VL_FAULTS_E_RESUME_PC = 6,     /* a new pc for a fault whose resume cannot change it */
+    VL_FAULTS_NONE = 1,          /* NEXT: no fault left to tell */
+    VL_FAULTS_E_REQUEST = 2,     /* unknown request label or too few words */
+    VL_FAULTS_E_NOT_YOURS = 3,   /* the component is not one the caller handles */
+    VL_FAULTS_E_NOT_PENDING = 4, /* no fault of it pending, or the ticket is not the one of
+                                    its pending fault (answered already, or a stale one) */
+    VL_FAULTS_E_ACTION = 5,      /* not an enum vl_os_fault_action */
+    VL_FAULTS_E_RESUME_PC = 6,   /* a new pc for a fault whose resume cannot change it */
 };
 
 /* The words of a NEXT reply. */

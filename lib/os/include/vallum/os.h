@@ -14,11 +14,12 @@
  *                                                      restart, resume or stop
  *
  * init() is required; notified(), protected() and fault() have weak defaults (ignore the
- * signal; reply with label 1 and no words; stop the child). lib/sys's crt0 calls vl_start(info), which sets up
- * the IPC buffer, calls init() and then runs the event loop forever: it receives on the
- * component's endpoint (or waits on its notification when it has no endpoint) and
- * dispatches by badge (component.h): bit 63 set is a protected call on channel
- * (badge & 63); otherwise every set bit i is a signal on channel i.
+ * signal; reply with label 1 and no words; stop the child). lib/sys's crt0 calls vl_start(info),
+ * which sets up the IPC buffer, calls init() and then runs the event loop forever: it receives on
+ * the component's endpoint (or waits on its notification when it has no endpoint) and dispatches by
+ * badge (component.h): bit 63 set is a protected call on channel (badge & 63); otherwise every set
+ * bit i is a signal on channel i, except that in a fault handler bit VL_COMP_FAULT_CHANNEL is
+ * init's "a child's fault is pending", and lib/os then calls fault() for each new fault.
  *
  * Message registers of calls and replies are read and written with vl_os_mr_get() and
  * vl_os_mr_set() (the first four travel in CPU registers, the rest in the IPC buffer).
@@ -50,7 +51,6 @@ struct vl_os_fault {
     vl_word_t resume_pc;
     vl_word_t ticket; /* names this fault to init (vl_os_fault_answer) */
 };
-
 
 enum vl_os_fault_action fault(unsigned child, struct vl_os_fault *f);
 

@@ -60,11 +60,11 @@ struct vl_sysimg_component {
     uint64_t restart_policy; /* enum vl_restart_policy */
     uint64_t restart_max;
     uint64_t restart_window_ms;
-    uint64_t untyped_bits; /* log2 bytes of the component's own untyped (key `untyped`),
-                              VL_SYSIMG_MIN_UNTYPED_BITS..VL_SYSIMG_MAX_UNTYPED_BITS; 0: none */
-    uint64_t kernel_caps;  /* kernel authorities granted: VL_SYSIMG_DEBUG_* (key `debug`;
-                              none of them: no debug cap) and VL_SYSIMG_SHUTDOWN (key
-                              `shutdown`) */
+    uint64_t untyped_bits;  /* log2 bytes of the component's own untyped (key `untyped`),
+                               VL_SYSIMG_MIN_UNTYPED_BITS..VL_SYSIMG_MAX_UNTYPED_BITS; 0: none */
+    uint64_t kernel_caps;   /* kernel authorities granted: VL_SYSIMG_DEBUG_* (key `debug`;
+                               none of them: no debug cap) and VL_SYSIMG_SHUTDOWN (key
+                               `shutdown`) */
     uint64_t fault_handler; /* index of the component whose fault() decides about this one's
                                faults (key `fault_handler`, docs/faults.md), or
                                VL_SYSIMG_NO_FAULT_HANDLER: init's restart policy decides. Never
