@@ -13,6 +13,8 @@
 #include <string.h>
 
 static vl_word_t next_ticket = 1;
+/* Per component: its fault held for its handler, if any. */
+static struct pending_fault pending[VL_SYSIMG_MAX_COMPONENTS];
 
 int
 faults_plan(void)
@@ -51,37 +53,18 @@ int
 faults_has_handler(const struct comp *c)
 {
     return c->handler != NULL && c->handler->state == COMP_RUNNING &&
-           !c->handler->pending.is_active;
-}
-
-/* The words of a fault message with label; 0 for a label init cannot decode (only a component's own
- * Call on its fault endpoint makes one). */
-static vl_word_t
-fault_length(vl_word_t label)
-{
-    switch (label) {
-    case VL_FAULT_CAP:
-        return VL_FAULT_CAP_LENGTH;
-    case VL_FAULT_UNKNOWN_SYSCALL:
-        return VL_FAULT_UNKNOWN_SYSCALL_LENGTH;
-    case VL_FAULT_USER_EXCEPTION:
-        return VL_FAULT_USER_EXCEPTION_LENGTH;
-    case VL_FAULT_VM:
-        return VL_FAULT_VM_LENGTH;
-    default:
-        return 0;
-    }
+           !pending[c->handler->index].is_active;
 }
 
 int
 faults_hand_over(struct comp *c, const struct vl_msg *m)
 {
     vl_word_t label = vl_msginfo_label(m->info);
-    vl_word_t n = fault_length(label);
+    vl_word_t n = faultcheck_length(label);
     if (n == 0) {
         return -1;
     }
-    if (c->pending.is_active) {
+    if (pending[c->index].is_active) {
         /* Another thread of c faulted: one fault per component is pending at a time. Its
          * reply capability goes with init's next Recv, which leaves that thread stopped. */
         printf("init: %s faulted again with a fault pending: that thread stays stopped\n", c->name);
@@ -92,7 +75,7 @@ faults_hand_over(struct comp *c, const struct vl_msg *m)
         printf("init: cannot keep %s's fault: %s\n", c->name, vl_error_name(err));
         return -1;
     }
-    struct pending_fault *p = &c->pending;
+    struct pending_fault *p = &pending[c->index];
     memset(p, 0, sizeof(*p));
     for (vl_word_t i = 0; i < n; i++) {
         p->mr[i] = i < VL_MSG_REGS ? m->mr[i] : vl_ipc_buffer->msg[i];
@@ -108,12 +91,12 @@ faults_hand_over(struct comp *c, const struct vl_msg *m)
 void
 faults_drop(struct comp *c)
 {
-    if (!c->pending.is_active) {
+    if (!pending[c->index].is_active) {
         return;
     }
     /* Deleting an unused reply capability leaves its thread stopped (docs/kernel/faults.md). */
     vl_cnode_delete(ROOT, c->fault_reply, INIT_DEPTH);
-    memset(&c->pending, 0, sizeof(c->pending));
+    memset(&pending[c->index], 0, sizeof(pending[c->index]));
 }
 
 void
@@ -121,7 +104,7 @@ faults_orphan(struct comp *h)
 {
     for (uint64_t i = 0; i < g_img.ncomps; i++) {
         struct comp *c = &g_comps[i];
-        if (!(h->fault_children & (1ull << i)) || !c->pending.is_active) {
+        if (!(h->fault_children & (1ull << i)) || !pending[i].is_active) {
             continue;
         }
         printf("init: %s's handler %s is down: %s's fault goes to its restart policy\n", c->name,
@@ -129,41 +112,6 @@ faults_orphan(struct comp *h)
         faults_drop(c);
         supervise_by_policy(c);
     }
-}
-
-/* Fills mr with the NEXT reply for c's pending fault (faultsvc.h). */
-static void
-describe_pending(const struct comp *c, vl_word_t *mr)
-{
-    const struct pending_fault *p = &c->pending;
-    mr[VL_FAULTS_MR_CHILD] = c->index;
-    mr[VL_FAULTS_MR_TICKET] = p->ticket;
-    mr[VL_FAULTS_MR_PC] = p->mr[0];
-    switch (p->label) {
-    case VL_FAULT_VM:
-        mr[VL_FAULTS_MR_KIND] = VL_OS_FAULT_VM;
-        mr[VL_FAULTS_MR_ADDR] = p->mr[1];
-        mr[VL_FAULTS_MR_DETAIL] = p->mr[3];
-        break;
-    case VL_FAULT_CAP:
-        mr[VL_FAULTS_MR_KIND] = VL_OS_FAULT_CAP;
-        mr[VL_FAULTS_MR_ADDR] = p->mr[1];
-        mr[VL_FAULTS_MR_DETAIL] = p->mr[3];
-        break;
-    case VL_FAULT_USER_EXCEPTION:
-        mr[VL_FAULTS_MR_KIND] = VL_OS_FAULT_EXCEPTION;
-        mr[VL_FAULTS_MR_ADDR] = p->mr[3];
-        mr[VL_FAULTS_MR_DETAIL] = p->mr[2];
-        break;
-    default: /* VL_FAULT_UNKNOWN_SYSCALL: faults_hand_over() takes no other label */
-        mr[VL_FAULTS_MR_KIND] = VL_OS_FAULT_SYSCALL;
-        mr[VL_FAULTS_MR_ADDR] = p->mr[11];
-        mr[VL_FAULTS_MR_DETAIL] = 0;
-        break;
-    }
-    char name[VL_FAULTS_NAME_WORDS * sizeof(vl_word_t)] = {0};
-    strncpy(name, c->name, sizeof(name) - 1);
-    memcpy(&mr[VL_FAULTS_MR_NAME], name, sizeof(name));
 }
 
 /* Replies to the handler's call with label and the first n words of mr. */
@@ -182,9 +130,9 @@ serve_next(struct comp *h)
     vl_word_t mr[VL_FAULTS_NEXT_LENGTH] = {0};
     for (uint64_t i = 0; i < g_img.ncomps; i++) {
         struct comp *c = &g_comps[i];
-        if ((h->fault_children & (1ull << i)) && c->pending.is_active && !c->pending.is_told) {
-            c->pending.is_told = 1;
-            describe_pending(c, mr);
+        if ((h->fault_children & (1ull << i)) && pending[i].is_active && !pending[i].is_told) {
+            pending[i].is_told = 1;
+            faultcheck_describe(&pending[i], i, c->name, mr);
             reply(VL_FAULTS_OK, mr, VL_FAULTS_NEXT_LENGTH);
             return;
         }
@@ -192,11 +140,11 @@ serve_next(struct comp *h)
     reply(VL_FAULTS_NONE, mr, 0);
 }
 
-/* Resumes c's faulted thread at pc (checked by decode_answer). */
+/* Resumes c's faulted thread at pc (checked by faultcheck_answer). */
 static void
 resume(struct comp *c, vl_word_t pc)
 {
-    struct pending_fault *p = &c->pending;
+    struct pending_fault *p = &pending[c->index];
     vl_word_t mr[VL_FAULT_UNKNOWN_SYSCALL_LENGTH];
     vl_word_t n = 0;
     memcpy(mr, p->mr, sizeof(mr));
@@ -213,34 +161,6 @@ resume(struct comp *c, vl_word_t pc)
     /* A Send on a reply capability never blocks; it is used up either way. */
     vl_send(c->fault_reply, vl_msginfo(0, 0, 0, n), mr);
     memset(p, 0, sizeof(*p));
-}
-
-/* Checks an ANSWER from handler h; returns VL_FAULTS_OK and the child in *out, or why not. */
-static int
-decode_answer(const struct comp *h, const struct vl_msg *m, struct comp **out)
-{
-    if (vl_msginfo_length(m->info) < VL_FAULTS_ANSWER_LENGTH) {
-        return VL_FAULTS_E_REQUEST;
-    }
-    vl_word_t child = m->mr[0], ticket = m->mr[1], action = m->mr[2], pc = m->mr[3];
-    if (child >= g_img.ncomps || !(h->fault_children & (1ull << child))) {
-        return VL_FAULTS_E_NOT_YOURS;
-    }
-    struct comp *c = &g_comps[child];
-    if (!c->pending.is_active || c->pending.ticket != ticket) {
-        return VL_FAULTS_E_NOT_PENDING;
-    }
-    if (action != VL_OS_FAULT_RESTART && action != VL_OS_FAULT_RESUME &&
-        action != VL_OS_FAULT_STOP) {
-        return VL_FAULTS_E_ACTION;
-    }
-    vl_word_t label = c->pending.label;
-    if (action == VL_OS_FAULT_RESUME && pc != c->pending.mr[0] &&
-        label != VL_FAULT_USER_EXCEPTION && label != VL_FAULT_UNKNOWN_SYSCALL) {
-        return VL_FAULTS_E_RESUME_PC;
-    }
-    *out = c;
-    return VL_FAULTS_OK;
 }
 
 static const char *
@@ -265,14 +185,16 @@ status_name(int status)
 static void
 serve_answer(struct comp *h, const struct vl_msg *m)
 {
-    struct comp *c = NULL;
-    int status = decode_answer(h, m, &c);
+    uint64_t child = 0;
+    int status = faultcheck_answer(h->fault_children, pending, g_img.ncomps, m->mr,
+                                   vl_msginfo_length(m->info), &child);
     reply(status, m->mr, 0);
     if (status != VL_FAULTS_OK) {
         printf("init: %s's answer for component %lu refused: %s\n", h->name,
                (unsigned long)m->mr[0], status_name(status));
         return;
     }
+    struct comp *c = &g_comps[child];
     switch (m->mr[2]) {
     case VL_OS_FAULT_RESUME:
         printf("init: %s resumes %s at pc 0x%lx\n", h->name, c->name, (unsigned long)m->mr[3]);
@@ -282,7 +204,7 @@ serve_answer(struct comp *h, const struct vl_msg *m)
         printf("init: %s restarts %s\n", h->name, c->name);
         supervise_restart(c);
         break;
-    default: /* VL_OS_FAULT_STOP: decode_answer() lets no other action through */
+    default: /* VL_OS_FAULT_STOP: faultcheck_answer() lets no other action through */
         supervise_stop(c, "stopped by its handler");
         break;
     }

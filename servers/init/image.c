@@ -158,41 +158,6 @@ use_id(uint64_t *ids, uint64_t c, uint64_t id)
     return 0;
 }
 
-/*
- * The fault handlers: each a component other than the one it handles, without a cycle (so
- * that a fault always reaches init's restart policy in the end), and without channel id
- * VL_COMP_FAULT_CHANNEL, whose signal bit means "a child's fault is pending" there.
- */
-static int
-check_fault_handlers(const struct sysimg *img, const uint64_t *ids)
-{
-    for (uint64_t i = 0; i < img->ncomps; i++) {
-        uint64_t h = img->comps[i].fault_handler;
-        if (h == VL_SYSIMG_NO_FAULT_HANDLER) {
-            continue;
-        }
-        if (h >= img->ncomps || h == i) {
-            return bad("fault handler", i);
-        }
-        if (ids[h] & (1ull << VL_COMP_FAULT_CHANNEL)) {
-            return bad("channel id reserved in a fault handler", h);
-        }
-    }
-    /* With every index valid: following the handlers from i ends within ncomps steps
-     * unless they form a cycle. */
-    for (uint64_t i = 0; i < img->ncomps; i++) {
-        uint64_t at = i;
-        for (uint64_t steps = 0; img->comps[at].fault_handler != VL_SYSIMG_NO_FAULT_HANDLER;
-             steps++) {
-            if (steps == img->ncomps) {
-                return bad("fault handlers form a cycle", i);
-            }
-            at = img->comps[at].fault_handler;
-        }
-    }
-    return 0;
-}
-
 static int
 check_channels(struct sysimg *img)
 {
@@ -220,7 +185,10 @@ check_channels(struct sysimg *img)
             return -1;
         }
     }
-    return check_fault_handlers(img, ids);
+    /* Fault handlers: another component each, no cycle, no channel id 62 in a handler. */
+    uint64_t which;
+    const char *why = faultcheck_handlers(img->comps, img->ncomps, ids, &which);
+    return why == NULL ? 0 : bad(why, which);
 }
 
 static int

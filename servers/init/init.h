@@ -14,10 +14,10 @@
 #include <stdint.h>
 #include <vallum/component.h>
 #include <vallum/elf.h>
-#include <vallum/fault.h>
-#include <vallum/faultsvc.h>
 #include <vallum/sys.h>
 #include <vallum/sysimage.h>
+
+#include "faultcheck.h"
 
 #define ROOT VL_CAP_INIT_CNODE
 #define INIT_DEPTH 64
@@ -47,16 +47,6 @@ struct sysimg {
 
 enum comp_state { COMP_RUNNING, COMP_STOPPED };
 
-/* A fault handed to a component's handler and not answered yet (faults.c). Its thread waits
- * on the reply capability init saved in the component's fault_reply slot. */
-struct pending_fault {
-    int is_active;
-    int is_told;      /* the handler has fetched it (VL_FAULTS_NEXT) */
-    vl_word_t ticket; /* unique per fault: a stale or repeated answer does not match */
-    vl_word_t label;  /* enum vl_fault_type */
-    vl_word_t mr[VL_FAULT_UNKNOWN_SYSCALL_LENGTH]; /* the fault message's words */
-};
-
 /* What init keeps per component. Slots are in init's CNode. */
 struct comp {
     unsigned index;
@@ -81,7 +71,6 @@ struct comp {
     uint64_t fault_children; /* bit i: it handles component i's faults */
     vl_cptr_t fault_reply;   /* with a handler: the slot for its faulted thread's reply cap */
     vl_cptr_t fault_signal;  /* a handler: its notification, badge 1 << VL_COMP_FAULT_CHANNEL */
-    struct pending_fault pending;
 };
 
 /* A shared memory region (RAM): its frames, made once from the pool. */
