@@ -2,7 +2,7 @@
  * warden: the fault handler of breaker and faller in the faults system (systems/faults).
  * It steps breaker over its breakpoint and its unknown system call (after letting the
  * breakpoint be retried once, to show that a resume retries), restarts faller after a page
- * fault and stops it after anything else.
+ * fault and stops it after anything else, and resumes twin.
  */
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +59,10 @@ fault(unsigned child, struct vl_os_fault *f)
            (unsigned long)f->detail);
     if (strcmp(f->name, "breaker") == 0) {
         return decide_breaker(f);
+    }
+    if (strcmp(f->name, "twin") == 0) {
+        printf("warden: resume twin\n");
+        return VL_OS_FAULT_RESUME;
     }
     if (f->kind == VL_OS_FAULT_VM) {
         printf("warden: restart %s\n", f->name);

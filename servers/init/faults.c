@@ -145,6 +145,14 @@ static void
 resume(struct comp *c, vl_word_t pc)
 {
     struct pending_fault *p = &pending[c->index];
+    /* The thread may have stopped waiting (a thread of c with its TCB cap suspended it),
+     * and its reply capability with it: a Send on the empty slot would fault init. */
+    struct vl_cap_info cap;
+    if (vl_cap_identify(c->fault_reply, &cap) != 0 || cap.type != VL_CAP_REPLY) {
+        printf("init: %s's faulted thread no longer waits: nothing to resume\n", c->name);
+        faults_drop(c);
+        return;
+    }
     vl_word_t mr[VL_FAULT_UNKNOWN_SYSCALL_LENGTH];
     vl_word_t n = 0;
     memcpy(mr, p->mr, sizeof(mr));

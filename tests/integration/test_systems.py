@@ -298,7 +298,8 @@ def test_fault_handlers():
     run = boot("faults", r"^victim: run 2 ends well$")
     check_started(run, "faults", [("warden", 150), ("breaker", 100), ("faller", 90),
                                   ("liar", 80), ("victim", 70), ("sleeper", 210),
-                                  ("waiter", 200), ("plain", 190), ("flaky", 180)])
+                                  ("waiter", 200), ("plain", 190), ("flaky", 180),
+                                  ("twin", 160)])
     pc = r"0x[0-9a-f]+"
     # A handler that never answers: waiter stays stopped, and so does its second thread,
     # which faulted while the first fault was pending; init goes on with everything else.
@@ -313,6 +314,13 @@ def test_fault_handlers():
     at = run.index(r"^init: flaky's fault goes to its handler plain$")
     at = run.index(r"^init: flaky stopped: stopped by its handler$", at)
     assert len(run.all(r"^flaky: run")) == 1
+    # The faulted thread stops waiting (its own component suspends it) before the handler
+    # resumes it: init has nothing to resume, and says so instead of faulting itself.
+    at = run.index(r"^init: twin's fault goes to its handler warden$")
+    at = run.index(r"^twin: suspending the faulted main thread: 0$", at)
+    at = run.index(r"^init: warden resumes twin at pc %s$" % pc, at)
+    at = run.index(r"^init: twin's faulted thread no longer waits: nothing to resume$", at)
+    assert not run.all(r"^vallum: thread 'init'")
     # Resume: the breakpoint is retried (the same pc faults again), then stepped over; the
     # unknown system call is stepped over; registers and stack are intact throughout.
     at = run.index(r"^breaker: run 0, before the breakpoint$")
