@@ -4,8 +4,8 @@
  * for a component it does not handle, with an
  * unknown action, with a wrong ticket and with a new pc for a page fault (all refused),
  * then answers properly and answers again (refused). At the second fault it crashes with the
- * fault pending, which goes back to victim's restart policy; init restarts liar (its own
- * policy), which starts afresh with no fault pending.
+ * fault pending, which goes back to victim's restart policy; liar's own handler, warden,
+ * has it restarted, and it starts afresh with no fault pending.
  */
 #include <stdio.h>
 #include <vallum/os.h>

@@ -130,12 +130,15 @@ supervise(void)
         char cause[96];
         describe(&m, cause, sizeof(cause));
         printf("init: %s faulted: %s at pc 0x%lx\n", c->name, cause, (unsigned long)m.mr[0]);
+        /* Handed over first: that copies the fault's words from the IPC buffer, which the
+         * restarts below may overwrite. */
+        int is_handed =
+            c->state == COMP_RUNNING && faults_has_handler(c) && faults_hand_over(c, &m) == 0;
         /* A handler that faulted answers nothing more for now: its children's pending
          * faults go back to their restart policy, before it is itself restarted or held. */
         faults_orphan(c);
-        if (c->state == COMP_RUNNING && faults_has_handler(c) && faults_hand_over(c, &m) == 0) {
-            continue;
+        if (!is_handed) {
+            supervise_by_policy(c);
         }
-        supervise_by_policy(c);
     }
 }

@@ -365,12 +365,16 @@ def test_fault_handlers():
     assert len(run.all(r"^init: liar's answer for component (0|99) refused: not a component "
                        r"it handles$")) == 2
     # The handler crashes with a fault pending: the fault goes to victim's restart policy.
+    # Its own fault goes to its own handler, warden, and victim's back to victim's policy.
     at = run.index(r"^liar: crashing with victim's fault pending$", at)
+    at = run.index(r"^init: liar's fault goes to its handler warden$", at)
     at = run.index(r"^init: victim's handler liar is down: victim's fault goes to its restart "
                    r"policy$", at)
     at = run.index(r"^init: restarted victim \(restart 2\)$", at)
-    # The handler is restarted afterwards (its policy): with no fault pending, and victim,
-    # restarted by its own policy, ends well.
+    # Warden has the handler restarted: with no fault pending; victim ends well.
+    at = run.index(r"^warden: liar \(component 3\): page fault at pc %s, addr 0x0, detail 2$"
+                   % pc, at)
+    at = run.index(r"^init: warden restarts liar$", at)
     at = run.index(r"^init: restarted liar \(restart 1\)$", at)
     run.index(r"^victim: run 2 ends well$", at)
     assert len(run.all(r"^liar: ready$")) == 2
