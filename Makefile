@@ -187,6 +187,7 @@ include mk/elf.mk
 include mk/bench.mk
 include mk/vlsys.mk
 include mk/systems.mk
+include mk/faults.mk
 include mk/oracle.mk
 include mk/mutate.mk
 

@@ -122,9 +122,9 @@ def read_image(data):
     """Checks the layout rules of sysimage.h on an image; returns (header words, problems)."""
     bad = []
     h = struct.unpack_from("<16Q", data, 0)
-    if h[0] != 0x474d49535953564c or h[1] != 3 or h[2] != len(data):
+    if h[0] != 0x474d49535953564c or h[1] != 4 or h[2] != len(data):
         bad.append("header magic/version/size")
-    sizes = [88, 32, 32, 40, 24]
+    sizes = [96, 32, 32, 40, 24]
     end = 128
     for i, rec in enumerate(sizes):
         off, count = h[4 + 2 * i], h[5 + 2 * i]
@@ -159,7 +159,7 @@ def test_valid(vlsys, progdir, progs, workdir):
         h, bad = read_image(data)
         # Each component's program is the ELF file byte for byte.
         for i in range(h[5]):
-            c = struct.unpack_from("<11Q", data, h[4] + 88 * i)
+            c = struct.unpack_from("<12Q", data, h[4] + 96 * i)
             if c[1] % 8 or data[c[1]:c[1] + c[2]] not in progs.values():
                 bad.append("component %d program" % i)
         report("image/" + base, not bad, ", ".join(bad))
