@@ -4,6 +4,7 @@
 #   make unit-hw                   lib/hw's host implementation and the example driver
 #   make fuzz-ring [FUZZ_SECONDS=N] libFuzzer as the untrusted peer (default 20 s)
 #   make fuzz-ring-long            the same for an hour (RING_FUZZ_LONG=seconds), corpus kept
+#   make spin-ring                 the Promela model of the signalling protocol, checked by spin
 # Needs from the including Makefile: BUILD, HOST_CC, HOST_CFLAGS, Q, deps-test.
 
 RING_LIB := lib/ring/src/ring.c lib/ring/include/vallum/ring.h
@@ -62,3 +63,26 @@ fuzz-ring: $(BUILD)/fuzz/fuzz_ring
 
 fuzz-ring-long: $(BUILD)/fuzz/fuzz_ring
 	$(call ring_fuzz_run,$(RING_FUZZ_LONG),$(BUILD)/fuzz/ring-corpus-long)
+
+# The Promela model of the signalling protocol (tests/model/ring_signal.pml), checked by
+# spin: the protocol as written must verify (no lost wakeup, no overflow, no buffer owned
+# twice), and the variant without the consumer's re-check (-DBROKEN) must be rejected.
+.PHONY: spin-ring
+SPIN_O := $(BUILD)/spin
+
+# $(1): ok or broken; $(2): spin's defines.
+define spin_model
+$(SPIN_O)/$(1)/pan: tests/model/ring_signal.pml | deps-test
+	@mkdir -p $$(dir $$@)
+	$(Q)cd $$(dir $$@) && spin $(2) -a $$(abspath $$<) >/dev/null && gcc -O2 -w -o pan pan.c
+endef
+$(eval $(call spin_model,ok,))
+$(eval $(call spin_model,broken,-DBROKEN))
+
+spin-ring: $(SPIN_O)/ok/pan $(SPIN_O)/broken/pan
+	$(Q)cd $(SPIN_O)/ok && ./pan -m100000 > pan.log 2>&1; \
+	if grep -q "errors: 0" pan.log; then echo "VLTEST PASS spin/ring_signal"; \
+	else echo "VLTEST FAIL spin/ring_signal see $(SPIN_O)/ok/pan.log"; tail -n 20 pan.log; exit 1; fi
+	$(Q)cd $(SPIN_O)/broken && rm -f *.trail && ./pan -m100000 > pan.log 2>&1; \
+	if grep -q "invalid end state" pan.log; then echo "VLTEST PASS spin/ring_signal_broken_rejected"; \
+	else echo "VLTEST FAIL spin/ring_signal_broken_rejected spin accepted the model without the re-check"; exit 1; fi
