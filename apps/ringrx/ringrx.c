@@ -122,8 +122,12 @@ init(void)
         printf("ringrx: ring regions missing\n");
         return;
     }
-    struct ring_config cfg = {.queues = queues, .capacity = RINGDEMO_CAPACITY, .data = data,
-                              .buf_size = RINGDEMO_BUF, .nbufs = RINGDEMO_NBUFS, .owned = owned};
+    struct ring_config cfg = {.queues = queues,
+                              .capacity = RINGDEMO_CAPACITY,
+                              .data = data,
+                              .buf_size = RINGDEMO_BUF,
+                              .nbufs = RINGDEMO_NBUFS,
+                              .owned = owned};
     int s = ring_init(&rx, RING_CONSUMER, &cfg);
     if (s != RING_OK) {
         printf("ringrx: ring_init: %s\n", ring_status_name(s));

@@ -15,9 +15,9 @@
 static struct ring tx;
 static uint64_t owned[RING_OWNED_WORDS(RINGDEMO_NBUFS)];
 static bool ready;
-static uint32_t sent;       /* messages enqueued so far */
-static uint32_t fresh;      /* buffers not used yet: 0..fresh-1 have been */
-static unsigned wakeups;    /* times ringtx woke on a signal */
+static uint32_t sent;         /* messages enqueued so far */
+static uint32_t fresh;        /* buffers not used yet: 0..fresh-1 have been */
+static unsigned wakeups;      /* times ringtx woke on a signal */
 static uint64_t fill_instret; /* instructions spent writing message bytes (not ring work) */
 
 static uint64_t
@@ -97,8 +97,12 @@ init(void)
         printf("ringtx: ring regions missing\n");
         return;
     }
-    struct ring_config cfg = {.queues = queues, .capacity = RINGDEMO_CAPACITY, .data = data,
-                              .buf_size = RINGDEMO_BUF, .nbufs = RINGDEMO_NBUFS, .owned = owned};
+    struct ring_config cfg = {.queues = queues,
+                              .capacity = RINGDEMO_CAPACITY,
+                              .data = data,
+                              .buf_size = RINGDEMO_BUF,
+                              .nbufs = RINGDEMO_NBUFS,
+                              .owned = owned};
     int s = ring_init(&tx, RING_PRODUCER, &cfg);
     if (s != RING_OK) {
         printf("ringtx: ring_init: %s\n", ring_status_name(s));

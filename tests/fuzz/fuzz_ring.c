@@ -94,8 +94,8 @@ struct shared {
 };
 
 static void
-step(struct input *in, struct ring *r, const struct shared *sh, uint32_t nbufs,
-     uint32_t buf_size, uint32_t *peer_index)
+step(struct input *in, struct ring *r, const struct shared *sh, uint32_t nbufs, uint32_t buf_size,
+     uint32_t *peer_index)
 {
     bool was_broken = ring_is_broken(r);
     struct ring_queue *peer_out = sh->peer_out;
@@ -156,7 +156,8 @@ step(struct input *in, struct ring *r, const struct shared *sh, uint32_t nbufs,
     }
     case 5: { /* The trusting side enqueues a descriptor that is not a buffer. */
         struct ring_desc d = {take(in, 4), take(in, 4)};
-        bool valid = d.offset % buf_size == 0 && d.offset / buf_size < nbufs && d.length <= buf_size;
+        bool valid =
+            d.offset % buf_size == 0 && d.offset / buf_size < nbufs && d.length <= buf_size;
         s = ring_enqueue(r, d);
         if (!valid) {
             check(s == RING_ERR_DESC || s == RING_ERR_BROKEN, "enqueued a bad descriptor");
@@ -198,8 +199,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *region = malloc((size_t)nbufs * buf_size);
     uint64_t owned[RING_OWNED_WORDS(MAX_NBUFS)];
     check(queues != NULL && region != NULL, "out of memory");
-    struct ring_config cfg = {.queues = queues, .capacity = cap, .data = region,
-                              .buf_size = buf_size, .nbufs = nbufs, .owned = owned,
+    struct ring_config cfg = {.queues = queues,
+                              .capacity = cap,
+                              .data = region,
+                              .buf_size = buf_size,
+                              .nbufs = nbufs,
+                              .owned = owned,
                               .first_index = first};
     struct ring r;
     check(ring_init(&r, role, &cfg) == RING_OK, "ring_init refused a valid configuration");

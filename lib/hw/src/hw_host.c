@@ -43,8 +43,8 @@ hw_window_open(struct hw_window *w, const char *name)
 {
     for (unsigned i = 0; i < num_devices; i++) {
         if (strcmp(devices[i].name, name) == 0) {
-            *w = (struct hw_window){.size = devices[i].size, .model = devices[i].model,
-                                    .model_ctx = devices[i].ctx};
+            *w = (struct hw_window){
+                .size = devices[i].size, .model = devices[i].model, .model_ctx = devices[i].ctx};
             return true;
         }
     }

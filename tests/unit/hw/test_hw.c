@@ -113,10 +113,10 @@ test_bad_accesses(void)
     EXPECT(hw_host_attach("regs", &regfile_model, &rf, sizeof(rf.bytes)));
     EXPECT(hw_window_open(&w, "regs"));
     EXPECT_EQ(hw_read8(&w, 64), 0xff);
-    EXPECT_EQ(hw_read16(&w, 63), 0xffff);  /* misaligned and crossing the end */
-    EXPECT_EQ(hw_read16(&w, 1), 0xffff);   /* misaligned */
+    EXPECT_EQ(hw_read16(&w, 63), 0xffff); /* misaligned and crossing the end */
+    EXPECT_EQ(hw_read16(&w, 1), 0xffff);  /* misaligned */
     EXPECT_EQ(hw_read32(&w, 62), 0xffffffffu);
-    EXPECT_EQ(hw_read64(&w, 60), UINT64_MAX); /* aligned to 4 only */
+    EXPECT_EQ(hw_read64(&w, 60), UINT64_MAX);             /* aligned to 4 only */
     EXPECT_EQ(hw_read64(&w, UINT64_MAX - 7), UINT64_MAX); /* off + 8 would overflow */
     hw_write8(&w, 64, 1);
     hw_write16(&w, 3, 1);

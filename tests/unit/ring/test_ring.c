@@ -34,8 +34,12 @@ static struct fixture fx;
 static struct ring_config
 config(uint64_t *owned, uint32_t first)
 {
-    return (struct ring_config){.queues = fx.queues, .capacity = CAP, .data = fx.data,
-                                .buf_size = BUF, .nbufs = NBUFS, .owned = owned,
+    return (struct ring_config){.queues = fx.queues,
+                                .capacity = CAP,
+                                .data = fx.data,
+                                .buf_size = BUF,
+                                .nbufs = NBUFS,
+                                .owned = owned,
                                 .first_index = first};
 }
 
@@ -332,12 +336,12 @@ static bool
 test_peer_bad_descriptors(void)
 {
     const struct ring_desc bad[] = {
-        {NBUFS * BUF, 0},                 /* starts at the end of the region */
-        {UINT32_MAX - 63, 64},            /* far outside */
-        {(NBUFS - 1) * BUF, UINT32_MAX},  /* offset + length overflows 32 bits */
-        {(NBUFS - 1) * BUF, BUF + 1},     /* ends past the region */
-        {BUF + 8, 8},                     /* not the start of a buffer */
-        {0, BUF + 1},                     /* runs into the next buffer */
+        {NBUFS * BUF, 0},                /* starts at the end of the region */
+        {UINT32_MAX - 63, 64},           /* far outside */
+        {(NBUFS - 1) * BUF, UINT32_MAX}, /* offset + length overflows 32 bits */
+        {(NBUFS - 1) * BUF, BUF + 1},    /* ends past the region */
+        {BUF + 8, 8},                    /* not the start of a buffer */
+        {0, BUF + 1},                    /* runs into the next buffer */
     };
     const unsigned n = sizeof(bad) / sizeof(bad[0]);
     EXPECT(setup(0));
@@ -506,11 +510,11 @@ test_lost_wakeup_interleaving(void)
 {
     EXPECT(setup(0));
     struct ring_desc d;
-    EXPECT_ERR(ring_dequeue(&fx.c, &d), RING_EMPTY);  /* C: empty, decides to sleep */
+    EXPECT_ERR(ring_dequeue(&fx.c, &d), RING_EMPTY);     /* C: empty, decides to sleep */
     EXPECT_ERR(ring_enqueue(&fx.p, buf(0, 1)), RING_OK); /* P: enqueue */
-    EXPECT(!ring_signal_needed(&fx.p));               /* P: flag not set: no signal */
-    EXPECT(!ring_sleep_prepare(&fx.c));               /* C: flag, re-check: entry found */
-    EXPECT_EQ(active_queue()->wants_signal, 0);       /* request withdrawn */
+    EXPECT(!ring_signal_needed(&fx.p));                  /* P: flag not set: no signal */
+    EXPECT(!ring_sleep_prepare(&fx.c));                  /* C: flag, re-check: entry found */
+    EXPECT_EQ(active_queue()->wants_signal, 0);          /* request withdrawn */
     EXPECT_ERR(ring_dequeue(&fx.c, &d), RING_OK);
     EXPECT_EQ(fx.c.stats.sleeps, 0);
 
@@ -548,8 +552,10 @@ struct notification {
     bool signalled;
 };
 
-static struct notification to_producer = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
-static struct notification to_consumer = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+static struct notification to_producer = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                                          false};
+static struct notification to_consumer = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                                          false};
 static uint64_t stress_total;
 static _Atomic bool stress_stalled;
 static char stress_why[128];
@@ -669,8 +675,12 @@ test_two_thread_stress(void)
     /* CAP is smaller than NBUFS: make the queues hold every buffer so enqueue never fills. */
     memset(&fx, 0, sizeof(fx));
     static _Alignas(64) uint8_t queues[RING_QUEUES_SIZE(NBUFS)];
-    struct ring_config cfg = {.queues = queues, .capacity = NBUFS, .data = fx.data,
-                              .buf_size = BUF, .nbufs = NBUFS, .owned = fx.p_owned};
+    struct ring_config cfg = {.queues = queues,
+                              .capacity = NBUFS,
+                              .data = fx.data,
+                              .buf_size = BUF,
+                              .nbufs = NBUFS,
+                              .owned = fx.p_owned};
     EXPECT_ERR(ring_init(&fx.p, RING_PRODUCER, &cfg), RING_OK);
     cfg.owned = fx.c_owned;
     EXPECT_ERR(ring_init(&fx.c, RING_CONSUMER, &cfg), RING_OK);

@@ -35,11 +35,11 @@ struct hw_model {
 
 /* A device's register window, as a driver holds it. */
 struct hw_window {
-    volatile uint8_t *base;      /* the registers' mapping (components); NULL on the host */
-    uint64_t size;               /* bytes of the window */
+    volatile uint8_t *base;       /* the registers' mapping (components); NULL on the host */
+    uint64_t size;                /* bytes of the window */
     const struct hw_model *model; /* the simulated device (host); NULL in components */
-    void *model_ctx;             /* the model's state (host) */
-    uint64_t bad_accesses;       /* out-of-window or misaligned accesses refused */
+    void *model_ctx;              /* the model's state (host) */
+    uint64_t bad_accesses;        /* out-of-window or misaligned accesses refused */
 };
 
 /*

@@ -50,7 +50,7 @@ _Static_assert(sizeof(struct ring_desc) == 8, "ring_desc is two 32-bit words");
  */
 #define RING_LINE 64
 struct ring_queue {
-    uint32_t tail;         /* entries enqueued so far; written by the producer only */
+    uint32_t tail; /* entries enqueued so far; written by the producer only */
     uint8_t pad0[RING_LINE - 4];
     uint32_t head;         /* entries dequeued so far; written by the consumer only */
     uint32_t wants_signal; /* non-zero: the consumer sleeps or is about to; consumer only */
@@ -60,7 +60,8 @@ struct ring_queue {
 _Static_assert(sizeof(struct ring_queue) == 2 * RING_LINE, "ring_queue header is two lines");
 
 /* Bytes of shared memory one queue of capacity entries takes. */
-#define RING_QUEUE_SIZE(capacity) (sizeof(struct ring_queue) + (capacity) * sizeof(struct ring_desc))
+#define RING_QUEUE_SIZE(capacity)                                                                  \
+    (sizeof(struct ring_queue) + (capacity) * sizeof(struct ring_desc))
 
 /* Bytes of shared memory a ring (its two queues, free first then active) takes. */
 #define RING_QUEUES_SIZE(capacity) (2 * RING_QUEUE_SIZE(capacity))
