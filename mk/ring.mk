@@ -1,6 +1,7 @@
 # lib/ring and lib/hw (docs/drivers.md): host tests, fuzzing and a target build check.
 #   make unit-ring                 lib/ring under ASan + UBSan, with a two-thread stress run
-#                                  (RING_STRESS=N transfers, default 2000000)
+#                                  (RING_STRESS=N transfers, default 2000000); then the
+#                                  two-thread tests again under ThreadSanitizer
 #   make unit-hw                   lib/hw's host implementation and the example driver
 #   make fuzz-ring [FUZZ_SECONDS=N] libFuzzer as the untrusted peer (default 20 s)
 #   make fuzz-ring-long            the same for an hour (RING_FUZZ_LONG=seconds), corpus kept
@@ -29,8 +30,17 @@ $(BUILD)/host/ring/ring.rv64.o: $(RING_LIB) | deps-test
 	@mkdir -p $(dir $@)
 	$(Q)$(RING_CROSS)gcc $(RING_RV64_CFLAGS) -c lib/ring/src/ring.c -o $@
 
-unit-ring: $(BUILD)/host/test_ring $(BUILD)/host/ring/ring.rv64.o
+# The same tests under ThreadSanitizer (which cannot be combined with ASan): the two-thread
+# ones only, with a tenth of the stress transfers (TSan is slow). Checks the library's atomics
+# and fences leave no data race.
+$(BUILD)/host/test_ring_tsan: $(RING_LIB) tests/unit/ring/test_ring.c tests/unit/vltest.h | deps-test
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=thread -Ilib/ring/include \
+		lib/ring/src/ring.c tests/unit/ring/test_ring.c -lpthread -o $@
+
+unit-ring: $(BUILD)/host/test_ring $(BUILD)/host/test_ring_tsan $(BUILD)/host/ring/ring.rv64.o
 	$(Q)$(BUILD)/host/test_ring $(RING_STRESS)
+	$(Q)TSAN_OPTIONS=halt_on_error=1 $(BUILD)/host/test_ring_tsan $$(($(RING_STRESS) / 10)) tsan
 
 $(BUILD)/host/test_hw: $(HW_LIB) lib/hw/src/hw_host.c tests/unit/hw/test_hw.c \
 		tests/unit/vltest.h | deps-test
