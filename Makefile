@@ -184,6 +184,7 @@ shutdown-test: $(O)/images/sd_poweroff.bin $(O)/images/sd_reset.bin
 include mk/host.mk
 include mk/analyze.mk
 include mk/elf.mk
+include mk/ring.mk
 include mk/bench.mk
 include mk/vlsys.mk
 include mk/systems.mk
