@@ -2,7 +2,7 @@
 #   make run            build and boot the default system in QEMU
 #   make test           run every test (host unit tests, static analysis, QEMU suites)
 #   make help           list the targets
-# Variables: CONFIG=debug|release, SYSTEM=<name>, BUILD=<dir>, VERBOSE=1.
+# Variables: CONFIG=debug|release, SYSTEM=<name>, BUILD=<dir>, VERBOSE=1, RUN_SECONDS=<n>.
 
 BUILD ?= build
 CONFIG ?= debug
@@ -156,10 +156,6 @@ $(O)/images/%.elf: $(KERNEL_OBJS) $(KERNEL_CHECK_OBJS) $(O)/images/%/init_image.
 $(O)/images/%.bin: $(O)/images/%.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 
-# Boots systems/$(SYSTEM) (mk/systems.mk builds its image).
-run: $(O)/images/$(SYSTEM).bin
-	timeout --foreground 120 $(QEMU) $(QEMU_FLAGS) -kernel $<
-
 ktest: $(O)/images/ktest.bin deps-test
 	$(PYTHON) tools/qemu_run.py --timeout 300 --name ktest -- $< -m 2G
 
@@ -189,6 +185,19 @@ include mk/vlsys.mk
 include mk/systems.mk
 include mk/oracle.mk
 include mk/mutate.mk
+
+# Boots systems/$(SYSTEM) (mk/systems.mk builds its image) through tools/run.sh: RUN_SECONDS
+# and the exit status are described there.
+RUN_SECONDS ?=
+ifneq ($(filter $(SYSTEM),$(SYSTEMS)),)
+run: $(O)/images/$(SYSTEM).bin
+	$(Q)RUN_SECONDS='$(RUN_SECONDS)' QEMU='$(QEMU)' sh tools/run.sh $<
+else
+run:
+	@echo "make run: there is no system '$(SYSTEM)' (no systems/$(SYSTEM)/system.yaml)." >&2
+	@echo "Systems: $(SYSTEMS)" >&2
+	@exit 2
+endif
 
 test: deps-test all
 	@$(PYTHON) tools/test_driver.py tests/steps.txt

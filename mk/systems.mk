@@ -24,9 +24,24 @@ $(O)/user/servers/init/%.c.o: UCFLAGS += -Ilib/os/include -Ilib/elf/include
 
 $(foreach a,$(APPS),$(eval $(call program,$(a),$(sort $(wildcard apps/$(a)/*.c)) $(LIBOS_SRCS))))
 
-$(O)/systems/%.img: systems/%/system.yaml $(VLSYS) $(APP_PROGRAMS)
+$(O)/systems/%.img: systems/%/system.yaml $(VLSYS)
 	@mkdir -p $(dir $@)
 	$(Q)$(VLSYS) build $< --programs $(O)/programs -o $@
+
+# Each image depends only on the programs its description names (`vlsys programs`), so an
+# unfinished app breaks only the systems that use it. $(O)/systems/<name>.programs.mk sets
+# programs_of_<name>; a description vlsys rejects gets an empty list, and building its image
+# then prints vlsys's diagnostics. Names without an apps/ folder are left to vlsys too
+# ("program 'x' not found"). Not read for goals that build no system.
+$(O)/systems/%.programs.mk: systems/%/system.yaml $(VLSYS)
+	@mkdir -p $(dir $@)
+	$(Q)echo "programs_of_$* := $$($(VLSYS) programs $< 2>/dev/null | tr '\n' ' ')" >$@
+
+ifneq ($(filter-out clean help deps deps-test,$(or $(MAKECMDGOALS),all)),)
+-include $(patsubst %,$(O)/systems/%.programs.mk,$(SYSTEMS))
+endif
+$(foreach s,$(SYSTEMS),$(eval $(O)/systems/$(s).img: \
+	$(patsubst %,$(O)/programs/%.elf,$(filter $(APPS),$(programs_of_$(s))))))
 
 $(O)/sysinit/%/sysimage.o: servers/init/sysimage.S $(O)/systems/%.img
 	@mkdir -p $(dir $@)
