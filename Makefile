@@ -183,6 +183,7 @@ include mk/elf.mk
 include mk/bench.mk
 include mk/vlsys.mk
 include mk/systems.mk
+include mk/sdk.mk
 include mk/oracle.mk
 include mk/mutate.mk
 
