@@ -2,6 +2,7 @@
 #   make run            build and boot the default system in QEMU
 #   make test           run every test (host unit tests, static analysis, QEMU suites)
 #   make help           list the targets
+#   make sdk            the SDK for projects outside the tree (build/sdk, docs/tutorial.md)
 # Variables: CONFIG=debug|release, SYSTEM=<name>, BUILD=<dir>, VERBOSE=1, RUN_SECONDS=<n>.
 
 BUILD ?= build
@@ -65,7 +66,10 @@ help:
 	@echo "Vallum targets:"
 	@echo "  make run        build and boot the default system in QEMU (init prints a summary)"
 	@echo "  make test       run every test; ends with 'N passed, N failed'"
+	@echo "  make run SYSTEM=<name>  boot systems/<name> (an unknown name lists them)"
 	@echo "  make all        build the boot images into $(O)/images"
+	@echo "  make sdk        the SDK for projects outside the tree, in $(SDK) (docs/tutorial.md)"
+	@echo "  make deps       install the Debian packages the build needs (make deps-test: and the tests')"
 	@echo "  make unit       host unit tests only (ASan + UBSan)"
 	@echo "  make analyze    static analysis of the kernel (cppcheck, gcc -fanalyzer)"
 	@echo "  make bench      benchmarks (release kernel, QEMU -icount): build/bench/results.json"
@@ -76,7 +80,9 @@ help:
 	@echo "  make mutate     mutation testing of the kernel (MUTANTS=100 SEED=1, MUTANT=<id>)"
 	@echo "  make clean      remove $(BUILD)"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1, TEST_DEFECT=PT (a kernel"
-	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md)"
+	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md),"
+	@echo "  RUN_SECONDS=<n>: make run's time limit (default: none at a terminal, 120 otherwise;"
+	@echo "  0: none; reaching it, quitting with Ctrl-A X or a power-off all exit 0: tools/run.sh)"
 
 deps:
 	$(Q)sh mk/deps.sh run

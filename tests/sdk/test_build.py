@@ -5,6 +5,7 @@ in a test says which line of which file is wrong."""
 import os
 import subprocess
 
+from conftest import REPO
 from make_helper import failure_message, run_make
 
 BROKEN_APP = "this is not C;\n"
@@ -61,3 +62,10 @@ def test_failed_build_names_the_vlsys_line(tree):
     first = failure_message(command, status, out).splitlines()[0]
     assert first.startswith("systems/zz_typo/system.yaml:3: error: "), first
     assert "systems/zz_typo/system.yaml:5: error: " in first and "'priorty'" in first, first
+
+
+def test_help_lists_deps_sdk_and_run_seconds():
+    out = subprocess.run(["make", "-s", "help"], cwd=REPO, capture_output=True, text=True,
+                         check=True).stdout
+    for needle in ("make deps", "make sdk", "RUN_SECONDS=", "make run SYSTEM="):
+        assert needle in out, "make help does not mention %r:\n%s" % (needle, out)
