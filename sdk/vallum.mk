@@ -5,7 +5,7 @@
 #     include $(VALLUM_SDK)/vallum.mk
 #
 # Variables (set before the include, or on the command line):
-#   VALLUM_SDK    the SDK folder (required: where this file is)
+#   VALLUM_SDK    the SDK folder (default: the folder of this file)
 #   SYSTEM        the system description to build, default system.yaml
 #   PROGRAMS_DIR  where program folders are, default . : program P (named by the
 #                 description's `program:` keys, listed by `vlsys programs`) is built from
@@ -27,9 +27,8 @@
 # Only the programs the description uses are built: a folder with unfinished code that no
 # component uses does not stop the build.
 
-ifeq ($(VALLUM_SDK),)
-$(error set VALLUM_SDK to the Vallum SDK folder before including vallum.mk)
-endif
+# Unset, VALLUM_SDK is the folder this file is in (include it by its path).
+VALLUM_SDK ?= $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
 SYSTEM ?= system.yaml
 PROGRAMS_DIR ?= .
@@ -75,12 +74,13 @@ all: $(VALLUM_OUT).bin
 
 # One program: every .c file in its folder.
 define vallum_program
-$(BUILD)/programs/$(1).elf: $(patsubst $(PROGRAMS_DIR)/$(1)/%.c,$(BUILD)/obj/$(1)/%.o,\
-		$(wildcard $(PROGRAMS_DIR)/$(1)/*.c)) $(VALLUM_LIBS) $(VALLUM_SDK)/lib/user.ld
+vallum_objs_$(1) := $(patsubst $(PROGRAMS_DIR)/$(1)/%.c,$(BUILD)/obj/$(1)/%.o,\
+	$(wildcard $(PROGRAMS_DIR)/$(1)/*.c))
+$(BUILD)/programs/$(1).elf: $$(vallum_objs_$(1)) $(VALLUM_LIBS) $(VALLUM_SDK)/lib/user.ld
+	$(if $(wildcard $(PROGRAMS_DIR)/$(1)/*.c),,@echo "vallum.mk: program '$(1)': no .c files in $(PROGRAMS_DIR)/$(1)/" >&2; exit 1)
 	@mkdir -p $$(dir $$@)
-	$$(if $$(filter %.o,$$^),,$$(error program '$(1)': no .c files in $(PROGRAMS_DIR)/$(1)/))
 	$(VALLUM_Q)$(VALLUM_CC) $(VALLUM_CFLAGS) $(CFLAGS) $(VALLUM_LDFLAGS) -o $$@ \
-		$(VALLUM_SDK)/lib/crt0.o $$(filter %.o,$$(filter-out %/crt0.o,$$^)) \
+		$(VALLUM_SDK)/lib/crt0.o $$(vallum_objs_$(1)) \
 		-Wl,--whole-archive $(VALLUM_SDK)/lib/libvlos.a -Wl,--no-whole-archive \
 		$(VALLUM_SDK)/lib/libvlsys.a
 	@echo "  built $$@"
