@@ -32,12 +32,13 @@ $(O)/systems/%.img: systems/%/system.yaml $(VLSYS)
 # unfinished app breaks only the systems that use it. $(O)/systems/<name>.programs.mk sets
 # programs_of_<name>; a description vlsys rejects gets an empty list, and building its image
 # then prints vlsys's diagnostics. Names without an apps/ folder are left to vlsys too
-# ("program 'x' not found"). Not read for goals that build no system.
+# ("program 'x' not found"). Read only for goals that may build a system image, so that
+# `make all`, `make unit` and the like do not need vlsys.
 $(O)/systems/%.programs.mk: systems/%/system.yaml $(VLSYS)
 	@mkdir -p $(dir $@)
 	$(Q)echo "programs_of_$* := $$($(VLSYS) programs $< 2>/dev/null | tr '\n' ' ')" >$@
 
-ifneq ($(filter-out clean help deps deps-test,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter run systems bad-images %.bin %.elf %.img,$(MAKECMDGOALS)),)
 -include $(patsubst %,$(O)/systems/%.programs.mk,$(SYSTEMS))
 endif
 $(foreach s,$(SYSTEMS),$(eval $(O)/systems/$(s).img: \
