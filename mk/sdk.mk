@@ -4,13 +4,14 @@
 #
 # Everything is copied, nothing links back into the tree, so the SDK folder can be moved or
 # copied to another machine with the same host tools (the cross compiler, picolibc, QEMU,
-# libyaml). Host tools go to bin/ from SDK_TOOLS: a helper that adds a tool appends its
-# built binary there (SDK_TOOLS += $(BUILD)/host/<tool>).
+# libyaml). Host tools go to bin/ from SDK_TOOLS: a tool's own mk file appends its built
+# binary (SDK_TOOLS += $(BUILD)/host/<tool>) and is included before this file, whose rule
+# reads the list as a prerequisite.
 # Needs from the including Makefile: O, Q, BUILD, CONFIG, CROSS, CRT0, LIBSYS_OBJS,
 # KERNEL_OBJS, KERNEL_CHECK_OBJS, INIT_OBJS and LIBOS_SRCS (mk/systems.mk), VLSYS.
 
 SDK ?= $(BUILD)/sdk
-SDK_TOOLS := $(VLSYS)
+SDK_TOOLS += $(VLSYS)
 SDK_HEADERS := $(wildcard uapi/vallum/*.h lib/sys/include/vallum/*.h lib/os/include/vallum/*.h)
 LIBOS_OBJS := $(patsubst %,$(O)/user/%.o,$(LIBOS_SRCS))
 
