@@ -4,6 +4,8 @@ tutorial does not take, each error included."""
 import os
 import subprocess
 
+import pytest
+
 import test_tutorial as tutorial
 from conftest import REPO
 
@@ -108,3 +110,18 @@ def test_sdk_is_the_tree_run_script(sdk):
     """bin/vallum-run is tools/run.sh: `make run` in the tree and in a project behave alike."""
     sdk_run = open(os.path.join(sdk, "bin", "vallum-run")).read()
     assert sdk_run == open(os.path.join(REPO, "tools", "run.sh")).read()
+
+
+def test_sdk_works_with_the_tree_hidden(sdk, tmp_path):
+    """The SDK needs nothing from the tree: a project is built from scratch and booted in a
+    mount namespace where the tree's folder is an empty file system."""
+    probe = subprocess.run(["unshare", "--mount", "sh", "-c", "mount -t tmpfs none " + REPO],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip("cannot hide the tree here (unshare --mount: %s)" % probe.stderr.strip())
+    root = project(tmp_path, {"Makefile": MAKEFILE, "system.yaml": SYSTEM, "solo/solo.c": HELLO})
+    env = dict(os.environ, VALLUM_SDK=sdk, RUN_SECONDS="60")
+    hidden = ("unshare --mount sh -ec 'mount -t tmpfs none %s; test -z \"$(ls -A %s)\"; "
+              "make -s -B run'" % (REPO, REPO))
+    out, _, seen = tutorial.run_command(hidden, root, env, ["solo: up"])
+    assert seen == 1, "\n".join(out)
