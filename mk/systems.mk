@@ -24,8 +24,11 @@ $(O)/user/servers/init/%.c.o: UCFLAGS += -Ilib/os/include -Ilib/elf/include
 
 $(foreach a,$(APPS),$(eval $(call program,$(a),$(sort $(wildcard apps/$(a)/*.c)) $(LIBOS_SRCS))))
 
+# `vlsys check` first: a description it rejects has an empty program list (below), and
+# its diagnostics alone are what to show, not also "program not found" for each program.
 $(O)/systems/%.img: systems/%/system.yaml $(VLSYS)
 	@mkdir -p $(dir $@)
+	$(Q)$(VLSYS) check $<
 	$(Q)$(VLSYS) build $< --programs $(O)/programs -o $@
 
 # Each image depends only on the programs its description names (`vlsys programs`), so an

@@ -91,9 +91,12 @@ $(BUILD)/obj/$(1)/%.o: $(PROGRAMS_DIR)/$(1)/%.c
 endef
 $(foreach p,$(VALLUM_PROGRAMS),$(eval $(call vallum_program,$(p))))
 
-# The system image, then init with it linked in, then the kernel with that init.
+# The system image, then init with it linked in, then the kernel with that init. `vlsys
+# check` first: for a description it rejects no program was built, and its diagnostics
+# alone say what is wrong.
 $(VALLUM_OUT).img: $(SYSTEM) $(VALLUM_ELFS) $(VALLUM_VLSYS)
 	@mkdir -p $(dir $@)
+	$(VALLUM_Q)$(VALLUM_VLSYS) check $(SYSTEM)
 	$(VALLUM_Q)$(VALLUM_VLSYS) build $(SYSTEM) --programs $(BUILD)/programs -o $@
 
 $(VALLUM_OUT)-sysimage.o: $(VALLUM_SDK)/boot/sysimage.S $(VALLUM_OUT).img

@@ -33,5 +33,5 @@ def run_make(args, cwd, env=None, timeout=600):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=timeout)
     if proc.returncode != 0:
-        pytest.fail(failure_message(command, proc.returncode, proc.stdout), pytrace=False)
+        pytest.fail(failure_message(command, proc.returncode, proc.stdout))
     return proc.stdout

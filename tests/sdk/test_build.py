@@ -62,6 +62,8 @@ def test_failed_build_names_the_vlsys_line(tree):
     first = failure_message(command, status, out).splitlines()[0]
     assert first.startswith("systems/zz_typo/system.yaml:3: error: "), first
     assert "systems/zz_typo/system.yaml:5: error: " in first and "'priorty'" in first, first
+    # Only the description's own problems: its programs were not looked for.
+    assert "not found" not in out, out
 
 
 def test_help_lists_deps_sdk_and_run_seconds():
@@ -69,3 +71,20 @@ def test_help_lists_deps_sdk_and_run_seconds():
                          check=True).stdout
     for needle in ("make deps", "make sdk", "RUN_SECONDS=", "make run SYSTEM="):
         assert needle in out, "make help does not mention %r:\n%s" % (needle, out)
+
+
+def test_driver_shows_the_vlsys_line(tree, tmp_path):
+    """End to end: a pytest test whose build fails, run as make test runs it (run_vltest.py,
+    then tools/test_driver.py), reports vlsys's line as its reason."""
+    write(tree, "systems/zz_typo2/system.yaml", TYPO_SYSTEM.replace("zz_typo", "zz_typo2"))
+    with open(os.path.join(str(tmp_path), "test_typo.py"), "w") as f:
+        f.write("import sys\nsys.path.insert(0, %r)\nfrom make_helper import run_make\n\n\n"
+                "def test_typo():\n    run_make(['-s', 'build/debug/images/zz_typo2.bin'], "
+                "cwd=%r)\n" % (os.path.join(REPO, "tests", "integration"), tree))
+    step = "/usr/bin/python3 %s --suite e2e %s" % (
+        os.path.join(REPO, "tests", "integration", "run_vltest.py"), str(tmp_path))
+    proc = subprocess.run(["/usr/bin/python3", os.path.join(REPO, "tools", "test_driver.py"),
+                           "--", "e2e=" + step], cwd=REPO, capture_output=True, text=True,
+                          timeout=600)
+    want = "FAIL e2e/test_typo: Failed: systems/zz_typo2/system.yaml:3: error: "
+    assert proc.returncode == 1 and want in proc.stdout, proc.stdout
