@@ -83,8 +83,10 @@ def test_driver_shows_the_vlsys_line(tree, tmp_path):
                 "cwd=%r)\n" % (os.path.join(REPO, "tests", "integration"), tree))
     step = "/usr/bin/python3 %s --suite e2e %s" % (
         os.path.join(REPO, "tests", "integration", "run_vltest.py"), str(tmp_path))
+    # Without the outer run's TEST_FILTER, which would leave no step to run.
+    env = {k: v for k, v in os.environ.items() if k != "TEST_FILTER"}
     proc = subprocess.run(["/usr/bin/python3", os.path.join(REPO, "tools", "test_driver.py"),
-                           "--", "e2e=" + step], cwd=REPO, capture_output=True, text=True,
-                          timeout=600)
+                           "--", "e2e=" + step], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600)
     want = "FAIL e2e/test_typo: Failed: systems/zz_typo2/system.yaml:3: error: "
     assert proc.returncode == 1 and want in proc.stdout, proc.stdout
