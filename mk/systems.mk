@@ -1,7 +1,9 @@
 # Systems: components (apps/<program>/*.c with lib/os), system images (tools/vlsys) and
 # one boot image per system with an init that embeds the image.
 #   $(O)/programs/<program>.elf   each app, linked with lib/os
-#   $(O)/systems/<name>.img       systems/<name>/system.yaml compiled by vlsys
+#   $(O)/systems/<name>.img       systems/<name>/system.yaml compiled by vlsys (it depends on
+#                                 the programs the description names, nothing else in apps/)
+#   $(O)/systems/<name>.programs.mk  those programs' names, from `vlsys programs`
 #   $(O)/sysinit/<name>.elf       init with that image linked in
 #   $(O)/images/<name>.bin        the kernel with that init: `make run SYSTEM=<name>` boots it
 #   $(O)/images/<name>-check.bin  the same with the test kernel (the invariant walk, Makefile):
@@ -14,7 +16,6 @@ SYSTEMS := $(notdir $(patsubst %/,%,$(wildcard systems/*/)))
 LIBOS_SRCS := $(sort $(wildcard lib/os/src/*.c))
 INIT_SRCS := $(sort $(wildcard servers/init/*.c)) lib/elf/src/elf.c
 INIT_OBJS := $(patsubst %,$(O)/user/%.o,$(INIT_SRCS))
-APP_PROGRAMS := $(patsubst %,$(O)/programs/%.elf,$(APPS))
 
 .PHONY: systems
 systems: $(patsubst %,$(O)/images/%.bin,$(SYSTEMS)) $(patsubst %,$(O)/images/%-check.bin,$(SYSTEMS))
