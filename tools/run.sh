@@ -47,8 +47,10 @@ qemu=${QEMU:-qemu-system-riscv64}
 # $qemu is split into words on purpose: QEMU may name a command with arguments.
 set -- -machine virt -cpu rv64 -m 256M -smp 1 -nographic -bios default -kernel "$image" "$@"
 if [ "$seconds" -eq 0 ]; then
+    # shellcheck disable=SC2086
     $qemu "$@"
 else
+    # shellcheck disable=SC2086
     timeout --foreground "$seconds" $qemu "$@"
 fi
 status=$?
