@@ -12,8 +12,9 @@
 
 SDK ?= $(BUILD)/sdk
 SDK_TOOLS += $(VLSYS)
-SDK_HEADERS := $(wildcard uapi/vallum/*.h lib/sys/include/vallum/*.h lib/os/include/vallum/*.h)
-LIBOS_OBJS := $(patsubst %,$(O)/user/%.o,$(LIBOS_SRCS))
+SDK_HEADERS := $(wildcard uapi/vallum/*.h lib/sys/include/vallum/*.h lib/os/include/vallum/*.h \
+	lib/ring/include/vallum/*.h lib/hw/include/vallum/*.h)
+LIBOS_OBJS := $(patsubst %,$(O)/user/%.o,$(LIBOS_SRCS) $(COMPONENT_LIB_SRCS))
 
 .PHONY: sdk
 sdk: $(SDK_TOOLS) $(SDK_HEADERS) sdk/vallum.mk sdk/README.md tools/run.sh $(CRT0) \
