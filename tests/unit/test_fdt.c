@@ -1046,7 +1046,10 @@ isa_tree(const struct isa_cpu *cpus, unsigned n)
 }
 
 /* An isa_cpu with riscv,isa the C string s (with its NUL). */
-#define ISA(s) {s, sizeof(s), NULL, 0, false}
+#define ISA(s)                                                                                     \
+    {                                                                                              \
+        s, sizeof(s), NULL, 0, false                                                               \
+    }
 
 /* Parses isa_tree(cpus, n) and expects has_sstc to be want. */
 static bool
@@ -1071,10 +1074,15 @@ test_isa_sstc(void)
 {
     static const struct isa_cpu yes[] = {ISA("rv64imac_zicsr_sstc"), ISA("rv64imac_sstc_zba"),
                                          ISA("rv64imac_sstc_")};
-    static const struct isa_cpu no[] = {ISA("rv64imac_zicsr"), ISA("rv64imac_sstcx"),
-                                        ISA("rv64imac_xsstc"), ISA("sstc_rv64imac"),
-                                        ISA("rv64imac_SSTC"), ISA("rv64imac_ss_tc"),
-                                        ISA("rv64imac\0_sstc"), ISA(""), ISA("sstc")};
+    static const struct isa_cpu no[] = {ISA("rv64imac_zicsr"),
+                                        ISA("rv64imac_sstcx"),
+                                        ISA("rv64imac_xsstc"),
+                                        ISA("sstc_rv64imac"),
+                                        ISA("rv64imac_SSTC"),
+                                        ISA("rv64imac_ss_tc"),
+                                        ISA("rv64imac\0_sstc"),
+                                        ISA(""),
+                                        ISA("sstc")};
     static const struct isa_cpu unterminated = {"rv64imac_sstc", 13, NULL, 0, false};
     static const char ext_yes[] = "i\0m\0zicsr\0sstc";
     static const char ext_no[] = "i\0m\0sstcx\0zicsr";
