@@ -573,6 +573,74 @@ bench_yield(void)
     report("yield_switch", overhead);
 }
 
+/* ---- Timeslice length in virtual time (the timer's deadlines). ---- */
+
+/* Whole timeslices measured (after one partial one), and the gap between two time reads,
+ * in timebase ticks, that means another thread ran in between: far longer than a timer
+ * interrupt that switches nothing (a few ticks), far shorter than a timeslice. */
+#define SLICE_SAMPLES 6
+#define SLICE_GAP 1000
+
+static inline uint64_t
+read_time(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t;
+}
+
+/*
+ * Spins reading the time counter while slice_b, at the same priority, spins too: the
+ * timer's round robin alternates them. Each gap longer than SLICE_GAP is the other's
+ * timeslice; samples[i] is the length of the i-th whole timeslice of this thread, from
+ * the first read after one gap to the last read before the next.
+ */
+static void
+slice_a(vl_word_t arg)
+{
+    (void)arg;
+    uint64_t prev = read_time();
+    uint64_t begin = 0;
+    unsigned n = 0;
+    bool whole = false;
+    while (n < SLICE_SAMPLES) {
+        uint64_t now = read_time();
+        if (now - prev > SLICE_GAP) {
+            if (whole) {
+                samples[n++] = prev - begin;
+            }
+            whole = true;
+            begin = now;
+        }
+        prev = now;
+    }
+    vl_signal(g_done);
+}
+
+static void
+slice_b(vl_word_t arg)
+{
+    (void)arg;
+    for (;;) {
+    }
+}
+
+static void
+bench_timeslice(void)
+{
+    if (thread_new(slice_a, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL ||
+        thread_new(slice_b, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
+        error("timeslice_ticks", "cannot create threads", 0);
+        threads_reset();
+        return;
+    }
+    wait_done();
+    uint64_t min, max;
+    uint64_t med = median_of(samples, SLICE_SAMPLES, &min, &max);
+    OUT("VLBENCH %s %lu %lu %lu %u\n", "timeslice_ticks", (unsigned long)med,
+        (unsigned long)min, (unsigned long)max, SLICE_SAMPLES);
+}
+
 /* ---- Page fault round trip. ---- */
 
 static vl_cptr_t g_fault_ep, g_fault_frame;
@@ -1086,6 +1154,9 @@ vl_start(const struct vl_bootinfo *bi)
     }
     if (wanted("yield_switch")) {
         bench_yield();
+    }
+    if (wanted("timeslice_ticks")) {
+        bench_timeslice();
     }
     if (wanted("fault_roundtrip")) {
         bench_fault();
