@@ -637,8 +637,8 @@ bench_timeslice(void)
     wait_done();
     uint64_t min, max;
     uint64_t med = median_of(samples, SLICE_SAMPLES, &min, &max);
-    OUT("VLBENCH %s %lu %lu %lu %u\n", "timeslice_ticks", (unsigned long)med,
-        (unsigned long)min, (unsigned long)max, SLICE_SAMPLES);
+    OUT("VLBENCH %s %lu %lu %lu %u\n", "timeslice_ticks", (unsigned long)med, (unsigned long)min,
+        (unsigned long)max, SLICE_SAMPLES);
 }
 
 /* ---- Page fault round trip. ---- */
