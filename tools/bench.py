@@ -68,6 +68,8 @@ METRICS = [
     ("yield_switch", "instructions", "Yield switching to another thread of the same priority"),
     ("timeslice_ticks", "timebase ticks",
      "a spinning thread's timeslice beside another of its priority, on the time counter"),
+    ("timer_tick", "instructions",
+     "a timer tick that switches nothing: user to kernel, next deadline armed, back to user"),
     ("irq_to_user", "instructions",
      "goldfish RTC alarm to the first instruction of the user handler"),
     ("fault_roundtrip", "instructions",
@@ -93,7 +95,7 @@ HOST_METRICS = ("kernel_text_bytes", "kernel_sloc")
 PREEMPT_METRICS = ("delete_preempt_max_256", "delete_preempt_max_1024", "delete_preempt_max_4096")
 SINGLE_SAMPLE = ("boot_to_init", "kernel_text_bytes", "kernel_sloc") + PREEMPT_METRICS
 # Measured in fewer samples than the rest (each takes two timeslices of virtual time).
-FEW_SAMPLES = {"timeslice_ticks": 6}
+FEW_SAMPLES = {"timeslice_ticks": 6, "timer_tick": 20}
 # Metrics that must lie within a tolerance of a known value: name -> (value, tolerance).
 # A timeslice is CONFIG_TIMESLICE_TICKS (5) ticks of CONFIG_TICK_US (2000 us) at QEMU
 # virt's 10 MHz timebase (kernel/include/config.h): 100000 ticks, less the switch into the
