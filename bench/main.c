@@ -573,6 +573,100 @@ bench_yield(void)
     report("yield_switch", overhead);
 }
 
+/* ---- Timeslice length and timer interrupt cost (the timer's deadlines). ---- */
+
+/* Whole timeslices measured (after one partial one), and the gap between two time reads,
+ * in timebase ticks, that means another thread ran in between: far longer than a timer
+ * interrupt that switches nothing (a few ticks), far shorter than a timeslice. A gap of
+ * more than TICK_MIN instructions that is not a switch is a timer tick that switched
+ * nothing; TICK_SAMPLES of them are kept (a timeslice has 4). */
+#define SLICE_SAMPLES 6
+#define SLICE_GAP 1000
+#define TICK_MIN 100
+#define TICK_SAMPLES 20
+
+static uint64_t tick_samples[TICK_SAMPLES];
+static uint64_t loop_min; /* instructions of one loop pass in slice_a without interruption */
+
+static inline uint64_t
+read_time(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t;
+}
+
+/*
+ * Spins reading the time counter while slice_b, at the same priority, spins too: the
+ * timer's round robin alternates them. Each gap longer than SLICE_GAP is the other's
+ * timeslice; samples[i] is the length of the i-th whole timeslice of this thread, from
+ * the first read after one gap to the last read before the next. Shorter gaps of more
+ * than TICK_MIN instructions are ticks that switched nothing: tick_samples[] holds their
+ * length in instructions, loop pass included.
+ */
+static void
+slice_a(vl_word_t arg)
+{
+    (void)arg;
+    uint64_t prev = read_time();
+    uint64_t prev_c = rdcycle();
+    uint64_t begin = 0;
+    unsigned n = 0;
+    unsigned ticks = 0;
+    bool whole = false;
+    loop_min = ~0ull;
+    while (n < SLICE_SAMPLES || ticks < TICK_SAMPLES) {
+        uint64_t now = read_time();
+        uint64_t c = rdcycle();
+        if (now - prev > SLICE_GAP) {
+            if (whole && n < SLICE_SAMPLES) {
+                samples[n++] = prev - begin;
+            }
+            whole = true;
+            begin = now;
+        } else if (c - prev_c > TICK_MIN) {
+            if (whole && ticks < TICK_SAMPLES) {
+                tick_samples[ticks++] = c - prev_c;
+            }
+        } else if (c - prev_c < loop_min) {
+            loop_min = c - prev_c;
+        }
+        prev = now;
+        prev_c = c;
+    }
+    vl_signal(g_done);
+}
+
+static void
+slice_b(vl_word_t arg)
+{
+    (void)arg;
+    for (;;) {
+    }
+}
+
+static void
+bench_timeslice(void)
+{
+    if (thread_new(slice_a, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL ||
+        thread_new(slice_b, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
+        error("timeslice_ticks", "cannot create threads", 0);
+        threads_reset();
+        return;
+    }
+    wait_done();
+    uint64_t min, max;
+    uint64_t med = median_of(samples, SLICE_SAMPLES, &min, &max);
+    OUT("VLBENCH %s %lu %lu %lu %u\n", "timeslice_ticks", (unsigned long)med, (unsigned long)min,
+        (unsigned long)max, SLICE_SAMPLES);
+    for (unsigned i = 0; i < TICK_SAMPLES; i++) {
+        tick_samples[i] -= loop_min;
+    }
+    med = median_of(tick_samples, TICK_SAMPLES, &min, &max);
+    OUT("VLBENCH %s %lu %lu %lu %u\n", "timer_tick", (unsigned long)med, (unsigned long)min,
+        (unsigned long)max, TICK_SAMPLES);
+}
+
 /* ---- Page fault round trip. ---- */
 
 static vl_cptr_t g_fault_ep, g_fault_frame;
@@ -1086,6 +1180,9 @@ vl_start(const struct vl_bootinfo *bi)
     }
     if (wanted("yield_switch")) {
         bench_yield();
+    }
+    if (wanted("timeslice_ticks timer_tick")) {
+        bench_timeslice();
     }
     if (wanted("fault_roundtrip")) {
         bench_fault();

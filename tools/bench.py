@@ -66,6 +66,10 @@ METRICS = [
      "Signal waking a higher-priority waiter in another address space"),
     ("notify_signal_no_waiter", "instructions", "Signal of a notification nobody waits on"),
     ("yield_switch", "instructions", "Yield switching to another thread of the same priority"),
+    ("timeslice_ticks", "timebase ticks",
+     "a spinning thread's timeslice beside another of its priority, on the time counter"),
+    ("timer_tick", "instructions",
+     "a timer tick that switches nothing: user to kernel, next deadline armed, back to user"),
     ("irq_to_user", "instructions",
      "goldfish RTC alarm to the first instruction of the user handler"),
     ("fault_roundtrip", "instructions",
@@ -90,6 +94,13 @@ HOST_METRICS = ("kernel_text_bytes", "kernel_sloc")
 # Measured on a benchmark kernel (make BENCH_KERNEL=1), by a run of their own.
 PREEMPT_METRICS = ("delete_preempt_max_256", "delete_preempt_max_1024", "delete_preempt_max_4096")
 SINGLE_SAMPLE = ("boot_to_init", "kernel_text_bytes", "kernel_sloc") + PREEMPT_METRICS
+# Measured in fewer samples than the rest (each takes two timeslices of virtual time).
+FEW_SAMPLES = {"timeslice_ticks": 6, "timer_tick": 20}
+# Metrics that must lie within a tolerance of a known value: name -> (value, tolerance).
+# A timeslice is CONFIG_TIMESLICE_TICKS (5) ticks of CONFIG_TICK_US (2000 us) at QEMU
+# virt's 10 MHz timebase (kernel/include/config.h): 100000 ticks, less the switch into the
+# thread, which is a few ticks (100 instructions each under -icount shift=0).
+EXPECTED = {"timeslice_ticks": (100000, 100)}
 # The preemption metrics may differ from each other by at most this ratio.
 PREEMPT_SPREAD = 1.05
 
@@ -270,9 +281,17 @@ def check(name, entry, min_samples):
     if not entry["min"] <= entry["value"] <= entry["max"]:
         return "min <= median <= max violated (%d, %d, %d)" % (
             entry["min"], entry["value"], entry["max"])
+    if name in EXPECTED:
+        want, tolerance = EXPECTED[name]
+        if abs(entry["min"] - want) > tolerance or abs(entry["max"] - want) > tolerance:
+            return "outside %d +- %d (min %d, max %d)" % (want, tolerance, entry["min"],
+                                                        entry["max"])
     if name in SINGLE_SAMPLE:
         if entry["samples"] != 1:
             return "expected 1 sample, got %d" % entry["samples"]
+    elif name in FEW_SAMPLES:
+        if entry["samples"] != FEW_SAMPLES[name]:
+            return "expected %d samples, got %d" % (FEW_SAMPLES[name], entry["samples"])
     elif entry["samples"] < min_samples:
         return "only %d samples (need %d)" % (entry["samples"], min_samples)
     return None
