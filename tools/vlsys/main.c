@@ -12,6 +12,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int
@@ -24,6 +25,31 @@ usage(void)
 }
 
 /*
+ * Warns if path is a SYSTEM/system.yaml whose `system` is not SYSTEM: the build and
+ * `make run SYSTEM=...` name a system by its folder, so the two names had better agree.
+ */
+static void
+check_folder(const char *path, const struct vlsys_system *sys)
+{
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    char *full = realpath(path, NULL);
+    if (strcmp(base, "system.yaml") != 0 || sys->name[0] == '\0' || full == NULL) {
+        free(full);
+        return;
+    }
+    *strrchr(full, '/') = '\0'; /* realpath's result is absolute: it has a '/' */
+    const char *folder = strrchr(full, '/') + 1;
+    if (folder[0] != '\0' && strcmp(folder, sys->name) != 0) {
+        diag_warning(sys->name_line,
+                     "system '%s' is in folder '%s': the build names it '%s' (make run "
+                     "SYSTEM=%s); rename one so that they agree",
+                     sys->name, folder, folder, folder);
+    }
+    free(full);
+}
+
+/*
  * Runs check (out == NULL) or build. Returns the exit status.
  */
 static int
@@ -33,10 +59,12 @@ run(const char *path, const char *programs_dir, const char *out)
     memset(&sys, 0, sizeof(sys));
     if (parse_system(path, programs_dir, &sys)) {
         check_system(&sys);
+        check_folder(path, &sys);
     }
     int status = 0;
-    if (diag_count() > 0) {
-        diag_print(path);
+    bool has_errors = diag_count() > 0;
+    diag_print(path); /* errors, or warnings only */
+    if (has_errors) {
         status = 1;
     } else if (out != NULL) {
         uint64_t size = image_write(&sys, out);
