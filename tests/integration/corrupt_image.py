@@ -11,7 +11,7 @@ import sys
 
 HEADER = {"magic": 0, "version": 8, "size": 16, "name": 24, "components": 32,
           "regions": 48, "maps": 64, "channels": 80, "irqs": 96, "strings_offset": 112,
-          "strings_size": 120}
+          "strings_size": 120, "configs": 128}
 
 
 def word(img, off):
@@ -24,7 +24,7 @@ def put(img, off, value):
 
 def table(img, name, index, field):
     """Offset of word `field` of record `index` of table `name` (records of 8-byte words)."""
-    sizes = {"components": 11, "regions": 4, "maps": 4, "channels": 5, "irqs": 3}
+    sizes = {"components": 11, "regions": 4, "maps": 4, "channels": 5, "irqs": 3, "configs": 4}
     base = word(img, HEADER[name])
     return base + (index * sizes[name] + field) * 8
 
@@ -45,6 +45,11 @@ CORRUPTIONS = {
     "bad_debug": (lambda img: put(img, table(img, "components", 0, 10), 16), "kernel caps"),
     "bad_elf": (lambda img: img.__setitem__(word(img, table(img, "components", 0, 1)), 0),
                 "program of 'ping'"),
+    # ping's config {rounds: 3}: made a string whose offset is past the string table.
+    "bad_config": (lambda img: (put(img, table(img, "configs", 0, 2), 1),
+                                put(img, table(img, "configs", 0, 3),
+                                    word(img, HEADER["strings_size"]))), "config"),
+    "bad_config_table": (lambda img: put(img, HEADER["configs"] + 8, 10**6), "config table"),
 }
 
 
