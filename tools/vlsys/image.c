@@ -172,8 +172,7 @@ image_build(struct vlsys_system *sys, struct buf *b)
     uint64_t config_string = config_strings_at;
     for (size_t i = 0; i < sys->configs.count; i++) {
         const struct vlsys_config *cfg = VEC_AT(&sys->configs, struct vlsys_config, i);
-        uint64_t rec[] = {(uint64_t)cfg->component, config_string, cfg->kind,
-                          (uint64_t)cfg->value};
+        uint64_t rec[] = {(uint64_t)cfg->component, config_string, cfg->kind, (uint64_t)cfg->value};
         config_string += strlen(cfg->name) + 1;
         if (cfg->kind == VL_CONFIG_STR) {
             rec[3] = config_string;

@@ -18,7 +18,6 @@ struct ctx {
     struct vlsys_system *sys;
 };
 
-
 static int
 line_of(const yaml_node_t *node)
 {
@@ -176,8 +175,7 @@ format_size(uint64_t bytes, char *buf)
     for (unsigned i = 0; i < 3; i++) {
         unsigned shift = 30 - 10 * i;
         if (bytes != 0 && bytes % (1ull << shift) == 0) {
-            snprintf(buf, VLSYS_SIZE_STR, "%llu%s", (unsigned long long)(bytes >> shift),
-                     units[i]);
+            snprintf(buf, VLSYS_SIZE_STR, "%llu%s", (unsigned long long)(bytes >> shift), units[i]);
             return;
         }
     }
@@ -529,8 +527,8 @@ parse_config_entry(struct ctx *c, int ci, yaml_node_t *k, yaml_node_t *v)
         cfg.kind = VL_CONFIG_STR;
         size_t n = v->data.scalar.length;
         if (n > VL_SYSIMG_MAX_CONFIG_STR) {
-            diag_error(line_of(v), "config '%s': string of %zu characters, at most %d", cfg.name,
-                       n, VL_SYSIMG_MAX_CONFIG_STR);
+            diag_error(line_of(v), "config '%s': string of %zu characters, at most %d", cfg.name, n,
+                       VL_SYSIMG_MAX_CONFIG_STR);
             return;
         }
         for (size_t i = 0; i < n; i++) {
@@ -565,9 +563,9 @@ parse_config(struct ctx *c, yaml_node_t *node, int ci)
 static void
 parse_component(struct ctx *c, yaml_node_t *node)
 {
-    static const char *const keys[] = {"name",    "program", "priority", "stack",
-                                       "heap",    "restart", "untyped",  "debug",
-                                       "shutdown", "config", NULL};
+    static const char *const keys[] = {"name",     "program", "priority", "stack",
+                                       "heap",     "restart", "untyped",  "debug",
+                                       "shutdown", "config",  NULL};
     yaml_node_t *v[10];
     if (!get_fields(c, node, "component", keys, 7, v)) {
         return;
@@ -852,15 +850,20 @@ for_each(struct ctx *c, yaml_node_t *list, const char *key, void (*fn)(struct ct
     }
 }
 
+/* A program's name, as found in the programs directory. */
+struct found_name {
+    char s[VL_SYSIMG_MAX_NAME + 1];
+};
+
 static int
 compare_names(const void *a, const void *b)
 {
-    return strcmp(a, b);
+    return strcmp(((const struct found_name *)a)->s, ((const struct found_name *)b)->s);
 }
 
 /*
- * The program of dir (a file NAME.elf, NAME a valid name) nearest to name (diag_nearest), or
- * NULL. The result is in a static buffer, valid until the next call.
+ * The program of dir (a file NAME.elf) nearest to name (diag_nearest), or NULL. The result is
+ * in a static buffer, valid until the next call.
  */
 static const char *
 nearest_program(const char *dir, const char *name)
@@ -870,39 +873,34 @@ nearest_program(const char *dir, const char *name)
     if (d == NULL) {
         return NULL;
     }
-    /* Sorted, so the suggestion does not depend on the order the directory lists. */
-    char (*names)[VL_SYSIMG_MAX_NAME + 1] = NULL;
-    size_t n = 0;
+    struct vlsys_vec names = {0}; /* struct found_name */
     for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
         size_t len = strlen(e->d_name);
         if (len <= 4 || len - 4 > VL_SYSIMG_MAX_NAME || strcmp(e->d_name + len - 4, ".elf") != 0) {
             continue;
         }
-        char (*more)[VL_SYSIMG_MAX_NAME + 1] = realloc(names, (n + 1) * sizeof(*names));
-        if (more == NULL) {
-            break;
-        }
-        names = more;
-        memcpy(names[n], e->d_name, len - 4);
-        names[n++][len - 4] = '\0';
+        struct found_name *f = vec_push(&names, sizeof(*f));
+        memcpy(f->s, e->d_name, len - 4);
     }
     closedir(d);
-    if (n > 1) {
-        qsort(names, n, sizeof(*names), compare_names);
+    /* Sorted, so that the suggestion does not depend on the order the directory lists. */
+    if (names.count > 1) {
+        qsort(names.items, names.count, sizeof(struct found_name), compare_names);
     }
-    const char **list = malloc((n ? n : 1) * sizeof(*list));
-    const char *near = NULL;
-    for (size_t i = 0; list != NULL && i < n; i++) {
-        list[i] = names[i];
+    const char **list = malloc((names.count + 1) * sizeof(*list));
+    if (list == NULL) {
+        fprintf(stderr, "vlsys: error: out of memory\n");
+        exit(2);
     }
-    if (list != NULL) {
-        near = diag_nearest(name, list, n);
+    for (size_t i = 0; i < names.count; i++) {
+        list[i] = VEC_AT(&names, struct found_name, i)->s;
     }
+    const char *near = diag_nearest(name, list, names.count);
     if (near != NULL) {
         snprintf(found, sizeof(found), "%s", near);
     }
     free(list);
-    free(names);
+    vec_free(&names);
     return near != NULL ? found : NULL;
 }
 
@@ -1027,6 +1025,14 @@ parse_system(const char *path, const char *programs_dir, struct vlsys_system *sy
         fprintf(stderr, "%s: error: cannot open: %s\n", path, strerror(errno));
         exit(1);
     }
+    bool ok = parse_system_file(f, programs_dir, sys);
+    fclose(f);
+    return ok;
+}
+
+bool
+parse_system_file(FILE *f, const char *programs_dir, struct vlsys_system *sys)
+{
     yaml_parser_t parser;
     yaml_document_t doc;
     yaml_parser_initialize(&parser);
@@ -1036,7 +1042,6 @@ parse_system(const char *path, const char *programs_dir, struct vlsys_system *sy
         diag_error((int)parser.problem_mark.line + 1, "invalid YAML: %s",
                    parser.problem ? parser.problem : "unknown problem");
         yaml_parser_delete(&parser);
-        fclose(f);
         return false;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -1065,7 +1070,6 @@ parse_system(const char *path, const char *programs_dir, struct vlsys_system *sy
     }
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
-    fclose(f);
     return ok;
 }
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vallum/elf.h"
 #include "vallum/component.h"
@@ -111,10 +112,10 @@ struct vlsys_irq {
 struct vlsys_config {
     int component; /* index */
     char name[VL_SYSIMG_MAX_NAME + 1];
-    uint64_t kind;                         /* enum vl_config_kind */
-    int64_t value;                         /* VL_CONFIG_INT */
+    uint64_t kind;                          /* enum vl_config_kind */
+    int64_t value;                          /* VL_CONFIG_INT */
     char str[VL_SYSIMG_MAX_CONFIG_STR + 1]; /* VL_CONFIG_STR, NUL-terminated */
-    int line;                              /* the name */
+    int line;                               /* the name */
 };
 
 /* A growable array of fixed-size records. */
@@ -181,6 +182,9 @@ const char *diag_nearest(const char *word, const char *const *names, size_t n);
  * Returns false only if the file could not be read or is not YAML (already reported).
  */
 bool parse_system(const char *path, const char *programs_dir, struct vlsys_system *sys);
+
+/* parse_system() of a description read from f (left open), for the fuzz target. */
+bool parse_system_file(FILE *f, const char *programs_dir, struct vlsys_system *sys);
 
 /* Writes bytes as the description would: "8KiB", "1MiB", else decimal, into buf. */
 #define VLSYS_SIZE_STR 32

@@ -87,8 +87,7 @@ static void
 report_wrong_type(const char *name, uint64_t kind)
 {
     printf("lib/os: %s: config '%s' is %s\n", comp_info->name, name,
-           kind == VL_COMP_CONFIG_STR ? "a string, not an integer"
-                                      : "an integer, not a string");
+           kind == VL_COMP_CONFIG_STR ? "a string, not an integer" : "an integer, not a string");
 }
 #else
 /* Release builds return the status only. */

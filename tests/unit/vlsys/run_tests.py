@@ -207,6 +207,15 @@ def test_misc(vlsys, progdir, workdir):
     }
     h = struct.unpack_from("<18Q", good, 0)
     struct.pack_into("<Q", cases["bad_index"], h[8], 99)  # first map's region index
+    # The config table: a bad component index, kind, and string offset of v_config's image.
+    good = open(os.path.join(workdir, "v_config.1.img"), "rb").read()
+    h = struct.unpack_from("<18Q", good, 0)
+    for name, field, value in [("config_component", 0, 99), ("config_name", 1, 1 << 40),
+                               ("config_kind", 2, 7), ("config_string", 3, 1 << 40)]:
+        data = bytearray(good)
+        struct.pack_into("<Q", data, h[16] + 8 * field, value)  # config 0: a string
+        cases["bad_" + name] = data
+    cases["config_table_out_of_bounds"] = good[:136] + struct.pack("<Q", 1 << 50) + good[144:]
     for name, data in cases.items():
         p = os.path.join(workdir, "damaged_%s.img" % name)
         with open(p, "wb") as f:

@@ -73,7 +73,7 @@
 #define VL_COMP_MAX_REGIONS 16
 #define VL_COMP_MAX_CHANNELS 63
 #define VL_COMP_MAX_CONFIG 16     /* `config` parameters (VL_SYSIMG_MAX_CONFIG) */
-#define VL_COMP_CONFIG_STR_MAX 63 /* characters of a string parameter (VL_SYSIMG_MAX_CONFIG_STR) */
+#define VL_COMP_CONFIG_STR_MAX 63 /* characters of a string value (VL_SYSIMG_MAX_CONFIG_STR) */
 
 enum vl_comp_channel_kind {
     VL_COMP_CH_NONE = 0,
