@@ -1,6 +1,7 @@
 # vlsys, the system-description compiler (tools/vlsys), and its tests.
 #   $(BUILD)/host/vlsys   the tool (gcc -O2); the build runs it on systems/<name>/system.yaml
 #   make unit-vlsys       the tool's tests, against a clang-14 ASan + UBSan build of it
+#   make fuzz-vlsys       the description reader under libFuzzer (FUZZ_SECONDS=N, default 20)
 # Needs from the including Makefile: BUILD, Q, PYTHON, deps-test. Needs libyaml-dev (mk/deps.sh).
 
 VLSYS_SRCS := $(sort $(wildcard tools/vlsys/*.c)) lib/elf/src/elf.c
