@@ -2,13 +2,20 @@
  * misuse: uses every lib/os channel and config call wrongly once, and rightly once, and
  * prints what each returned, so tests/integration can check each status and (in debug
  * builds) lib/os's message about it. systems/misuse gives it notify channel 0 and the client
- * end of call channel 1 (both to answer), no interrupt, and three config parameters.
+ * end of call channel 1 (both to answer), the server end of call channel 2, interrupt
+ * channel 3 (a PLIC source with no device behind it) and three config parameters.
+ *
+ * The same program is also the client of channel 2, as component "asker": its `role`
+ * parameter says which part it plays.
  */
 #include <stdio.h>
 #include <vallum/os.h>
 
 #define CH_NOTIFY 0
 #define CH_CALL 1
+#define CH_SERVED 2
+#define CH_IRQ 3
+#define CH_ASK 0 /* asker's end of channel 2 */
 
 /* Prints "misuse: WHAT -> STATUS (NAME)", the line the test looks for after lib/os's. */
 static void
@@ -42,6 +49,12 @@ channels(void)
     show_call("call 0", CH_NOTIFY);
     show("irq ack 0", vl_os_irq_ack(CH_NOTIFY));
     show("irq ack 9", vl_os_irq_ack(9));
+    show("irq ack 3", vl_os_irq_ack(CH_IRQ));
+    show("notify 2", vl_os_notify(CH_SERVED));
+    show_call("call 2", CH_SERVED);
+    show("notify 3", vl_os_notify(CH_IRQ));
+    show_call("call 3", CH_IRQ);
+    show("status 42", 42);
 }
 
 static void
@@ -70,7 +83,20 @@ config(void)
 void
 init(void)
 {
+    const char *role = "misuse";
+    if (vl_os_config_str("role", &role) == VL_OS_OK && role[0] == 'a') {
+        vl_word_t reply = vl_os_ppcall(CH_ASK, vl_msginfo(0, 0, 0, 0));
+        printf("asker: misuse answered with label %lu\n", (unsigned long)vl_msginfo_label(reply));
+        return;
+    }
     channels();
     config();
     printf("misuse: done\n");
+}
+
+vl_word_t protected(unsigned id, vl_word_t info)
+{
+    (void)info;
+    printf("misuse: called on channel %u\n", id);
+    return vl_msginfo(5, 0, 0, 0);
 }

@@ -157,8 +157,8 @@ def test_misuse_of_channels_and_config_is_reported():
     """Each misuse of a channel or a config parameter returns its status (os.h) and, in a
     debug build, lib/os says why, naming the component and the id (a release build returns
     the status only)."""
-    run = boot("misuse", r"^misuse: done$")
-    check_started(run, "misuse", [("misuse", 100), ("answer", 150)])
+    run = boot("misuse", r"^asker: misuse answered")
+    check_started(run, "misuse", [("misuse", 100), ("answer", 150), ("asker", 50)])
     expected = [
         (None, "notify 0 -> 0 \\(ok\\)"),
         ("notify on channel 5: no such channel", "notify 5 -> -1 \\(no such channel\\)"),
@@ -172,6 +172,12 @@ def test_misuse_of_channels_and_config_is_reported():
          "call 0 -> -2 \\(wrong kind of channel\\)"),
         ("irq ack on channel 0: wrong kind: it is a notify channel", "irq ack 0 -> -2 "),
         ("irq ack on channel 9: no such channel", "irq ack 9 -> -1 "),
+        (None, "irq ack 3 -> 0 \\(ok\\)"),
+        ("notify on channel 2: wrong kind: it is the server end of a call", "notify 2 -> -2 "),
+        ("call on channel 2: wrong kind: it is the server end of a call", "call 2 -> -2 "),
+        ("notify on channel 3: wrong kind: it is an interrupt's channel", "notify 3 -> -2 "),
+        ("call on channel 3: wrong kind: it is an interrupt's channel", "call 3 -> -2 "),
+        (None, "status 42 -> 42 \\(unknown status\\)"),
         (None, "config rounds -> 0, 3$"),
         (None, "config offset -> 0, -16$"),
         (None, "config label -> 0, 'a string'$"),
@@ -189,9 +195,12 @@ def test_misuse_of_channels_and_config_is_reported():
         else:
             assert not run.lines[line - 1].startswith("lib/os:"), run.lines[line - 1]
         at = line + 1
-    run.index(r"^misuse: done$", at)
+    at = run.index(r"^misuse: done$", at)
     # The notification reached answer (ignored by it); the call was answered once.
     assert len(run.all(r"^answer: call")) == 1, run.text()
+    # The server end works: asker (the same program, configured as the client) calls it.
+    at = run.index(r"^misuse: called on channel 2$", at)
+    run.index(r"^asker: misuse answered with label 5$", at)
     assert not run.all(r"faulted"), run.text()
 
 
