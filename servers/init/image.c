@@ -213,8 +213,8 @@ config_str_ok(const struct sysimg *img, uint64_t offset)
 
 /*
  * The config table: each record names a known component, a valid name not used before for
- * that component, a known kind and (for strings) a valid string; records of a component are
- * together and at most VL_SYSIMG_MAX_CONFIG of them.
+ * that component, a known kind and (for strings) a valid string; at most VL_SYSIMG_MAX_CONFIG
+ * records per component.
  */
 static int
 check_configs(struct sysimg *img)
@@ -227,16 +227,13 @@ check_configs(struct sysimg *img)
             (cfg->kind == VL_CONFIG_STR && !config_str_ok(img, cfg->value))) {
             return bad("config", i);
         }
-        if (i > 0 && cfg->component != img->configs[i - 1].component &&
-            count[cfg->component] != 0) {
-            return bad("config records of a component apart", i);
-        }
         if (++count[cfg->component] > VL_SYSIMG_MAX_CONFIG) {
             return bad("too many config parameters in one component", cfg->component);
         }
-        for (uint64_t j = i - (count[cfg->component] - 1); j < i; j++) {
-            if (strcmp(image_string(img, img->configs[j].name), image_string(img, cfg->name)) ==
-                0) {
+        for (uint64_t j = 0; j < i; j++) {
+            const struct vl_sysimg_config *o = &img->configs[j];
+            if (o->component == cfg->component &&
+                strcmp(image_string(img, o->name), image_string(img, cfg->name)) == 0) {
                 return bad("config parameter twice", i);
             }
         }

@@ -41,7 +41,7 @@ struct sysimg {
     uint64_t nirqs;
     const char *strings;
     uint64_t strings_size;
-    const struct vl_sysimg_config *configs; /* grouped by component */
+    const struct vl_sysimg_config *configs;
     uint64_t nconfigs;
 };
 

@@ -29,6 +29,27 @@ def table(img, name, index, field):
     return base + (index * sizes[name] + field) * 8
 
 
+def many_configs(img, n):
+    """Replaces the config table by n integer parameters of component 0, each with a distinct
+    name (suffixes of the strings in the table, which init accepts as names), appended at the
+    end of the image."""
+    strings_at = word(img, HEADER["strings_offset"])
+    strings_size = word(img, HEADER["strings_size"])
+    names, seen = [], set()
+    for off in range(strings_size):
+        text = bytes(img[strings_at + off:strings_at + strings_size]).split(b"\0", 1)[0]
+        if text and text not in seen:
+            seen.add(text)
+            names.append(off)
+    assert len(names) >= n, names
+    at = len(img)
+    for off in names[:n]:
+        img.extend(struct.pack("<4Q", 0, off, 0, 7))
+    put(img, HEADER["configs"], at)
+    put(img, HEADER["configs"] + 8, n)
+    put(img, HEADER["size"], len(img))
+
+
 CORRUPTIONS = {
     # kind: (function, message init must print)
     "bad_magic": (lambda img: put(img, 0, word(img, 0) ^ 1), "magic or version"),
@@ -50,6 +71,11 @@ CORRUPTIONS = {
                                 put(img, table(img, "configs", 0, 3),
                                     word(img, HEADER["strings_size"]))), "config"),
     "bad_config_table": (lambda img: put(img, HEADER["configs"] + 8, 10**6), "config table"),
+    # ping's {rounds: 3, step: 10}: step renamed rounds.
+    "bad_config_twice": (lambda img: put(img, table(img, "configs", 1, 1),
+                                         word(img, table(img, "configs", 0, 1))),
+                         "config parameter twice"),
+    "bad_config_count": (lambda img: many_configs(img, 17), "too many config parameters"),
 }
 
 

@@ -21,7 +21,7 @@ QEMU = ["qemu-system-riscv64", "-machine", "virt", "-cpu", "rv64", "-m", "256M",
 BOOT_TIMEOUT = 60.0
 BAD_IMAGES = ["bad_magic", "bad_size", "bad_table", "bad_program", "bad_string", "bad_map",
               "bad_channel", "bad_priority", "bad_untyped", "bad_debug", "bad_elf", "bad_config",
-              "bad_config_table"]
+              "bad_config_table", "bad_config_twice", "bad_config_count"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -125,8 +125,9 @@ enum vl_config_kind {
 };
 
 /*
- * One `config` parameter of a component. Records are grouped by component, in the order of
- * the description; within a component, names are distinct.
+ * One `config` parameter of a component. vlsys writes them by component, in the order of the
+ * description; init requires only that names be distinct within a component and that no
+ * component have more than VL_SYSIMG_MAX_CONFIG.
  */
 struct vl_sysimg_config {
     uint64_t component; /* index */
