@@ -25,10 +25,10 @@ $(VLSYS_ASAN): $(VLSYS_DEPS) | deps-test
 unit-vlsys: $(VLSYS) $(VLSYS_ASAN)
 	$(Q)$(PYTHON) tests/unit/vlsys/run_tests.py $(VLSYS_ASAN) $(BUILD)/host/vlsys-test
 
-# The description reader (parse.c, check.c, diag.c over libyaml) under libFuzzer, seeded with
+# The description reader (every vlsys source but main.c, over libyaml) under libFuzzer, seeded with
 # every description in the tree: make fuzz-vlsys [FUZZ_SECONDS=N].
 VLSYS_FUZZ := $(BUILD)/fuzz/fuzz_vlsys
-VLSYS_FUZZ_SRCS := tools/vlsys/parse.c tools/vlsys/check.c tools/vlsys/diag.c lib/elf/src/elf.c
+VLSYS_FUZZ_SRCS := $(filter-out tools/vlsys/main.c,$(VLSYS_SRCS))
 
 .PHONY: fuzz-vlsys
 $(VLSYS_FUZZ): $(VLSYS_DEPS) tests/fuzz/fuzz_vlsys.c | deps-test

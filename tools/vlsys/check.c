@@ -326,4 +326,5 @@ check_system(const struct vlsys_system *sys)
     check_devices(sys);
     check_channel_ids(sys);
     check_calls(sys);
+    faults_check(sys);
 }

@@ -563,10 +563,10 @@ parse_config(struct ctx *c, yaml_node_t *node, int ci)
 static void
 parse_component(struct ctx *c, yaml_node_t *node)
 {
-    static const char *const keys[] = {"name",     "program", "priority", "stack",
-                                       "heap",     "restart", "untyped",  "debug",
-                                       "shutdown", "config",  NULL};
-    yaml_node_t *v[10];
+    static const char *const keys[] = {"name",     "program",       "priority", "stack",
+                                       "heap",     "restart",       "untyped",  "debug",
+                                       "shutdown", "fault_handler", "config",   NULL};
+    yaml_node_t *v[11];
     if (!get_fields(c, node, "component", keys, 7, v)) {
         return;
     }
@@ -628,8 +628,14 @@ parse_component(struct ctx *c, yaml_node_t *node)
     if (v[8] != NULL && get_bool(v[8], "shutdown", &shutdown) && shutdown) {
         comp->kernel_caps |= VL_SYSIMG_SHUTDOWN;
     }
+    comp->fault_handler = -1;
     if (v[9] != NULL) {
-        parse_config(c, v[9], (int)sys->components.count - 1);
+        /* Resolved once every component is known (faults_resolve). */
+        comp->fault_handler_line = line_of(v[9]);
+        get_name(v[9], "fault_handler", comp->fault_handler_name);
+    }
+    if (v[10] != NULL) {
+        parse_config(c, v[10], (int)sys->components.count - 1);
     }
 }
 
@@ -1008,6 +1014,7 @@ parse_root(struct ctx *c, yaml_node_t *root)
         get_name(v[0], "system", c->sys->name);
     }
     for_each(c, v[1], "components", parse_component);
+    faults_resolve(c->sys);
     if (v[1] != NULL && v[1]->type == YAML_SEQUENCE_NODE &&
         v[1]->data.sequence.items.start == v[1]->data.sequence.items.top) {
         diag_error(line_of(v[1]), "'components' needs at least one component");
