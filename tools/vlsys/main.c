@@ -31,22 +31,34 @@ usage(void)
 }
 
 /*
- * Warns if path is a SYSTEM/system.yaml whose `system` is not SYSTEM: the build and
- * `make run SYSTEM=...` name a system by its folder, so the two names had better agree.
+ * Warns if path is a systems/SYSTEM/system.yaml whose `system` is not SYSTEM: the tree's build
+ * and `make run SYSTEM=...` name such a system by its folder, so the two names had better
+ * agree. Elsewhere (an SDK project names a system by its file) there is no rule to check.
  */
 static void
 check_folder(const char *path, const struct vlsys_system *sys)
 {
     const char *base = strrchr(path, '/');
     base = base != NULL ? base + 1 : path;
+    if (strcmp(base, "system.yaml") != 0 || sys->name[0] == '\0') {
+        return;
+    }
     char *full = realpath(path, NULL);
-    if (strcmp(base, "system.yaml") != 0 || sys->name[0] == '\0' || full == NULL) {
+    if (full == NULL) {
+        return;
+    }
+    /* realpath's result is absolute: it has a '/' before the file name (and before the
+     * folder's, unless the file is in the root directory). */
+    *strrchr(full, '/') = '\0';
+    char *folder = strrchr(full, '/');
+    if (folder == NULL) {
         free(full);
         return;
     }
-    *strrchr(full, '/') = '\0'; /* realpath's result is absolute: it has a '/' */
-    const char *folder = strrchr(full, '/') + 1;
-    if (folder[0] != '\0' && strcmp(folder, sys->name) != 0) {
+    *folder++ = '\0';
+    const char *parent = strrchr(full, '/');
+    parent = parent != NULL ? parent + 1 : "";
+    if (strcmp(parent, "systems") == 0 && folder[0] != '\0' && strcmp(folder, sys->name) != 0) {
         diag_warning(sys->name_line,
                      "system '%s' is in folder '%s': the build names it '%s' (make run "
                      "SYSTEM=%s); rename one so that they agree",

@@ -225,13 +225,14 @@ def test_misc(vlsys, progdir, workdir):
 
 
 def test_folder_warning(vlsys, progdir, workdir):
-    """A SYSTEM/system.yaml whose `system` is not SYSTEM is accepted with a warning; a file
-    of another name, or in a folder of its name, gets none."""
+    """A systems/SYSTEM/system.yaml whose `system` is not SYSTEM is accepted with a warning; a
+    file of another name, in a folder of its name, or outside a systems/ folder (an SDK
+    project's, named by its file) gets none."""
     body = "system: %s\ncomponents:\n  - {name: a, program: hello, priority: 1}\n"
     cases = [("other", "system.yaml", "demo", True), ("demo", "system.yaml", "demo", False),
-             ("other", "demo.yaml", "demo", False)]
+             ("other", "demo.yaml", "demo", False), ("../project", "system.yaml", "demo", False)]
     for folder, base, name, warns in cases:
-        d = os.path.join(workdir, "systems", folder)
+        d = os.path.normpath(os.path.join(workdir, "systems", folder))
         os.makedirs(d, exist_ok=True)
         path = os.path.join(d, base)
         with open(path, "w") as f:
@@ -241,12 +242,12 @@ def test_folder_warning(vlsys, progdir, workdir):
             exp = ["%s:1: warning: system 'demo' is in folder 'other': the build names it "
                    "'other' (make run SYSTEM=other); rename one so that they agree" % path]
         rc, out, err = run(vlsys, "check", path, "--programs", progdir)
-        case = "check/folder_%s_%s" % (folder, base[:-5])
+        case = "check/folder_%s_%s" % (os.path.basename(folder), base[:-5])
         report(case, rc == 0 and not out and err.splitlines() == exp, "rc %d %r" % (rc, err))
         # build still builds, after the same warning.
         img = os.path.join(workdir, "folder.img")
         rc, out, err = run(vlsys, "build", path, "--programs", progdir, "-o", img)
-        report("build/folder_%s_%s" % (folder, base[:-5]),
+        report("build/folder_%s_%s" % (os.path.basename(folder), base[:-5]),
                rc == 0 and err.splitlines() == exp and os.path.exists(img), repr(err))
     # With an error too, both are printed in line order and the status is 1.
     path = os.path.join(workdir, "systems", "other", "system.yaml")
