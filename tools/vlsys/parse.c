@@ -305,8 +305,7 @@ find_component(const struct vlsys_system *sys, const char *name)
     return -1;
 }
 
-/* The name of the component nearest to name (diag_nearest), or NULL. */
-static const char *
+const char *
 nearest_component(const struct vlsys_system *sys, const char *name)
 {
     const char *names[VL_SYSIMG_MAX_COMPONENTS];

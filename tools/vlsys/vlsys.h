@@ -193,6 +193,9 @@ bool parse_system_file(FILE *f, const char *programs_dir, struct vlsys_system *s
 #define VLSYS_SIZE_STR 32
 void format_size(uint64_t bytes, char *buf);
 
+/* The name of the component of sys nearest to name (diag_nearest), or NULL. */
+const char *nearest_component(const struct vlsys_system *sys, const char *name);
+
 /* Applies the cross-entity checks of the spec to a parsed system, reporting with diag_error. */
 void check_system(const struct vlsys_system *sys);
 
