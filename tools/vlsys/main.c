@@ -17,6 +17,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int
@@ -27,6 +28,43 @@ usage(void)
                     "       vlsys dump OUT.img\n"
                     "       vlsys programs SYSTEM.yaml\n");
     return 2;
+}
+
+/*
+ * Warns if path is a systems/SYSTEM/system.yaml whose `system` is not SYSTEM: the tree's build
+ * and `make run SYSTEM=...` name such a system by its folder, so the two names had better
+ * agree. Elsewhere (an SDK project names a system by its file) there is no rule to check.
+ */
+static void
+check_folder(const char *path, const struct vlsys_system *sys)
+{
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    if (strcmp(base, "system.yaml") != 0 || sys->name[0] == '\0') {
+        return;
+    }
+    char *full = realpath(path, NULL);
+    if (full == NULL) {
+        return;
+    }
+    /* realpath's result is absolute: it has a '/' before the file name (and before the
+     * folder's, unless the file is in the root directory). */
+    *strrchr(full, '/') = '\0';
+    char *folder = strrchr(full, '/');
+    if (folder == NULL) {
+        free(full);
+        return;
+    }
+    *folder++ = '\0';
+    const char *parent = strrchr(full, '/');
+    parent = parent != NULL ? parent + 1 : "";
+    if (strcmp(parent, "systems") == 0 && folder[0] != '\0' && strcmp(folder, sys->name) != 0) {
+        diag_warning(sys->name_line,
+                     "system '%s' is in folder '%s': the build names it '%s' (make run "
+                     "SYSTEM=%s); rename one so that they agree",
+                     sys->name, folder, folder, folder);
+    }
+    free(full);
 }
 
 /*
@@ -64,10 +102,12 @@ run(const char *path, const char *programs_dir, const char *out)
     memset(&sys, 0, sizeof(sys));
     if (parse_system(path, programs_dir, &sys)) {
         check_system(&sys);
+        check_folder(path, &sys);
     }
     int status = 0;
-    if (diag_count() > 0) {
-        diag_print(path);
+    bool has_errors = diag_count() > 0;
+    diag_print(path); /* errors, or warnings only */
+    if (has_errors) {
         status = 1;
     } else if (out != NULL) {
         uint64_t size = image_write(&sys, out);
