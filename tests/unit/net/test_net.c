@@ -1033,6 +1033,25 @@ test_frag_timeout(void)
     return end(&g_b, t + 1);
 }
 
+/* A reassembly timeout whose ICMP error must first resolve the sender again: the poll that
+ * sends it returns the new ARP timer (found by fuzz_net: it once returned no deadline). */
+static bool
+test_frag_timeout_needs_arp(void)
+{
+    uint64_t t;
+
+    EXPECT(two_nodes());
+    learn_x(&g_b, 0);
+    make_echo(4000, 4);
+    frag(1, 0, 1480, 4000, 0);
+    EXPECT_EQ(NET_ARP_REACHABLE_MS, NET_REASS_TIMEOUT_MS); /* both expire at t below */
+    t = net_poll(&g_b.s, NET_REASS_TIMEOUT_MS);
+    EXPECT_EQ(drops(&g_b, NET_DROP_FRAG_TIMEOUT), 1);
+    EXPECT_EQ(g_b.s.stats.arp_requests_sent, 1);
+    EXPECT_EQ(t, NET_REASS_TIMEOUT_MS + NET_ARP_RETRY_MS);
+    return end(&g_b, t);
+}
+
 static bool
 test_frag_budget(void)
 {
@@ -1142,6 +1161,7 @@ main(void)
     run("net/frag_overlap_duplicate", test_frag_overlap_duplicate);
     run("net/frag_conflicts", test_frag_conflicts);
     run("net/frag_timeout", test_frag_timeout);
+    run("net/frag_timeout_needs_arp", test_frag_timeout_needs_arp);
     run("net/frag_budget", test_frag_budget);
     run("net/frag_limits", test_frag_limits);
     printf("%d passed, %d failed\n", g_passed, g_failed);
