@@ -1,6 +1,6 @@
 # lib/net (docs/network.md): host tests, fuzzing and a target build check.
-#   make unit-net                  lib/net's host tests under ASan + UBSan, then every file
-#                                  of lib/net built for RISC-V (the components' flags)
+#   make unit-net                  lib/net's host tests under ASan + UBSan, every file of
+#                                  lib/net built for RISC-V (the components' flags), cppcheck
 #   make fuzz-net [FUZZ_SECONDS=N] libFuzzer on two stacks fed arbitrary frames and events,
 #                                  seeded with tests/fuzz/corpus/net (default 20 s)
 #   make fuzz-net-long             the same for an hour (NET_FUZZ_LONG=seconds), corpus kept
@@ -31,6 +31,9 @@ $(BUILD)/host/net-rv64/%.o: lib/net/src/%.c $(NET_H) | deps-test
 unit-net: $(BUILD)/host/test_net $(NET_RV64_O)
 	$(Q)$(BUILD)/host/test_net
 	$(Q)echo "VLTEST PASS net/builds_for_riscv64"
+	$(Q)cppcheck --quiet --enable=warning,portability,performance --std=c11 --inline-suppr \
+		--error-exitcode=1 --suppress=missingIncludeSystem -Ilib/net/include $(NET_SRC) && \
+		echo "VLTEST PASS net/cppcheck" || (echo "VLTEST FAIL net/cppcheck findings above"; exit 1)
 
 $(BUILD)/fuzz/fuzz_net: $(NET_SRC) $(NET_H) tests/fuzz/fuzz_net.c tests/unit/net/netsim.h | deps-test
 	@mkdir -p $(dir $@)

@@ -200,8 +200,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (n > NET_MTU) {
                 n = NET_MTU;
             }
-            sim_eth(frame, (op & 0x80) ? &(struct net_mac){{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
-                                       : &b.s.cfg.mac,
+            sim_eth(frame,
+                    (op & 0x80) ? &(struct net_mac){{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
+                                : &b.s.cfg.mac,
                     0x99, NET_ETHERTYPE_IPV4);
             memcpy(frame + NET_ETH_HDR_LEN, p, n);
             fix_ip(frame + NET_ETH_HDR_LEN, n, op);

@@ -26,12 +26,13 @@ bool net_ip4_is_broadcast(const struct net_stack *s, net_ip4_t a);
 void net_arp_input(struct net_stack *s, uint64_t now, const uint8_t *p, size_t len);
 uint64_t net_arp_poll(struct net_stack *s, uint64_t now);
 void net_arp_forget_all(struct net_stack *s);
-/* Sends a frame of len bytes (Ethernet header included, its destination MAC filled in here)
- * built in buf to next_hop. If buf is a packet buffer (pkt != NET_PKT_NONE), the frame may
- * wait in it for ARP and the buffer is taken over; otherwise buf is a transmit buffer and
- * is submitted. Returns 0 or -NET_E*. */
-int net_arp_output(struct net_stack *s, uint64_t now, net_ip4_t next_hop, uint16_t pkt,
-                   uint8_t *buf, size_t len);
+/* Sends a frame of len bytes (Ethernet header included) built in buf to next_hop. If pkt is
+ * NET_PKT_NONE, buf is a transmit buffer whose destination MAC the caller filled in from
+ * net_arp_lookup, and it is submitted. Otherwise buf is packet buffer pkt, for a next hop
+ * whose lookup failed: the frame waits in it (taken over) while ARP asks, and its
+ * destination MAC is filled in when the answer comes. */
+void net_arp_output(struct net_stack *s, uint64_t now, net_ip4_t next_hop, uint16_t pkt,
+                    uint8_t *buf, size_t len);
 /* Looks up next_hop's MAC; true if known (and *mac set). */
 bool net_arp_lookup(struct net_stack *s, uint64_t now, net_ip4_t next_hop, struct net_mac *mac);
 

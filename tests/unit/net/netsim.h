@@ -32,8 +32,9 @@ struct sim_node {
     struct net_udp_sock udp[SIM_UDP];
     struct sim_frame out[SIM_TXBUFS]; /* frames sent, oldest first */
     size_t nout;
-    size_t tx_limit;     /* tx_acquire fails once nout reaches this */
-    bool acquired;       /* a buffer is out between tx_acquire and tx_submit */
+    size_t tx_limit;      /* tx_acquire fails once nout reaches this */
+    size_t tx_cap;        /* size tx_acquire reports (0: NET_FRAME_MAX) */
+    bool acquired;        /* a buffer is out between tx_acquire and tx_submit */
     size_t submits_empty; /* buffers handed back unused */
 };
 
@@ -49,7 +50,7 @@ sim_tx_acquire(void *ctx, size_t *cap)
         return NULL;
     }
     n->acquired = true;
-    *cap = sizeof(n->out[n->nout].data);
+    *cap = n->tx_cap != 0 ? n->tx_cap : sizeof(n->out[n->nout].data);
     return n->out[n->nout].data;
 }
 
@@ -80,8 +81,8 @@ sim_node_init(struct sim_node *n, uint8_t last, net_ip4_t addr, net_ip4_t gw, ui
                              .gateway = gw,
                              .ip_id_seed = (uint16_t)(last * 1000),
                              .reass_budget = budget};
-    struct net_mem mem = {n->arp, SIM_ARP, n->pkts, SIM_PKTS, n->reass, SIM_REASS,
-                          n->reass_buf, SIM_REASS_BUF, n->udp, SIM_UDP};
+    struct net_mem mem = {n->arp,    SIM_ARP,      n->pkts,       SIM_PKTS, n->reass,
+                          SIM_REASS, n->reass_buf, SIM_REASS_BUF, n->udp,   SIM_UDP};
     struct net_netif netif = {sim_tx_acquire, sim_tx_submit, n};
 
     memset(n, 0, sizeof(*n));

@@ -96,8 +96,8 @@ end(struct sim_node *n, uint64_t now)
         return false;
     }
     if (net_pkts_free(&n->s) != SIM_PKTS) {
-        return fail_with("%zu of %d packet buffers free after all timers ran",
-                         net_pkts_free(&n->s), SIM_PKTS);
+        return fail_with("%zu of %d packet buffers free after all timers ran", net_pkts_free(&n->s),
+                         SIM_PKTS);
     }
     return true;
 }
@@ -131,7 +131,9 @@ dropped_for(struct sim_node *n, const uint8_t *f, size_t len, enum net_drop r)
 static void
 learn_x(struct sim_node *n, uint64_t now)
 {
-    struct net_arp a = {.op = NET_ARP_REQUEST, .sha = {{0x02, 0, 0, 0, 0, 0x99}}, .spa = IP_X,
+    struct net_arp a = {.op = NET_ARP_REQUEST,
+                        .sha = {{0x02, 0, 0, 0, 0, 0x99}},
+                        .spa = IP_X,
                         .tpa = n->s.cfg.addr};
 
     memset(g_frame, 0, 60);
@@ -154,6 +156,9 @@ test_checksum_vector(void)
     EXPECT_EQ(net_csum_add(0, b, 3), 0x00 * 256 + 0x01 + 0xf200);
     EXPECT_EQ(net_csum_finish(net_csum_add(net_csum_add(0, b, 4), b + 4, 4)),
               net_csum_finish(net_csum_add(0, b, 8)));
+    /* Carries out of 32 bits wrap around (one's complement), in both sums. */
+    EXPECT_EQ(net_csum_add(0xffffffffu, b, 2), 1);
+    EXPECT_EQ(net_csum_pseudo(0xffffffffu, 0, 0, 0, 1), 1);
     return true;
 }
 
@@ -271,7 +276,8 @@ test_ipv4_parse(void)
      * header, a length of 1, and a type without room for its length are rejected. */
     EXPECT_EQ(net_ipv4_parse(b, ip_with_options(b, ok_opts, 8, 0x73), &ip), 0);
     EXPECT_EQ(ip.hdr_len, 28);
-    EXPECT_ERR(net_ipv4_parse(b, ip_with_options(b, lsrr, 8, 0x73), &ip), -NET_DROP_IP_SOURCE_ROUTE);
+    EXPECT_ERR(net_ipv4_parse(b, ip_with_options(b, lsrr, 8, 0x73), &ip),
+               -NET_DROP_IP_SOURCE_ROUTE);
     EXPECT_ERR(net_ipv4_parse(b, ip_with_options(b, runs_over, 8, 0x73), &ip),
                -NET_DROP_IP_OPTIONS);
     EXPECT_ERR(net_ipv4_parse(b, ip_with_options(b, len_one, 4, 0x73), &ip), -NET_DROP_IP_OPTIONS);
@@ -335,10 +341,10 @@ static bool
 test_init_errors(void)
 {
     static struct sim_node n;
-    struct net_config cfg = {.mac = {{0x02, 0, 0, 0, 0, 1}}, .addr = IP_A,
-                             .netmask = NET_IP4(255, 255, 255, 0)};
-    struct net_mem mem = {n.arp, SIM_ARP, n.pkts, SIM_PKTS, n.reass, SIM_REASS,
-                          n.reass_buf, SIM_REASS_BUF, n.udp, SIM_UDP};
+    struct net_config cfg = {
+        .mac = {{0x02, 0, 0, 0, 0, 1}}, .addr = IP_A, .netmask = NET_IP4(255, 255, 255, 0)};
+    struct net_mem mem = {n.arp,     SIM_ARP,     n.pkts,        SIM_PKTS, n.reass,
+                          SIM_REASS, n.reass_buf, SIM_REASS_BUF, n.udp,    SIM_UDP};
     struct net_netif netif = {sim_tx_acquire, sim_tx_submit, &n};
     struct net_config c;
     struct net_mem m;
@@ -590,7 +596,8 @@ test_arp_pending_bound(void)
     for (v = 0; v < NET_ARP_PENDING_MAX; v++) {
         const uint8_t *f = g_a.out[v].data;
         EXPECT(memcmp(f, g_b.s.cfg.mac.b, 6) == 0);
-        EXPECT_EQ(f[NET_ETH_HDR_LEN + NET_IP_HDR_LEN + NET_UDP_HDR_LEN], 10 - NET_ARP_PENDING_MAX + v);
+        EXPECT_EQ(f[NET_ETH_HDR_LEN + NET_IP_HDR_LEN + NET_UDP_HDR_LEN],
+                  10 - NET_ARP_PENDING_MAX + v);
     }
     sim_settle(&g_a, &g_b, 0);
     EXPECT_EQ(g_rx.calls, NET_ARP_PENDING_MAX);
@@ -623,8 +630,8 @@ test_arp_table_full(void)
 static bool
 test_arp_rejects(void)
 {
-    struct net_arp a = {.op = NET_ARP_REQUEST, .sha = {{0x02, 0, 0, 0, 0, 0x99}}, .spa = IP_X,
-                        .tpa = IP_A};
+    struct net_arp a = {
+        .op = NET_ARP_REQUEST, .sha = {{0x02, 0, 0, 0, 0, 0x99}}, .spa = IP_X, .tpa = IP_A};
     uint8_t *arp = g_frame + NET_ETH_HDR_LEN;
     struct net_arp r;
 
@@ -705,27 +712,27 @@ test_ip_input_checks(void)
     EXPECT(dropped_for(&g_b, g_frame, len, NET_DROP_UDP_CHECKSUM));
     len = sim_ip_frame(g_frame, mac, IP_X, IP_A, NET_PROTO_UDP, 3, 0, false, NULL, 0, u, n);
     EXPECT(dropped_for(&g_b, g_frame, len, NET_DROP_IP_NOT_US));
-    len = sim_ip_frame(g_frame, mac, IP_X, NET_IP4(224, 0, 0, 1), NET_PROTO_UDP, 3, 0, false,
-                       NULL, 0, u, n);
+    len = sim_ip_frame(g_frame, mac, IP_X, NET_IP4(224, 0, 0, 1), NET_PROTO_UDP, 3, 0, false, NULL,
+                       0, u, n);
     EXPECT(dropped_for(&g_b, g_frame, len, NET_DROP_IP_NOT_US));
-    len = sim_ip_frame(g_frame, mac, NET_IP4(224, 0, 0, 1), IP_B, NET_PROTO_UDP, 3, 0, false,
-                       NULL, 0, u, n);
+    len = sim_ip_frame(g_frame, mac, NET_IP4(224, 0, 0, 1), IP_B, NET_PROTO_UDP, 3, 0, false, NULL,
+                       0, u, n);
     EXPECT(dropped_for(&g_b, g_frame, len, NET_DROP_IP_SRC));
     len = sim_ip_frame(g_frame, mac, IP_B, IP_B, NET_PROTO_UDP, 3, 0, false, NULL, 0, u, n);
     EXPECT(dropped_for(&g_b, g_frame, len, NET_DROP_IP_SRC));
-    len = sim_ip_frame(g_frame, mac, NET_IP4(127, 0, 0, 1), IP_B, NET_PROTO_UDP, 3, 0, false,
-                       NULL, 0, u, n);
+    len = sim_ip_frame(g_frame, mac, NET_IP4(127, 0, 0, 1), IP_B, NET_PROTO_UDP, 3, 0, false, NULL,
+                       0, u, n);
     EXPECT(dropped_for(&g_b, g_frame, len, NET_DROP_IP_SRC));
-    len = sim_ip_frame(g_frame, mac, NET_IP4(10, 0, 2, 255), IP_B, NET_PROTO_UDP, 3, 0, false,
-                       NULL, 0, u, n);
+    len = sim_ip_frame(g_frame, mac, NET_IP4(10, 0, 2, 255), IP_B, NET_PROTO_UDP, 3, 0, false, NULL,
+                       0, u, n);
     EXPECT(dropped_for(&g_b, g_frame, len, NET_DROP_IP_SRC));
     /* Truncated by the link. */
     len = sim_ip_frame(g_frame, mac, IP_X, IP_B, NET_PROTO_UDP, 3, 0, false, NULL, 0, u, n);
     EXPECT(dropped_for(&g_b, g_frame, len - 1, NET_DROP_IP_SHORT));
     /* Directed broadcast to a bound port is delivered; to an unbound one draws no error. */
     len = sim_ip_frame(g_frame, &MAC_BCAST, IP_X, NET_IP4(10, 0, 2, 255), NET_PROTO_UDP, 4, 0,
-                       false, NULL, 0, u, sim_udp(u, IP_X, NET_IP4(10, 0, 2, 255), 5000, 9,
-                                                  (const uint8_t *)"bc", 2));
+                       false, NULL, 0, u,
+                       sim_udp(u, IP_X, NET_IP4(10, 0, 2, 255), 5000, 9, (const uint8_t *)"bc", 2));
     net_input(&g_b.s, 0, g_frame, len);
     EXPECT_EQ(g_rx.calls, 3);
     EXPECT_EQ(g_b.nout, 0);
@@ -1097,10 +1104,10 @@ static bool
 test_frag_limits(void)
 {
     static struct sim_node small;
-    struct net_config cfg = {.mac = {{0x02, 0, 0, 0, 0, 2}}, .addr = IP_B,
-                             .netmask = NET_IP4(255, 255, 255, 0)};
-    struct net_mem mem = {small.arp, SIM_ARP, small.pkts, SIM_PKTS, small.reass, SIM_REASS,
-                          small.reass_buf, 2000, small.udp, SIM_UDP};
+    struct net_config cfg = {
+        .mac = {{0x02, 0, 0, 0, 0, 2}}, .addr = IP_B, .netmask = NET_IP4(255, 255, 255, 0)};
+    struct net_mem mem = {small.arp, SIM_ARP,         small.pkts, SIM_PKTS,  small.reass,
+                          SIM_REASS, small.reass_buf, 2000,       small.udp, SIM_UDP};
     struct net_netif netif = {sim_tx_acquire, sim_tx_submit, &small};
     int i;
 
@@ -1127,14 +1134,220 @@ test_frag_limits(void)
     EXPECT_EQ(net_init(&small.s, &cfg, &mem, &netif), 0);
     make_echo(2960, 8);
     for (i = 0; i < 2; i++) {
-        size_t len = sim_ip_frame(g_frame, &small.s.cfg.mac, IP_X, IP_B, NET_PROTO_ICMP, 5,
-                                  (uint16_t)(i * 1480), i == 0, NULL, 0, g_payload + i * 1480,
-                                  1480);
+        size_t len =
+            sim_ip_frame(g_frame, &small.s.cfg.mac, IP_X, IP_B, NET_PROTO_ICMP, 5,
+                         (uint16_t)(i * 1480), i == 0, NULL, 0, g_payload + i * 1480, 1480);
         net_input(&small.s, 0, g_frame, len);
     }
     EXPECT_EQ(small.s.stats.rx_drops[NET_DROP_FRAG_TOO_BIG], 1);
     EXPECT_EQ(small.s.reass_held, 0);
     return checked(&small) && end(&g_b, 1);
+}
+
+/* The checker must notice a broken invariant (or every test's checked() would prove nothing). */
+static bool
+test_check_detects(void)
+{
+    char why[200];
+    uint16_t k;
+    int a;
+
+    EXPECT(two_nodes());
+    a = net_udp_bind(&g_a.s, 0, rx_record, NULL);
+    EXPECT_EQ(net_udp_sendto(&g_a.s, 0, a, IP_B, 9, "x", 1), 0);
+    EXPECT(checked(&g_a));
+    g_a.s.free_count--;
+    EXPECT(!net_check(&g_a.s, why, sizeof(why)));
+    EXPECT(strstr(why, "free") != NULL);
+    g_a.s.free_count++;
+    /* A waiting packet also put on the free list: owned twice. */
+    k = g_a.s.mem.arp[0].pending_head;
+    g_a.s.mem.pkts[k].owner = NET_PKT_FREE;
+    EXPECT(!net_check(&g_a.s, why, sizeof(why)));
+    g_a.s.mem.pkts[k].owner = NET_PKT_ARP;
+    g_a.s.reass_held = 1;
+    EXPECT(!net_check(&g_a.s, why, sizeof(why)));
+    EXPECT(strstr(why, "reass_held") != NULL);
+    g_a.s.reass_held = 0;
+    g_a.s.mem.udp[1] = g_a.s.mem.udp[0];
+    EXPECT(!net_check(&g_a.s, why, sizeof(why)));
+    EXPECT(strstr(why, "share port") != NULL);
+    memset(&g_a.s.mem.udp[1], 0, sizeof(g_a.s.mem.udp[1]));
+    return end(&g_a, 0);
+}
+
+/* --- paths that need unusual tables or a starved link ------------------------------------ */
+
+static bool
+test_starved_link(void)
+{
+    int a;
+
+    EXPECT(two_nodes());
+    a = net_udp_bind(&g_a.s, 0, rx_record, NULL);
+    /* No buffer for the ARP request: counted; the datagram waits and the retry asks. */
+    g_a.tx_limit = 0;
+    EXPECT_EQ(net_udp_sendto(&g_a.s, 0, a, IP_B, 9, "x", 1), 0);
+    EXPECT_EQ(drops(&g_a, NET_DROP_TX_NO_BUFFER), 1);
+    EXPECT_EQ(g_a.s.stats.arp_requests_sent, 0);
+    g_a.tx_limit = SIM_TXBUFS;
+    EXPECT_EQ(net_poll(&g_a.s, NET_ARP_RETRY_MS), 2 * NET_ARP_RETRY_MS);
+    EXPECT_EQ(g_a.s.stats.arp_requests_sent, 1);
+    /* A buffer too small for the frame is handed back unused, as none. */
+    g_a.tx_cap = 40;
+    EXPECT_EQ(net_poll(&g_a.s, 2 * NET_ARP_RETRY_MS), 3 * NET_ARP_RETRY_MS);
+    EXPECT_EQ(g_a.submits_empty, 1);
+    EXPECT_EQ(drops(&g_a, NET_DROP_TX_NO_BUFFER), 2);
+    g_a.tx_cap = 0;
+    /* The answer comes but the link has no buffer for the waiting frames: dropped. */
+    EXPECT_EQ(net_udp_sendto(&g_a.s, 0, a, IP_B, 9, "y", 1), 0);
+    sim_carry(&g_a, &g_b, 0);
+    g_a.tx_limit = 0;
+    sim_carry(&g_b, &g_a, 0);
+    EXPECT_EQ(drops(&g_a, NET_DROP_TX_NO_BUFFER), 4);
+    EXPECT_EQ(net_pkts_free(&g_a.s), SIM_PKTS);
+    /* Resolved now (B's answer), but no buffer: -NET_ENOBUFS at once; too small: the same. */
+    g_a.nout = 0;
+    g_b.nout = 0;
+    EXPECT_ERR(net_udp_sendto(&g_a.s, 0, a, IP_B, 9, "w", 1), -NET_ENOBUFS);
+    g_a.tx_limit = SIM_TXBUFS;
+    g_a.tx_cap = 40;
+    EXPECT_ERR(net_udp_sendto(&g_a.s, 0, a, IP_B, 9, "w", 1), -NET_ENOBUFS);
+    g_a.tx_cap = 0;
+    /* A new address forgets the neighbours, and what waits for them. */
+    EXPECT_EQ(net_udp_sendto(&g_a.s, 0, a, IP_X, 9, "v", 1), 0);
+    EXPECT_EQ(net_set_addr(&g_a.s, IP_A, NET_IP4(255, 255, 255, 0), 0), 0);
+    EXPECT_EQ(net_pkts_free(&g_a.s), SIM_PKTS);
+    EXPECT_EQ(drops(&g_a, NET_DROP_ARP_UNRESOLVED), 1);
+    EXPECT_EQ(net_poll(&g_a.s, 0), NET_NO_DEADLINE);
+    return end(&g_a, 0);
+}
+
+static bool
+test_small_tables(void)
+{
+    static struct sim_node n;
+    struct net_config cfg = {
+        .mac = {{0x02, 0, 0, 0, 0, 2}}, .addr = IP_B, .netmask = NET_IP4(255, 255, 255, 0)};
+    /* Three packet buffers, no reassembly at all. */
+    struct net_mem mem = {n.arp, SIM_ARP, n.pkts, 3, n.reass, 0, n.reass_buf, 0, n.udp, SIM_UDP};
+    struct net_netif netif = {sim_tx_acquire, sim_tx_submit, &n};
+    int a, i;
+
+    memset(&n, 0, sizeof(n));
+    n.tx_limit = SIM_TXBUFS;
+    EXPECT_EQ(net_init(&n.s, &cfg, &mem, &netif), 0);
+    a = net_udp_bind(&n.s, 0, rx_record, NULL);
+    for (i = 0; i < 3; i++) {
+        EXPECT_EQ(net_udp_sendto(&n.s, 0, a, NET_IP4(10, 0, 2, 10 + i), 9, "x", 1), 0);
+    }
+    EXPECT_ERR(net_udp_sendto(&n.s, 0, a, NET_IP4(10, 0, 2, 20), 9, "x", 1), -NET_ENOBUFS);
+    EXPECT(checked(&n));
+    /* A fragment with no reassembly slot. */
+    make_echo(3000, 9);
+    {
+        size_t len = sim_ip_frame(g_frame, &n.s.cfg.mac, IP_X, IP_B, NET_PROTO_ICMP, 1, 0, true,
+                                  NULL, 0, g_payload, 1480);
+        net_input(&n.s, 0, g_frame, len);
+    }
+    EXPECT_EQ(n.s.stats.rx_drops[NET_DROP_FRAG_NO_BUFFER], 1);
+    /* Without an address, multicast destinations are still not ours. */
+    EXPECT_EQ(net_set_addr(&n.s, 0, 0, 0), 0);
+    {
+        uint8_t u[16];
+        size_t ul = sim_udp(u, IP_X, NET_IP4(224, 0, 0, 251), 5353, 5353, (const uint8_t *)"m", 1);
+        size_t len = sim_ip_frame(g_frame, &n.s.cfg.mac, IP_X, NET_IP4(224, 0, 0, 251),
+                                  NET_PROTO_UDP, 2, 0, false, NULL, 0, u, ul);
+        net_input(&n.s, 0, g_frame, len);
+    }
+    EXPECT_EQ(n.s.stats.rx_drops[NET_DROP_IP_NOT_US], 1);
+    return checked(&n);
+}
+
+static bool
+test_frag_first_header_too_long(void)
+{
+    static struct sim_node n;
+    struct net_config cfg = {
+        .mac = {{0x02, 0, 0, 0, 0, 2}}, .addr = IP_B, .netmask = NET_IP4(255, 255, 255, 0)};
+    struct net_mem mem = {n.arp,     SIM_ARP,     n.pkts, SIM_PKTS, n.reass,
+                          SIM_REASS, n.reass_buf, 2000,   n.udp,    SIM_UDP};
+    struct net_netif netif = {sim_tx_acquire, sim_tx_submit, &n};
+    static const uint8_t opts[40] = {1, 1, 1, 1}; /* NOPs, then end of options */
+    size_t len;
+
+    memset(&n, 0, sizeof(n));
+    n.tx_limit = SIM_TXBUFS;
+    EXPECT_EQ(net_init(&n.s, &cfg, &mem, &netif), 0);
+    make_echo(1960, 10);
+    /* 1,960 bytes of payload fit the 2,000-byte buffer behind a 20-byte header, not behind
+     * the first fragment's 60-byte one. */
+    len = sim_ip_frame(g_frame, &n.s.cfg.mac, IP_X, IP_B, NET_PROTO_ICMP, 1, 1480, false, NULL, 0,
+                       g_payload + 1480, 480);
+    net_input(&n.s, 0, g_frame, len);
+    len = sim_ip_frame(g_frame, &n.s.cfg.mac, IP_X, IP_B, NET_PROTO_ICMP, 1, 0, true, opts, 40,
+                       g_payload, 1440);
+    net_input(&n.s, 0, g_frame, len);
+    EXPECT_EQ(n.s.stats.rx_drops[NET_DROP_FRAG_TOO_BIG], 0);
+    len = sim_ip_frame(g_frame, &n.s.cfg.mac, IP_X, IP_B, NET_PROTO_ICMP, 1, 1440, true, NULL, 0,
+                       g_payload + 1440, 40);
+    net_input(&n.s, 0, g_frame, len);
+    EXPECT_EQ(n.s.stats.rx_drops[NET_DROP_FRAG_TOO_BIG], 1);
+    EXPECT_EQ(n.s.reass_held, 0);
+    return checked(&n);
+}
+
+static bool
+test_frag_timeout_icmp_error(void)
+{
+    uint8_t m[1480];
+    struct net_icmp e = {.type = NET_ICMP_DEST_UNREACH, .code = 3};
+    size_t len;
+
+    EXPECT(two_nodes());
+    learn_x(&g_b, 0);
+    /* The first fragment of an ICMP error that never completes: no error about an error. */
+    memset(m, 0, sizeof(m));
+    net_icmp_emit(m, &e, sizeof(m) - 8);
+    len = sim_ip_frame(g_frame, &g_b.s.cfg.mac, IP_X, IP_B, NET_PROTO_ICMP, 1, 0, true, NULL, 0, m,
+                       sizeof(m));
+    net_input(&g_b.s, 0, g_frame, len);
+    net_poll(&g_b.s, NET_REASS_TIMEOUT_MS - 1);
+    learn_x(&g_b, NET_REASS_TIMEOUT_MS - 1);
+    net_poll(&g_b.s, NET_REASS_TIMEOUT_MS);
+    EXPECT_EQ(drops(&g_b, NET_DROP_FRAG_TIMEOUT), 1);
+    EXPECT_EQ(g_b.nout, 0);
+    EXPECT_EQ(g_b.s.stats.icmp_errors_sent, 0);
+    return end(&g_b, NET_REASS_TIMEOUT_MS);
+}
+
+static bool
+test_ephemeral_exhausted(void)
+{
+    enum { NSOCK = NET_EPHEMERAL_LAST - NET_EPHEMERAL_FIRST + 2 };
+    static struct net_udp_sock socks[NSOCK];
+    static struct sim_node n;
+    struct net_config cfg = {
+        .mac = {{0x02, 0, 0, 0, 0, 2}}, .addr = IP_B, .netmask = NET_IP4(255, 255, 255, 0)};
+    struct net_mem mem = {n.arp,     SIM_ARP,     n.pkts,        SIM_PKTS, n.reass,
+                          SIM_REASS, n.reass_buf, SIM_REASS_BUF, socks,    NSOCK};
+    struct net_netif netif = {sim_tx_acquire, sim_tx_submit, &n};
+    int i;
+
+    EXPECT_EQ(net_init(&n.s, &cfg, &mem, &netif), 0);
+    /* One well-known port, then every ephemeral one; the next finds none. */
+    EXPECT_EQ(net_udp_bind(&n.s, 7, rx_record, NULL), 0);
+    for (i = 1; i < NSOCK; i++) {
+        EXPECT_EQ(net_udp_bind(&n.s, 0, rx_record, NULL), i);
+    }
+    EXPECT_EQ(net_udp_port(&n.s, NSOCK - 1), NET_EPHEMERAL_LAST);
+    EXPECT_EQ(net_udp_close(&n.s, 0), 0);
+    EXPECT_ERR(net_udp_bind(&n.s, 0, rx_record, NULL), -NET_EAGAIN);
+    /* Closing one frees it for the next (handed out in turn, wrapping around). */
+    EXPECT_EQ(net_udp_close(&n.s, 5), 0);
+    EXPECT_EQ(net_udp_bind(&n.s, 0, rx_record, NULL), 0);
+    EXPECT_EQ(net_udp_port(&n.s, 0), NET_EPHEMERAL_FIRST + 4);
+    return true;
 }
 
 int
@@ -1164,6 +1377,12 @@ main(void)
     run("net/frag_timeout_needs_arp", test_frag_timeout_needs_arp);
     run("net/frag_budget", test_frag_budget);
     run("net/frag_limits", test_frag_limits);
+    run("net/check_detects_corruption", test_check_detects);
+    run("net/starved_link", test_starved_link);
+    run("net/small_tables", test_small_tables);
+    run("net/frag_first_header_too_long", test_frag_first_header_too_long);
+    run("net/frag_timeout_no_error_about_error", test_frag_timeout_icmp_error);
+    run("net/udp_ephemeral_exhausted", test_ephemeral_exhausted);
     printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed == 0 ? 0 : 1;
 }

@@ -47,35 +47,30 @@ release(struct net_stack *s, struct net_arp_entry *e, enum net_drop reason)
     e->tries = 0;
 }
 
-/* Returns a free entry, replacing the oldest one if there is none. */
+/* Returns a free entry, replacing the oldest one if there is none (net_init made sure the
+ * table has at least one entry). */
 static struct net_arp_entry *
 take_entry(struct net_stack *s, uint64_t now)
 {
-    struct net_arp_entry *oldest = NULL;
+    struct net_arp_entry *pick = &s->mem.arp[0];
     size_t i;
 
-    for (i = 0; i < s->mem.arp_count; i++) {
+    for (i = 0; i < s->mem.arp_count && pick->state != NET_ARP_FREE; i++) {
         struct net_arp_entry *e = &s->mem.arp[i];
-        if (e->state == NET_ARP_FREE) {
-            oldest = e;
-            break;
-        }
-        if (oldest == NULL || e->created < oldest->created) {
-            oldest = e;
+        if (e->state == NET_ARP_FREE || e->created < pick->created) {
+            pick = e;
         }
     }
-    release(s, oldest, NET_DROP_ARP_NO_ENTRY);
-    oldest->created = now;
-    oldest->pending_head = oldest->pending_tail = NET_PKT_NONE;
-    oldest->pending_count = 0;
-    return oldest;
+    release(s, pick, NET_DROP_ARP_NO_ENTRY);
+    pick->created = now;
+    return pick;
 }
 
 /* Builds and sends an ARP packet; a missing transmit buffer is counted and otherwise
  * ignored (the request is retried, a reply is asked for again). */
 static void
-send_arp(struct net_stack *s, uint16_t op, const struct net_mac *eth_dst,
-         const struct net_mac *tha, net_ip4_t tpa)
+send_arp(struct net_stack *s, uint16_t op, const struct net_mac *eth_dst, const struct net_mac *tha,
+         net_ip4_t tpa)
 {
     struct net_eth eth = {.dst = *eth_dst, .src = s->cfg.mac, .type = NET_ETHERTYPE_ARP};
     struct net_arp a = {.op = op, .sha = s->cfg.mac, .spa = s->cfg.addr, .tha = *tha, .tpa = tpa};
@@ -210,7 +205,7 @@ net_arp_lookup(struct net_stack *s, uint64_t now, net_ip4_t next_hop, struct net
     return false;
 }
 
-int
+void
 net_arp_output(struct net_stack *s, uint64_t now, net_ip4_t next_hop, uint16_t pkt, uint8_t *buf,
                size_t len)
 {
@@ -221,12 +216,13 @@ net_arp_output(struct net_stack *s, uint64_t now, net_ip4_t next_hop, uint16_t p
         /* The caller found the MAC with net_arp_lookup and built into a transmit buffer. */
         s->netif.tx_submit(s->netif.ctx, buf, len);
         s->stats.tx_frames++;
-        return 0;
+        return;
     }
     p = &s->mem.pkts[pkt];
     p->len = (uint16_t)len;
     e = find(s, next_hop);
-    if (e == NULL || (e->state == NET_ARP_REACHABLE && now >= e->deadline)) {
+    /* The caller's lookup failed, so an entry found is waiting already or has expired. */
+    if (e == NULL || e->state != NET_ARP_INCOMPLETE) {
         if (e == NULL) {
             e = take_entry(s, now);
         }
@@ -236,13 +232,6 @@ net_arp_output(struct net_stack *s, uint64_t now, net_ip4_t next_hop, uint16_t p
         e->created = now;
         e->deadline = now + NET_ARP_RETRY_MS;
         send_request(s, next_hop);
-    }
-    if (e->state == NET_ARP_REACHABLE) {
-        /* Resolved between the caller's lookup and now (only if the caller skipped it). */
-        e->pending_head = e->pending_tail = pkt;
-        e->pending_count = 1;
-        flush_pending(s, e);
-        return 0;
     }
     if (e->pending_count == NET_ARP_PENDING_MAX) {
         uint16_t oldest = e->pending_head;
@@ -263,7 +252,6 @@ net_arp_output(struct net_stack *s, uint64_t now, net_ip4_t next_hop, uint16_t p
     }
     e->pending_tail = pkt;
     e->pending_count++;
-    return 0;
 }
 
 uint64_t

@@ -49,23 +49,24 @@ find(struct net_stack *s, const struct net_ipv4 *ip)
     return NULL;
 }
 
-/* Evicts the slot with the earliest deadline other than keep; false if there is none. */
+/* Evicts the slot with the earliest deadline other than slot keep (reass_count: none);
+ * false if there is none. */
 static bool
-evict_oldest(struct net_stack *s, const struct net_reass *keep)
+evict_oldest(struct net_stack *s, size_t keep)
 {
-    struct net_reass *oldest = NULL;
-    size_t i;
+    size_t i, oldest = s->mem.reass_count;
 
     for (i = 0; i < s->mem.reass_count; i++) {
-        struct net_reass *r = &s->mem.reass[i];
-        if (r->used && r != keep && (oldest == NULL || r->deadline < oldest->deadline)) {
-            oldest = r;
+        const struct net_reass *r = &s->mem.reass[i];
+        if (r->used && i != keep &&
+            (oldest == s->mem.reass_count || r->deadline < s->mem.reass[oldest].deadline)) {
+            oldest = i;
         }
     }
-    if (oldest == NULL) {
+    if (oldest == s->mem.reass_count) {
         return false;
     }
-    free_slot(s, oldest, NET_DROP_FRAG_EVICTED);
+    free_slot(s, &s->mem.reass[oldest], NET_DROP_FRAG_EVICTED);
     return true;
 }
 
@@ -82,7 +83,7 @@ new_slot(struct net_stack *s, uint64_t now, const struct net_ipv4 *ip)
                 break;
             }
         }
-        if (r != NULL || !evict_oldest(s, NULL)) {
+        if (r != NULL || !evict_oldest(s, s->mem.reass_count)) {
             break;
         }
     }
@@ -239,7 +240,7 @@ net_reass_input(struct net_stack *s, uint64_t now, const struct net_ipv4 *ip, co
         return;
     }
     while (s->reass_held >= s->cfg.reass_budget || s->free_count == 0) {
-        if (!evict_oldest(s, r)) {
+        if (!evict_oldest(s, (size_t)(r - s->mem.reass))) {
             break;
         }
     }

@@ -102,8 +102,8 @@ net_icmp_error(struct net_stack *s, uint64_t now, uint8_t type, uint8_t code, ui
     }
     if (ip->proto == NET_PROTO_ICMP) {
         const uint8_t *m = orig + ip->hdr_len;
-        if (ip->total_len - ip->hdr_len < 1 || (m[0] != NET_ICMP_ECHO_REQUEST &&
-                                                 m[0] != NET_ICMP_ECHO_REPLY)) {
+        if (ip->total_len - ip->hdr_len < 1 ||
+            (m[0] != NET_ICMP_ECHO_REQUEST && m[0] != NET_ICMP_ECHO_REPLY)) {
             return;
         }
     }

@@ -63,9 +63,9 @@ net_drop_name(enum net_drop reason)
 const char *
 net_strerror(int err)
 {
-    static const char *const names[] = {"NET_OK",           "NET_EINVAL",     "NET_ENOBUFS",
-                                        "NET_EADDRINUSE",   "NET_EHOSTUNREACH", "NET_EMSGSIZE",
-                                        "NET_EAGAIN",       "NET_EBADF"};
+    static const char *const names[] = {"NET_OK",         "NET_EINVAL",       "NET_ENOBUFS",
+                                        "NET_EADDRINUSE", "NET_EHOSTUNREACH", "NET_EMSGSIZE",
+                                        "NET_EAGAIN",     "NET_EBADF"};
 
     if (err < 0) {
         err = -err;
@@ -342,8 +342,8 @@ net_check(const struct net_stack *s, char *why, size_t why_len)
           arp_held, reass_held, s->mem.pkt_count);
     for (i = 0; i < s->mem.udp_count; i++) {
         for (j = i + 1; j < s->mem.udp_count && s->mem.udp[i].port != 0; j++) {
-            CHECK(s->mem.udp[j].port != s->mem.udp[i].port, "sockets %zu and %zu share port %u",
-                  i, j, s->mem.udp[i].port);
+            CHECK(s->mem.udp[j].port != s->mem.udp[i].port, "sockets %zu and %zu share port %u", i,
+                  j, s->mem.udp[i].port);
         }
     }
     CHECK(s->icmp_tokens <= (uint64_t)s->cfg.icmp_burst * 1000, "ICMP tokens over the burst");

@@ -25,6 +25,5 @@ net_icmp_emit(uint8_t *p, const struct net_icmp *h, size_t data_len)
     p[NET_ICMP_CODE] = h->code;
     net_put16(p + NET_ICMP_CSUM, 0);
     net_put32(p + NET_ICMP_REST, h->rest);
-    net_put16(p + NET_ICMP_CSUM,
-              net_csum_finish(net_csum_add(0, p, NET_ICMP_HDR_LEN + data_len)));
+    net_put16(p + NET_ICMP_CSUM, net_csum_finish(net_csum_add(0, p, NET_ICMP_HDR_LEN + data_len)));
 }

@@ -84,8 +84,8 @@ enum net_arp_state {
 struct net_arp_entry {
     net_ip4_t ip;
     struct net_mac mac;
-    uint8_t state; /* enum net_arp_state */
-    uint8_t tries; /* requests sent (INCOMPLETE) */
+    uint8_t state;                                      /* enum net_arp_state */
+    uint8_t tries;                                      /* requests sent (INCOMPLETE) */
     uint16_t pending_head, pending_tail, pending_count; /* waiting frames, oldest first */
     uint64_t deadline; /* ms: INCOMPLETE, next request; REACHABLE, expiry */
     uint64_t created;  /* ms: the oldest entry is replaced first when the table is full */
@@ -94,12 +94,12 @@ struct net_arp_entry {
 struct net_reass {
     bool used;
     uint8_t proto;
-    uint8_t nfrags;      /* fragments held, in frag[] in arrival order */
-    bool have_last;      /* the fragment without MF arrived: total_len is known */
+    uint8_t nfrags; /* fragments held, in frag[] in arrival order */
+    bool have_last; /* the fragment without MF arrived: total_len is known */
     uint16_t id;
-    uint16_t total_len;  /* payload bytes of the whole datagram, once have_last */
+    uint16_t total_len; /* payload bytes of the whole datagram, once have_last */
     net_ip4_t src, dst;
-    uint64_t deadline;   /* ms: given up at this time */
+    uint64_t deadline; /* ms: given up at this time */
     uint16_t frag[NET_REASS_MAX_FRAGS];
 };
 
@@ -137,22 +137,22 @@ struct net_mem {
     static struct net_reass name##_reass[(nreass) ? (nreass) : 1];                                 \
     static uint8_t name##_reass_buf[(reass_bytes) ? (reass_bytes) : 1];                            \
     static struct net_udp_sock name##_udp[nudp];                                                   \
-    static const struct net_mem name = {name##_arp,   (narp),       name##_pkts,                   \
-                                        (npkt),       name##_reass, (nreass),                      \
-                                        name##_reass_buf, (reass_bytes), name##_udp, (nudp)}
+    static const struct net_mem name = {name##_arp,   (narp),   name##_pkts,      (npkt),          \
+                                        name##_reass, (nreass), name##_reass_buf, (reass_bytes),   \
+                                        name##_udp,   (nudp)}
 
 /* --- Configuration and state ----------------------------------------------------------- */
 
 struct net_config {
-    struct net_mac mac;  /* unicast */
-    net_ip4_t addr;      /* 0: no address yet (then every destination is accepted, for DHCP) */
-    net_ip4_t netmask;   /* contiguous */
-    net_ip4_t gateway;   /* 0: none, only on-link destinations are reachable */
-    uint8_t ttl;         /* 0: NET_DEFAULT_TTL */
-    uint16_t ip_id_seed; /* first IPv4 identification (from the component's entropy) */
-    uint32_t reass_budget;     /* packet buffers reassembly may hold at once; 0: half the pool */
-    uint32_t icmp_rate_per_s;  /* 0: NET_ICMP_RATE_PER_S */
-    uint32_t icmp_burst;       /* 0: NET_ICMP_BURST */
+    struct net_mac mac;       /* unicast */
+    net_ip4_t addr;           /* 0: no address yet (then every destination is accepted, for DHCP) */
+    net_ip4_t netmask;        /* contiguous */
+    net_ip4_t gateway;        /* 0: none, only on-link destinations are reachable */
+    uint8_t ttl;              /* 0: NET_DEFAULT_TTL */
+    uint16_t ip_id_seed;      /* first IPv4 identification (from the component's entropy) */
+    uint32_t reass_budget;    /* packet buffers reassembly may hold at once; 0: half the pool */
+    uint32_t icmp_rate_per_s; /* 0: NET_ICMP_RATE_PER_S */
+    uint32_t icmp_burst;      /* 0: NET_ICMP_BURST */
 };
 
 struct net_stats {
@@ -172,13 +172,13 @@ struct net_stack {
     struct net_mem mem;
     struct net_netif netif;
     struct net_stats stats;
-    uint16_t free_head;    /* free packet list */
+    uint16_t free_head; /* free packet list */
     uint16_t free_count;
-    uint16_t reass_held;   /* packets held by reassembly */
-    uint16_t ip_id;        /* next IPv4 identification */
+    uint16_t reass_held; /* packets held by reassembly */
+    uint16_t ip_id;      /* next IPv4 identification */
     uint16_t next_ephemeral;
-    uint64_t icmp_tokens;  /* thousandths of an ICMP error */
-    uint64_t icmp_last;    /* ms: when icmp_tokens was last refilled */
+    uint64_t icmp_tokens; /* thousandths of an ICMP error */
+    uint64_t icmp_last;   /* ms: when icmp_tokens was last refilled */
     net_echo_reply_fn echo_reply;
     void *echo_ctx;
 };

@@ -19,47 +19,47 @@
  * reason in struct net_stats; net_drop_name() gives each a name. */
 enum net_drop {
     NET_DROP_NONE = 0,
-    NET_DROP_ETH_SHORT,         /* shorter than an Ethernet header */
-    NET_DROP_ETH_LONG,          /* longer than NET_FRAME_MAX */
-    NET_DROP_ETH_NOT_US,        /* destination neither our MAC nor broadcast */
-    NET_DROP_ETH_SRC,           /* source MAC is multicast or broadcast */
-    NET_DROP_ETH_TYPE,          /* EtherType we do not speak (IPv6, VLAN, 802.3 length) */
-    NET_DROP_ARP_SHORT,         /* fewer than 28 bytes of ARP */
-    NET_DROP_ARP_FORMAT,        /* not Ethernet/IPv4 ARP (hardware, protocol, lengths) */
-    NET_DROP_ARP_OP,            /* neither request nor reply */
-    NET_DROP_ARP_SENDER,        /* sender MAC or IPv4 address not a unicast host's */
-    NET_DROP_ARP_NOT_US,        /* not for us and nothing of ours to update */
-    NET_DROP_IP_SHORT,          /* fewer bytes than the header or the total length says */
-    NET_DROP_IP_VERSION,        /* version is not 4 */
-    NET_DROP_IP_IHL,            /* header length under 20 bytes */
-    NET_DROP_IP_LENGTH,         /* total length under the header length */
-    NET_DROP_IP_CHECKSUM,       /* header checksum wrong */
-    NET_DROP_IP_OPTIONS,        /* an option runs past the header or has a bad length */
-    NET_DROP_IP_SOURCE_ROUTE,   /* loose or strict source route: hosts must not forward */
-    NET_DROP_IP_FRAGMENT,       /* fragment beyond 65,535 bytes, or a non-last one not 8-aligned */
-    NET_DROP_IP_SRC,            /* source address is multicast, broadcast, loopback or ours */
-    NET_DROP_IP_NOT_US,         /* destination is not our address nor a broadcast */
-    NET_DROP_IP_PROTO,          /* protocol the stack does not speak */
-    NET_DROP_FRAG_DUPLICATE,    /* fragment wholly covered by one already held */
-    NET_DROP_FRAG_CONFLICT,     /* fragments disagree about the datagram's length */
-    NET_DROP_FRAG_TOO_BIG,      /* datagram larger than the assembly buffer */
-    NET_DROP_FRAG_TOO_MANY,     /* more than NET_REASS_MAX_FRAGS fragments */
-    NET_DROP_FRAG_NO_BUFFER,    /* reassembly budget or packet pool exhausted */
-    NET_DROP_FRAG_EVICTED,      /* datagram given up to make room for a newer one */
-    NET_DROP_FRAG_TIMEOUT,      /* datagram incomplete after NET_REASS_TIMEOUT_MS */
-    NET_DROP_ICMP_SHORT,        /* fewer than 8 bytes of ICMP */
-    NET_DROP_ICMP_CHECKSUM,     /* ICMP checksum wrong */
-    NET_DROP_ICMP_BROADCAST,    /* echo request to a broadcast address (no smurf replies) */
-    NET_DROP_ICMP_UNHANDLED,    /* a type the stack does not act on */
-    NET_DROP_UDP_SHORT,         /* fewer than 8 bytes of UDP */
-    NET_DROP_UDP_LENGTH,        /* UDP length under 8 or beyond the IP payload */
-    NET_DROP_UDP_CHECKSUM,      /* UDP checksum wrong */
-    NET_DROP_UDP_NO_PORT,       /* no socket bound to the destination port */
-    NET_DROP_ARP_PENDING_FULL,  /* oldest packet waiting for ARP dropped for a newer one */
-    NET_DROP_ARP_UNRESOLVED,    /* waiting packet dropped: no ARP answer after NET_ARP_TRIES */
-    NET_DROP_ARP_NO_ENTRY,      /* waiting packet dropped: every ARP entry waits already */
-    NET_DROP_TX_NO_BUFFER,      /* the link had no transmit buffer */
-    NET_DROP_ICMP_RATE,         /* ICMP error not sent: over the rate limit */
+    NET_DROP_ETH_SHORT,        /* shorter than an Ethernet header */
+    NET_DROP_ETH_LONG,         /* longer than NET_FRAME_MAX */
+    NET_DROP_ETH_NOT_US,       /* destination neither our MAC nor broadcast */
+    NET_DROP_ETH_SRC,          /* source MAC is multicast or broadcast */
+    NET_DROP_ETH_TYPE,         /* EtherType we do not speak (IPv6, VLAN, 802.3 length) */
+    NET_DROP_ARP_SHORT,        /* fewer than 28 bytes of ARP */
+    NET_DROP_ARP_FORMAT,       /* not Ethernet/IPv4 ARP (hardware, protocol, lengths) */
+    NET_DROP_ARP_OP,           /* neither request nor reply */
+    NET_DROP_ARP_SENDER,       /* sender MAC or IPv4 address not a unicast host's */
+    NET_DROP_ARP_NOT_US,       /* not for us and nothing of ours to update */
+    NET_DROP_IP_SHORT,         /* fewer bytes than the header or the total length says */
+    NET_DROP_IP_VERSION,       /* version is not 4 */
+    NET_DROP_IP_IHL,           /* header length under 20 bytes */
+    NET_DROP_IP_LENGTH,        /* total length under the header length */
+    NET_DROP_IP_CHECKSUM,      /* header checksum wrong */
+    NET_DROP_IP_OPTIONS,       /* an option runs past the header or has a bad length */
+    NET_DROP_IP_SOURCE_ROUTE,  /* loose or strict source route: hosts must not forward */
+    NET_DROP_IP_FRAGMENT,      /* fragment beyond 65,535 bytes, or a non-last one not 8-aligned */
+    NET_DROP_IP_SRC,           /* source address is multicast, broadcast, loopback or ours */
+    NET_DROP_IP_NOT_US,        /* destination is not our address nor a broadcast */
+    NET_DROP_IP_PROTO,         /* protocol the stack does not speak */
+    NET_DROP_FRAG_DUPLICATE,   /* fragment wholly covered by one already held */
+    NET_DROP_FRAG_CONFLICT,    /* fragments disagree about the datagram's length */
+    NET_DROP_FRAG_TOO_BIG,     /* datagram larger than the assembly buffer */
+    NET_DROP_FRAG_TOO_MANY,    /* more than NET_REASS_MAX_FRAGS fragments */
+    NET_DROP_FRAG_NO_BUFFER,   /* reassembly budget or packet pool exhausted */
+    NET_DROP_FRAG_EVICTED,     /* datagram given up to make room for a newer one */
+    NET_DROP_FRAG_TIMEOUT,     /* datagram incomplete after NET_REASS_TIMEOUT_MS */
+    NET_DROP_ICMP_SHORT,       /* fewer than 8 bytes of ICMP */
+    NET_DROP_ICMP_CHECKSUM,    /* ICMP checksum wrong */
+    NET_DROP_ICMP_BROADCAST,   /* echo request to a broadcast address (no smurf replies) */
+    NET_DROP_ICMP_UNHANDLED,   /* a type the stack does not act on */
+    NET_DROP_UDP_SHORT,        /* fewer than 8 bytes of UDP */
+    NET_DROP_UDP_LENGTH,       /* UDP length under 8 or beyond the IP payload */
+    NET_DROP_UDP_CHECKSUM,     /* UDP checksum wrong */
+    NET_DROP_UDP_NO_PORT,      /* no socket bound to the destination port */
+    NET_DROP_ARP_PENDING_FULL, /* oldest packet waiting for ARP dropped for a newer one */
+    NET_DROP_ARP_UNRESOLVED,   /* waiting packet dropped: no ARP answer after NET_ARP_TRIES */
+    NET_DROP_ARP_NO_ENTRY,     /* waiting packet dropped: every ARP entry waits already */
+    NET_DROP_TX_NO_BUFFER,     /* the link had no transmit buffer */
+    NET_DROP_ICMP_RATE,        /* ICMP error not sent: over the rate limit */
     NET_DROP_COUNT
 };
 
@@ -137,8 +137,8 @@ uint16_t net_csum_finish(uint32_t sum);
 /* --- Ethernet II ----------------------------------------------------------------------- */
 
 enum {
-    NET_ETH_DST = 0,  /* 6 bytes */
-    NET_ETH_SRC = 6,  /* 6 bytes */
+    NET_ETH_DST = 0,   /* 6 bytes */
+    NET_ETH_SRC = 6,   /* 6 bytes */
     NET_ETH_TYPE = 12, /* 2 bytes */
     NET_ETH_HDR_LEN = 14,
 };
@@ -199,16 +199,16 @@ void net_arp_emit(uint8_t *p, const struct net_arp *a);
 /* --- IPv4 (RFC 791) -------------------------------------------------------------------- */
 
 enum {
-    NET_IP_VER_IHL = 0, /* 1 byte: version (high 4 bits), header length in words */
-    NET_IP_TOS = 1,     /* 1 byte */
-    NET_IP_LEN = 2,     /* 2 bytes: total length, header included */
-    NET_IP_ID = 4,      /* 2 bytes */
-    NET_IP_FRAG = 6,    /* 2 bytes: flags (reserved, DF, MF) and offset in 8-byte units */
-    NET_IP_TTL = 8,     /* 1 byte */
-    NET_IP_PROTO = 9,   /* 1 byte */
-    NET_IP_CSUM = 10,   /* 2 bytes */
-    NET_IP_SRC = 12,    /* 4 bytes */
-    NET_IP_DST = 16,    /* 4 bytes */
+    NET_IP_VER_IHL = 0,  /* 1 byte: version (high 4 bits), header length in words */
+    NET_IP_TOS = 1,      /* 1 byte */
+    NET_IP_LEN = 2,      /* 2 bytes: total length, header included */
+    NET_IP_ID = 4,       /* 2 bytes */
+    NET_IP_FRAG = 6,     /* 2 bytes: flags (reserved, DF, MF) and offset in 8-byte units */
+    NET_IP_TTL = 8,      /* 1 byte */
+    NET_IP_PROTO = 9,    /* 1 byte */
+    NET_IP_CSUM = 10,    /* 2 bytes */
+    NET_IP_SRC = 12,     /* 4 bytes */
+    NET_IP_DST = 16,     /* 4 bytes */
     NET_IP_HDR_LEN = 20, /* without options */
     NET_IP_HDR_MAX = 60,
 };
@@ -223,7 +223,7 @@ enum {
 #define NET_PROTO_UDP 17
 
 struct net_ipv4 {
-    uint8_t hdr_len;    /* bytes, 20..60 */
+    uint8_t hdr_len; /* bytes, 20..60 */
     uint8_t tos;
     uint16_t total_len; /* bytes, header included; at most the bytes given to the parser */
     uint16_t id;
