@@ -15,12 +15,19 @@
  *   5  frames cross the link both ways until it is quiet
  *   6  B binds or closes a socket
  *   7  B's link has the first byte's number of transmit buffers (0: none)
+ * except that a record whose op has bits 0x18 set goes to a third stack, C, which has no
+ * address and runs the DHCP client: the bytes are a DHCP reply from a server (port 67,
+ * broadcast; with op bit 0x20 its transaction ID and MAC are made C's), then C polls with
+ * the time advanced by op bit 0x40 to the client's next deadline.
  *
  * The oracle, after every record: net_check holds for both stacks (each packet buffer in
  * exactly one place, counts right, queues and reassembly within their bounds); every frame
  * B sends parses with lib/net's own parsers, carries B's MAC and address and valid
- * checksums. At the end, once every timer has run, every packet buffer is free again.
+ * checksums. C's client keeps its lease consistent with C's address (an address only
+ * while bound, renewing or rebinding, and T1 <= T2 <= expiry), and C sends only ARP and
+ * DHCP requests. At the end, once every timer has run, every packet buffer is free again.
  */
+#include <vallum/net/dhcp.h>
 #include <vallum/net/net.h>
 
 #include <stdio.h>
@@ -30,7 +37,9 @@
 static const net_ip4_t IP_A = NET_IP4(10, 0, 2, 1);
 static const net_ip4_t IP_B = NET_IP4(10, 0, 2, 2);
 
-static struct sim_node a, b;
+static struct sim_node a, b, c;
+static struct net_dhcp dhcp;
+static uint32_t entropy_state;
 static uint8_t frame[NET_FRAME_MAX];
 
 static void
@@ -158,9 +167,100 @@ fix_ip(uint8_t *pkt, size_t len, uint8_t fix)
     net_put16(pkt + NET_IP_CSUM, net_csum_finish(net_csum_add(0, pkt, hl)));
 }
 
+static uint32_t
+entropy(void *ctx)
+{
+    (void)ctx;
+    entropy_state = entropy_state * 1103515245u + 12345u;
+    return entropy_state;
+}
+
+/* Checks C's client against C's stack, and every frame C sent. */
+static void
+check_dhcp(void)
+{
+    size_t i;
+
+    if (dhcp.state >= NET_DHCP_BOUND) {
+        if (c.s.cfg.addr != dhcp.lease.yiaddr || dhcp.t1_at > dhcp.t2_at ||
+            dhcp.t2_at > dhcp.expiry_at) {
+            fail("dhcp", "lease and stack disagree");
+        }
+    } else if (c.s.cfg.addr != 0) {
+        fail("dhcp", "an address without a lease");
+    }
+    for (i = 0; i < c.nout; i++) {
+        const uint8_t *f = c.out[i].data;
+        size_t len = c.out[i].len;
+        struct net_ipv4 ip;
+        struct net_udp u;
+        struct net_arp arp;
+
+        if (len >= NET_ETH_HDR_LEN && net_get16(f + NET_ETH_TYPE) == NET_ETHERTYPE_ARP &&
+            net_arp_parse(f + NET_ETH_HDR_LEN, len - NET_ETH_HDR_LEN, &arp) == 0) {
+            continue;
+        }
+        if (len < NET_ETH_HDR_LEN ||
+            net_ipv4_parse(f + NET_ETH_HDR_LEN, len - NET_ETH_HDR_LEN, &ip) != 0 ||
+            ip.proto != NET_PROTO_UDP ||
+            net_udp_parse(f + NET_ETH_HDR_LEN + ip.hdr_len, ip.total_len - ip.hdr_len, ip.src,
+                          ip.dst, &u) != 0 ||
+            u.sport != NET_DHCP_CLIENT_PORT || u.dport != NET_DHCP_SERVER_PORT ||
+            u.payload_len < NET_DHCP_MIN_LEN) {
+            fail("dhcp", "C sent something other than ARP or a DHCP request");
+        }
+    }
+    c.nout = 0;
+}
+
+/* Delivers a DHCP reply to C (see the op list above). */
+static void
+dhcp_record(uint8_t op, const uint8_t *p, size_t n, uint64_t *now)
+{
+    static uint8_t msg[NET_MTU];
+    static uint8_t u[NET_MTU];
+    size_t ul, len;
+
+    if (n > NET_MTU - NET_IP_HDR_LEN - NET_UDP_HDR_LEN) {
+        n = NET_MTU - NET_IP_HDR_LEN - NET_UDP_HDR_LEN;
+    }
+    memcpy(msg, p, n);
+    if ((op & 0x20) && n >= NET_DHCP_CHADDR + 6) {
+        net_put32(msg + NET_DHCP_XID, dhcp.xid);
+        memcpy(msg + NET_DHCP_CHADDR, c.s.cfg.mac.b, 6);
+    }
+    ul = sim_udp(u, NET_IP4(10, 0, 2, 2), NET_IP4_BROADCAST, NET_DHCP_SERVER_PORT,
+                 NET_DHCP_CLIENT_PORT, msg, n);
+    len = sim_ip_frame(frame, &(struct net_mac){{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
+                       NET_IP4(10, 0, 2, 2), NET_IP4_BROADCAST, NET_PROTO_UDP, 1, 0, false, NULL, 0,
+                       u, ul);
+    net_input(&c.s, *now, frame, len);
+    if ((op & 0x40) && dhcp.next != NET_NO_DEADLINE && dhcp.next > *now) {
+        *now = dhcp.next;
+    }
+    net_poll(&c.s, *now);
+    net_dhcp_poll(&dhcp, *now);
+    check_dhcp();
+    check_stack(&c, "C");
+}
+
 static void
 setup(void)
 {
+    struct net_config cfg = {.mac = {{0x02, 0, 0, 0, 0, 0x0c}}};
+    struct net_mem mem = {c.arp,     SIM_ARP,     c.pkts,        SIM_PKTS, c.reass,
+                          SIM_REASS, c.reass_buf, SIM_REASS_BUF, c.udp,    SIM_UDP};
+    struct net_netif netif = {sim_tx_acquire, sim_tx_submit, &c};
+
+    memset(&c, 0, sizeof(c));
+    c.tx_limit = SIM_TXBUFS;
+    entropy_state = 1;
+    if (net_init(&c.s, &cfg, &mem, &netif) != 0 ||
+        net_dhcp_start(&dhcp, &c.s, 0, entropy, NULL) != 0) {
+        fail("setup", "dhcp");
+    }
+    net_dhcp_poll(&dhcp, 0);
+    check_dhcp();
     if (sim_node_init(&a, 1, IP_A, 0, SIM_PKTS) != 0 ||
         sim_node_init(&b, 2, IP_B, NET_IP4(10, 0, 2, 254), 0) != 0) {
         fail("setup", "net_init");
@@ -192,6 +292,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         i += n;
         from = b.nout;
+        if ((op & 0x18) == 0x18) {
+            dhcp_record(op, p, n, &now);
+            continue;
+        }
         switch (op % 8) {
         case 0:
             net_input(&b.s, now, p, n);
@@ -263,9 +367,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         net_poll(&b.s, UINT64_MAX - 1) != NET_NO_DEADLINE) {
         fail("end", "timers never stop");
     }
+    for (k = 0, t = now; k < 200 && t != NET_NO_DEADLINE; k++) {
+        t = net_poll(&c.s, t);
+        c.nout = 0;
+    }
     check_stack(&a, "A");
     check_stack(&b, "B");
-    if (net_pkts_free(&a.s) != SIM_PKTS || net_pkts_free(&b.s) != SIM_PKTS) {
+    check_stack(&c, "C");
+    if (net_pkts_free(&a.s) != SIM_PKTS || net_pkts_free(&b.s) != SIM_PKTS ||
+        net_pkts_free(&c.s) != SIM_PKTS) {
         fail("end", "packet buffers leaked");
     }
     return 0;

@@ -53,12 +53,24 @@ def icmp_csum(msg):
 
 
 def frags(proto, whole, size, ident):
-    """Fragments of a whole payload (checksum already in it), as op-1 records."""
-    out = b""
-    for off in range(0, len(whole), size):
-        part = whole[off:off + size]
-        out += rec(1 | 0x20, ip(proto, part, ident, off, off + size < len(whole)))
-    return out
+    """Fragments of a whole payload (checksum already in it), as a list of op-1 records."""
+    return [rec(1 | 0x20, ip(proto, whole[off:off + size], ident, off, off + size < len(whole)))
+            for off in range(0, len(whole), size)]
+
+
+def dhcp(msg_type, yiaddr=bytes([10, 0, 2, 15]), lease=3600, extra=b""):
+    """A DHCP reply; fuzz_net fills in the client's xid and MAC (op bit 0x20)."""
+    m = bytearray(240)
+    m[0:3] = b"\x02\x01\x06"
+    m[16:20] = yiaddr
+    m[236:240] = b"\x63\x82\x53\x63"
+    opts = bytes([53, 1, msg_type, 54, 4]) + IP_B + bytes([1, 4, 255, 255, 255, 0, 3, 4]) + IP_B
+    opts += bytes([51, 4]) + struct.pack(">I", lease) + bytes([6, 4, 10, 0, 2, 3]) + extra
+    return bytes(m) + opts + b"\xff" + bytes(50)
+
+
+DHCP = 0x18 | 0x20  # to C's client, xid and MAC made C's
+DHCP_LATER = DHCP | 0x40  # ... then time runs to the client's next deadline
 
 
 def main():
@@ -72,17 +84,22 @@ def main():
         "ping_options": learn + rec(1 | FIX, ip(1, echo(b"opt"), opts=b"\x94\x04\x00\x00")),
         "udp_echo": learn + rec(1 | FIX, ip(17, udp(7, b"echo me"))),
         "udp_closed_port": learn + rec(1 | FIX, ip(17, udp(9, b"nobody"))),
-        "frag_in_order": learn + frags(1, big, 1024, 7),
-        "frag_reverse": learn + b"".join(reversed([frags(1, big, 1024, 8)[i:i + 1024 + 23]
-                                                   for i in range(0, 3 * (1024 + 23), 1024 + 23)])),
-        "frag_overlap": learn + rec(1 | 0x20, ip(1, big[:1600], 9, 0, True))
-        + rec(1 | 0x20, ip(1, big[800:2400], 9, 800, True))
-        + rec(1 | 0x20, ip(1, big[2400:], 9, 2400, False)),
+        "frag_in_order": learn + b"".join(frags(1, big, 1024, 7)),
+        "frag_reverse": learn + b"".join(reversed(frags(1, big, 1024, 8))),
+        "frag_overlap": learn + rec(1 | 0x20, ip(1, big[:1400], 9, 0, True))
+        + rec(1 | 0x20, ip(1, big[800:2200], 9, 800, True))
+        + rec(1 | 0x20, ip(1, big[2200:], 9, 2200, False)),
         "frag_endless": learn + b"".join(rec(1 | 0x20, ip(17, bytes(8), 10, o, True))
                                          for o in range(0, 800, 8)) + rec(2, b"\xff\xff\x01"),
         "a_to_b_udp_big": rec(3, bytes(5000)) + rec(5) + rec(5) + rec(2, b"\x30\x75"),
         "a_pings_b": rec(4, b"ping") + rec(5) + rec(2, b"\x10\x27\x05") + rec(4, b"again") + rec(5),
         "no_tx_buffers": learn + rec(7, b"\x00") + rec(1 | FIX, ip(1, echo(b"x"))) + rec(7, b"\x40"),
+"dhcp_lease": rec(DHCP, dhcp(2)) + rec(DHCP, dhcp(5)),
+        "dhcp_renew_rebind_expire": rec(DHCP, dhcp(2)) + rec(DHCP, dhcp(5, lease=120))
+        + rec(DHCP_LATER, b"") + rec(DHCP_LATER, b"") + rec(DHCP_LATER, b"") + rec(DHCP_LATER, b""),
+        "dhcp_nak": rec(DHCP, dhcp(2)) + rec(DHCP, dhcp(6)) + rec(DHCP_LATER, b""),
+        "dhcp_t1_t2": rec(DHCP, dhcp(2)) + rec(DHCP, dhcp(5, extra=bytes([58, 4, 0, 0, 0, 10, 59, 4, 0, 0, 0, 20])))
+        + rec(DHCP_LATER, b"") + rec(DHCP, dhcp(5)),
         "bind_close": rec(6, b"\x01\x35\x00") + learn + rec(1 | FIX, ip(17, udp(53, b"dns"))) + rec(6, b"\x01"),
     }
     for name, data in seeds.items():

@@ -38,8 +38,7 @@ struct sim_node {
     size_t submits_empty; /* buffers handed back unused */
 };
 
-static uint8_t *
-sim_tx_acquire(void *ctx, size_t *cap)
+static uint8_t *__attribute__((unused)) sim_tx_acquire(void *ctx, size_t *cap)
 {
     struct sim_node *n = ctx;
 
@@ -54,8 +53,7 @@ sim_tx_acquire(void *ctx, size_t *cap)
     return n->out[n->nout].data;
 }
 
-static void
-sim_tx_submit(void *ctx, uint8_t *buf, size_t len)
+static void __attribute__((unused)) sim_tx_submit(void *ctx, uint8_t *buf, size_t len)
 {
     struct sim_node *n = ctx;
 
@@ -72,7 +70,7 @@ sim_tx_submit(void *ctx, uint8_t *buf, size_t len)
 }
 
 /* Creates a node with MAC 02:00:00:00:00:last and address addr/24 (gateway gw). */
-static int
+static int __attribute__((unused))
 sim_node_init(struct sim_node *n, uint8_t last, net_ip4_t addr, net_ip4_t gw, uint32_t budget)
 {
     struct net_config cfg = {.mac = {{0x02, 0, 0, 0, 0, last}},
@@ -91,7 +89,7 @@ sim_node_init(struct sim_node *n, uint8_t last, net_ip4_t addr, net_ip4_t gw, ui
 }
 
 /* Delivers every frame a sent to b (and clears a's outbox); returns how many. */
-static size_t
+static size_t __attribute__((unused))
 sim_carry(struct sim_node *a, struct sim_node *b, uint64_t now)
 {
     static struct sim_frame copy[SIM_TXBUFS];
@@ -107,8 +105,7 @@ sim_carry(struct sim_node *a, struct sim_node *b, uint64_t now)
 }
 
 /* Carries frames both ways until the link is quiet (at most rounds times). */
-static void
-sim_settle(struct sim_node *a, struct sim_node *b, uint64_t now)
+static void __attribute__((unused)) sim_settle(struct sim_node *a, struct sim_node *b, uint64_t now)
 {
     int rounds;
 
@@ -120,7 +117,7 @@ sim_settle(struct sim_node *a, struct sim_node *b, uint64_t now)
 }
 
 /* Writes an Ethernet header from MAC 02:..:src_last to dst. */
-static void
+static void __attribute__((unused))
 sim_eth(uint8_t *f, const struct net_mac *dst, uint8_t src_last, uint16_t type)
 {
     struct net_eth e = {.dst = *dst, .src = {{0x02, 0, 0, 0, 0, src_last}}, .type = type};
@@ -130,7 +127,7 @@ sim_eth(uint8_t *f, const struct net_mac *dst, uint8_t src_last, uint16_t type)
 
 /* Builds an IPv4 frame to dst_mac: header with opt_len bytes of options, then payload.
  * frag_off in bytes. Returns the frame's length. */
-static size_t
+static size_t __attribute__((unused))
 sim_ip_frame(uint8_t *f, const struct net_mac *dst_mac, net_ip4_t src, net_ip4_t dst, uint8_t proto,
              uint16_t id, uint16_t frag_off, bool mf, const uint8_t *opt, size_t opt_len,
              const uint8_t *payload, size_t plen)
@@ -161,7 +158,7 @@ sim_ip_frame(uint8_t *f, const struct net_mac *dst_mac, net_ip4_t src, net_ip4_t
 }
 
 /* Builds a UDP datagram (header and data) in out; returns its length. */
-static size_t
+static size_t __attribute__((unused))
 sim_udp(uint8_t *out, net_ip4_t src, net_ip4_t dst, uint16_t sport, uint16_t dport,
         const uint8_t *data, size_t len)
 {

@@ -209,6 +209,7 @@ net_input(struct net_stack *s, uint64_t now, const uint8_t *frame, size_t len)
     bool bcast;
     int err;
 
+    s->now = now;
     s->stats.rx_frames++;
     err = net_eth_parse(frame, len, &eth);
     if (err != 0) {
@@ -240,10 +241,13 @@ net_input(struct net_stack *s, uint64_t now, const uint8_t *frame, size_t len)
 uint64_t
 net_poll(struct net_stack *s, uint64_t now)
 {
+    uint64_t r, a;
+
+    s->now = now;
     /* Reassembly first: a timeout may send an ICMP error, which may start an ARP timer
      * that the ARP pass must then see (the fuzzer found the other order losing it). */
-    uint64_t r = net_reass_poll(s, now);
-    uint64_t a = net_arp_poll(s, now);
+    r = net_reass_poll(s, now);
+    a = net_arp_poll(s, now);
 
     return a < r ? a : r;
 }

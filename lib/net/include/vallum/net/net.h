@@ -172,6 +172,7 @@ struct net_stack {
     struct net_mem mem;
     struct net_netif netif;
     struct net_stats stats;
+    uint64_t now;       /* ms: the time given to the last net_input or net_poll */
     uint16_t free_head; /* free packet list */
     uint16_t free_count;
     uint16_t reass_held; /* packets held by reassembly */
