@@ -1,5 +1,5 @@
 # lib/net (docs/network.md): host tests, fuzzing and a target build check.
-#   make unit-net                  lib/net's host tests (stack, DHCP) under ASan + UBSan, every file of
+#   make unit-net                  lib/net's host tests (stack, DHCP, DNS) under ASan + UBSan, every file of
 #                                  lib/net built for RISC-V (the components' flags), cppcheck
 #   make fuzz-net [FUZZ_SECONDS=N] libFuzzer on two stacks fed arbitrary frames and events,
 #                                  seeded with tests/fuzz/corpus/net (default 20 s)
@@ -26,6 +26,11 @@ $(BUILD)/host/test_dhcp: $(NET_SRC) $(NET_H) tests/unit/net/test_dhcp.c tests/un
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Ilib/net/include $(NET_SRC) tests/unit/net/test_dhcp.c -o $@
 
+$(BUILD)/host/test_dns: $(NET_SRC) $(NET_H) tests/unit/net/test_dns.c tests/unit/net/netsim.h \
+		tests/unit/vltest.h | deps-test
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Ilib/net/include $(NET_SRC) tests/unit/net/test_dns.c -o $@
+
 # The library must build for the target with the components' C library (picolibc): this
 # catches a host-only construct even before a component links it.
 NET_RV64_O := $(patsubst lib/net/src/%.c,$(BUILD)/host/net-rv64/%.o,$(NET_SRC))
@@ -33,9 +38,10 @@ $(BUILD)/host/net-rv64/%.o: lib/net/src/%.c $(NET_H) | deps-test
 	@mkdir -p $(dir $@)
 	$(Q)$(NET_CROSS)gcc $(NET_RV64_CFLAGS) -c $< -o $@
 
-unit-net: $(BUILD)/host/test_net $(BUILD)/host/test_dhcp $(NET_RV64_O)
+unit-net: $(BUILD)/host/test_net $(BUILD)/host/test_dhcp $(BUILD)/host/test_dns $(NET_RV64_O)
 	$(Q)$(BUILD)/host/test_net
 	$(Q)$(BUILD)/host/test_dhcp
+	$(Q)$(BUILD)/host/test_dns
 	$(Q)echo "VLTEST PASS net/builds_for_riscv64"
 	$(Q)cppcheck --quiet --enable=warning,portability,performance --std=c11 --inline-suppr \
 		--error-exitcode=1 --suppress=missingIncludeSystem -Ilib/net/include $(NET_SRC) && \

@@ -13,12 +13,16 @@
  *   3  A sends the bytes by UDP to B's port 7 (the echo service) or another port
  *   4  A pings B with the bytes as data
  *   5  frames cross the link both ways until it is quiet
- *   6  B binds or closes a socket
+ *   6  B binds a socket, or closes one that op 6 bound
  *   7  B's link has the first byte's number of transmit buffers (0: none)
  * except that a record whose op has bits 0x18 set goes to a third stack, C, which has no
  * address and runs the DHCP client: the bytes are a DHCP reply from a server (port 67,
  * broadcast; with op bit 0x20 its transaction ID and MAC are made C's), then C polls with
- * the time advanced by op bit 0x40 to the client's next deadline.
+ * the time advanced by op bit 0x40 to the client's next deadline; and a record whose op
+ * has bits 0x18 equal to 0x08 goes to B's DNS resolver (server 10.0.2.99): with op bit
+ * 0x20 B resolves the bytes as a name, otherwise the bytes are a response from the server
+ * to B's first query in flight (with op bit 0x40 its ID and question made the query's),
+ * then the resolver polls, time advanced by op bit 0x80 to its next deadline.
  *
  * The oracle, after every record: net_check holds for both stacks (each packet buffer in
  * exactly one place, counts right, queues and reassembly within their bounds); every frame
@@ -28,6 +32,7 @@
  * DHCP requests. At the end, once every timer has run, every packet buffer is free again.
  */
 #include <vallum/net/dhcp.h>
+#include <vallum/net/dns.h>
 #include <vallum/net/net.h>
 
 #include <stdio.h>
@@ -39,6 +44,10 @@ static const net_ip4_t IP_B = NET_IP4(10, 0, 2, 2);
 
 static struct sim_node a, b, c;
 static struct net_dhcp dhcp;
+static struct net_dns dns;
+static struct net_dns_cache_entry dns_cache[4];
+static struct net_dns_query dns_queries[2];
+static int dns_answers; /* callbacks */
 static uint32_t entropy_state;
 static uint8_t frame[NET_FRAME_MAX];
 
@@ -213,6 +222,76 @@ check_dhcp(void)
     c.nout = 0;
 }
 
+static void
+dns_result(void *ctx, const char *name, enum net_dns_status status, net_ip4_t addr)
+{
+    (void)ctx;
+    (void)addr;
+    if (strlen(name) > NET_DNS_NAME_MAX || (unsigned)status > NET_DNS_FAILED) {
+        fail("dns", "bad result");
+    }
+    dns_answers++;
+}
+
+/* Checks the resolver: each query in flight owns a bound socket, cache names are short. */
+static void
+check_dns(void)
+{
+    size_t i;
+
+    for (i = 0; i < 2; i++) {
+        const struct net_dns_query *q = &dns_queries[i];
+        if (q->name[0] != '\0' &&
+            (net_udp_port(&b.s, q->sock) == 0 || b.s.mem.udp[q->sock].ctx != q)) {
+            fail("dns", "a query without its socket");
+        }
+    }
+    for (i = 0; i < 4; i++) {
+        if (memchr(dns_cache[i].name, '\0', sizeof(dns_cache[i].name)) == NULL) {
+            fail("dns", "cache name not terminated");
+        }
+    }
+}
+
+/* A record for B's resolver (see the op list above). */
+static void
+dns_record(uint8_t op, const uint8_t *p, size_t n, uint64_t *now)
+{
+    static uint8_t msg[NET_MTU];
+    static uint8_t u[NET_MTU];
+    char name[64];
+    const struct net_dns_query *q = dns_queries[0].name[0] ? &dns_queries[0] : &dns_queries[1];
+    size_t ul, len;
+
+    if (op & 0x20) {
+        n = n < sizeof(name) - 1 ? n : sizeof(name) - 1;
+        memcpy(name, p, n);
+        name[n] = '\0';
+        net_dns_resolve(&dns, *now, name, dns_result, NULL);
+    } else if (q->name[0] != '\0') {
+        n = n < NET_MTU - 28 ? n : NET_MTU - 28;
+        memcpy(msg, p, n);
+        if (op & 0x40) {
+            int ql = net_dns_build_query(u, q->id, q->name);
+            if (ql > 0 && (size_t)ql <= n) {
+                memcpy(msg, u, (size_t)ql);
+                msg[2] |= 0x80;
+            }
+        }
+        ul = sim_udp(u, NET_IP4(10, 0, 2, 99), b.s.cfg.addr, NET_DNS_PORT,
+                     net_udp_port(&b.s, q->sock), msg, n);
+        len = sim_ip_frame(frame, &b.s.cfg.mac, NET_IP4(10, 0, 2, 99), b.s.cfg.addr, NET_PROTO_UDP,
+                           1, 0, false, NULL, 0, u, ul);
+        net_input(&b.s, *now, frame, len);
+    }
+    if (op & 0x80) {
+        uint64_t t = net_dns_poll(&dns, *now);
+        *now = t != NET_NO_DEADLINE ? t : *now;
+    }
+    net_dns_poll(&dns, *now);
+    check_dns();
+}
+
 /* Delivers a DHCP reply to C (see the op list above). */
 static void
 dhcp_record(uint8_t op, const uint8_t *p, size_t n, uint64_t *now)
@@ -268,6 +347,13 @@ setup(void)
     if (net_udp_bind(&b.s, 7, rx_echo, &b) < 0 || net_udp_bind(&a.s, 7, rx_sink, NULL) < 0) {
         fail("setup", "bind");
     }
+    {
+        net_ip4_t ns = NET_IP4(10, 0, 2, 99);
+        if (net_dns_init(&dns, &b.s, dns_cache, 4, dns_queries, 2, entropy, NULL) != 0 ||
+            net_dns_set_servers(&dns, &ns, 1) != 0) {
+            fail("setup", "dns");
+        }
+    }
 }
 
 int
@@ -278,6 +364,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int k;
 
     setup();
+    dns_answers = 0;
     while (i < size) {
         uint8_t op = data[i];
         size_t n = i + 2 < size ? (size_t)(data[i + 1] | (data[i + 2] << 8)) : 0;
@@ -294,6 +381,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         from = b.nout;
         if ((op & 0x18) == 0x18) {
             dhcp_record(op, p, n, &now);
+            continue;
+        }
+        if ((op & 0x18) == 0x08) {
+            dns_record(op, p, n, &now);
+            check_sent(from);
+            check_stack(&b, "B");
             continue;
         }
         switch (op % 8) {
@@ -332,7 +425,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 6:
             k = n > 0 ? p[0] % SIM_UDP : 0;
             if (b.s.mem.udp[k].port != 0) {
-                net_udp_close(&b.s, k);
+                /* Only sockets this op bound: the resolver's and the echo service stay. */
+                if (b.s.mem.udp[k].recv == rx_sink) {
+                    net_udp_close(&b.s, k);
+                }
             } else {
                 net_udp_bind(&b.s, n > 2 ? (uint16_t)(p[1] | (p[2] << 8)) : 0, rx_sink, NULL);
             }
@@ -351,6 +447,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         check_stack(&a, "A");
         check_stack(&b, "B");
+    }
+    /* Every DNS query ends first (its retries may leave frames waiting for ARP): answered or given
+     * up, its socket closed. */
+    for (k = 0, t = now; k < 20 && t != NET_NO_DEADLINE; k++) {
+        t = net_dns_poll(&dns, t);
+    }
+    if (dns_queries[0].name[0] != '\0' || dns_queries[1].name[0] != '\0') {
+        fail("dns", "a query never ends");
     }
     /* Every timer ends, and then every buffer is back in its pool. */
     a.nout = b.nout = 0;
@@ -371,6 +475,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         t = net_poll(&c.s, t);
         c.nout = 0;
     }
+
     check_stack(&a, "A");
     check_stack(&b, "B");
     check_stack(&c, "C");

@@ -73,6 +73,17 @@ DHCP = 0x18 | 0x20  # to C's client, xid and MAC made C's
 DHCP_LATER = DHCP | 0x40  # ... then time runs to the client's next deadline
 
 
+def dns_answer(ttl=300):
+    """Answers to B's query; fuzz_net puts the query's ID and question in front (op 0x40)."""
+    q = struct.pack(">HHHHHH", 0, 0x8180, 1, 1, 0, 0) + b"\x07example\x03com\x00\x00\x01\x00\x01"
+    return q + struct.pack(">HHHIH", 0xC00C, 1, 1, ttl, 4) + bytes([93, 184, 216, 34])
+
+
+DNS_NAME = 0x08 | 0x20
+DNS_REPLY = 0x08 | 0x40
+DNS_LATER = 0x08 | 0x80
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     learn = rec(0, arp(1, IP_X, IP_B))
@@ -100,6 +111,12 @@ def main():
         "dhcp_nak": rec(DHCP, dhcp(2)) + rec(DHCP, dhcp(6)) + rec(DHCP_LATER, b""),
         "dhcp_t1_t2": rec(DHCP, dhcp(2)) + rec(DHCP, dhcp(5, extra=bytes([58, 4, 0, 0, 0, 10, 59, 4, 0, 0, 0, 20])))
         + rec(DHCP_LATER, b"") + rec(DHCP, dhcp(5)),
+        "dns_answer": rec(DNS_NAME, b"example.com") + rec(DNS_REPLY, dns_answer())
+        + rec(DNS_NAME, b"example.com"),
+        "dns_timeout": rec(DNS_NAME, b"example.com") + rec(DNS_LATER, b"") + rec(DNS_LATER, b"")
+        + rec(DNS_LATER, b"") + rec(DNS_LATER, b""),
+        "dns_two_queries": rec(DNS_NAME, b"a.example") + rec(DNS_NAME, b"b.example")
+        + rec(DNS_NAME, b"c.example") + rec(DNS_REPLY, dns_answer(0)),
         "bind_close": rec(6, b"\x01\x35\x00") + learn + rec(1 | FIX, ip(17, udp(53, b"dns"))) + rec(6, b"\x01"),
     }
     for name, data in seeds.items():
