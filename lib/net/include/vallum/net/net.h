@@ -68,10 +68,11 @@ enum net_pkt_owner {
 };
 
 struct net_pkt {
-    uint16_t next;     /* next packet in the same list, or NET_PKT_NONE */
-    uint16_t len;      /* bytes of data in use */
-    uint16_t frag_off; /* NET_PKT_REASS: the fragment's offset in its datagram, bytes */
-    uint8_t owner;     /* enum net_pkt_owner */
+    uint16_t next;      /* next packet in the same list, or NET_PKT_NONE */
+    uint16_t len;       /* bytes of data in use */
+    uint16_t frag_off;  /* NET_PKT_REASS: the fragment's offset in its datagram, bytes */
+    uint8_t owner;      /* enum net_pkt_owner */
+    uint8_t check_mark; /* net_check's mark while it runs; means nothing elsewhere */
     uint8_t data[NET_FRAME_MAX];
 };
 
