@@ -1,4 +1,4 @@
-/* Creating a stack, dispatching received frames, timers, the packet pool and the checker. */
+/* Creating a stack, dispatching received frames, timers and the packet pool. */
 #include <vallum/net/net.h>
 
 #include "../net_internal.h"
