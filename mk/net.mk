@@ -1,8 +1,10 @@
 # lib/net (docs/network.md): host tests, fuzzing and a target build check.
-#   make unit-net                  lib/net's host tests (stack, DHCP, DNS) under ASan + UBSan, every file of
-#                                  lib/net built for RISC-V (the components' flags), cppcheck
-#   make fuzz-net [FUZZ_SECONDS=N] libFuzzer on two stacks fed arbitrary frames and events,
-#                                  seeded with tests/fuzz/corpus/net (default 20 s)
+#   make unit-net                  lib/net's host tests (stack, DHCP, DNS) under ASan + UBSan;
+#                                  every file of lib/net built for RISC-V (the components'
+#                                  flags); cppcheck and gcc -fanalyzer
+#   make fuzz-net [FUZZ_SECONDS=N] libFuzzer on three stacks fed arbitrary frames, DHCP and
+#                                  DNS replies and events, seeded with tests/fuzz/corpus/net
+#                                  (default 20 s)
 #   make fuzz-net-long             the same for an hour (NET_FUZZ_LONG=seconds), corpus kept
 #                                  in $(BUILD)/fuzz/net-corpus-long
 # Needs from the including Makefile: BUILD, HOST_CC, HOST_CFLAGS, Q, deps-test.
@@ -46,6 +48,12 @@ unit-net: $(BUILD)/host/test_net $(BUILD)/host/test_dhcp $(BUILD)/host/test_dns 
 	$(Q)cppcheck --quiet --enable=warning,portability,performance --std=c11 --inline-suppr \
 		--error-exitcode=1 --suppress=missingIncludeSystem -Ilib/net/include $(NET_SRC) && \
 		echo "VLTEST PASS net/cppcheck" || (echo "VLTEST FAIL net/cppcheck findings above"; exit 1)
+	$(Q)fail=0; for f in $(NET_SRC); do \
+		out=$$($(NET_CROSS)gcc $(NET_RV64_CFLAGS) -fanalyzer -c $$f -o /dev/null 2>&1); \
+		if [ -n "$$out" ]; then echo "$$out"; fail=1; fi; \
+	done; \
+	if [ $$fail = 0 ]; then echo "VLTEST PASS net/gcc-fanalyzer"; \
+	else echo "VLTEST FAIL net/gcc-fanalyzer findings above"; exit 1; fi
 
 $(BUILD)/fuzz/fuzz_net: $(NET_SRC) $(NET_H) tests/fuzz/fuzz_net.c tests/unit/net/netsim.h | deps-test
 	@mkdir -p $(dir $@)
