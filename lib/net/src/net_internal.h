@@ -33,6 +33,9 @@ void net_arp_forget_all(struct net_stack *s);
  * destination MAC is filled in when the answer comes. */
 void net_arp_output(struct net_stack *s, uint64_t now, net_ip4_t next_hop, uint16_t pkt,
                     uint8_t *buf, size_t len);
+/* Starts resolving next_hop (whose lookup failed) unless that is under way; returns its
+ * entry, INCOMPLETE. */
+struct net_arp_entry *net_arp_resolve(struct net_stack *s, uint64_t now, net_ip4_t next_hop);
 /* Looks up next_hop's MAC; true if known (and *mac set). */
 bool net_arp_lookup(struct net_stack *s, uint64_t now, net_ip4_t next_hop, struct net_mac *mac);
 

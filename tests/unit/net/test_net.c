@@ -442,9 +442,22 @@ test_link_udp_echo(void)
     for (i = 0; i < sizeof(g_payload); i++) {
         g_payload[i] = (uint8_t)(i * 7 + (i >> 8));
     }
-    /* Warm the ARP caches so big datagrams need not wait (only 4 frames may). */
-    EXPECT_EQ(net_udp_sendto(&g_a.s, 0, a, IP_B, 7, g_payload, 1), 0);
+    /* A datagram of more fragments than may wait for ARP is refused, but ARP asks ... */
+    EXPECT_ERR(net_udp_sendto(&g_a.s, 0, a, IP_B, 7, g_payload, 8000), -NET_ENOBUFS);
+    EXPECT_EQ(g_a.nout, 1);
+    EXPECT_EQ(g_a.s.stats.arp_requests_sent, 1);
+    EXPECT_EQ(net_pkts_free(&g_a.s), SIM_PKTS);
+    /* ... and asks only once while the answer is awaited. */
+    EXPECT_ERR(net_udp_sendto(&g_a.s, 0, a, IP_B, 7, g_payload, 8000), -NET_ENOBUFS);
+    EXPECT_EQ(g_a.s.stats.arp_requests_sent, 1);
+    /* Four fragments may wait. */
+    EXPECT_EQ(net_udp_sendto(&g_a.s, 0, a, IP_B, 7, g_payload, 4 * 1480 - 8), 0);
     sim_settle(&g_a, &g_b, 0);
+    EXPECT_EQ(g_rx.calls, 1);
+    EXPECT_EQ(g_rx.len, 4 * 1480 - 8);
+    EXPECT_EQ(g_b.s.stats.reassembled, 1);
+    g_b.s.stats.reassembled = 0;
+    g_a.s.stats.reassembled = 0;
     for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         memset(&g_rx, 0, sizeof(g_rx));
         EXPECT_EQ(net_udp_sendto(&g_a.s, 1, a, IP_B, 7, g_payload, sizes[i]), 0);

@@ -205,6 +205,26 @@ net_arp_lookup(struct net_stack *s, uint64_t now, net_ip4_t next_hop, struct net
     return false;
 }
 
+struct net_arp_entry *
+net_arp_resolve(struct net_stack *s, uint64_t now, net_ip4_t next_hop)
+{
+    struct net_arp_entry *e = find(s, next_hop);
+
+    /* The caller's lookup failed, so an entry found is waiting already or has expired. */
+    if (e == NULL || e->state != NET_ARP_INCOMPLETE) {
+        if (e == NULL) {
+            e = take_entry(s, now);
+        }
+        e->ip = next_hop;
+        e->state = NET_ARP_INCOMPLETE;
+        e->tries = 1;
+        e->created = now;
+        e->deadline = now + NET_ARP_RETRY_MS;
+        send_request(s, next_hop);
+    }
+    return e;
+}
+
 void
 net_arp_output(struct net_stack *s, uint64_t now, net_ip4_t next_hop, uint16_t pkt, uint8_t *buf,
                size_t len)
@@ -220,19 +240,7 @@ net_arp_output(struct net_stack *s, uint64_t now, net_ip4_t next_hop, uint16_t p
     }
     p = &s->mem.pkts[pkt];
     p->len = (uint16_t)len;
-    e = find(s, next_hop);
-    /* The caller's lookup failed, so an entry found is waiting already or has expired. */
-    if (e == NULL || e->state != NET_ARP_INCOMPLETE) {
-        if (e == NULL) {
-            e = take_entry(s, now);
-        }
-        e->ip = next_hop;
-        e->state = NET_ARP_INCOMPLETE;
-        e->tries = 1;
-        e->created = now;
-        e->deadline = now + NET_ARP_RETRY_MS;
-        send_request(s, next_hop);
-    }
+    e = net_arp_resolve(s, now, next_hop);
     if (e->pending_count == NET_ARP_PENDING_MAX) {
         uint16_t oldest = e->pending_head;
         e->pending_head = s->mem.pkts[oldest].next;

@@ -138,6 +138,13 @@ net_ipv4_output(struct net_stack *s, uint64_t now, net_ip4_t dst, uint8_t proto,
         return err;
     }
     known = net_arp_lookup(s, now, next_hop, &eth.dst);
+    /* Only NET_ARP_PENDING_MAX frames may wait for ARP: a datagram of more fragments would
+     * lose its first ones while waiting and arrive incomplete. Refuse it whole, but ask,
+     * so that a retry finds the MAC. */
+    if (!known && (total + chunk_max - 1) / chunk_max > NET_ARP_PENDING_MAX) {
+        net_arp_resolve(s, now, next_hop);
+        return -NET_ENOBUFS;
+    }
     ip.id = s->ip_id++;
     off = 0;
     do {

@@ -223,10 +223,11 @@ int net_udp_close(struct net_stack *s, int sock);
 
 /* Sends len bytes from socket sock to dst:dport, fragmented if larger than a frame. If the
  * next hop's MAC is not known the frames wait (at most NET_ARP_PENDING_MAX, oldest dropped
- * first) while ARP asks. Returns 0, or -NET_EBADF, -NET_EINVAL (dport 0 or dst not a
- * host's address other than broadcast), -NET_EMSGSIZE (over 65,507 bytes),
- * -NET_EHOSTUNREACH, -NET_ENOBUFS (no transmit or packet buffer; what was sent stays
- * sent). */
+ * first) while ARP asks; a datagram of more fragments than may wait is refused with
+ * -NET_ENOBUFS (ARP still asks, so a later retry can go). Returns 0, or -NET_EBADF,
+ * -NET_EINVAL (dport 0 or dst not a host's address other than broadcast), -NET_EMSGSIZE
+ * (over 65,507 bytes), -NET_EHOSTUNREACH, -NET_ENOBUFS (no transmit or packet buffer;
+ * fragments already sent stay sent). */
 int net_udp_sendto(struct net_stack *s, uint64_t now, int sock, net_ip4_t dst, uint16_t dport,
                    const void *data, size_t len);
 
