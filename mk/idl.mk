@@ -1,0 +1,49 @@
+# vlidl, the interface compiler (tools/vlidl, docs/idl.md), the stubs it generates for the
+# apps, and its tests.
+#   $(BUILD)/host/vlidl           the tool (gcc -O2): one rule, no library but libc
+#   $(BUILD)/gen/<iface>.h, <iface>_client.c, <iface>_server.c   from interfaces/<iface>.idl
+#   make unit-vlidl               the tool's tests (fixtures under ASan + UBSan, the committed
+#                                 reference pages, host round trips, the Python wire encoder)
+#   make fuzz-idl [FUZZ_SECONDS=N]  libFuzzer over the generated dispatches (default 20 s;
+#                                 make fuzz-idl-long runs 10 minutes)
+# An app that uses interfaces lists them in apps/<app>/interfaces, one "<iface> client" or
+# "<iface> server" a line; its program links those generated stubs and its sources find
+# the headers as "<iface>.h". Included before mk/systems.mk, which evaluates the programs.
+# Needs from the including Makefile: BUILD, O, Q, PYTHON, CC_K, UCFLAGS, HOST_CC, deps-test.
+
+VLIDL_SRCS := $(sort $(wildcard tools/vlidl/*.c))
+VLIDL := $(BUILD)/host/vlidl
+VLIDL_ASAN := $(BUILD)/host/vlidl-asan
+IDL_GEN := $(BUILD)/gen
+IDL_IFACES := $(basename $(notdir $(wildcard interfaces/*.idl)))
+IDL_H := lib/os/include/vallum/idl.h
+
+$(VLIDL): $(VLIDL_SRCS) tools/vlidl/vlidl.h
+	@mkdir -p $(dir $@)
+	$(Q)gcc -std=gnu11 -O2 -Wall -Wextra -Werror $(VLIDL_SRCS) -o $@
+
+$(VLIDL_ASAN): $(VLIDL_SRCS) tools/vlidl/vlidl.h | deps-test
+	@mkdir -p $(dir $@)
+	$(Q)clang-14 -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -fno-omit-frame-pointer $(VLIDL_SRCS) -o $@
+
+# One run writes the three files of an interface (a grouped pattern rule).
+$(IDL_GEN)/%.h $(IDL_GEN)/%_client.c $(IDL_GEN)/%_server.c: interfaces/%.idl $(VLIDL)
+	@mkdir -p $(dir $@)
+	$(Q)$(VLIDL) c $< $(IDL_GEN)
+
+$(O)/idl/%.c.o: $(IDL_GEN)/%.c $(IDL_H)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC_K) $(UCFLAGS) -Ilib/os/include -I$(IDL_GEN) -MMD -MP -c $< -o $@
+
+# The generated stubs of app $(1): "counter server" in apps/$(1)/interfaces gives
+# counter_server. IDL_OBJS_<app> is linked into the program (the program macro).
+idl_stubs = $(shell sed -n 's/^\([a-z][a-z0-9_]*\) \(client\|server\)$$/\1_\2/p' \
+	apps/$(1)/interfaces 2>/dev/null)
+define app_idl
+IDL_OBJS_$(1) := $(patsubst %,$(O)/idl/%.c.o,$(call idl_stubs,$(1)))
+$(patsubst %.c,$(O)/user/%.c.o,$(wildcard apps/$(1)/*.c)): \
+	$(patsubst %,$(IDL_GEN)/%.h,$(sort $(patsubst %_server,%,$(patsubst %_client,%,$(call idl_stubs,$(1))))))
+endef
+$(foreach a,$(notdir $(patsubst %/,%,$(wildcard apps/*/))),$(eval $(call app_idl,$(a))))
+$(O)/user/apps/%.c.o: UCFLAGS += -I$(IDL_GEN)
