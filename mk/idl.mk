@@ -47,3 +47,31 @@ $(patsubst %.c,$(O)/user/%.c.o,$(wildcard apps/$(1)/*.c)): \
 endef
 $(foreach a,$(notdir $(patsubst %/,%,$(wildcard apps/*/))),$(eval $(call app_idl,$(a))))
 $(O)/user/apps/%.c.o: UCFLAGS += -I$(IDL_GEN)
+
+# The fuzz target links the generated server dispatches of store and counter (and their
+# client stubs, unused, to show they build on the host too) with tests/idl/host_os.c.
+IDL_HOST_GEN := $(BUILD)/host/idl-gen
+$(IDL_HOST_GEN)/%.h $(IDL_HOST_GEN)/%_client.c $(IDL_HOST_GEN)/%_server.c: interfaces/%.idl \
+		$(VLIDL)
+	@mkdir -p $(dir $@)
+	$(Q)$(VLIDL) c $< $(IDL_HOST_GEN)
+IDL_FUZZ_GEN := $(foreach i,store counter,$(IDL_HOST_GEN)/$(i)_server.c)
+
+$(BUILD)/fuzz/fuzz_idl: tests/fuzz/fuzz_idl.c tests/idl/host_os.c tests/idl/host_os.h $(IDL_H) \
+		$(IDL_FUZZ_GEN) | deps-test
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Wall -Wextra -Werror -Iuapi -Ilib/os/include -Itests/idl -I$(IDL_HOST_GEN) \
+		tests/fuzz/fuzz_idl.c tests/idl/host_os.c $(IDL_FUZZ_GEN) -o $@
+
+.PHONY: fuzz-idl fuzz-idl-long
+fuzz-idl: $(BUILD)/fuzz/fuzz_idl
+	@mkdir -p $(BUILD)/fuzz/idl-corpus
+	$(Q)if $(BUILD)/fuzz/fuzz_idl -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-artifact_prefix=$(BUILD)/fuzz/idl- $(BUILD)/fuzz/idl-corpus \
+		> $(BUILD)/fuzz/fuzz_idl.log 2>&1; then echo "VLTEST PASS fuzz/idl"; \
+	else echo "VLTEST FAIL fuzz/idl see $(BUILD)/fuzz/fuzz_idl.log"; \
+		tail -n 30 $(BUILD)/fuzz/fuzz_idl.log; exit 1; fi
+
+fuzz-idl-long:
+	$(Q)$(MAKE) --no-print-directory fuzz-idl FUZZ_SECONDS=600
