@@ -75,3 +75,24 @@ fuzz-idl: $(BUILD)/fuzz/fuzz_idl
 
 fuzz-idl-long:
 	$(Q)$(MAKE) --no-print-directory fuzz-idl FUZZ_SECONDS=600
+
+# Host round trips (tests/idl/test_idl.c) over the generated store and v_every code.
+$(IDL_HOST_GEN)/v_every.h $(IDL_HOST_GEN)/v_every_client.c $(IDL_HOST_GEN)/v_every_server.c: \
+		tests/idl/fixtures/v_every.idl $(VLIDL)
+	@mkdir -p $(dir $@)
+	$(Q)$(VLIDL) c $< $(IDL_HOST_GEN)
+IDL_TEST_GEN := $(foreach i,store v_every,$(IDL_HOST_GEN)/$(i)_server.c $(IDL_HOST_GEN)/$(i)_client.c)
+$(BUILD)/host/test_idl: tests/idl/test_idl.c tests/idl/host_os.c tests/idl/host_os.h $(IDL_H) \
+		$(IDL_TEST_GEN) | deps-test
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Ilib/os/include -Itests/idl -I$(IDL_HOST_GEN) \
+		tests/idl/test_idl.c tests/idl/host_os.c $(IDL_TEST_GEN) -o $@
+
+.PHONY: unit-vlidl idl-docs
+unit-vlidl: $(VLIDL_ASAN) $(BUILD)/host/test_idl
+	$(Q)$(PYTHON) tests/idl/run_tests.py $(VLIDL_ASAN) $(BUILD)/host/vlidl-test $(BUILD)/host/test_idl
+
+# Regenerates the committed reference pages docs/interfaces/<iface>.md.
+idl-docs: $(VLIDL)
+	@mkdir -p docs/interfaces
+	$(Q)for i in $(IDL_IFACES); do $(VLIDL) md interfaces/$$i.idl docs/interfaces/$$i.md || exit 1; done

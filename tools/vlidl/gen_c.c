@@ -533,7 +533,11 @@ gen_server_method(FILE *o, const struct vlidl_method *m)
     if (lo != hi) {
         fprintf(o, "    vl_word_t vl_pos = 0;\n");
     }
-    if (lo > 0) {
+    bool any_word = false;
+    for (unsigned a = 0; a < m->nargs; a++) {
+        any_word = any_word || (m->args[a].type.kind != K_CAP && m->args[a].type.kind != K_BULK);
+    }
+    if (any_word) {
         fprintf(o, "    vl_word_t vl_w;\n");
     }
     gen_decode(o, m->args, m->nargs, SERVER, "    ");

@@ -591,7 +591,7 @@ vlidl_parse(const char *path, struct vlidl_iface *f)
         }
     }
     if (!p.failed && f->nmethods == 0) {
-        fail(&p, p.tok.line, "interface '%s' has no methods", f->name);
+        fail(&p, line, "interface '%s' has no methods", f->name);
     }
     free(src);
     return !p.failed;
