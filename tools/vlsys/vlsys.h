@@ -92,6 +92,9 @@ struct vlsys_channel {
     struct vlsys_end a; /* notify: first end; call: client */
     struct vlsys_end b; /* notify: second end; call: server */
     int line;           /* the channel entry */
+    char iface[VL_SYSIMG_MAX_NAME + 1]; /* call: `interface` name, "" if none (iface.c) */
+    unsigned iface_version;             /* its version, 0 if the channel names none */
+    int iface_line;
 };
 
 struct vlsys_irq {
@@ -147,6 +150,12 @@ void diag_print(const char *file);
  * Returns false only if the file could not be read or is not YAML (already reported).
  */
 bool parse_system(const char *path, const char *programs_dir, struct vlsys_system *sys);
+
+/* iface.c: reads a call channel's `interface` value (NULL: not a string) at line into ch. */
+void iface_parse(const char *value, int line, struct vlsys_channel *ch);
+
+/* iface.c: checks that both ends' programs are built for each channel's interface. */
+void check_interfaces(const struct vlsys_system *sys);
 
 /* Applies the cross-entity checks of the spec to a parsed system, reporting with diag_error. */
 void check_system(const struct vlsys_system *sys);
