@@ -160,7 +160,7 @@ prototype(FILE *o, const struct vlidl_method *m, enum side side, const char *end
     /* A definition puts its name at the start of a line (STYLE.md); a declaration does not. */
     const char *sep = end[0] == ';' ? " " : "\n";
     if (side == CLIENT) {
-        fprintf(o, "int%s%s_%s(unsigned vl_ch", sep, F->name, m->name);
+        fprintf(o, "static inline int%s%s_%s(unsigned vl_ch", sep, F->name, m->name);
     } else {
         fprintf(o, "int%s%s_do_%s(unsigned vl_ch", sep, F->name, m->name);
     }
@@ -185,6 +185,8 @@ comment(FILE *o, const char *text, const char *indent)
     }
     fprintf(o, "%s */\n", indent);
 }
+
+static void gen_client_stub(FILE *o, const struct vlidl_method *m);
 
 static void
 gen_header(FILE *o, const char *src)
@@ -230,14 +232,7 @@ gen_header(FILE *o, const char *src)
         }
         fprintf(o, "};\n\n");
     }
-    fprintf(o, "/*\n * Client stubs (%s_client.c): each calls the server on call channel vl_ch "
-               "and returns\n * the reply's status (0, a method error, or a VL_IDL_ status); "
-               "results are written\n * only with status 0.\n */\n", F->name);
-    for (unsigned i = 0; i < F->nmethods; i++) {
-        comment(o, F->methods[i].doc, "");
-        prototype(o, &F->methods[i], CLIENT, ";\n");
-    }
-    fprintf(o, "\n/*\n * Server (%s_server.c): the handlers the server program defines, called "
+    fprintf(o, "/*\n * Server (%s_server.c): the handlers the server program defines, called "
                "with checked\n * values only; each returns 0 or one of its method's errors. "
                "%s_dispatch decodes a\n * request (the message info and registers of a protected "
                "call on channel vl_ch),\n * calls the handler, writes the reply's registers and "
@@ -248,6 +243,16 @@ gen_header(FILE *o, const char *src)
     }
     fprintf(o, "vl_word_t %s_dispatch(unsigned vl_ch, vl_word_t vl_info,\n"
                "    const struct vl_idl_region *vl_shared);\n", F->name);
+    fprintf(o, "\n/*\n * Client stubs: each calls the server on call channel vl_ch and returns the "
+               "reply's\n * status (0, a method error, or a VL_IDL_ status); results are written "
+               "only with\n * status 0. Inline, as the same code written by hand would be; a "
+               "client links\n * %s_client.c, which records its role for vlsys.\n */\n",
+            F->name);
+    for (unsigned i = 0; i < F->nmethods; i++) {
+        fprintf(o, "\n");
+        comment(o, F->methods[i].doc, "");
+        gen_client_stub(o, &F->methods[i]);
+    }
 }
 
 /* The index expression of the next word: a constant, or vl_pos for variable layouts. */
@@ -263,8 +268,8 @@ word_at(char *buf, size_t size, bool dyn, unsigned off)
 
 /*
  * Decodes fields from the message words in order, checking each: on the server the
- * arguments into locals, on the client the results through the out pointers. fail is the
- * statement prefix that refuses (e.g. "return vl_idl_status_reply("), closed with ");".
+ * arguments into locals (a refusal deletes a capability that came along: vl_idl_refuse), on
+ * the client the results through the out pointers (a refusal is VL_IDL_BAD_REPLY).
  */
 static void
 gen_decode(FILE *o, const struct vlidl_field *f, unsigned n, enum side side, const char *ind)
@@ -280,7 +285,7 @@ gen_decode(FILE *o, const struct vlidl_field *f, unsigned n, enum side side, con
         unsigned rest = vlidl_min_words(f + i + 1, n - i - 1);
         char failbuf[64];
 #define FAIL(status)                                                                             \
-    (side == SERVER ? (snprintf(failbuf, sizeof(failbuf), "return vl_idl_status_reply(%s);",   \
+    (side == SERVER ? (snprintf(failbuf, sizeof(failbuf), "return vl_idl_refuse(vl_info, %s);", \
                                 (status)),                                                       \
                        failbuf)                                                                  \
                     : "return VL_IDL_BAD_REPLY;")
@@ -354,7 +359,7 @@ gen_decode(FILE *o, const struct vlidl_field *f, unsigned n, enum side side, con
     }
     if (dyn) {
         fprintf(o, "%sif (vl_pos != vl_len) {\n%s    %s\n%s}\n", ind, ind,
-                side == SERVER ? "return vl_idl_status_reply(VL_IDL_BAD_LENGTH);"
+                side == SERVER ? "return vl_idl_refuse(vl_info, VL_IDL_BAD_LENGTH);"
                                : "return VL_IDL_BAD_REPLY;",
                 ind);
     }
@@ -460,11 +465,15 @@ gen_client(FILE *o)
     fprintf(o, "__asm__(\".pushsection .vlidl,\\\"\\\",@progbits\\n\"\n"
                "        \".asciz \\\"%s %u client\\\"\\n\"\n"
                "        \".popsection\\n\");\n", F->name, F->version);
-    for (unsigned i = 0; i < F->nmethods; i++) {
-        const struct vlidl_method *m = &F->methods[i];
+}
+
+/* One client stub (static inline, in the header). */
+static void
+gen_client_stub(FILE *o, const struct vlidl_method *m)
+{
+    {
         char mu[VLIDL_MAX_NAME + 1];
         upper(mu, m->name);
-        fprintf(o, "\n");
         prototype(o, m, CLIENT, "\n{\n");
         gen_value_checks(o, m->args, m->nargs, "    ", "VL_IDL_BAD_SIZE", "VL_IDL_BAD_ENUM");
         if (has_variable(m->args, m->nargs)) {
@@ -529,7 +538,7 @@ gen_server_method(FILE *o, const struct vlidl_method *m)
     } else {
         fprintf(o, "    if (vl_len < %u || vl_len > %u) {\n", lo, hi);
     }
-    fprintf(o, "        return vl_idl_status_reply(VL_IDL_BAD_LENGTH);\n    }\n");
+    fprintf(o, "        return vl_idl_refuse(vl_info, VL_IDL_BAD_LENGTH);\n    }\n");
     if (lo != hi) {
         fprintf(o, "    vl_word_t vl_pos = 0;\n");
     }
@@ -541,14 +550,14 @@ gen_server_method(FILE *o, const struct vlidl_method *m)
         fprintf(o, "    vl_word_t vl_w;\n");
     }
     gen_decode(o, m->args, m->nargs, SERVER, "    ");
-    fprintf(o, "    if (vl_msginfo_extra_caps(vl_info) != %u || vl_msginfo_unwrapped(vl_info) != 0) "
-               "{\n        return vl_idl_status_reply(VL_IDL_BAD_CAPS);\n    }\n", caps);
+    fprintf(o, "    if (vl_idl_caps_field(vl_info) != %u) {\n"
+               "        return vl_idl_refuse(vl_info, VL_IDL_BAD_CAPS);\n    }\n", caps);
     for (unsigned a = 0; a < m->nargs; a++) {
         const struct vlidl_field *f = &m->args[a];
         if (f->type.kind == K_CAP) {
             fprintf(o, "    vl_cptr_t %s = vl_idl_recv_slot();\n", f->name);
             fprintf(o, "    if (vl_idl_cap_type(%s) != %s) {\n"
-                       "        return vl_idl_status_reply(VL_IDL_BAD_CAP_TYPE);\n    }\n",
+                       "        return vl_idl_refuse(vl_info, VL_IDL_BAD_CAP_TYPE);\n    }\n",
                     f->name, vlidl_cap_types[f->type.cap_type].constant);
         }
     }
@@ -591,6 +600,10 @@ gen_server_method(FILE *o, const struct vlidl_method *m)
         }
     }
     fprintf(o, ");\n");
+    if (caps != 0) {
+        fprintf(o, "    /* The capability was the handler's only while it ran. */\n"
+                   "    vl_idl_cap_drop(vl_idl_recv_slot());\n");
+    }
     if (m->nerrors == 0) {
         fprintf(o, "    if (vl_st != 0) {\n"
                    "        return vl_idl_status_reply(VL_IDL_SERVER_ERROR);\n    }\n");
@@ -624,22 +637,20 @@ gen_server(FILE *o)
     for (unsigned i = 0; i < F->nmethods; i++) {
         gen_server_method(o, &F->methods[i]);
     }
-    fprintf(o, "\nvl_word_t\n%s_dispatch(unsigned vl_ch, vl_word_t vl_info, "
-               "const struct vl_idl_region *vl_shared)\n{\n    vl_word_t vl_reply;\n"
+    fprintf(o, "\n/* Every path deletes a capability that came with the request: a refusal at "
+               "once,\n * a method with a capability argument after its handler. */\n");
+    fprintf(o, "vl_word_t\n%s_dispatch(unsigned vl_ch, vl_word_t vl_info, "
+               "const struct vl_idl_region *vl_shared)\n{\n"
                "    switch (vl_msginfo_label(vl_info)) {\n", F->name);
     for (unsigned i = 0; i < F->nmethods; i++) {
         char mu[VLIDL_MAX_NAME + 1];
         upper(mu, F->methods[i].name);
-        fprintf(o, "    case %s_%s_LABEL:\n        vl_reply = %s_decode_%s(vl_ch, vl_info, "
-                   "vl_shared);\n        break;\n", UP, mu, F->name, F->methods[i].name);
+        fprintf(o, "    case %s_%s_LABEL:\n        return %s_decode_%s(vl_ch, vl_info, "
+                   "vl_shared);\n", UP, mu, F->name, F->methods[i].name);
     }
-    fprintf(o, "    default:\n        vl_reply = vl_idl_status_reply(\n"
+    fprintf(o, "    default:\n        return vl_idl_refuse(vl_info,\n"
                "            vl_idl_bad_label(vl_msginfo_label(vl_info), %s_VERSION));\n"
-               "        break;\n    }\n", UP);
-    fprintf(o, "    /* A capability that arrived is the handler's only while it runs. */\n"
-               "    if (vl_msginfo_extra_caps(vl_info) != 0) {\n"
-               "        vl_idl_cap_drop(vl_idl_recv_slot());\n    }\n"
-               "    return vl_reply;\n}\n");
+               "    }\n}\n", UP);
 }
 
 /* Writes one output file through a temporary file renamed into place. */

@@ -75,6 +75,28 @@ vl_idl_status_reply(vl_word_t status)
     return vl_msginfo(status, 0, 0, 0);
 }
 
+/*
+ * The server's refusal of a request with info: deletes a capability that came with it (the
+ * handler never sees it), and returns the status-only reply.
+ */
+static inline vl_word_t
+vl_idl_refuse(vl_word_t info, vl_word_t status)
+{
+    if (vl_msginfo_extra_caps(info) != 0) {
+        vl_idl_cap_drop(vl_idl_recv_slot());
+    }
+    return vl_msginfo(status, 0, 0, 0);
+}
+
+/* The extra-capability count and the unwrapped mask of info together (bits 7..11): equal to
+ * a method's number of capabilities exactly when that many arrived and none was unwrapped
+ * (a method has at most one). */
+static inline vl_word_t
+vl_idl_caps_field(vl_word_t info)
+{
+    return (info >> 7) & 0x1f;
+}
+
 /* The status for a label that names no method of an interface of this version. */
 static inline vl_word_t
 vl_idl_bad_label(vl_word_t label, vl_word_t version)
