@@ -96,3 +96,21 @@ unit-vlidl: $(VLIDL_ASAN) $(BUILD)/host/test_idl
 idl-docs: $(VLIDL)
 	@mkdir -p docs/interfaces
 	$(Q)for i in $(IDL_IFACES); do $(VLIDL) md interfaces/$$i.idl docs/interfaces/$$i.md || exit 1; done
+
+# vlsys's reader of .vlidl records (tools/vlsys/iface.c), fuzzed, seeded with the programs.
+.PHONY: fuzz-iface
+$(BUILD)/fuzz/fuzz_iface: tools/vlsys/iface.c tools/vlsys/diag.c tests/fuzz/fuzz_iface.c \
+		tools/vlsys/vlsys.h | deps-test
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Wall -Wextra -Werror $(VLSYS_INC) tools/vlsys/iface.c tools/vlsys/diag.c \
+		tests/fuzz/fuzz_iface.c -o $@
+
+fuzz-iface: $(BUILD)/fuzz/fuzz_iface
+	@mkdir -p $(BUILD)/fuzz/iface-corpus
+	$(Q)cp $(wildcard $(O)/programs/*.elf) $(BUILD)/fuzz/iface-corpus/ 2>/dev/null || true
+	$(Q)if $(BUILD)/fuzz/fuzz_iface -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-artifact_prefix=$(BUILD)/fuzz/iface- $(BUILD)/fuzz/iface-corpus \
+		> $(BUILD)/fuzz/fuzz_iface.log 2>&1; then echo "VLTEST PASS fuzz/iface"; \
+	else echo "VLTEST FAIL fuzz/iface see $(BUILD)/fuzz/fuzz_iface.log"; \
+		tail -n 30 $(BUILD)/fuzz/fuzz_iface.log; exit 1; fi

@@ -102,6 +102,31 @@ find_records(const uint8_t *d, size_t size, const uint8_t **rec, size_t *len)
     return true;
 }
 
+long
+iface_lookup(const uint8_t *data, size_t size, const char *name, const char *role)
+{
+    const uint8_t *rec;
+    size_t len;
+    if (!find_records(data, size, &rec, &len) || (len > 0 && rec[len - 1] != '\0')) {
+        return -1;
+    }
+    long found = 0;
+    /* Every record is checked, not only up to the one looked for. */
+    for (size_t at = 0; at < len; at += strlen((const char *)rec + at) + 1) {
+        char n[64], r[16], extra;
+        unsigned v;
+        const char *s = (const char *)rec + at;
+        if (sscanf(s, "%63s %u %15s %c", n, &v, r, &extra) != 3 || v == 0 ||
+            v > IFACE_MAX_VERSION || (strcmp(r, "client") != 0 && strcmp(r, "server") != 0)) {
+            return -1;
+        }
+        if (strcmp(n, name) == 0 && strcmp(r, role) == 0) {
+            found = v;
+        }
+    }
+    return found;
+}
+
 /*
  * Looks for interface name with role in program p's records: returns its version, 0 if the
  * program does not record it, or -1 (after reporting at line) if its records are malformed.
@@ -109,25 +134,11 @@ find_records(const uint8_t *d, size_t size, const uint8_t **rec, size_t *len)
 static long
 recorded_version(const struct vlsys_program *p, const char *name, const char *role, int line)
 {
-    const uint8_t *rec;
-    size_t len;
-    if (!find_records(p->data, p->size, &rec, &len) || (len > 0 && rec[len - 1] != '\0')) {
+    long v = iface_lookup(p->data, p->size, name, role);
+    if (v < 0) {
         diag_error(line, "program '%s' has a malformed .vlidl section", p->name);
-        return -1;
     }
-    for (size_t at = 0; at < len; at += strlen((const char *)rec + at) + 1) {
-        char n[64], r[16];
-        unsigned v;
-        const char *s = (const char *)rec + at;
-        if (sscanf(s, "%63s %u %15s", n, &v, r) != 3 || v == 0 || v > IFACE_MAX_VERSION) {
-            diag_error(line, "program '%s' has a malformed .vlidl section", p->name);
-            return -1;
-        }
-        if (strcmp(n, name) == 0 && strcmp(r, role) == 0) {
-            return v;
-        }
-    }
-    return 0;
+    return v;
 }
 
 /* The version end's program records for the channel's interface in role, or <= 0. */

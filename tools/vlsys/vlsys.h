@@ -154,6 +154,10 @@ bool parse_system(const char *path, const char *programs_dir, struct vlsys_syste
 /* iface.c: reads a call channel's `interface` value (NULL: not a string) at line into ch. */
 void iface_parse(const char *value, int line, struct vlsys_channel *ch);
 
+/* iface.c: the version of interface name in role (client, server) that an ELF file's
+ * .vlidl section records: 0 if none, -1 if the section or a record is malformed. */
+long iface_lookup(const uint8_t *data, size_t size, const char *name, const char *role);
+
 /* iface.c: checks that both ends' programs are built for each channel's interface. */
 void check_interfaces(const struct vlsys_system *sys);
 
