@@ -74,6 +74,8 @@ METRICS = [
      "goldfish RTC alarm to the first instruction of the user handler"),
     ("fault_roundtrip", "instructions",
      "page fault to a handler that maps the page and replies, until the thread resumes"),
+    ("fault_exception_roundtrip", "instructions",
+     "illegal instruction to a handler that replies with the next pc, until the thread resumes"),
     ("map_page_4k", "instructions", "Frame_Map of a 4 KiB frame (page tables present)"),
     ("unmap_page_4k", "instructions", "Frame_Unmap of a mapped 4 KiB frame"),
     ("retype_frame_4k", "instructions", "Untyped_Retype of one 4 KiB frame"),
@@ -103,6 +105,10 @@ SEL4 = {
     "ipc_send_recv_cross_as": (877, "Send to a higher-priority waiter, slow path"),
     "notify_wake_higher_prio": (892, "Signal to a higher-priority process"),
     "yield_switch": (409, "Thread yield with a switch"),
+    "fault_exception_roundtrip": (1847, "undefined-instruction fault, handler ReplyRecv, resume"),
+    "map_page_4k": (570, "map one 4 KiB page RW, incl. 13-16 user-stub instructions"),
+    "unmap_page_4k": (546, "unmap one 4 KiB page, incl. user-stub instructions"),
+    "retype_frame_4k": (777, "retype one 4 KiB frame, incl. user-stub instructions"),
 }
 
 # What stands in the way of a target, written into the docs while it is not met (a target
@@ -515,6 +521,16 @@ values back. Both sides use the root CNode as their CSpace.
   the page again (not timed), so every sample is the same fault. The value therefore
   includes one Frame_Map invocation; minus `map_page_4k` it is {fault_net} instructions
   for fault delivery, the handler's receive and reply and the resumption.
+- `fault_exception_roundtrip`: the fault round trip of sel4bench's fault benchmark, which
+  maps nothing: a thread (priority 100) with a fault endpoint reads the counter and
+  executes the all-zero word (an illegal instruction; sel4bench uses the same one); the
+  handler (priority 110, same address space) receives the user-exception fault and replies
+  with ReplyRecv, giving the pc 4 bytes on and the unchanged stack pointer; the thread
+  resumes there and reads the counter. seL4's figure is the same round trip (faulter →
+  handler → faulter resumes). Both include OpenSBI's part: the firmware does not delegate
+  illegal-instruction exceptions, tries to emulate the instruction in M-mode and then
+  redirects the trap to the kernel, about 510 instructions of every sample (see
+  `make bench-profile METRIC=fault_exception_roundtrip`).
 - `map_page_4k` / `unmap_page_4k`: Frame_Map (read-write, execute-never) of a 4 KiB frame
   at an address whose page tables exist, then Frame_Unmap of it, each timed around the
   `ecall`.

@@ -215,6 +215,10 @@ build_system(void)
             return -1;
         }
     }
+    if ((err = faults_plan()) != 0) {
+        report("fault handlers", err);
+        return -1;
+    }
     if ((err = make_regions()) != 0) {
         report("memory regions", err);
         return -1;

@@ -73,6 +73,7 @@ fill_info(struct comp *c, struct vl_comp_info *info)
     }
     info->restarts = c->restarts;
     info->priority = c->desc->priority;
+    info->fault_children = c->fault_children;
     if (c->desc->untyped_bits != 0) {
         info->untyped_bits = c->desc->untyped_bits;
         info->free_slot_start = VL_COMP_FREE_SLOT_START;
@@ -184,6 +185,11 @@ fill_cspace(struct comp *c, struct vl_comp_info *info)
     }
     if (err == 0 && (kernel_caps & VL_SYSIMG_SHUTDOWN) != 0) {
         err = give(c, VL_COMP_SLOT_SHUTDOWN, VL_CAP_SHUTDOWN_SLOT, VL_RIGHTS_ALL, 0);
+    }
+    if (err == 0 && c->fault_children != 0) {
+        /* Its side of the fault service: calls only, badged with its index (faults.c). */
+        err = give(c, VL_COMP_SLOT_FAULTS, g_fault_ep, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY,
+                   VL_COMP_FAULTS_BADGE | c->index);
     }
     for (uint64_t i = 0; err == 0 && i < g_img.nchannels; i++) {
         const struct vl_sysimg_channel *ch = &g_img.channels[i];

@@ -185,7 +185,10 @@ check_channels(struct sysimg *img)
             return -1;
         }
     }
-    return 0;
+    /* Fault handlers: another component each, no cycle, no channel id 62 in a handler. */
+    uint64_t which;
+    const char *why = faultcheck_handlers(img->comps, img->ncomps, ids, &which);
+    return why == NULL ? 0 : bad(why, which);
 }
 
 static int

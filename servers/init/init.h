@@ -17,6 +17,8 @@
 #include <vallum/sys.h>
 #include <vallum/sysimage.h>
 
+#include "faultcheck.h"
+
 #define ROOT VL_CAP_INIT_CNODE
 #define INIT_DEPTH 64
 #define STACK_TOP 0x3ffff00000ull
@@ -65,6 +67,10 @@ struct comp {
     vl_word_t ncaps;  /* capabilities in its CSpace */
     vl_word_t restarts;
     uint64_t restart_ms[INIT_MAX_RESTART_LOG]; /* times of the restarts, ring */
+    struct comp *handler;    /* its `fault_handler`, or NULL: the restart policy decides */
+    uint64_t fault_children; /* bit i: it handles component i's faults */
+    vl_cptr_t fault_reply;   /* with a handler: the slot for its faulted thread's reply cap */
+    vl_cptr_t fault_signal;  /* a handler: its notification, badge 1 << VL_COMP_FAULT_CHANNEL */
 };
 
 /* A shared memory region (RAM): its frames, made once from the pool. */
@@ -115,6 +121,30 @@ uint64_t build_now_ms(void);
 
 /* supervise.c */
 __attribute__((noreturn)) void supervise(void);
+/* Rebuilds c from its program (dropping a pending fault); stops it if that fails. */
+void supervise_restart(struct comp *c);
+/* Stops c for good (dropping a pending fault) and says why. */
+void supervise_stop(struct comp *c, const char *why);
+/* What the restart policy says for a fault of c: restart it, or stop it. */
+void supervise_by_policy(struct comp *c);
+
+/* faults.c: components with a `fault_handler` (docs/faults.md). */
+/* Slots and caps of the fault service, made once by build_system(). */
+int faults_plan(void);
+/* Whether c's handler can take c's fault now (running, no fault of its own pending). */
+int faults_has_handler(const struct comp *c);
+/* Hands c's fault, message m just received (MR4.. still in the IPC buffer), to c's handler:
+ * saves the reply capability, records it and signals the handler. Returns 0, or -1 if it
+ * could not (then the restart policy decides). */
+int faults_hand_over(struct comp *c, const struct vl_msg *m);
+/* c is down (it faulted): the pending faults of the components it handles go to their
+ * restart policy. */
+void faults_orphan(struct comp *c);
+/* Forgets c's pending fault; its faulted thread stays stopped. */
+void faults_drop(struct comp *c);
+/* Serves a fault-service request of message m (badge VL_COMP_FAULTS_BADGE | handler);
+ * replies at once, never waits for the handler. */
+void faults_serve(const struct vl_msg *m);
 
 /* main.c: the system builder's entry, present only in images that embed a system. */
 __attribute__((noreturn)) void init_run_system(const struct vl_bootinfo *bi);

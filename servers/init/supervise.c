@@ -2,7 +2,8 @@
  * init: the supervisor. Every component's fault endpoint is init's supervisor endpoint,
  * badged with the component's index. A fault is logged; the component is then restarted
  * with fresh private memory (its untyped revoked, its image, stack, heap and CSpace rebuilt;
- * shared regions, endpoints and peers untouched) or stopped, as its restart policy says.
+ * shared regions, endpoints and peers untouched) or stopped, as its restart policy says, or,
+ * for a component with a `fault_handler`, as that handler answers (faults.c).
  */
 #include "init.h"
 
@@ -63,9 +64,10 @@ may_restart(struct comp *c, const char **why)
     return 1;
 }
 
-static void
-restart(struct comp *c)
+void
+supervise_restart(struct comp *c)
 {
+    faults_drop(c);
     build_unmap_shared(c);
     int err = vl_cnode_revoke(ROOT, c->ut, INIT_DEPTH);
     if (err != 0) {
@@ -87,10 +89,40 @@ restart(struct comp *c)
 }
 
 void
+supervise_stop(struct comp *c, const char *why)
+{
+    /* Leave it blocked on its fault for good: it never runs again. Threads it made
+     * itself (from its own untyped) are destroyed with everything else made from it. */
+    faults_drop(c);
+    vl_tcb_suspend(c->tcb);
+    if (c->own_ut != 0) {
+        vl_cnode_revoke(c->cnode, VL_COMP_SLOT_UNTYPED, VL_COMP_CNODE_BITS);
+    }
+    c->state = COMP_STOPPED;
+    printf("init: %s stopped: %s\n", c->name, why);
+    printf("init: memory in use %lu bytes\n", (unsigned long)alloc_memory_in_use());
+}
+
+void
+supervise_by_policy(struct comp *c)
+{
+    const char *why = "";
+    if (c->state == COMP_RUNNING && may_restart(c, &why)) {
+        supervise_restart(c);
+    } else {
+        supervise_stop(c, why);
+    }
+}
+
+void
 supervise(void)
 {
     for (;;) {
         struct vl_msg m = vl_recv(g_fault_ep);
+        if (m.badge & VL_COMP_FAULTS_BADGE) {
+            faults_serve(&m);
+            continue;
+        }
         if (m.badge >= g_img.ncomps) {
             continue;
         }
@@ -98,19 +130,15 @@ supervise(void)
         char cause[96];
         describe(&m, cause, sizeof(cause));
         printf("init: %s faulted: %s at pc 0x%lx\n", c->name, cause, (unsigned long)m.mr[0]);
-        const char *why = "";
-        if (c->state == COMP_RUNNING && may_restart(c, &why)) {
-            restart(c);
-            continue;
+        /* Handed over first: that copies the fault's words from the IPC buffer, which the
+         * restarts below may overwrite. */
+        int is_handed =
+            c->state == COMP_RUNNING && faults_has_handler(c) && faults_hand_over(c, &m) == 0;
+        /* A handler that faulted answers nothing more for now: its children's pending
+         * faults go back to their restart policy, before it is itself restarted or held. */
+        faults_orphan(c);
+        if (!is_handed) {
+            supervise_by_policy(c);
         }
-        /* Leave it blocked on its fault for good: it never runs again. Threads it made
-         * itself (from its own untyped) are destroyed with everything else made from it. */
-        vl_tcb_suspend(c->tcb);
-        if (c->own_ut != 0) {
-            vl_cnode_revoke(c->cnode, VL_COMP_SLOT_UNTYPED, VL_COMP_CNODE_BITS);
-        }
-        c->state = COMP_STOPPED;
-        printf("init: %s stopped: %s\n", c->name, why);
-        printf("init: memory in use %lu bytes\n", (unsigned long)alloc_memory_in_use());
     }
 }

@@ -24,7 +24,7 @@ def put(img, off, value):
 
 def table(img, name, index, field):
     """Offset of word `field` of record `index` of table `name` (records of 8-byte words)."""
-    sizes = {"components": 11, "regions": 4, "maps": 4, "channels": 5, "irqs": 3}
+    sizes = {"components": 12, "regions": 4, "maps": 4, "channels": 5, "irqs": 3}
     base = word(img, HEADER[name])
     return base + (index * sizes[name] + field) * 8
 
@@ -43,6 +43,17 @@ CORRUPTIONS = {
     "bad_priority": (lambda img: put(img, table(img, "components", 1, 3), 255), "priority"),
     "bad_untyped": (lambda img: put(img, table(img, "components", 1, 9), 40), "untyped size"),
     "bad_debug": (lambda img: put(img, table(img, "components", 0, 10), 16), "kernel caps"),
+    "bad_fault_self": (lambda img: put(img, table(img, "components", 0, 11), 0),
+                       "fault handler (0x0)"),
+    "bad_fault_index": (lambda img: put(img, table(img, "components", 1, 11), 2),
+                        "fault handler (0x1)"),
+    "bad_fault_cycle": (lambda img: (put(img, table(img, "components", 0, 11), 1),
+                                     put(img, table(img, "components", 1, 11), 0)),
+                        "fault handlers form a cycle"),
+    # ping handled by pong, whose end of the notify channel is id 62, reserved in handlers.
+    "bad_fault_channel": (lambda img: (put(img, table(img, "components", 0, 11), 1),
+                                       put(img, table(img, "channels", 0, 4), 62)),
+                          "channel id reserved in a fault handler"),
     "bad_elf": (lambda img: img.__setitem__(word(img, table(img, "components", 0, 1)), 0),
                 "program of 'ping'"),
 }

@@ -320,4 +320,5 @@ check_system(const struct vlsys_system *sys)
     check_channel_ids(sys);
     check_calls(sys);
     check_interfaces(sys);
+    faults_check(sys);
 }

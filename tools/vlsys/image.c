@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 _Static_assert(sizeof(struct vl_sysimg_header) == 128, "header layout");
-_Static_assert(sizeof(struct vl_sysimg_component) == 88, "component layout");
+_Static_assert(sizeof(struct vl_sysimg_component) == 96, "component layout");
 _Static_assert(sizeof(struct vl_sysimg_region) == 32, "region layout");
 _Static_assert(sizeof(struct vl_sysimg_map) == 32, "map layout");
 _Static_assert(sizeof(struct vl_sysimg_channel) == 40, "channel layout");
@@ -129,10 +129,12 @@ image_build(struct vlsys_system *sys, struct buf *b)
     for (size_t i = 0; i < nc; i++) {
         const struct vlsys_component *c = VEC_AT(&sys->components, struct vlsys_component, i);
         const struct vlsys_program *p = VEC_AT(&sys->programs, struct vlsys_program, c->program);
+        uint64_t handler =
+            c->fault_handler >= 0 ? (uint64_t)c->fault_handler : VL_SYSIMG_NO_FAULT_HANDLER;
         uint64_t rec[] = {comp_names[i],     p->image_offset, p->size,
                           c->priority,       c->stack,        c->heap,
                           c->restart_policy, c->restart_max,  c->restart_window_ms,
-                          c->untyped_bits,   c->kernel_caps};
+                          c->untyped_bits,   c->kernel_caps,  handler};
         put_record(b, rec, WORDS(vl_sysimg_component));
     }
     uint64_t region_name = region_names_at;
@@ -336,6 +338,10 @@ dump_components(struct dump *d, const uint8_t *t, uint64_t n)
                (unsigned long long)f[7], (unsigned long long)f[8],
                f[9] != 0 && f[9] < 64 ? 1ull << f[9] : 0ull, kernel_caps_string(f[10], caps),
                (unsigned long long)f[1], (unsigned long long)f[2]);
+        if (f[11] != VL_SYSIMG_NO_FAULT_HANDLER) {
+            printf("component %llu: fault handler %llu\n", (unsigned long long)i,
+                   (unsigned long long)f[11]);
+        }
     }
 }
 

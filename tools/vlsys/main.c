@@ -4,6 +4,11 @@
  *   vlsys check SYSTEM.yaml [--programs DIR]
  *   vlsys build SYSTEM.yaml --programs DIR -o OUT.img
  *   vlsys dump OUT.img
+ *   vlsys programs SYSTEM.yaml
+ *
+ * `programs` prints the names of the programs the description uses, one per line, in the
+ * order they first appear, after the same checks as `check` without --programs: the build
+ * (mk/systems.mk, the SDK's vallum.mk) compiles only those.
  *
  * Exit status: 0 on success, 1 if the description or image has problems (all reported on
  * stderr as FILE:LINE: error: message), 2 on a usage error.
@@ -19,8 +24,34 @@ usage(void)
 {
     fprintf(stderr, "usage: vlsys check SYSTEM.yaml [--programs DIR]\n"
                     "       vlsys build SYSTEM.yaml --programs DIR -o OUT.img\n"
-                    "       vlsys dump OUT.img\n");
+                    "       vlsys dump OUT.img\n"
+                    "       vlsys programs SYSTEM.yaml\n");
     return 2;
+}
+
+/*
+ * Checks the description at path and prints the name of each program it uses, one per line.
+ * Returns the exit status.
+ */
+static int
+list_programs(const char *path)
+{
+    struct vlsys_system sys;
+    memset(&sys, 0, sizeof(sys));
+    if (parse_system(path, NULL, &sys)) {
+        check_system(&sys);
+    }
+    int status = 0;
+    if (diag_count() > 0) {
+        diag_print(path);
+        status = 1;
+    } else {
+        for (size_t i = 0; i < sys.programs.count; i++) {
+            printf("%s\n", VEC_AT(&sys.programs, struct vlsys_program, i)->name);
+        }
+    }
+    system_free(&sys);
+    return status;
 }
 
 /*
@@ -62,6 +93,9 @@ main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "dump") == 0) {
         return argc == 3 ? image_dump(argv[2]) : usage();
+    }
+    if (strcmp(cmd, "programs") == 0) {
+        return argc == 3 && argv[2][0] != '-' ? list_programs(argv[2]) : usage();
     }
     bool is_build = strcmp(cmd, "build") == 0;
     if (!is_build && strcmp(cmd, "check") != 0) {

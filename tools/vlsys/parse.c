@@ -413,9 +413,10 @@ parse_debug(struct ctx *c, yaml_node_t *node, struct vlsys_component *comp)
 static void
 parse_component(struct ctx *c, yaml_node_t *node)
 {
-    static const char *const keys[] = {"name",    "program", "priority", "stack",    "heap",
-                                       "restart", "untyped", "debug",    "shutdown", NULL};
-    yaml_node_t *v[9];
+    static const char *const keys[] = {"name",     "program",       "priority", "stack",
+                                       "heap",     "restart",       "untyped",  "debug",
+                                       "shutdown", "fault_handler", NULL};
+    yaml_node_t *v[10];
     if (!get_fields(c, node, "component", keys, 7, v)) {
         return;
     }
@@ -476,6 +477,12 @@ parse_component(struct ctx *c, yaml_node_t *node)
     bool shutdown = false;
     if (v[8] != NULL && get_bool(v[8], "shutdown", &shutdown) && shutdown) {
         comp->kernel_caps |= VL_SYSIMG_SHUTDOWN;
+    }
+    comp->fault_handler = -1;
+    if (v[9] != NULL) {
+        /* Resolved once every component is known (faults_resolve). */
+        comp->fault_handler_line = line_of(v[9]);
+        get_name(v[9], "fault_handler", comp->fault_handler_name);
     }
 }
 
@@ -766,6 +773,7 @@ parse_root(struct ctx *c, yaml_node_t *root)
         get_name(v[0], "system", c->sys->name);
     }
     for_each(c, v[1], "components", parse_component);
+    faults_resolve(c->sys);
     if (v[1] != NULL && v[1]->type == YAML_SEQUENCE_NODE &&
         v[1]->data.sequence.items.start == v[1]->data.sequence.items.top) {
         diag_error(line_of(v[1]), "'components' needs at least one component");

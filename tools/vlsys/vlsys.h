@@ -55,6 +55,9 @@ struct vlsys_component {
     uint64_t kernel_caps;  /* VL_SYSIMG_DEBUG_* (`debug`, or print if absent) and
                               VL_SYSIMG_SHUTDOWN (`shutdown`) */
     bool is_layout_valid;  /* stack and heap are valid sizes */
+    char fault_handler_name[VL_SYSIMG_MAX_NAME + 1]; /* `fault_handler`, "" if none */
+    int fault_handler_line;
+    int fault_handler; /* index of the handler (faults.c), -1: none or unknown */
 };
 
 struct vlsys_region {
@@ -163,6 +166,13 @@ void check_interfaces(const struct vlsys_system *sys);
 
 /* Applies the cross-entity checks of the spec to a parsed system, reporting with diag_error. */
 void check_system(const struct vlsys_system *sys);
+
+/* faults.c: resolves every component's `fault_handler` name to an index, reporting unknown
+ * names, a component that handles itself and handlers that form a cycle. */
+void faults_resolve(struct vlsys_system *sys);
+
+/* faults.c: reports channel id VL_COMP_FAULT_CHANNEL in a fault handler (reserved there). */
+void faults_check(const struct vlsys_system *sys);
 
 /* Frees everything parse_system() allocated in sys. */
 void system_free(struct vlsys_system *sys);

@@ -1,7 +1,7 @@
 /*
  * lib/os: the component runtime's start-up, event loop and channel helpers (os.h).
  */
-#include <vallum/os.h>
+#include "os_internal.h"
 
 #include <string.h>
 
@@ -112,12 +112,18 @@ vl_os_mr_set(unsigned i, vl_word_t value)
     }
 }
 
-/* Delivers every signal bit of badge to notified(). */
+/* Delivers every signal bit of badge to notified(); in a fault handler, bit
+ * VL_COMP_FAULT_CHANNEL is init's "a child's fault is pending" and goes to fault(). */
 static void
 dispatch_signals(vl_word_t badge)
 {
     for (unsigned id = 0; id < VL_COMP_MAX_CHANNELS; id++) {
-        if (badge & (1ull << id)) {
+        if (!(badge & (1ull << id))) {
+            continue;
+        }
+        if (id == VL_COMP_FAULT_CHANNEL && comp_info->fault_children != 0) {
+            os_faults_dispatch();
+        } else {
             notified(id);
         }
     }

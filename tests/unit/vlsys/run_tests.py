@@ -149,9 +149,9 @@ def read_image(data):
     """Checks the layout rules of sysimage.h on an image; returns (header words, problems)."""
     bad = []
     h = struct.unpack_from("<16Q", data, 0)
-    if h[0] != 0x474d49535953564c or h[1] != 3 or h[2] != len(data):
+    if h[0] != 0x474d49535953564c or h[1] != 4 or h[2] != len(data):
         bad.append("header magic/version/size")
-    sizes = [88, 32, 32, 40, 24]
+    sizes = [96, 32, 32, 40, 24]
     end = 128
     for i, rec in enumerate(sizes):
         off, count = h[4 + 2 * i], h[5 + 2 * i]
@@ -186,7 +186,7 @@ def test_valid(vlsys, progdir, progs, workdir):
         h, bad = read_image(data)
         # Each component's program is the ELF file byte for byte.
         for i in range(h[5]):
-            c = struct.unpack_from("<11Q", data, h[4] + 88 * i)
+            c = struct.unpack_from("<12Q", data, h[4] + 96 * i)
             if c[1] % 8 or data[c[1]:c[1] + c[2]] not in progs.values():
                 bad.append("component %d program" % i)
         report("image/" + base, not bad, ", ".join(bad))
@@ -271,6 +271,29 @@ def test_real_elf(vlsys, workdir):
            repr(err))
 
 
+def test_programs(vlsys, workdir):
+    """`vlsys programs`: each program once, in order of first use; errors as `check` prints
+    them without --programs; usage errors."""
+    path = os.path.join(workdir, "programs.yaml")
+    with open(path, "w") as f:
+        f.write("system: progs\ncomponents:\n  - {name: a, program: pong, priority: 1}\n"
+                "  - {name: b, program: hello, priority: 2}\n"
+                "  - {name: c, program: pong, priority: 3}\n")
+    rc, out, err = run(vlsys, "programs", path)
+    report("programs/list", rc == 0 and out == "pong\nhello\n" and not err,
+           "rc %d %r %r" % (rc, out, err))
+    for f in ("e_priority_range.yaml", "e_missing_program.yaml"):
+        bad = os.path.join(FIXTURES, f)
+        rc, out, err = run(vlsys, "programs", bad)
+        rc_check, _, err_check = run(vlsys, "check", bad)
+        report("programs/error_" + f[:-5], rc == 1 and not out and err == err_check and err,
+               "rc %d %r %r, check said %r" % (rc, out, err, err_check))
+    for args in ([], [path, path], ["--programs", path]):
+        rc, out, err = run(vlsys, "programs", *args)
+        report("usage/programs_%d_args" % len(args), rc == 2 and "usage" in err and not out,
+               "rc %d %r" % (rc, err))
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -285,6 +308,7 @@ def main():
     test_too_many(vlsys, progdir, workdir)
     test_valid(vlsys, progdir, progs, workdir)
     test_misc(vlsys, progdir, workdir)
+    test_programs(vlsys, workdir)
     test_real_elf(vlsys, workdir)
     return 1 if False in results else 0
 

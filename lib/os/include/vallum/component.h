@@ -30,6 +30,11 @@
  *                               points lib/sys's vl_debug_cap at it, so printf prints
  *   VL_COMP_SLOT_SHUTDOWN       only with `shutdown: true`: a copy of the Shutdown cap
  *                               (vl_shutdown_power_off / vl_shutdown_reset)
+ *   VL_COMP_SLOT_FAULTS         only in a fault handler (a component some other names as its
+ *                               `fault_handler`): an endpoint cap to init's supervisor
+ *                               endpoint, badged VL_COMP_FAULTS_BADGE | the handler's index,
+ *                               Write and GrantReply only, through which lib/os fetches and
+ *                               answers its children's faults (faultsvc.h)
  *
  * With `untyped`, slots [free_slot_start, free_slot_end) of struct vl_comp_info are empty
  * and the component's to use, and [vaddr_window_start, vaddr_window_end) is a part of its
@@ -38,7 +43,8 @@
  *
  * Signals carry a bit per channel id (0..62); protected calls carry VL_COMP_CALL_BADGE
  * (bit 63) plus the server-side channel id. So one Recv on VL_COMP_SLOT_EP tells them
- * apart by the badge alone.
+ * apart by the badge alone. In a fault handler, channel id VL_COMP_FAULT_CHANNEL is not a
+ * channel: init signals that bit when one of its children has a fault pending.
  *
  * Address space: the program image at its ELF addresses, the heap and stack as
  * docs/system-description.md says, shared and device regions where the description maps
@@ -65,6 +71,8 @@
 #define VL_COMP_SLOT_IRQ 128    /* + channel id 0..62 */
 #define VL_COMP_SLOT_DEBUG 192
 #define VL_COMP_SLOT_SHUTDOWN 193
+#define VL_COMP_SLOT_FAULTS 194
+#define VL_COMP_FAULT_CHANNEL 62 /* reserved in fault handlers: "a child's fault is pending" */
 #define VL_COMP_CALL_BADGE (1ull << 63)
 
 #define VL_COMP_INFO_VADDR 0x3ffffe0000ull
@@ -106,6 +114,7 @@ struct vl_comp_info {
     uint64_t free_slot_end;
     uint64_t vaddr_window_start; /* unmapped window [start, end); 0 without untyped */
     uint64_t vaddr_window_end;
+    uint64_t fault_children; /* bit i: this component handles the faults of component i */
 };
 
 #define VL_COMP_INFO_MAGIC 0x4f464e49504d4f43ull /* "COMPINFO" */

@@ -7,12 +7,19 @@
  *   vl_word_t protected(unsigned id, vl_word_t info);  a protected call arrived on channel id;
  *                                                      returns the reply's message info
  *
- * init() is required; notified() and protected() have weak defaults (ignore the signal;
- * reply with label 1 and no words). lib/sys's crt0 calls vl_start(info), which sets up
- * the IPC buffer, calls init() and then runs the event loop forever: it receives on the
- * component's endpoint (or waits on its notification when it has no endpoint) and
- * dispatches by badge (component.h): bit 63 set is a protected call on channel
- * (badge & 63); otherwise every set bit i is a signal on channel i.
+ * and, in a component other components name as their `fault_handler` (docs/faults.md):
+ *
+ *   enum vl_os_fault_action fault(unsigned child, struct vl_os_fault *f);
+ *                                                      component `child` faulted; returns
+ *                                                      restart, resume or stop
+ *
+ * init() is required; notified(), protected() and fault() have weak defaults (ignore the
+ * signal; reply with label 1 and no words; stop the child). lib/sys's crt0 calls vl_start(info),
+ * which sets up the IPC buffer, calls init() and then runs the event loop forever: it receives on
+ * the component's endpoint (or waits on its notification when it has no endpoint) and dispatches by
+ * badge (component.h): bit 63 set is a protected call on channel (badge & 63); otherwise every set
+ * bit i is a signal on channel i, except that in a fault handler bit VL_COMP_FAULT_CHANNEL is
+ * init's "a child's fault is pending", and lib/os then calls fault() for each new fault.
  *
  * Message registers of calls and replies are read and written with vl_os_mr_get() and
  * vl_os_mr_set() (the first four travel in CPU registers, the rest in the IPC buffer).
@@ -21,12 +28,40 @@
 
 #include <stddef.h>
 #include <vallum/component.h>
+#include <vallum/faultsvc.h>
 #include <vallum/sys.h>
 
 /* The component's entry points. */
 void init(void);
 void notified(unsigned id);
 vl_word_t protected(unsigned id, vl_word_t info);
+
+/* Faults of the components this one handles (docs/faults.md); the kinds and actions are
+ * in faultsvc.h. */
+struct vl_os_fault {
+    unsigned child; /* the component's index in the system (the order of `components`) */
+    char name[32];  /* its name */
+    enum vl_os_fault_kind kind;
+    vl_word_t pc;     /* of the faulting instruction (of the ecall for cap and syscall faults) */
+    vl_word_t addr;   /* see enum vl_os_fault_kind */
+    vl_word_t detail; /* see enum vl_os_fault_kind */
+    /* Where a resume continues: pc on entry to fault(), which retries the instruction. For an
+     * exception or unknown system call fault() may set it, e.g. to pc + 4 to step over a
+     * 4-byte ebreak or ecall; for other kinds init refuses a changed value. */
+    vl_word_t resume_pc;
+    vl_word_t ticket; /* names this fault to init (vl_os_fault_answer) */
+};
+
+enum vl_os_fault_action fault(unsigned child, struct vl_os_fault *f);
+
+/*
+ * Answers the pending fault `ticket` of component child with action (resume at resume_pc),
+ * as lib/os does with fault()'s result; for handlers that decide later or elsewhere. Returns
+ * init's status: VL_FAULTS_OK or a VL_FAULTS_E_* reason (faultsvc.h); VL_FAULTS_E_NOT_YOURS
+ * without asking init if this component handles no faults.
+ */
+int vl_os_fault_answer(unsigned child, vl_word_t ticket, enum vl_os_fault_action action,
+                       vl_word_t resume_pc);
 
 /* Entered from crt0 with a0 = VL_COMP_INFO_VADDR. Never returns. */
 __attribute__((noreturn)) void vl_start(const struct vl_comp_info *info);

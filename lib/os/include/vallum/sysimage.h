@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define VL_SYSIMG_MAGIC 0x474d49535953564cull /* "LVSYSIMG" */
-#define VL_SYSIMG_VERSION 3
+#define VL_SYSIMG_VERSION 4
 
 /* Limits the tool enforces (and init relies on). */
 #define VL_SYSIMG_MAX_COMPONENTS 32
@@ -60,12 +60,18 @@ struct vl_sysimg_component {
     uint64_t restart_policy; /* enum vl_restart_policy */
     uint64_t restart_max;
     uint64_t restart_window_ms;
-    uint64_t untyped_bits; /* log2 bytes of the component's own untyped (key `untyped`),
-                              VL_SYSIMG_MIN_UNTYPED_BITS..VL_SYSIMG_MAX_UNTYPED_BITS; 0: none */
-    uint64_t kernel_caps;  /* kernel authorities granted: VL_SYSIMG_DEBUG_* (key `debug`;
-                              none of them: no debug cap) and VL_SYSIMG_SHUTDOWN (key
-                              `shutdown`) */
+    uint64_t untyped_bits;  /* log2 bytes of the component's own untyped (key `untyped`),
+                               VL_SYSIMG_MIN_UNTYPED_BITS..VL_SYSIMG_MAX_UNTYPED_BITS; 0: none */
+    uint64_t kernel_caps;   /* kernel authorities granted: VL_SYSIMG_DEBUG_* (key `debug`;
+                               none of them: no debug cap) and VL_SYSIMG_SHUTDOWN (key
+                               `shutdown`) */
+    uint64_t fault_handler; /* index of the component whose fault() decides about this one's
+                               faults (key `fault_handler`, docs/faults.md), or
+                               VL_SYSIMG_NO_FAULT_HANDLER: init's restart policy decides. Never
+                               the component itself; the handlers form no cycle */
 };
+
+#define VL_SYSIMG_NO_FAULT_HANDLER UINT64_MAX
 
 /* What a component's debug cap may do (key `debug`); init mints VL_DEBUG_RIGHT_* for them. */
 #define VL_SYSIMG_DEBUG_PRINT 1u /* print, name threads, ask cap types */

@@ -1,0 +1,287 @@
+/*
+ * lib/ring: the queue operations (see vallum/ring.h and docs/drivers.md).
+ *
+ * Memory ordering. Every access to a word the peer may write at the same time is an
+ * __atomic access, so that the compiler reads it exactly once into a local (the local is
+ * what gets checked and used) and the program has no data race in C11's sense:
+ *   - A descriptor is written with relaxed stores and then published by a release store of
+ *     the tail; the consumer's acquire load of the tail orders its reads of the descriptor
+ *     (and of the buffer's bytes) after the producer's writes to them.
+ *   - The consumer gives a slot back by a release store of the head, after it has copied the
+ *     descriptor; the producer's acquire load of the head orders its reuse of the slot (and,
+ *     for the free queue, its writes into the buffer) after that copy.
+ *   - Signalling is Dekker's pattern: the consumer stores wants_signal then loads the tail;
+ *     the producer stores the tail then loads wants_signal. Release/acquire does not order a
+ *     store before a later load, so each side puts a full fence (seq_cst; `fence rw,rw` on
+ *     RISC-V) between its store and its load. Then at least one side sees the other's store:
+ *     either the consumer's re-check finds the entry, or the producer finds the flag and
+ *     signals. The model in docs/drivers.md walks through the interleavings.
+ */
+#include <vallum/ring.h>
+
+#include <stddef.h>
+
+#define LOAD_ACQ(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define LOAD_RLX(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE_REL(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define STORE_RLX(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+int
+ring_init(struct ring *r, enum ring_role role, const struct ring_config *cfg)
+{
+    if (r == NULL || cfg == NULL || cfg->queues == NULL || cfg->owned == NULL) {
+        return RING_ERR_ARGUMENT;
+    }
+    uint32_t cap = cfg->capacity;
+    if (cap == 0 || cap > RING_MAX_CAPACITY || (cap & (cap - 1)) != 0) {
+        return RING_ERR_ARGUMENT;
+    }
+    /* 32-bit offsets: the whole region must be addressable by one. */
+    if (cfg->buf_size == 0 || cfg->nbufs == 0 ||
+        (uint64_t)cfg->buf_size * cfg->nbufs > UINT32_MAX) {
+        return RING_ERR_ARGUMENT;
+    }
+    struct ring_queue *free_q = cfg->queues;
+    struct ring_queue *active_q = (void *)((uint8_t *)cfg->queues + RING_QUEUE_SIZE(cap));
+    *r = (struct ring){
+        .in = role == RING_PRODUCER ? free_q : active_q,
+        .out = role == RING_PRODUCER ? active_q : free_q,
+        .capacity = cap,
+        .in_head = cfg->first_index,
+        .in_tail = cfg->first_index,
+        .out_tail = cfg->first_index,
+        .out_head = cfg->first_index,
+        .data = cfg->data,
+        .buf_size = cfg->buf_size,
+        .nbufs = cfg->nbufs,
+        .owned = cfg->owned,
+    };
+    for (uint32_t i = 0; i < RING_OWNED_WORDS(cfg->nbufs); i++) {
+        r->owned[i] = 0;
+    }
+    STORE_RLX(&r->in->head, cfg->first_index);
+    STORE_RLX(&r->in->wants_signal, 0);
+    STORE_REL(&r->out->tail, cfg->first_index);
+    return RING_OK;
+}
+
+void
+ring_own_all(struct ring *r)
+{
+    for (uint32_t i = 0; i < r->nbufs; i++) {
+        r->owned[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+}
+
+/* Whether d is a whole-buffer-aligned descriptor inside the data region. */
+static bool
+desc_in_region(const struct ring *r, struct ring_desc d)
+{
+    uint32_t size = r->buf_size * r->nbufs; /* fits: checked by ring_init */
+    if (d.offset >= size) {
+        return false; /* starts outside the region */
+    }
+    if (d.length > size - d.offset) {
+        return false; /* ends outside it (written so that offset + length cannot overflow) */
+    }
+    if (d.offset % r->buf_size != 0) {
+        return false; /* not the start of a buffer */
+    }
+    if (d.length > r->buf_size) {
+        return false; /* runs into the next buffer */
+    }
+    return true;
+}
+
+static bool
+holds(const struct ring *r, uint32_t slot)
+{
+    return (r->owned[slot / 64] >> (slot % 64)) & 1;
+}
+
+static void
+set_held(struct ring *r, uint32_t slot, bool held)
+{
+    uint64_t bit = (uint64_t)1 << (slot % 64);
+    r->owned[slot / 64] = held ? (r->owned[slot / 64] | bit) : (r->owned[slot / 64] & ~bit);
+}
+
+/* Marks the ring broken after the peer wrote an impossible index. */
+static int
+bad_index(struct ring *r)
+{
+    r->broken = true;
+    r->stats.bad_index++;
+    return RING_ERR_INDEX;
+}
+
+int
+ring_dequeue(struct ring *r, struct ring_desc *d)
+{
+    if (r->broken) {
+        return RING_ERR_BROKEN;
+    }
+    if (r->in_tail == r->in_head) {
+        /* Nothing left of what we saw last time: read the peer's tail once and check it. */
+        uint32_t tail = LOAD_ACQ(&r->in->tail);
+        if ((uint32_t)(tail - r->in_head) > r->capacity) {
+            return bad_index(r);
+        }
+        r->in_tail = tail;
+        if (tail == r->in_head) {
+            return RING_EMPTY;
+        }
+    }
+    const struct ring_desc *slot = &r->in->desc[r->in_head & (r->capacity - 1)];
+    struct ring_desc copy = {LOAD_RLX(&slot->offset), LOAD_RLX(&slot->length)};
+    /* The entry is consumed whatever it holds: a bad one is the peer's loss, not a stall. */
+    r->in_head++;
+    STORE_REL(&r->in->head, r->in_head);
+    if (!desc_in_region(r, copy)) {
+        r->stats.bad_desc++;
+        return RING_ERR_DESC;
+    }
+    uint32_t buf = copy.offset / r->buf_size;
+    if (holds(r, buf)) {
+        r->stats.bad_owner++;
+        return RING_ERR_OWNED;
+    }
+    set_held(r, buf, true);
+    r->stats.dequeued++;
+    *d = copy;
+    return RING_OK;
+}
+
+int
+ring_enqueue(struct ring *r, struct ring_desc d)
+{
+    if (r->broken) {
+        return RING_ERR_BROKEN;
+    }
+    if (!desc_in_region(r, d)) {
+        return RING_ERR_DESC;
+    }
+    uint32_t buf = d.offset / r->buf_size;
+    if (!holds(r, buf)) {
+        return RING_ERR_NOT_OWNED;
+    }
+    if (r->out_tail - r->out_head == r->capacity) {
+        /* Full as far as we knew: read the peer's head once and check it. */
+        uint32_t head = LOAD_ACQ(&r->out->head);
+        if ((uint32_t)(r->out_tail - head) > r->capacity) {
+            return bad_index(r);
+        }
+        r->out_head = head;
+        if (r->out_tail - head == r->capacity) {
+            return RING_FULL;
+        }
+    }
+    struct ring_desc *slot = &r->out->desc[r->out_tail & (r->capacity - 1)];
+    STORE_RLX(&slot->offset, d.offset);
+    STORE_RLX(&slot->length, d.length);
+    set_held(r, buf, false);
+    r->out_tail++;
+    STORE_REL(&r->out->tail, r->out_tail);
+    r->stats.enqueued++;
+    return RING_OK;
+}
+
+bool
+ring_signal_needed(struct ring *r)
+{
+    /* Our tail store (in ring_enqueue) before the flag load: the StoreLoad half of Dekker. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (r->broken || LOAD_RLX(&r->out->wants_signal) == 0) {
+        return false;
+    }
+    r->stats.signals++;
+    return true;
+}
+
+bool
+ring_sleep_prepare(struct ring *r)
+{
+    if (r->broken) {
+        return false;
+    }
+    STORE_RLX(&r->in->wants_signal, 1);
+    /* The flag store before the tail load: the other half of Dekker. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    uint32_t tail = LOAD_ACQ(&r->in->tail);
+    if ((uint32_t)(tail - r->in_head) > r->capacity) {
+        STORE_RLX(&r->in->wants_signal, 0);
+        bad_index(r);
+        return false;
+    }
+    r->in_tail = tail;
+    if (tail != r->in_head) {
+        /* Entries arrived between the caller's last dequeue and the flag: do not sleep. */
+        STORE_RLX(&r->in->wants_signal, 0);
+        return false;
+    }
+    r->stats.sleeps++;
+    return true;
+}
+
+void
+ring_awake(struct ring *r)
+{
+    STORE_RLX(&r->in->wants_signal, 0);
+}
+
+bool
+ring_holds(const struct ring *r, uint32_t offset)
+{
+    if (offset % r->buf_size != 0 || offset / r->buf_size >= r->nbufs) {
+        return false;
+    }
+    return holds(r, offset / r->buf_size);
+}
+
+void *
+ring_buffer(const struct ring *r, struct ring_desc d)
+{
+    if (r->data == NULL || !desc_in_region(r, d) || !holds(r, d.offset / r->buf_size)) {
+        return NULL;
+    }
+    return r->data + d.offset;
+}
+
+void
+ring_break(struct ring *r)
+{
+    r->broken = true;
+}
+
+bool
+ring_is_broken(const struct ring *r)
+{
+    return r->broken;
+}
+
+const char *
+ring_status_name(int status)
+{
+    switch (status) {
+    case RING_OK:
+        return "RING_OK";
+    case RING_EMPTY:
+        return "RING_EMPTY";
+    case RING_FULL:
+        return "RING_FULL";
+    case RING_ERR_INDEX:
+        return "RING_ERR_INDEX";
+    case RING_ERR_DESC:
+        return "RING_ERR_DESC";
+    case RING_ERR_OWNED:
+        return "RING_ERR_OWNED";
+    case RING_ERR_NOT_OWNED:
+        return "RING_ERR_NOT_OWNED";
+    case RING_ERR_BROKEN:
+        return "RING_ERR_BROKEN";
+    case RING_ERR_ARGUMENT:
+        return "RING_ERR_ARGUMENT";
+    default:
+        return "?";
+    }
+}
