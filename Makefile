@@ -112,11 +112,11 @@ $(O)/user/%.c.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC_K) $(UCFLAGS) -MMD -MP -c $< -o $@
 
-# A user program: name, sources.
+# A user program: name, sources. IDL_OBJS_<name>: its generated interface stubs (mk/idl.mk).
 define program
-$(O)/programs/$(1).elf: $(patsubst %,$(O)/user/%.o,$(2)) $(CRT0) $(LIBSYS_OBJS) lib/sys/user.ld
+$(O)/programs/$(1).elf: $(patsubst %,$(O)/user/%.o,$(2)) $(IDL_OBJS_$(1)) $(CRT0) $(LIBSYS_OBJS) lib/sys/user.ld
 	@mkdir -p $$(dir $$@)
-	$(Q)$(CC_K) $(UCFLAGS) $(ULDFLAGS) -o $$@ $(CRT0) $(patsubst %,$(O)/user/%.o,$(2)) $(LIBSYS_OBJS)
+	$(Q)$(CC_K) $(UCFLAGS) $(ULDFLAGS) -o $$@ $(CRT0) $(patsubst %,$(O)/user/%.o,$(2)) $(IDL_OBJS_$(1)) $(LIBSYS_OBJS)
 endef
 
 $(eval $(call program,init,servers/init/main.c))
@@ -190,6 +190,7 @@ include mk/ring.mk
 include mk/net.mk
 include mk/bench.mk
 include mk/vlsys.mk
+include mk/idl.mk
 include mk/systems.mk
 include mk/faults.mk
 include mk/sdk.mk

@@ -29,6 +29,7 @@
 #include <vallum/goldfish_rtc.h>
 #include <vallum/sys.h>
 
+#include "counter.h"
 #include "kernel/fdt.h"
 
 void vl_start(const struct vl_bootinfo *bi);
@@ -466,6 +467,174 @@ bench_call_reply(const char *name, vl_word_t len, bool cross)
     /* Same priority: the server (started first) blocks in Recv before the client runs. */
     if (thread_new(ipc_server, 0, PRIO_LOW, cross ? vs2 : VL_CAP_INIT_VSPACE, 0) == NULL ||
         thread_new(ipc_client, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
+        error(name, "cannot create threads", 0);
+        threads_reset();
+        return;
+    }
+    wait_done();
+    report(name, overhead);
+}
+
+/* ---- Interfaces: a call through vlidl's generated stubs vs the same call by hand. ---- */
+
+/*
+ * The part of lib/os that generated stubs use (vallum/idl.h, os.c's shape), for the bench's
+ * threads: the registers of the current call or reply live in idl_mr (client and server
+ * alternate strictly, so they can share it), and a call goes to g_ep. The bench has no
+ * receive slot: a capability that came with a request would be of type VL_CAP_NULL.
+ * They are not inlined, as lib/os's are not into a component (another file, no LTO), so
+ * that the call by hand pays for them as an app written by hand does.
+ */
+static vl_word_t idl_mr[VL_MSG_REGS];
+static uint64_t idl_total; /* the server's counter */
+
+__attribute__((noinline)) vl_word_t
+vl_os_mr_get(unsigned i)
+{
+    if (i < VL_MSG_REGS) {
+        return idl_mr[i];
+    }
+    return i < VL_MSG_MAX_LENGTH ? vl_ipc_buffer->msg[i] : 0;
+}
+
+__attribute__((noinline)) void
+vl_os_mr_set(unsigned i, vl_word_t value)
+{
+    if (i < VL_MSG_REGS) {
+        idl_mr[i] = value;
+    } else if (i < VL_MSG_MAX_LENGTH) {
+        vl_ipc_buffer->msg[i] = value;
+    }
+}
+
+__attribute__((noinline)) vl_word_t
+vl_os_ppcall(unsigned id, vl_word_t info)
+{
+    (void)id;
+    struct vl_msg m = vl_call(g_ep, info, idl_mr);
+    memcpy(idl_mr, m.mr, sizeof(idl_mr));
+    return m.info;
+}
+
+void
+vl_idl_send_cap(unsigned i, vl_cptr_t cap)
+{
+    vl_ipc_buffer->caps_or_badges[i % VL_MSG_MAX_EXTRA_CAPS] = cap;
+}
+
+vl_cptr_t
+vl_idl_recv_slot(void)
+{
+    return 0;
+}
+
+vl_word_t
+vl_idl_cap_type(vl_cptr_t slot)
+{
+    (void)slot;
+    return VL_CAP_NULL;
+}
+
+void
+vl_idl_cap_drop(vl_cptr_t slot)
+{
+    (void)slot;
+}
+
+int
+counter_do_hit(unsigned ch, uint64_t *calls)
+{
+    (void)ch;
+    *calls = ++idl_total;
+    return 0;
+}
+
+int
+counter_do_add(unsigned ch, uint64_t n, uint64_t *total)
+{
+    (void)ch;
+    if (idl_total + n < idl_total) {
+        return COUNTER_ADD_OVERFLOW;
+    }
+    idl_total += n;
+    *total = idl_total;
+    return 0;
+}
+
+/*
+ * The server's protected() entry point, by hand: counter's add with the checks a careful
+ * server makes without vlidl. Not inlined: lib/os's event loop calls protected() from
+ * another file, as idl_server calls both entry points here.
+ */
+static __attribute__((noinline)) vl_word_t
+hand_protected(vl_word_t info)
+{
+    if (vl_msginfo_label(info) != COUNTER_ADD_LABEL || vl_msginfo_length(info) != 1 ||
+        vl_msginfo_extra_caps(info) != 0) {
+        return vl_msginfo(VL_IDL_BAD_LENGTH, 0, 0, 0);
+    }
+    vl_word_t n = vl_os_mr_get(0);
+    if (idl_total + n < idl_total) {
+        return vl_msginfo(COUNTER_ADD_OVERFLOW, 0, 0, 0);
+    }
+    idl_total += n;
+    vl_os_mr_set(0, idl_total);
+    return vl_msginfo(0, 0, 0, 1);
+}
+
+/* The same entry point with vlidl: what an app's protected() is (apps/keeper). */
+static __attribute__((noinline)) vl_word_t
+generated_protected(vl_word_t info)
+{
+    return counter_dispatch(0, info, NULL);
+}
+
+/* lib/os's event loop for one call channel; arg 1: the generated dispatch, 0: by hand. */
+static void
+idl_server(vl_word_t generated)
+{
+    struct vl_msg m = vl_recv(g_ep);
+    for (;;) {
+        memcpy(idl_mr, m.mr, sizeof(idl_mr));
+        vl_word_t reply = generated ? generated_protected(m.info) : hand_protected(m.info);
+        m = vl_reply_recv(g_ep, reply, idl_mr);
+    }
+}
+
+/* Times counter_add(1) from the client's call to the result in hand; arg as for the server. */
+static void
+idl_client(vl_word_t generated)
+{
+    for (unsigned i = 0; i < n_total; i++) {
+        uint64_t total = 0;
+        int st;
+        uint64_t start = rdcycle();
+        if (generated) {
+            st = counter_add(0, 1, &total);
+        } else {
+            vl_os_mr_set(0, 1);
+            vl_word_t info = vl_os_ppcall(0, vl_msginfo(COUNTER_ADD_LABEL, 0, 0, 1));
+            st = (int)vl_msginfo_label(info);
+            if (st == 0 && (vl_msginfo_length(info) != 1 || vl_msginfo_extra_caps(info) != 0)) {
+                st = VL_IDL_BAD_REPLY;
+            }
+            total = vl_os_mr_get(0);
+        }
+        uint64_t end = rdcycle();
+        samples[i] = end - start;
+        if (st != 0 || total != i + 1) {
+            g_fail = 3;
+        }
+    }
+    vl_signal(g_done);
+}
+
+static void
+bench_idl(const char *name, bool generated)
+{
+    idl_total = 0;
+    if (thread_new(idl_server, generated, PRIO_LOW, vs2, 0) == NULL ||
+        thread_new(idl_client, generated, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
         error(name, "cannot create threads", 0);
         threads_reset();
         return;
@@ -1168,6 +1337,12 @@ vl_start(const struct vl_bootinfo *bi)
         if (wanted(call_reply[i].name)) {
             bench_call_reply(call_reply[i].name, call_reply[i].len, call_reply[i].cross);
         }
+    }
+    if (wanted("idl_call_by_hand")) {
+        bench_idl("idl_call_by_hand", false);
+    }
+    if (wanted("idl_call_generated")) {
+        bench_idl("idl_call_generated", true);
     }
     if (wanted("ipc_send_recv_cross_as")) {
         bench_one_way("ipc_send_recv_cross_as", g_ep);

@@ -1,10 +1,13 @@
 /*
  * crasher: counts its runs in the shared region "board" (which survives restarts, unlike
- * its own data), calls its peer, then writes to address 0, which faults. The supervisor
- * restarts it with fresh memory until its restart policy's limit is reached.
+ * its own data), calls its peer (counter_hit, interfaces/counter.idl), then writes to
+ * address 0, which faults. The supervisor restarts it with fresh memory until its restart
+ * policy's limit is reached.
  */
 #include <stdio.h>
 #include <vallum/os.h>
+
+#include "counter.h"
 
 #define CH_PEER 0
 
@@ -24,10 +27,13 @@ init(void)
                (unsigned long)vl_os_info()->heap_size, (unsigned long)heap[0]);
         heap[0] = 0xdead;
     }
-    vl_os_mr_set(0, vl_os_restarts());
-    vl_os_ppcall(CH_PEER, vl_msginfo(1, 0, 0, 1));
+    uint64_t calls = 0;
+    int st = counter_hit(CH_PEER, &calls);
+    if (st != 0) {
+        printf("crasher: peer's reply has status %d\n", st);
+    }
     printf("crasher: run %lu, counter %ld, peer answered %lu\n", (unsigned long)vl_os_restarts(),
-           counter, (unsigned long)vl_os_mr_get(0));
+           counter, (unsigned long)calls);
     counter++;
     *(volatile int *)0 = 1;
 }

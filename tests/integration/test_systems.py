@@ -473,3 +473,37 @@ def test_fault_handlers():
     # Nothing leaks: the memory in use is the same after every restart and stop.
     mem = memory_values(run)
     assert len(mem) == 8 and len(set(mem)) == 1, mem
+
+
+def test_idl_store():
+    """systems/idl: the stubs generated from interfaces/store.idl end to end (docs/idl.md).
+    Every check of storeuser passes, and only the requests the generated decode accepts
+    reach storer's handlers: the refused ones and the lies never do."""
+    run = boot("idl", r"^storeuser: done, \d+ failed$")
+    check_started(run, "idl", [("storer", 150), ("storeuser", 100)])
+    run.index(r"^storer: ready, region of 4096 bytes, receive slot \d+$")
+    checks = run.all(r"^storeuser: (\S+) (ok|FAILED.*)$")
+    assert [m.group(1) for m in checks if m.group(2) != "ok"] == []
+    names = [m.group(1) for m in checks]
+    for name in ["put", "put_taken", "put_full", "get", "get_empty", "sum", "load",
+                 "load_whole_region", "load_past_end", "load_wrapping", "tag_cap_not_transferred",
+                 "put_too_long", "put_bad_kind", "wrong_channel", "lie_version", "lie_method_6",
+                 "lie_string_padding", "lie_bulk_wrapping", "lie_length_127",
+                 "after_lies_key_3"]:
+        assert name in names, name
+    assert len(names) == 41, names
+    handled = [m.group(0) for m in run.all(r"^storer: (put|get|sum|load|tag) .*$")]
+    assert handled == [
+        "storer: put key 3 kind 1 sticky 1, 12 bytes on channel 0",
+        "storer: put key 3 kind 0 sticky 0, 2 bytes on channel 0",
+        "storer: put key 16 kind 0 sticky 0, 2 bytes on channel 0",
+        "storer: get key 3 on channel 0",
+        "storer: get key 4 on channel 0",
+        "storer: sum of 8 on channel 0",
+        "storer: load 6 bytes at offset 4090 on channel 0",
+        "storer: load 4096 bytes at offset 0 on channel 0",
+        "storer: get key 6 on channel 0",
+        "storer: get key 3 on channel 0",
+    ], handled
+    run.index(r"^storeuser: done, 0 failed$")
+    assert not run.all(r"faulted|KERNEL")

@@ -326,5 +326,6 @@ check_system(const struct vlsys_system *sys)
     check_devices(sys);
     check_channel_ids(sys);
     check_calls(sys);
+    check_interfaces(sys);
     faults_check(sys);
 }

@@ -747,7 +747,7 @@ static void
 parse_channel(struct ctx *c, yaml_node_t *node)
 {
     static const char *const keys[] = {"notify", "call", NULL};
-    static const char *const call_keys[] = {"client", "server", NULL};
+    static const char *const call_keys[] = {"client", "server", "interface", NULL};
     yaml_node_t *v[2];
     if (!get_fields(c, node, "channel", keys, 0, v)) {
         return;
@@ -774,9 +774,12 @@ parse_channel(struct ctx *c, yaml_node_t *node)
         parse_end(c, yaml_document_get_node(c->doc, it[1]), &ch.b);
     } else {
         ch.kind = VL_CHANNEL_CALL;
-        yaml_node_t *e[2];
+        yaml_node_t *e[3];
         if (!get_fields(c, v[1], "call", call_keys, 3, e) || e[0] == NULL || e[1] == NULL) {
             return;
+        }
+        if (e[2] != NULL) {
+            iface_parse(scalar_of(e[2]), line_of(e[2]), &ch);
         }
         parse_end(c, e[0], &ch.a);
         parse_end(c, e[1], &ch.b);

@@ -102,6 +102,9 @@ struct vlsys_channel {
     struct vlsys_end a; /* notify: first end; call: client */
     struct vlsys_end b; /* notify: second end; call: server */
     int line;           /* the channel entry */
+    char iface[VL_SYSIMG_MAX_NAME + 1]; /* call: `interface` name, "" if none (iface.c) */
+    unsigned iface_version;             /* its version, 0 if the channel names none */
+    int iface_line;
 };
 
 struct vlsys_irq {
@@ -195,6 +198,15 @@ void format_size(uint64_t bytes, char *buf);
 
 /* The name of the component of sys nearest to name (diag_nearest), or NULL. */
 const char *nearest_component(const struct vlsys_system *sys, const char *name);
+/* iface.c: reads a call channel's `interface` value (NULL: not a string) at line into ch. */
+void iface_parse(const char *value, int line, struct vlsys_channel *ch);
+
+/* iface.c: the version of interface name in role (client, server) that an ELF file's
+ * .vlidl section records: 0 if none, -1 if the section or a record is malformed. */
+long iface_lookup(const uint8_t *data, size_t size, const char *name, const char *role);
+
+/* iface.c: checks that both ends' programs are built for each channel's interface. */
+void check_interfaces(const struct vlsys_system *sys);
 
 /* Applies the cross-entity checks of the spec to a parsed system, reporting with diag_error. */
 void check_system(const struct vlsys_system *sys);

@@ -42,6 +42,28 @@ def elf(segments, entry, tag):
     return data + bytes(size - len(data))
 
 
+def with_sections(data, sections):
+    """data (an ELF file from elf()) with section headers added: a null section, .shstrtab
+    and the given sections (name: contents)."""
+    names = b"\0.shstrtab\0" + b"".join(n.encode() + b"\0" for n in sections)
+    body = bytearray(data)
+    heads = [bytes(64)]
+    offsets = []
+    for contents in [names] + list(sections.values()):
+        offsets.append((len(body), len(contents)))
+        body += contents
+    name_at = [1] + [names.index(n.encode() + b"\0") for n in sections]
+    for (off, size), nm in zip(offsets, name_at):
+        heads.append(struct.pack("<IIQQQQIIQQ", nm, 1, 0, 0, off, size, 0, 0, 1, 0))
+    while len(body) % 8:
+        body += b"\0"
+    shoff = len(body)
+    body += b"".join(heads)
+    struct.pack_into("<Q", body, 0x28, shoff)
+    struct.pack_into("<HHH", body, 0x3a, 64, len(heads), 1)
+    return bytes(body)
+
+
 def make_programs(d):
     os.makedirs(d, exist_ok=True)
     progs = {}
@@ -51,6 +73,11 @@ def make_programs(d):
     progs["big"] = elf([(0x10000, 0x100, 0x100, 5), (0x11000, 0, 0x2000, 6)], 0x10000 + 0xb0,
                        b"big")
     progs["garbage"] = b"this is not an ELF file\n"
+    # Programs built with vlidl stubs record their interfaces in a .vlidl section (iface.c).
+    for name, rec in [("cclient", b"counter 1 client\0"), ("cserver", b"counter 1 server\0"),
+                      ("cserver2", b"other 1 client\0counter 2 server\0"),
+                      ("cbad", b"counter one server\0"), ("ctrunc", b"counter 1 client")]:
+        progs[name] = with_sections(progs["hello"], {".vlidl": rec})
     for name, data in progs.items():
         with open(os.path.join(d, name + ".elf"), "wb") as f:
             f.write(data)

@@ -140,6 +140,12 @@ void *vl_os_region(const char *name, size_t *size);
 vl_word_t vl_os_mr_get(unsigned i);
 void vl_os_mr_set(unsigned i, vl_word_t value);
 
+/*
+ * For servers of vlidl interfaces with capability arguments (docs/idl.md): takes a free slot
+ * (needs `untyped`) and makes it the receive slot of the IPC buffer. Returns the slot, or 0.
+ */
+vl_cptr_t vl_os_idl_receive(void);
+
 /* The info page init wrote for this component. */
 const struct vl_comp_info *vl_os_info(void);
 

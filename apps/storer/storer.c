@@ -1,0 +1,122 @@
+/*
+ * storer: serves the store interface (interfaces/store.idl) in the idl system. Every
+ * handler prints what it got, so that tests/integration can check that a request the
+ * generated decode refuses never reaches one. Bulk data is read from the shared region
+ * "bulk".
+ */
+#include <stdio.h>
+#include <string.h>
+#include <vallum/os.h>
+
+#include "store.h"
+
+#define KEYS 16
+
+static struct {
+    bool present, sticky;
+    enum store_kind kind;
+    uint8_t value[24];
+    size_t len;
+} keys[KEYS];
+static struct vl_idl_region shared;
+
+void
+init(void)
+{
+    size_t size = 0;
+    shared.base = vl_os_region("bulk", &size);
+    shared.size = size;
+    /* A capability argument lands in this slot (if the channel lets one through). */
+    vl_cptr_t slot = vl_os_idl_receive();
+    printf("storer: ready, region of %lu bytes, receive slot %lu\n", (unsigned long)size,
+           (unsigned long)slot);
+}
+
+int
+store_do_put(unsigned ch, uint8_t key, enum store_kind k, bool sticky, const uint8_t *value,
+             size_t value_len)
+{
+    printf("storer: put key %u kind %u sticky %u, %lu bytes on channel %u\n", key, k, sticky,
+           (unsigned long)value_len, ch);
+    if (key >= KEYS) {
+        return STORE_PUT_FULL;
+    }
+    if (keys[key].present && keys[key].sticky) {
+        return STORE_PUT_TAKEN;
+    }
+    keys[key].present = true;
+    keys[key].sticky = sticky;
+    keys[key].kind = k;
+    memcpy(keys[key].value, value, value_len);
+    keys[key].len = value_len;
+    return 0;
+}
+
+int
+store_do_get(unsigned ch, uint8_t key, enum store_kind *k, uint8_t *value, size_t *value_len)
+{
+    printf("storer: get key %u on channel %u\n", key, ch);
+    if (key >= KEYS || !keys[key].present) {
+        return STORE_GET_EMPTY;
+    }
+    *k = keys[key].kind;
+    memcpy(value, keys[key].value, keys[key].len);
+    *value_len = keys[key].len;
+    return 0;
+}
+
+int
+store_do_sum(unsigned ch, const int16_t *xs, size_t xs_len, int32_t bias, int64_t *total,
+             uint8_t *negatives)
+{
+    printf("storer: sum of %lu on channel %u\n", (unsigned long)xs_len, ch);
+    int64_t t = bias;
+    uint8_t neg = 0;
+    for (size_t i = 0; i < xs_len; i++) {
+        t += xs[i];
+        neg += xs[i] < 0;
+    }
+    *total = t;
+    *negatives = neg;
+    return 0;
+}
+
+int
+store_do_load(unsigned ch, volatile uint8_t *data, vl_word_t data_length,
+              const enum store_kind *kinds, size_t kinds_len, uint32_t *checksum,
+              enum store_kind *sorted, size_t *sorted_len)
+{
+    printf("storer: load %lu bytes at offset %lu on channel %u\n", (unsigned long)data_length,
+           (unsigned long)(data - shared.base), ch);
+    uint32_t sum = 0;
+    for (vl_word_t i = 0; i < data_length; i++) {
+        sum += data[i];
+    }
+    for (size_t i = 0; i < kinds_len; i++) {
+        size_t j = i;
+        for (; j > 0 && sorted[j - 1] > kinds[i]; j--) {
+            sorted[j] = sorted[j - 1];
+        }
+        sorted[j] = kinds[i];
+    }
+    *sorted_len = kinds_len;
+    *checksum = sum;
+    return 0;
+}
+
+int
+store_do_tag(unsigned ch, vl_cptr_t n, uint64_t *badge)
+{
+    printf("storer: tag on channel %u\n", ch);
+    struct vl_cap_info ci;
+    if (vl_cap_identify(n, &ci) != 0 || ci.badge == 0) {
+        return STORE_TAG_UNBADGED;
+    }
+    *badge = ci.badge;
+    return 0;
+}
+
+vl_word_t protected(unsigned id, vl_word_t info)
+{
+    return store_dispatch(id, info, &shared);
+}
