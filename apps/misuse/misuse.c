@@ -2,7 +2,7 @@
  * misuse: uses every lib/os channel and config call wrongly once, and rightly once, and
  * prints what each returned, so tests/integration can check each status and (in debug
  * builds) lib/os's message about it. systems/misuse gives it notify channel 0 and the client
- * end of call channel 1 (both to answer), the server end of call channel 2, interrupt
+ * end of call channel 1 (both to answer, which serves interfaces/counter.idl), the server end of call channel 2, interrupt
  * channel 3 (a PLIC source with no device behind it) and three config parameters.
  *
  * The same program is also the client of channel 2, as component "asker": its `role`
@@ -10,6 +10,8 @@
  */
 #include <stdio.h>
 #include <vallum/os.h>
+
+#include "counter.h"
 
 #define CH_NOTIFY 0
 #define CH_CALL 1
@@ -44,7 +46,9 @@ channels(void)
     show("notify 1", vl_os_notify(CH_CALL));
     show("notify 63", vl_os_notify(63));
     show("notify 4000000000", vl_os_notify(4000000000u));
-    show_call("call 1", CH_CALL);
+    vl_word_t calls = 0;
+    int st = counter_hit(CH_CALL, &calls); /* the right call: answer serves counter */
+    printf("misuse: call 1 -> status %d, answered %lu\n", st, (unsigned long)calls);
     show_call("call 7", 7);
     show_call("call 0", CH_NOTIFY);
     show("irq ack 0", vl_os_irq_ack(CH_NOTIFY));

@@ -167,7 +167,7 @@ def test_misuse_of_channels_and_config_is_reported():
          "notify 1 -> -2 \\(wrong kind of channel\\)"),
         ("notify on channel 63: no such channel", "notify 63 -> -1 "),
         ("notify on channel 4000000000: no such channel", "notify 4000000000 -> -1 "),
-        (None, "call 1 -> answered 1"),
+        (None, "call 1 -> status 0, answered 1"),
         ("call on channel 7: no such channel", "call 7 -> -1 \\(no such channel\\)"),
         ("call on channel 0: wrong kind: it is a notify channel",
          "call 0 -> -2 \\(wrong kind of channel\\)"),
