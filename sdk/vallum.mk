@@ -90,11 +90,12 @@ vallum_uses = $(foreach u,$(shell sed -n \
 # "counter.h: No such file", far from its cause.
 VALLUM_IFACE_CHECK := /^[ \t]*(\#|$$)/ { next } \
 	!/^[a-z][a-z0-9_]* [a-z]+$$/ { \
-		err("expected \"<interface> client\" or \"<interface> server\", not \"" $$0 "\""); next } \
+		err("expected \047<interface> client\047 or \047<interface> server\047, not \047" $$0 "\047"); \
+		next } \
 	$$2 != "client" && $$2 != "server" { \
-		err("role \"" $$2 "\" of interface " $$1 ": must be client or server"); next } \
+		err("role \047" $$2 "\047 of interface \047" $$1 "\047 must be client or server"); next } \
 	system("test -f \"" dir "/" $$1 ".idl\"") { \
-		err("unknown interface " $$1 ": there is no " dir "/" $$1 ".idl") } \
+		err("unknown interface \047" $$1 "\047: there is no " dir "/" $$1 ".idl") } \
 	function err(m) { print FILENAME ":" FNR ": error: " m > "/dev/stderr"; bad = 1 } \
 	END { exit bad }
 
@@ -133,7 +134,7 @@ $(foreach p,$(VALLUM_PROGRAMS),$(eval $(call vallum_program,$(p))))
 # Not a file and never made: the check runs on every build (an awk over a few lines).
 vallum-interfaces-%:
 	$(VALLUM_Q)awk -v dir='$(INTERFACES_DIR)' '$(VALLUM_IFACE_CHECK)' \
-		'$(PROGRAMS_DIR)/$*/interfaces'
+		'$(patsubst ./%,%,$(PROGRAMS_DIR)/$*/interfaces)'
 
 # One run of vlidl writes the three files of an interface (a grouped pattern rule).
 $(VALLUM_GEN)/%.h $(VALLUM_GEN)/%_client.c $(VALLUM_GEN)/%_server.c: $(INTERFACES_DIR)/%.idl \
