@@ -112,8 +112,11 @@ vallum_objs_$(1) := $(patsubst $(PROGRAMS_DIR)/$(1)/%.c,$(BUILD)/obj/$(1)/%.o,\
 vallum_uses_$(1) := $(call vallum_uses,$(1))
 vallum_stubs_$(1) := $$(patsubst %,$(VALLUM_GEN)/%.o,$$(subst :,_,$$(vallum_uses_$(1))))
 vallum_check_$(1) := $(if $(wildcard $(PROGRAMS_DIR)/$(1)/interfaces),vallum-interfaces-$(1))
+# It depends on its interfaces file: a line taken away or added changes what is linked even
+# when every object is older than the program.
 $(BUILD)/programs/$(1).elf: $$(vallum_objs_$(1)) $$(vallum_stubs_$(1)) $(VALLUM_LIBS) \
-		$(VALLUM_SDK)/lib/user.ld | $$(vallum_check_$(1))
+		$(VALLUM_SDK)/lib/user.ld $(wildcard $(PROGRAMS_DIR)/$(1)/interfaces) \
+		| $$(vallum_check_$(1))
 	$(if $(wildcard $(PROGRAMS_DIR)/$(1)/*.c),,@echo "vallum.mk: program '$(1)': no .c files in $(PROGRAMS_DIR)/$(1)/" >&2; exit 1)
 	@mkdir -p $$(dir $$@)
 	$(VALLUM_Q)$(VALLUM_CC) $(VALLUM_CFLAGS) $(CFLAGS) $(VALLUM_LDFLAGS) -o $$@ \

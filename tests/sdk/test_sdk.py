@@ -147,6 +147,20 @@ def test_interfaces_are_generated_and_linked(sdk, tmp_path):
     assert "system.yaml:9: error: server 'counter' (program 'counter') is built for" in out, out
 
 
+def test_interfaces_file_change_relinks(sdk, tmp_path):
+    """A role taken out of a program's interfaces file relinks it without the record, though
+    its objects are up to date: vlsys then refuses the client."""
+    root = idl_project(tmp_path)
+    status, out = make(root, sdk)
+    assert status == 0, out
+    with open(os.path.join(root, "client", "interfaces"), "w") as f:
+        f.write("# none any more\n")
+    status, out = make(root, sdk)
+    assert status != 0, out
+    assert ("system.yaml:9: error: client 'client' (program 'client') is not built as a "
+            "client of interface 'counter'") in out, out
+
+
 def test_interface_ends_that_disagree(sdk, tmp_path):
     """A server program that does not list the interface: vlsys refuses the image."""
     root = idl_project(tmp_path, **{
