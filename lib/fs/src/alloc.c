@@ -96,6 +96,49 @@ put_bit(struct fs *fs, uint8_t *gd, uint32_t bm_off, uint32_t bit)
     return fs_bput(fs, bm, true);
 }
 
+/* Does group g hold a superblock backup (and descriptor copies)? */
+static bool
+group_has_super(const struct fs *fs, uint32_t g)
+{
+    if (g <= 1 || !(fs->ro_compat & EXT2_RO_COMPAT_SPARSE_SUPER)) {
+        return true;
+    }
+    for (uint32_t base = 3; base <= 7; base += 2) {
+        uint64_t p = base;
+        while (p < g) {
+            p *= base;
+        }
+        if (p == g) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Is bit of group g (descriptor gd) a metadata block: superblock or descriptor copies
+ * with their reserved growth blocks, a bitmap, or the inode table? A bitmap that calls
+ * one free is corrupt, and handing it out would overwrite metadata.
+ */
+static bool
+is_metadata(const struct fs *fs, uint32_t g, const uint8_t *gd, uint32_t bit)
+{
+    uint32_t block = fs->first_data_block + g * fs->blocks_per_group + bit;
+    uint32_t it = fs_le32(gd + EXT2_GD_INODE_TABLE);
+    if (group_has_super(fs, g)) {
+        uint32_t gd_blocks = (fs->groups + fs->gd_per_block - 1) / fs->gd_per_block;
+        uint32_t reserved = (fs->compat & EXT2_COMPAT_RESIZE_INODE)
+                                ? fs_le16(fs->sb + EXT2_SB_RESERVED_GDT_BLOCKS)
+                                : 0;
+        if (bit <= gd_blocks + reserved) {
+            return true;
+        }
+    }
+    return block == fs_le32(gd + EXT2_GD_BLOCK_BITMAP) ||
+           block == fs_le32(gd + EXT2_GD_INODE_BITMAP) ||
+           (block >= it && block - it < fs->inodes_per_group / fs->inodes_per_block);
+}
+
 /*
  * Allocates a block, preferring goal_group, and returns it in *block (contents not
  * cleared). The descriptor and superblock counts are updated.
@@ -125,13 +168,14 @@ fs_block_alloc(struct fs *fs, uint32_t goal_group, uint32_t *block)
             return err;
         }
         *block = fs->first_data_block + g * fs->blocks_per_group + bit;
+        if (is_metadata(fs, g, gd, bit) || !fs_block_ok(fs, *block)) {
+            /* The bitmap called a metadata block free; its bit is now set, which is right. */
+            fs_bput(fs, b, false);
+            return -FS_ECORRUPT;
+        }
         gd_add(gd, EXT2_GD_FREE_BLOCKS, -1);
         sb_add(fs, EXT2_SB_FREE_BLOCKS, -1);
-        err = fs_bput(fs, b, true);
-        if (err == 0 && !fs_block_ok(fs, *block)) {
-            return -FS_ECORRUPT; /* the bitmap let us take a metadata block */
-        }
-        return err;
+        return fs_bput(fs, b, true);
     }
     return -FS_ENOSPC;
 }

@@ -236,6 +236,18 @@ release(struct fs *fs, struct fs_inode *in)
     return err;
 }
 
+/*
+ * Undoes new_inode() for an inode never written to disk: its blocks and its number go
+ * back, and its on-disk record is left as it was, so a failed create changes nothing.
+ */
+static int
+release_unwritten(struct fs *fs, struct fs_inode *in)
+{
+    int err = fs_free_blocks_from(fs, in, 0);
+    int ierr = fs_inode_free(fs, in->ino, is_dir(in));
+    return err < 0 ? err : ierr;
+}
+
 /* Checks that name may be created in directory dir_ino (read into *dir). */
 static int
 prepare_create(struct fs *fs, uint32_t dir_ino, const char *name, size_t len,
@@ -371,7 +383,7 @@ fs_mkdir(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint16_t
     fs_set_isize(&in, fs->block_size);
     fs_put_le16(in.raw + EXT2_I_LINKS, 2);
     if (err < 0) {
-        release(fs, &in);
+        release_unwritten(fs, &in);
         return err;
     }
     /* The parent's link for ".." first: a crash then leaves only a count too high. */
@@ -423,7 +435,7 @@ fs_symlink(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, const 
             err = fs_bput(fs, b, true);
         }
         if (err < 0) {
-            release(fs, &in);
+            release_unwritten(fs, &in);
             return err;
         }
     }
