@@ -185,6 +185,7 @@ include mk/host.mk
 include mk/analyze.mk
 include mk/elf.mk
 include mk/ring.mk
+include mk/fs.mk
 include mk/bench.mk
 include mk/vlsys.mk
 include mk/systems.mk

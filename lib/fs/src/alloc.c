@@ -148,7 +148,7 @@ fs_block_alloc(struct fs *fs, uint32_t goal_group, uint32_t *block)
 {
     for (uint32_t i = 0; i < fs->groups; i++) {
         uint32_t g = (goal_group + i) % fs->groups;
-        uint8_t *b, *gd;
+        uint8_t *b = NULL, *gd = NULL;
         int err = fs_group_desc(fs, g, &b, &gd);
         if (err < 0) {
             return err;
@@ -187,7 +187,7 @@ fs_block_free(struct fs *fs, uint32_t block)
         return -FS_ECORRUPT;
     }
     uint32_t g = (block - fs->first_data_block) / fs->blocks_per_group;
-    uint8_t *b, *gd;
+    uint8_t *b = NULL, *gd = NULL;
     int err = fs_group_desc(fs, g, &b, &gd);
     if (err < 0) {
         return err;
@@ -212,7 +212,7 @@ fs_inode_alloc(struct fs *fs, uint32_t goal_group, bool is_dir, uint32_t *ino)
 {
     for (uint32_t i = 0; i < fs->groups; i++) {
         uint32_t g = (goal_group + i + (is_dir ? 1 : 0)) % fs->groups;
-        uint8_t *b, *gd;
+        uint8_t *b = NULL, *gd = NULL;
         int err = fs_group_desc(fs, g, &b, &gd);
         if (err < 0) {
             return err;
@@ -249,7 +249,7 @@ fs_inode_free(struct fs *fs, uint32_t ino, bool is_dir)
         return -FS_ECORRUPT;
     }
     uint32_t g = (ino - 1) / fs->inodes_per_group;
-    uint8_t *b, *gd;
+    uint8_t *b = NULL, *gd = NULL;
     int err = fs_group_desc(fs, g, &b, &gd);
     if (err < 0) {
         return err;

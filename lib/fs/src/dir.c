@@ -29,9 +29,6 @@ fs_dir_check_block(const struct fs *fs, const uint8_t *b)
         }
         const uint8_t *de = b + off;
         uint32_t rec = fs_le16(de + EXT2_DE_REC_LEN);
-        if (fs->block_size == 65536 && rec == 0) {
-            rec = 65536;
-        }
         if (rec < EXT2_DE_HEADER || rec % 4 != 0 || rec > fs->block_size - off ||
             rec_len_for(de[EXT2_DE_NAME_LEN]) > rec ||
             fs_le32(de + EXT2_DE_INODE) > fs->inodes_count) {
@@ -72,11 +69,16 @@ dir_blocks(struct fs *fs, const struct fs_inode *dir, uint64_t *n)
     if ((fs_imode(dir) & EXT2_S_IFMT) != EXT2_S_IFDIR) {
         return -FS_ENOTDIR;
     }
+    /* Every block of a directory is allocated and counted in i_blocks: checking that
+     * bounds a walk of a corrupted directory by its real size, not by a forged i_size
+     * over an indirect block that repeats one block number. */
     uint64_t size = fs_isize(dir);
-    if (size % fs->block_size != 0 || size / fs->block_size > fs_max_lblocks(fs)) {
+    uint64_t blocks = size / fs->block_size;
+    if (size % fs->block_size != 0 ||
+        blocks * fs->sectors_per_block > fs_le32(dir->raw + EXT2_I_BLOCKS)) {
         return -FS_ECORRUPT;
     }
-    *n = size / fs->block_size;
+    *n = blocks;
     return 0;
 }
 

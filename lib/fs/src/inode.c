@@ -16,7 +16,7 @@ locate(struct fs *fs, uint32_t ino, uint32_t *block, uint32_t *off)
     }
     uint32_t group = (ino - 1) / fs->inodes_per_group;
     uint32_t index = (ino - 1) % fs->inodes_per_group;
-    uint8_t *b, *gd;
+    uint8_t *b = NULL, *gd = NULL;
     int err = fs_group_desc(fs, group, &b, &gd);
     if (err < 0) {
         return err;

@@ -210,7 +210,7 @@ check_groups(struct fs *fs)
         return reject(fs, -FS_ECORRUPT, "%u descriptor blocks", gd_blocks);
     }
     for (uint32_t g = 0; g < fs->groups; g++) {
-        uint8_t *blk, *gd;
+        uint8_t *blk = NULL, *gd = NULL;
         int err = fs_group_desc(fs, g, &blk, &gd);
         if (err < 0) {
             return reject(fs, err, "group %u descriptor unreadable", g);

@@ -237,7 +237,9 @@ static const char *const g_names[] = {"a", "b", "c", "dd", "a-much-longer-name-f
 static void
 random_path(char *out, size_t cap)
 {
-    int depth = 1 + rand() % 3;
+    /* Mostly shallow, so that most paths have an existing parent. */
+    int r = rand() % 20;
+    int depth = r < 11 ? 1 : r < 18 ? 2 : 3;
     out[0] = '\0';
     for (int i = 0; i < depth; i++) {
         if (i > 0) {
@@ -245,6 +247,54 @@ random_path(char *out, size_t cap)
         }
         strncat(out, g_names[rand() % NNAMES], cap - strlen(out) - 1);
     }
+}
+
+/* Host paths that exist (relative to the random run's directory), for operations on them. */
+static char g_existing[512][128];
+static int g_nexisting;
+
+static void
+collect(int dirfd, const char *prefix, int depth)
+{
+    DIR *d = fdopendir(dirfd);
+    struct dirent *e;
+    if (d == NULL) {
+        close(dirfd);
+        return;
+    }
+    while ((e = readdir(d)) != NULL && g_nexisting < 512) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        char *slot = g_existing[g_nexisting];
+        if (snprintf(slot, sizeof(g_existing[0]), "%s%s", prefix, e->d_name) >=
+            (int)sizeof(g_existing[0])) {
+            continue;
+        }
+        g_nexisting++;
+        if (e->d_type == DT_DIR && depth < 4) {
+            char sub[160];
+            snprintf(sub, sizeof(sub), "%s/", slot);
+            int fd = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY);
+            if (fd >= 0) {
+                collect(fd, sub, depth + 1);
+            }
+        }
+    }
+    closedir(d);
+}
+
+/* Picks an existing path most of the time (a random, probably new, one otherwise). */
+static void
+existing_path(int hostfd, char *out, size_t cap)
+{
+    g_nexisting = 0;
+    collect(openat(hostfd, ".", O_RDONLY | O_DIRECTORY), "", 0);
+    if (g_nexisting == 0 || rand() % 8 == 0) {
+        random_path(out, cap);
+        return;
+    }
+    snprintf(out, cap, "%s", g_existing[rand() % g_nexisting]);
 }
 
 /* Resolves path's parent in the image into *dir and points *name at the last component. */
@@ -274,6 +324,8 @@ fs_parent(const char *path, uint32_t *dir, const char **name)
     return err;
 }
 
+static int g_succeeded; /* random steps that succeeded (on both sides) */
+
 /* One random operation on both sides; false if the outcomes (success or not) differ. */
 static bool
 random_step(int hostfd, int step)
@@ -284,8 +336,16 @@ random_step(int hostfd, int step)
     const char *n1, *n2;
     int op = rand() % 10;
     int hr, fr;
-    random_path(p1, sizeof(p1));
-    random_path(p2, sizeof(p2));
+    if (op == 0 || op == 7 || op == 8) {
+        random_path(p1, sizeof(p1)); /* create, mkdir: a new name */
+    } else {
+        existing_path(hostfd, p1, sizeof(p1));
+    }
+    if (rand() % 4 == 0) {
+        existing_path(hostfd, p2, sizeof(p2)); /* rename or link over an existing name */
+    } else {
+        random_path(p2, sizeof(p2));
+    }
     int e1 = fs_parent(p1, &d1, &n1);
     int e2 = fs_parent(p2, &d2, &n2);
     const char *what = "?";
@@ -369,6 +429,10 @@ random_step(int hostfd, int step)
         fr = e1 ? e1 : fs_rmdir(&g_fs, d1, n1, strlen(n1));
         break;
     }
+    g_succeeded += hr == 0;
+    if (getenv("FS_RANDOM_VERBOSE") != NULL) {
+        printf("step %d: %s %s %s: %s\n", step, what, p1, p2, fs_strerror(fr));
+    }
     if ((hr == 0) != (fr == 0)) {
         return fail_with("step %d: %s %s %s: host %s, lib/fs %s", step, what, p1, p2,
                          hr == 0 ? "ok" : strerror(errno), fs_strerror(fr));
@@ -423,6 +487,7 @@ main(int argc, char **argv)
                 fail_with("after step %d: %s", i, why);
             }
         }
+        printf("%d steps, %d succeeded\n", steps, g_succeeded);
     } else {
         return usage();
     }

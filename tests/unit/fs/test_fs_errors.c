@@ -494,7 +494,7 @@ corrupt(void)
     imagedev_open(&g_dev, g_image, false);
     EXPECT_ERR(fs_mount(&g_fs, &g_dev, g_cache, sizeof(g_cache), 0), 0);
     g_fs.now = 1700000000;
-    uint8_t *b, *gd;
+    uint8_t *b = NULL, *gd = NULL;
     EXPECT_ERR(fs_group_desc(&g_fs, (gblk - 1) / g_fs.blocks_per_group, &b, &gd), 0);
     uint32_t bm = fs_le32(gd + EXT2_GD_BLOCK_BITMAP);
     fs_bput(&g_fs, b, false);

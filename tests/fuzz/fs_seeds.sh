@@ -1,0 +1,25 @@
+#!/bin/sh
+# Makes the seed images for fuzz_fs: small ext2 and ext3 file systems (1 KiB and 4 KiB
+# blocks) holding a few files of each kind, an indirect-mapped file and a hashed directory.
+# Usage: fs_seeds.sh OUTDIR
+set -e
+out=$1
+mkdir -p "$out"
+tree=$(mktemp -d)
+trap 'rm -rf "$tree"' EXIT
+mkdir -p "$tree/d1/d2" "$tree/many"
+printf 'small\n' > "$tree/file01"
+head -c 20000 /dev/zero | tr '\0' 'x' > "$tree/indirect"
+ln "$tree/file01" "$tree/hard"
+ln -s file01 "$tree/fastlink"
+ln -s "d1/$(printf '%070d' 0)" "$tree/slowlink"
+mkfifo "$tree/fifo"
+i=0
+while [ $i -lt 60 ]; do : > "$tree/many/entry-with-a-long-name-$i"; i=$((i + 1)); done
+/usr/sbin/mke2fs -q -F -t ext2 -b 1024 -N 96 -d "$tree" "$out/ext2-1k.img" 192k
+/usr/sbin/mke2fs -q -F -t ext2 -b 4096 -N 96 -d "$tree" "$out/ext2-4k.img" 256k
+# The smallest journal mke2fs makes is 1024 blocks; it must fit with room to spare.
+/usr/sbin/mke2fs -q -F -t ext3 -b 1024 -N 96 -J size=1 -d "$tree" "$out/ext3-1k.img" 3072k
+for img in "$out"/*.img; do
+    /usr/sbin/e2fsck -fyD "$img" >/dev/null 2>&1 || [ $? -le 1 ]
+done
