@@ -48,7 +48,7 @@ $(BUILD)/fuzz/fuzz_fs: $(FS_DEPS) tests/fuzz/fuzz_fs.c tests/unit/fs/imagedev.c 
 define fs_fuzz_run
 	@mkdir -p $(2)
 	$(Q)sh tests/fuzz/fs_seeds.sh $(BUILD)/fuzz/fs-seeds > /dev/null 2>&1
-	$(Q)if $(BUILD)/fuzz/fuzz_fs -max_total_time=$(1) -timeout=10 -rss_limit_mb=4096 \
+	$(Q)if $(BUILD)/fuzz/fuzz_fs -max_total_time=$(1) -timeout=10 -rss_limit_mb=4096 -max_len=3145728 \
 		-artifact_prefix=$(BUILD)/fuzz/fs- $(2) $(BUILD)/fuzz/fs-seeds \
 		> $(BUILD)/fuzz/fuzz_fs.log 2>&1; then \
 		echo "VLTEST PASS fuzz/fs"; \

@@ -192,8 +192,8 @@ fs_block_free(struct fs *fs, uint32_t block)
     if (err < 0) {
         return err;
     }
-    err = put_bit(fs, gd, EXT2_GD_BLOCK_BITMAP, (block - fs->first_data_block) %
-                                                     fs->blocks_per_group);
+    err = put_bit(fs, gd, EXT2_GD_BLOCK_BITMAP,
+                  (block - fs->first_data_block) % fs->blocks_per_group);
     if (err < 0) {
         fs_bput(fs, b, false);
         return err;

@@ -72,8 +72,7 @@ new_block(struct fs *fs, struct fs_inode *in, bool indirect, uint32_t *blk)
  * *fresh (if given) says the data block was just allocated and holds garbage.
  */
 int
-fs_bmap(struct fs *fs, struct fs_inode *in, uint64_t lblk, bool alloc, uint32_t *pblk,
-        bool *fresh)
+fs_bmap(struct fs *fs, struct fs_inode *in, uint64_t lblk, bool alloc, uint32_t *pblk, bool *fresh)
 {
     uint64_t a = fs->addr_per_block;
     uint32_t idx[3];
@@ -170,8 +169,8 @@ fs_bmap(struct fs *fs, struct fs_inode *in, uint64_t lblk, bool alloc, uint32_t 
  * recursion is bounded.
  */
 static int
-free_tree(struct fs *fs, struct fs_inode *in, uint32_t blk, int depth, uint64_t base,
-          uint64_t span, uint64_t first, bool *gone)
+free_tree(struct fs *fs, struct fs_inode *in, uint32_t blk, int depth, uint64_t base, uint64_t span,
+          uint64_t first, bool *gone)
 {
     *gone = false;
     if (base + span <= first) {
@@ -230,8 +229,8 @@ fs_free_blocks_from(struct fs *fs, struct fs_inode *in, uint64_t first_lblk)
 {
     uint64_t a = fs->addr_per_block;
     uint64_t base = 0;
-    static const int depth_of[EXT2_N_BLOCKS] = {[EXT2_IND_BLOCK] = 1, [EXT2_DIND_BLOCK] = 2,
-                                                [EXT2_TIND_BLOCK] = 3};
+    static const int depth_of[EXT2_N_BLOCKS] = {
+        [EXT2_IND_BLOCK] = 1, [EXT2_DIND_BLOCK] = 2, [EXT2_TIND_BLOCK] = 3};
 
     for (int slot = 0; slot < EXT2_N_BLOCKS; slot++) {
         int depth = depth_of[slot];

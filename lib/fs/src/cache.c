@@ -46,8 +46,8 @@ slot_for(struct fs *fs, uint32_t block, bool *hit, int *err)
             *hit = true;
             return s;
         }
-        if (s->pins == 0 && (victim == NULL || !s->valid ||
-                             (victim->valid && s->used < victim->used))) {
+        if (s->pins == 0 &&
+            (victim == NULL || !s->valid || (victim->valid && s->used < victim->used))) {
             victim = s;
         }
     }

@@ -161,10 +161,8 @@ get_ino(struct fs *fs, uint8_t *b, uint32_t off, uint32_t prev, void *arg, bool 
 
 /* Finds name in dir. */
 int
-fs_dir_find(struct fs *fs, struct fs_inode *dir, const char *name, size_t len, uint32_t *ino,
-            uint64_t *pos)
+fs_dir_find(struct fs *fs, struct fs_inode *dir, const char *name, size_t len, uint32_t *ino)
 {
-    (void)pos;
     return with_entry(fs, dir, name, len, get_ino, ino);
 }
 

@@ -44,13 +44,12 @@ bool fs_block_ok(const struct fs *fs, uint32_t block);
 int fs_group_desc(struct fs *fs, uint32_t group, uint8_t **block, uint8_t **gd);
 
 /* dir.c */
-int fs_dir_find(struct fs *fs, struct fs_inode *dir, const char *name, size_t len,
-                uint32_t *ino, uint64_t *pos);
-int fs_dir_add(struct fs *fs, struct fs_inode *dir, const char *name, size_t len,
-               uint32_t ino, uint8_t type);
+int fs_dir_find(struct fs *fs, struct fs_inode *dir, const char *name, size_t len, uint32_t *ino);
+int fs_dir_add(struct fs *fs, struct fs_inode *dir, const char *name, size_t len, uint32_t ino,
+               uint8_t type);
 int fs_dir_remove(struct fs *fs, struct fs_inode *dir, const char *name, size_t len);
-int fs_dir_set(struct fs *fs, struct fs_inode *dir, const char *name, size_t len,
-               uint32_t ino, uint8_t type);
+int fs_dir_set(struct fs *fs, struct fs_inode *dir, const char *name, size_t len, uint32_t ino,
+               uint8_t type);
 int fs_dir_is_empty(struct fs *fs, struct fs_inode *dir);
 int fs_dir_check_block(const struct fs *fs, const uint8_t *b);
 uint8_t fs_mode_to_ft(uint16_t mode);

@@ -180,8 +180,8 @@ fs_stat(struct fs *fs, uint32_t ino, struct fs_stat *st)
 }
 
 int
-fs_setattr(struct fs *fs, uint32_t ino, uint16_t perm, uint32_t uid, uint32_t gid,
-           uint32_t atime, uint32_t mtime)
+fs_setattr(struct fs *fs, uint32_t ino, uint16_t perm, uint32_t uid, uint32_t gid, uint32_t atime,
+           uint32_t mtime)
 {
     if (fs->rdonly) {
         return -FS_EROFS;

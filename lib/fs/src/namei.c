@@ -67,7 +67,7 @@ fs_lookup(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint32_
         err = open_dir(fs, dir_ino, &dir);
     }
     if (err == 0) {
-        err = fs_dir_find(fs, &dir, name, len, ino, NULL);
+        err = fs_dir_find(fs, &dir, name, len, ino);
     }
     if (err == 0 && (*ino == 0 || *ino > fs->inodes_count)) {
         err = -FS_ECORRUPT;
@@ -250,8 +250,7 @@ release_unwritten(struct fs *fs, struct fs_inode *in)
 
 /* Checks that name may be created in directory dir_ino (read into *dir). */
 static int
-prepare_create(struct fs *fs, uint32_t dir_ino, const char *name, size_t len,
-               struct fs_inode *dir)
+prepare_create(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, struct fs_inode *dir)
 {
     if (fs->rdonly) {
         return -FS_EROFS;
@@ -268,7 +267,7 @@ prepare_create(struct fs *fs, uint32_t dir_ino, const char *name, size_t len,
         return -FS_EEXIST;
     }
     uint32_t existing;
-    err = fs_dir_find(fs, dir, name, len, &existing, NULL);
+    err = fs_dir_find(fs, dir, name, len, &existing);
     if (err == 0) {
         return -FS_EEXIST;
     }
@@ -505,8 +504,8 @@ drop_dir(struct fs *fs, uint32_t ino)
 
 /* Looks name up in dir for removal: checks the mount, the name and the entry. */
 static int
-prepare_remove(struct fs *fs, uint32_t dir_ino, const char *name, size_t len,
-               struct fs_inode *dir, struct fs_inode *victim)
+prepare_remove(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, struct fs_inode *dir,
+               struct fs_inode *victim)
 {
     if (fs->rdonly) {
         return -FS_EROFS;
@@ -517,7 +516,7 @@ prepare_remove(struct fs *fs, uint32_t dir_ino, const char *name, size_t len,
     }
     uint32_t ino;
     if (err == 0) {
-        err = fs_dir_find(fs, dir, name, len, &ino, NULL);
+        err = fs_dir_find(fs, dir, name, len, &ino);
     }
     if (err == 0) {
         err = fs_iget(fs, ino, victim);
@@ -620,7 +619,7 @@ prepare_rename(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uin
         err = open_dir(fs, ndir, &nd);
     }
     if (err == 0) {
-        err = fs_dir_find(fs, &od, oname, olen, &ino, NULL);
+        err = fs_dir_find(fs, &od, oname, olen, &ino);
     }
     if (err == 0) {
         err = fs_iget(fs, ino, src);
@@ -632,7 +631,7 @@ prepare_rename(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uin
         return -FS_ECORRUPT;
     }
     memset(dst, 0, sizeof(*dst));
-    err = fs_dir_find(fs, &nd, nname, nlen, &ino, NULL);
+    err = fs_dir_find(fs, &nd, nname, nlen, &ino);
     if (err == -FS_ENOENT) {
         ino = 0;
         err = 0;

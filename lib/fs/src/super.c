@@ -58,21 +58,28 @@ struct feature_name {
 };
 
 static const struct feature_name incompat_names[] = {
-    {EXT2_INCOMPAT_COMPRESSION, "compression"}, {EXT2_INCOMPAT_RECOVER, "needs_recovery"},
-    {EXT2_INCOMPAT_JOURNAL_DEV, "journal_dev"}, {EXT2_INCOMPAT_META_BG, "meta_bg"},
-    {EXT2_INCOMPAT_EXTENTS, "extent"},          {EXT2_INCOMPAT_64BIT, "64bit"},
-    {EXT2_INCOMPAT_MMP, "mmp"},                 {EXT2_INCOMPAT_FLEX_BG, "flex_bg"},
-    {EXT2_INCOMPAT_EA_INODE, "ea_inode"},       {EXT2_INCOMPAT_DIRDATA, "dirdata"},
+    {EXT2_INCOMPAT_COMPRESSION, "compression"},
+    {EXT2_INCOMPAT_RECOVER, "needs_recovery"},
+    {EXT2_INCOMPAT_JOURNAL_DEV, "journal_dev"},
+    {EXT2_INCOMPAT_META_BG, "meta_bg"},
+    {EXT2_INCOMPAT_EXTENTS, "extent"},
+    {EXT2_INCOMPAT_64BIT, "64bit"},
+    {EXT2_INCOMPAT_MMP, "mmp"},
+    {EXT2_INCOMPAT_FLEX_BG, "flex_bg"},
+    {EXT2_INCOMPAT_EA_INODE, "ea_inode"},
+    {EXT2_INCOMPAT_DIRDATA, "dirdata"},
     {EXT2_INCOMPAT_CSUM_SEED, "metadata_csum_seed"},
-    {EXT2_INCOMPAT_LARGEDIR, "large_dir"},      {EXT2_INCOMPAT_INLINE_DATA, "inline_data"},
-    {EXT2_INCOMPAT_ENCRYPT, "encrypt"},         {EXT2_INCOMPAT_CASEFOLD, "casefold"},
+    {EXT2_INCOMPAT_LARGEDIR, "large_dir"},
+    {EXT2_INCOMPAT_INLINE_DATA, "inline_data"},
+    {EXT2_INCOMPAT_ENCRYPT, "encrypt"},
+    {EXT2_INCOMPAT_CASEFOLD, "casefold"},
 };
 
 static const struct feature_name ro_compat_names[] = {
-    {EXT2_RO_COMPAT_BTREE_DIR, "btree_dir"},   {EXT2_RO_COMPAT_HUGE_FILE, "huge_file"},
-    {EXT2_RO_COMPAT_GDT_CSUM, "uninit_bg"},    {EXT2_RO_COMPAT_DIR_NLINK, "dir_nlink"},
+    {EXT2_RO_COMPAT_BTREE_DIR, "btree_dir"},     {EXT2_RO_COMPAT_HUGE_FILE, "huge_file"},
+    {EXT2_RO_COMPAT_GDT_CSUM, "uninit_bg"},      {EXT2_RO_COMPAT_DIR_NLINK, "dir_nlink"},
     {EXT2_RO_COMPAT_EXTRA_ISIZE, "extra_isize"}, {EXT2_RO_COMPAT_QUOTA, "quota"},
-    {EXT2_RO_COMPAT_BIGALLOC, "bigalloc"},     {EXT2_RO_COMPAT_METADATA_CSUM, "metadata_csum"},
+    {EXT2_RO_COMPAT_BIGALLOC, "bigalloc"},       {EXT2_RO_COMPAT_METADATA_CSUM, "metadata_csum"},
 };
 
 /* The name of the first bit of bits in table, or "unknown". */
@@ -112,8 +119,7 @@ check_super(struct fs *fs, unsigned flags)
     }
     fs->block_size = 1024u << log;
     if (fs->block_size > FS_MAX_BLOCK_SIZE) {
-        return reject(fs, -FS_EFEATURE, "block size %u above FS_MAX_BLOCK_SIZE",
-                      fs->block_size);
+        return reject(fs, -FS_EFEATURE, "block size %u above FS_MAX_BLOCK_SIZE", fs->block_size);
     }
     fs->sectors_per_block = fs->block_size / FS_SECTOR_SIZE;
     fs->addr_per_block = fs->block_size / 4;
@@ -131,9 +137,10 @@ check_super(struct fs *fs, unsigned flags)
     }
     uint32_t bad = fs->incompat & ~(uint32_t)FS_INCOMPAT_SUPPORTED;
     if (bad) {
-        return reject(fs, -FS_EFEATURE, "incompatible feature %s (0x%x) is not supported",
-                      feature_name(incompat_names, sizeof(incompat_names) /
-                                   sizeof(incompat_names[0]), bad), bad);
+        return reject(
+            fs, -FS_EFEATURE, "incompatible feature %s (0x%x) is not supported",
+            feature_name(incompat_names, sizeof(incompat_names) / sizeof(incompat_names[0]), bad),
+            bad);
     }
     fs->rdonly = (flags & FS_MOUNT_RDONLY) != 0;
     uint32_t ro_bad = fs->ro_compat & ~(uint32_t)FS_RO_COMPAT_SUPPORTED;
@@ -141,8 +148,9 @@ check_super(struct fs *fs, unsigned flags)
         /* Not an error: the caller sees fs->rdonly and the reason in fs->why. */
         fs->rdonly = true;
         reject(fs, 0, "read-only: feature %s (0x%x) is not supported for writing",
-               feature_name(ro_compat_names, sizeof(ro_compat_names) /
-                            sizeof(ro_compat_names[0]), ro_bad), ro_bad);
+               feature_name(ro_compat_names, sizeof(ro_compat_names) / sizeof(ro_compat_names[0]),
+                            ro_bad),
+               ro_bad);
     }
     if (!is_power_of_two(fs->inode_size) || fs->inode_size < EXT2_GOOD_OLD_INODE_SIZE ||
         fs->inode_size > fs->block_size) {
@@ -172,8 +180,8 @@ check_super(struct fs *fs, unsigned flags)
         return reject(fs, -FS_ECORRUPT, "%u blocks but the device holds %llu", fs->blocks_count,
                       (unsigned long long)(fs->dev.sectors / fs->sectors_per_block));
     }
-    fs->groups = (fs->blocks_count - fs->first_data_block + fs->blocks_per_group - 1) /
-                 fs->blocks_per_group;
+    fs->groups =
+        (fs->blocks_count - fs->first_data_block + fs->blocks_per_group - 1) / fs->blocks_per_group;
     if ((uint64_t)fs->groups * fs->inodes_per_group != fs->inodes_count) {
         return reject(fs, -FS_ECORRUPT, "%u inodes in %u groups of %u", fs->inodes_count,
                       fs->groups, fs->inodes_per_group);
@@ -216,9 +224,8 @@ check_groups(struct fs *fs)
             return reject(fs, err, "group %u descriptor unreadable", g);
         }
         uint32_t first = fs->first_data_block + g * fs->blocks_per_group;
-        uint32_t count = fs->blocks_count - first < fs->blocks_per_group
-                             ? fs->blocks_count - first
-                             : fs->blocks_per_group;
+        uint32_t count = fs->blocks_count - first < fs->blocks_per_group ? fs->blocks_count - first
+                                                                         : fs->blocks_per_group;
         uint32_t bb = fs_le32(gd + EXT2_GD_BLOCK_BITMAP);
         uint32_t ib = fs_le32(gd + EXT2_GD_INODE_BITMAP);
         uint32_t it = fs_le32(gd + EXT2_GD_INODE_TABLE);
@@ -283,8 +290,7 @@ check_journal(struct fs *fs)
 }
 
 int
-fs_mount(struct fs *fs, const struct fs_dev *dev, void *cache, size_t cache_bytes,
-         unsigned flags)
+fs_mount(struct fs *fs, const struct fs_dev *dev, void *cache, size_t cache_bytes, unsigned flags)
 {
     memset(fs, 0, sizeof(*fs));
     fs->dev = *dev;
@@ -298,8 +304,7 @@ fs_mount(struct fs *fs, const struct fs_dev *dev, void *cache, size_t cache_byte
     }
     size_t n = cache_bytes / fs->block_size;
     if (n < FS_CACHE_SLOTS_MIN) {
-        return reject(fs, -FS_EINVAL, "cache holds %zu blocks, %u needed", n,
-                      FS_CACHE_SLOTS_MIN);
+        return reject(fs, -FS_EINVAL, "cache holds %zu blocks, %u needed", n, FS_CACHE_SLOTS_MIN);
     }
     fs->nslots = n > FS_CACHE_SLOTS_MAX ? FS_CACHE_SLOTS_MAX : (uint32_t)n;
     for (uint32_t i = 0; i < fs->nslots; i++) {
@@ -321,7 +326,8 @@ fs_mount(struct fs *fs, const struct fs_dev *dev, void *cache, size_t cache_byte
         /* As Linux does: "not clean" on disk while mounted read-write. */
         uint16_t state = fs_le16(fs->sb + EXT2_SB_STATE);
         fs_put_le16(fs->sb + EXT2_SB_STATE, state & (uint16_t)~EXT2_STATE_VALID);
-        fs_put_le16(fs->sb + EXT2_SB_MNT_COUNT, (uint16_t)(fs_le16(fs->sb + EXT2_SB_MNT_COUNT) + 1));
+        fs_put_le16(fs->sb + EXT2_SB_MNT_COUNT,
+                    (uint16_t)(fs_le16(fs->sb + EXT2_SB_MNT_COUNT) + 1));
         fs->sb_dirty = true;
         err = fs_sync(fs);
     }

@@ -51,12 +51,18 @@ unmount_image(void)
 static uint16_t
 host_type_to_fs(mode_t m)
 {
-    if (S_ISREG(m)) return EXT2_S_IFREG;
-    if (S_ISDIR(m)) return EXT2_S_IFDIR;
-    if (S_ISLNK(m)) return EXT2_S_IFLNK;
-    if (S_ISFIFO(m)) return EXT2_S_IFIFO;
-    if (S_ISCHR(m)) return EXT2_S_IFCHR;
-    if (S_ISBLK(m)) return EXT2_S_IFBLK;
+    if (S_ISREG(m))
+        return EXT2_S_IFREG;
+    if (S_ISDIR(m))
+        return EXT2_S_IFDIR;
+    if (S_ISLNK(m))
+        return EXT2_S_IFLNK;
+    if (S_ISFIFO(m))
+        return EXT2_S_IFIFO;
+    if (S_ISCHR(m))
+        return EXT2_S_IFCHR;
+    if (S_ISBLK(m))
+        return EXT2_S_IFBLK;
     return EXT2_S_IFSOCK;
 }
 
@@ -72,8 +78,8 @@ compare_file(uint32_t ino, const char *path, uint64_t size)
         ssize_t m = pread(fd, b, sizeof(b), (off_t)off);
         if (n != m || memcmp(a, b, (size_t)n) != 0) {
             close(fd);
-            return fail_with("%s differs at %llu (%ld vs %zd)", path, (unsigned long long)off,
-                             n, m);
+            return fail_with("%s differs at %llu (%ld vs %zd)", path, (unsigned long long)off, n,
+                             m);
         }
     }
     /* Past the end reads nothing. */
@@ -114,8 +120,8 @@ compare_dir(uint32_t dir, const char *path)
         if (S_ISREG(hs.st_mode)) {
             if (st.size != (uint64_t)hs.st_size || st.links != hs.st_nlink) {
                 return fail_with("%s: size %llu links %u vs %lld %lu", sub,
-                                 (unsigned long long)st.size, st.links,
-                                 (long long)hs.st_size, (unsigned long)hs.st_nlink);
+                                 (unsigned long long)st.size, st.links, (long long)hs.st_size,
+                                 (unsigned long)hs.st_nlink);
             }
             if (!compare_file(de.ino, sub, st.size)) {
                 return false;
@@ -221,7 +227,8 @@ build_dir(uint32_t dir, const char *path)
             }
         } else {
             EXPECT_ERR(fs_mknod(&g_fs, dir, e->d_name, len, (uint16_t)hs.st_mode,
-                                (uint32_t)hs.st_rdev, &ino), 0);
+                                (uint32_t)hs.st_rdev, &ino),
+                       0);
         }
     }
     closedir(d);
@@ -230,7 +237,7 @@ build_dir(uint32_t dir, const char *path)
 
 /* ---- random operations against lib/fs and a host directory ---- */
 
-static const char *const g_names[] = {"a", "b", "c", "dd", "a-much-longer-name-for-entries",
+static const char *const g_names[] = {"a",      "b", "c", "dd", "a-much-longer-name-for-entries",
                                       "bigdir", "d1"};
 #define NNAMES (sizeof(g_names) / sizeof(g_names[0]))
 
@@ -366,7 +373,8 @@ random_step(int hostfd, int step)
         int fd = openat(hostfd, p1, O_WRONLY | O_NOFOLLOW);
         struct stat hs;
         hr = fd < 0 || fstat(fd, &hs) != 0 || !S_ISREG(hs.st_mode) ? -1
-             : pwrite(fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
+             : pwrite(fd, buf, len, (off_t)off) == (ssize_t)len    ? 0
+                                                                   : -1;
         if (fd >= 0) {
             close(fd);
         }
@@ -374,8 +382,9 @@ random_step(int hostfd, int step)
         if (fr == 0) {
             struct fs_stat st;
             fs_stat(&g_fs, ino, &st);
-            fr = (st.mode & EXT2_S_IFMT) != EXT2_S_IFREG ? -FS_EINVAL
-                 : fs_write(&g_fs, ino, off, buf, len) == (long)len ? 0 : -FS_EIO;
+            fr = (st.mode & EXT2_S_IFMT) != EXT2_S_IFREG            ? -FS_EINVAL
+                 : fs_write(&g_fs, ino, off, buf, len) == (long)len ? 0
+                                                                    : -FS_EIO;
         }
         break;
     }
@@ -384,8 +393,8 @@ random_step(int hostfd, int step)
         uint64_t size = (uint64_t)(rand() % 2 ? rand() % 5000 : rand() % 400000);
         int fd = openat(hostfd, p1, O_WRONLY | O_NOFOLLOW);
         struct stat hs;
-        hr = fd < 0 || fstat(fd, &hs) != 0 || !S_ISREG(hs.st_mode) ? -1
-             : ftruncate(fd, (off_t)size);
+        hr =
+            fd < 0 || fstat(fd, &hs) != 0 || !S_ISREG(hs.st_mode) ? -1 : ftruncate(fd, (off_t)size);
         if (fd >= 0) {
             close(fd);
         }
@@ -466,8 +475,7 @@ main(int argc, char **argv)
     bool ok;
     int err = mount_image(image, strcmp(mode, "compare") == 0 ? FS_MOUNT_RDONLY : 0);
     if (err < 0) {
-        printf("VLTEST FAIL fs/%s/%s mount: %s (%s)\n", mode, argv[3], fs_strerror(err),
-               g_fs.why);
+        printf("VLTEST FAIL fs/%s/%s mount: %s (%s)\n", mode, argv[3], fs_strerror(err), g_fs.why);
         return 1;
     }
     if (strcmp(mode, "compare") == 0) {

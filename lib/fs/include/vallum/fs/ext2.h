@@ -108,7 +108,7 @@
 #define EXT2_I_LINKS 26
 #define EXT2_I_BLOCKS 28 /* in 512-byte units, metadata blocks included */
 #define EXT2_I_FLAGS 32
-#define EXT2_I_BLOCK 40  /* 15 block numbers (or a fast symlink's target) */
+#define EXT2_I_BLOCK 40 /* 15 block numbers (or a fast symlink's target) */
 #define EXT2_I_GENERATION 100
 #define EXT2_I_FILE_ACL 104
 #define EXT2_I_SIZE_HIGH 108 /* upper 32 bits of i_size for regular files */
@@ -122,8 +122,8 @@
 #define EXT2_DIND_BLOCK 13
 #define EXT2_TIND_BLOCK 14
 
-#define EXT2_INDEX_FL 0x00001000    /* hashed (htree) directory */
-#define EXT2_EXTENTS_FL 0x00080000  /* extent-mapped: ext4 only */
+#define EXT2_INDEX_FL 0x00001000   /* hashed (htree) directory */
+#define EXT2_EXTENTS_FL 0x00080000 /* extent-mapped: ext4 only */
 #define EXT2_INLINE_DATA_FL 0x10000000
 
 /* Reserved inode numbers. */
@@ -180,15 +180,13 @@ fs_le16(const uint8_t *p)
 static inline uint32_t
 fs_le32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static inline uint32_t
 fs_be32(const uint8_t *p)
 {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
-           (uint32_t)p[3];
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
 }
 
 static inline void

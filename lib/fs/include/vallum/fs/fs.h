@@ -35,11 +35,11 @@ enum fs_error {
     FS_ENOSPC = 10,   /* no free block or inode */
     FS_EINVAL = 11,   /* a bad argument (name, offset, mode, cache too small) */
     FS_ENAMETOOLONG = 12,
-    FS_EFBIG = 13,    /* beyond the largest file the block size can map */
-    FS_EMLINK = 14,   /* the link count would overflow */
-    FS_ELOOP = 15,    /* too many symbolic links in a path */
-    FS_EBUSY = 16,    /* the cache has no free slot (a lib/fs bug if it ever happens) */
-    FS_ENOTSUP = 17,  /* the inode uses a feature lib/fs does not implement (extents) */
+    FS_EFBIG = 13,   /* beyond the largest file the block size can map */
+    FS_EMLINK = 14,  /* the link count would overflow */
+    FS_ELOOP = 15,   /* too many symbolic links in a path */
+    FS_EBUSY = 16,   /* the cache has no free slot (a lib/fs bug if it ever happens) */
+    FS_ENOTSUP = 17, /* the inode uses a feature lib/fs does not implement (extents) */
     FS_EXDEV = 18,
 };
 
