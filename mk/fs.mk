@@ -5,6 +5,8 @@
 #   make random-fs-long              the random comparison with 20000 steps and 5 seeds
 #   make fuzz-fs [FUZZ_SECONDS=N]    libFuzzer on mounting, walking and writing corrupted images
 #   make fuzz-fs-long                the same for an hour (FS_FUZZ_LONG=seconds), corpus kept
+#   make fs-iostat [FS_IOSTAT_FILES=N] device requests per operation on the reference image
+#                                    type (256 MiB mke2fs -t ext3: 1 KiB blocks), N=10000
 # Needs from the including Makefile: BUILD, HOST_CC, HOST_CFLAGS, Q, deps-test.
 
 FS_SRC := $(sort $(wildcard lib/fs/src/*.c))
@@ -17,7 +19,9 @@ FS_CROSS ?= riscv64-unknown-elf-
 FS_RV64_CFLAGS := -std=gnu11 -O2 -march=rv64imac -mabi=lp64 -mcmodel=medany \
 	--specs=picolibc.specs -Wall -Wextra -Werror -Ilib/fs/include
 
-.PHONY: unit-fs random-fs-long fuzz-fs fuzz-fs-long
+FS_IOSTAT_FILES ?= 10000
+
+.PHONY: unit-fs random-fs-long fuzz-fs fuzz-fs-long fs-iostat
 
 $(BUILD)/host/test_fs: $(FS_DEPS) $(FS_TEST_SRC) tests/unit/fs/imagedev.h tests/unit/vltest.h \
 		| deps-test
@@ -63,3 +67,12 @@ fuzz-fs: $(BUILD)/fuzz/fuzz_fs
 
 fuzz-fs-long: $(BUILD)/fuzz/fuzz_fs
 	$(call fs_fuzz_run,$(FS_FUZZ_LONG),$(BUILD)/fuzz/fs-corpus-long)
+
+# Not in make test (it takes about a minute and a half under the sanitizers): numbers for
+# docs/storage.md and the later comparison with Linux (the phases of the Linux reference measurements).
+fs-iostat: $(BUILD)/host/test_fs
+	$(Q)rm -f $(BUILD)/host/fs/iostat.img
+	$(Q)/usr/sbin/mke2fs -q -F -t ext3 $(BUILD)/host/fs/iostat.img 256M > /dev/null 2>&1
+	$(Q)$(BUILD)/host/test_fs iostat $(BUILD)/host/fs/iostat.img $(FS_IOSTAT_FILES)
+	$(Q)/usr/sbin/e2fsck -fn $(BUILD)/host/fs/iostat.img > /dev/null 2>&1 && \
+		echo "VLTEST PASS fs/iostat/e2fsck" || echo "VLTEST FAIL fs/iostat/e2fsck"

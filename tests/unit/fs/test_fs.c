@@ -6,6 +6,7 @@
  *                                     trees compared after every step
  *   test_fs build IMAGE TREE          copies host TREE into the image's root with lib/fs
  *   test_fs errors IMAGE              every error path, on a scratch image
+ *   test_fs iostat IMAGE N            device requests per operation (N files per phase)
  * Output is VLTEST lines.
  */
 #include <errno.h>
@@ -449,10 +450,93 @@ random_step(int hostfd, int step)
     return true;
 }
 
+/* ---- iostat: device requests per operation (the cost a write-back cache will cut) ---- */
+
+static struct fs_dev g_inner;
+static unsigned long g_reads, g_writes, g_flushes;
+
+static int
+count_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
+{
+    g_reads++;
+    return g_inner.read(ctx, sector, count, buf);
+}
+
+static int
+count_write(void *ctx, uint64_t sector, uint32_t count, const void *buf)
+{
+    g_writes++;
+    return g_inner.write(ctx, sector, count, buf);
+}
+
+static int
+count_flush(void *ctx)
+{
+    g_flushes++;
+    return g_inner.flush(ctx);
+}
+
+/* Prints the mean device reads and writes of one phase of n operations. */
+static void
+phase(const char *what, int n, unsigned long r0, unsigned long w0)
+{
+    printf("fs iostat: %-28s %6.2f reads %6.2f writes per op\n", what,
+           (double)(g_reads - r0) / n, (double)(g_writes - w0) / n);
+}
+
+static bool
+iostat(int n)
+{
+    static uint8_t buf[65536];
+    char name[32];
+    uint32_t ino, d;
+    unsigned long r0, w0;
+    EXPECT_ERR(fs_mkdir(&g_fs, EXT2_ROOT_INO, "iostat", 6, 0755, &d), 0);
+    r0 = g_reads, w0 = g_writes;
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "f%05d", i);
+        EXPECT_ERR(fs_mknod(&g_fs, d, name, strlen(name), EXT2_S_IFREG | 0644, 0, &ino), 0);
+    }
+    phase("create empty file", n, r0, w0);
+    r0 = g_reads, w0 = g_writes;
+    for (int i = 0; i < n; i++) {
+        struct fs_stat st;
+        snprintf(name, sizeof(name), "f%05d", i);
+        EXPECT_ERR(fs_lookup(&g_fs, d, name, strlen(name), &ino), 0);
+        EXPECT_ERR(fs_stat(&g_fs, ino, &st), 0);
+    }
+    phase("lookup + stat", n, r0, w0);
+    r0 = g_reads, w0 = g_writes;
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "f%05d", i);
+        EXPECT_ERR(fs_unlink(&g_fs, d, name, strlen(name)), 0);
+    }
+    phase("unlink", n, r0, w0);
+    r0 = g_reads, w0 = g_writes;
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "g%05d", i);
+        EXPECT_ERR(fs_mknod(&g_fs, d, name, strlen(name), EXT2_S_IFREG | 0644, 0, &ino), 0);
+        EXPECT_EQ(fs_write(&g_fs, ino, 0, buf, 4096), 4096);
+    }
+    phase("create + 4 KiB write", n, r0, w0);
+    EXPECT_ERR(fs_mknod(&g_fs, d, "seq", 3, EXT2_S_IFREG | 0644, 0, &ino), 0);
+    r0 = g_reads, w0 = g_writes;
+    for (int i = 0; i < 64; i++) {
+        EXPECT_EQ(fs_write(&g_fs, ino, (uint64_t)i * sizeof(buf), buf, sizeof(buf)), sizeof(buf));
+    }
+    phase("sequential write, 64 KiB", 64, r0, w0);
+    r0 = g_reads, w0 = g_writes;
+    for (int i = 0; i < 64; i++) {
+        EXPECT_EQ(fs_read(&g_fs, ino, (uint64_t)i * sizeof(buf), buf, sizeof(buf)), sizeof(buf));
+    }
+    phase("sequential read, 64 KiB", 64, r0, w0);
+    return true;
+}
+
 static int
 usage(void)
 {
-    fprintf(stderr, "usage: test_fs compare|build|random|errors IMAGE [TREE] [SEED N]\n");
+    fprintf(stderr, "usage: test_fs compare|build|random|errors|iostat IMAGE [TREE|N] [SEED N]\n");
     return 2;
 }
 
@@ -473,6 +557,26 @@ main(int argc, char **argv)
         return usage();
     }
     bool ok;
+    if (strcmp(mode, "iostat") == 0) {
+        /* Count the device requests: wrap the image device before mounting. */
+        if (imagedev_open(&g_inner, image, false) != 0) {
+            return 2;
+        }
+        g_dev = g_inner;
+        g_dev.read = count_read;
+        g_dev.write = count_write;
+        g_dev.flush = count_flush;
+        int err = fs_mount(&g_fs, &g_dev, g_cache, sizeof(g_cache), 0);
+        g_fs.now = 1700000000;
+        ok = err == 0 && iostat(atoi(argv[3]));
+        if (err < 0) {
+            fail_with("mount: %s", fs_strerror(err));
+        }
+        fs_unmount(&g_fs);
+        imagedev_close(&g_inner);
+        printf("VLTEST %s fs/iostat %s\n", ok ? "PASS" : "FAIL", ok ? "" : g_why);
+        return ok ? 0 : 1;
+    }
     int err = mount_image(image, strcmp(mode, "compare") == 0 ? FS_MOUNT_RDONLY : 0);
     if (err < 0) {
         printf("VLTEST FAIL fs/%s/%s mount: %s (%s)\n", mode, argv[3], fs_strerror(err), g_fs.why);
