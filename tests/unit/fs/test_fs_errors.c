@@ -522,6 +522,114 @@ test_corrupt(void)
     return ok;
 }
 
+/* A device that fails every request from the g_fail_at-th on (fault injection). */
+static struct fs_dev g_real;
+static long g_requests, g_fail_at;
+
+static int
+faulty_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
+{
+    return g_requests++ >= g_fail_at ? -FS_EIO : g_real.read(ctx, sector, count, buf);
+}
+
+static int
+faulty_write(void *ctx, uint64_t sector, uint32_t count, const void *buf)
+{
+    return g_requests++ >= g_fail_at ? -FS_EIO : g_real.write(ctx, sector, count, buf);
+}
+
+static int
+faulty_flush(void *ctx)
+{
+    return g_requests++ >= g_fail_at ? -FS_EIO : g_real.flush(ctx);
+}
+
+/* A workload touching every operation, on a device that may start failing at any point. */
+static bool
+workload(void)
+{
+    static uint8_t data[30000];
+    uint32_t f, d, s, ino;
+    uint8_t buf[64];
+    uint64_t cookie = 0;
+    struct fs_dirent de;
+    struct fs_stat st;
+    /* Until the device fails every call succeeds; the first failing one gives FS_EIO;
+     * after that any error may follow (a name never made is FS_ENOENT), but no crash. */
+    bool failing = false;
+#define OK_OR_EIO(call)                                                                            \
+    do {                                                                                           \
+        int e_ = (int)(call);                                                                      \
+        if (e_ < 0 && !failing && e_ != -FS_EIO) {                                                 \
+            return fail_with("line %d: %s = %s", __LINE__, #call, fs_strerror(e_));                \
+        }                                                                                          \
+        failing = failing || e_ < 0;                                                               \
+    } while (0)
+    f = d = s = 0;
+    OK_OR_EIO(fs_mknod(&g_fs, 2, "f", 1, EXT2_S_IFREG | 0644, 0, &f));
+    if (f != 0) {
+        OK_OR_EIO(fs_write(&g_fs, f, 0, data, sizeof(data)));
+        OK_OR_EIO(fs_read(&g_fs, f, 100, buf, sizeof(buf)));
+        OK_OR_EIO(fs_truncate(&g_fs, f, 5000));
+        OK_OR_EIO(fs_stat(&g_fs, f, &st));
+        OK_OR_EIO(fs_setattr(&g_fs, f, 0600, 1, 2, 3, 4));
+    }
+    OK_OR_EIO(fs_mkdir(&g_fs, 2, "d", 1, 0755, &d));
+    if (d != 0) {
+        OK_OR_EIO(fs_symlink(&g_fs, d, "s", 1, "../f", &s));
+        OK_OR_EIO(fs_walk(&g_fs, 2, "d/s", true, &ino));
+        OK_OR_EIO(fs_rename(&g_fs, 2, "f", 1, d, "g", 1));
+        OK_OR_EIO(fs_readdir(&g_fs, d, &cookie, &de));
+        if (f != 0) {
+            OK_OR_EIO(fs_link(&g_fs, 2, "h", 1, f));
+        }
+        OK_OR_EIO(fs_unlink(&g_fs, d, "g", 1));
+        OK_OR_EIO(fs_unlink(&g_fs, d, "s", 1));
+        OK_OR_EIO(fs_rmdir(&g_fs, 2, "d", 1));
+    }
+    OK_OR_EIO(fs_unlink(&g_fs, 2, "h", 1));
+    OK_OR_EIO(fs_sync(&g_fs));
+#undef OK_OR_EIO
+    return true;
+}
+
+/*
+ * The device fails from the k-th request on, for every k until the workload completes:
+ * every call returns FS_EIO or succeeds, and nothing crashes (the sanitizers watch).
+ */
+static bool
+test_device_errors(void)
+{
+    for (g_fail_at = 0;; g_fail_at++) {
+        store(g_pristine);
+        EXPECT(imagedev_open(&g_real, g_image, false) == 0);
+        g_dev = g_real;
+        g_dev.read = faulty_read;
+        g_dev.write = faulty_write;
+        g_dev.flush = faulty_flush;
+        g_requests = 0;
+        int err = fs_mount(&g_fs, &g_dev, g_cache, sizeof(g_cache), 0);
+        g_fs.now = 1700000000;
+        bool ok = err == 0 || err == -FS_EIO;
+        if (!ok) {
+            fail_with("fail_at %ld: mount %s", g_fail_at, fs_strerror(err));
+        }
+        if (ok && err == 0) {
+            ok = workload();
+        }
+        bool finished = g_requests < g_fail_at;
+        imagedev_close(&g_real);
+        if (!ok) {
+            return false;
+        }
+        if (finished) {
+            break;
+        }
+    }
+    EXPECT(g_fail_at > 50);
+    return true;
+}
+
 int
 test_fs_errors(const char *image)
 {
@@ -546,6 +654,7 @@ test_fs_errors(const char *image)
     run("fs/errors/io_errors", test_io_errors);
     run("fs/errors/space", test_space);
     run("fs/errors/corrupt", test_corrupt);
+    run("fs/errors/device_errors", test_device_errors);
     run("fs/errors/big_file", test_big_file); /* last: leaves its image for e2fsck */
     free(g_before);
     free(g_after);
