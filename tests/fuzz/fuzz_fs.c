@@ -121,6 +121,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t ino;
     fs_walk(&fs, EXT2_ROOT_INO, "/d1/../fastlink", true, &ino);
     write_ops(&fs);
+    if (fs_pinned(&fs) != 0) {
+        abort(); /* an error path forgot to unpin a buffer */
+    }
     fs_unmount(&fs);
     return 0;
 }

@@ -66,8 +66,8 @@ bget(struct fs *fs, uint32_t block, bool zero, int *err)
 {
     bool hit;
 
-    /* Block 0 is never data (holes use it) except the boot block area on 4 KiB file
-     * systems, which only the superblock code reads, directly. */
+    /* Callers check block numbers against their own rules (fs_block_ok for file
+     * blocks); this only keeps every device access inside the file system. */
     if (block >= fs->blocks_count) {
         *err = -FS_ECORRUPT;
         return NULL;
@@ -118,12 +118,17 @@ fs_bput(struct fs *fs, uint8_t *data, bool dirty)
 {
     for (uint32_t i = 0; i < fs->nslots; i++) {
         struct fs_cslot *s = &fs->slots[i];
-        if (s->data != data || !s->valid) {
+        /* Matched by buffer, not validity: a slot dropped by a failed write while another
+         * user held it must still be unpinned by that user. */
+        if (s->data != data || s->pins == 0) {
             continue;
         }
         s->pins--;
         if (!dirty) {
             return 0;
+        }
+        if (!s->valid) {
+            return -FS_EIO; /* dropped by an earlier failed write: its contents are gone */
         }
         int err = fs_dev_write(fs, (uint64_t)s->block * fs->block_size, data, fs->block_size);
         if (err < 0) {
@@ -132,4 +137,14 @@ fs_bput(struct fs *fs, uint8_t *data, bool dirty)
         return err;
     }
     return -FS_EBUSY;
+}
+
+uint32_t
+fs_pinned(const struct fs *fs)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < fs->nslots; i++) {
+        n += fs->slots[i].pins != 0;
+    }
+    return n;
 }

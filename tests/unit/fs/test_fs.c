@@ -440,6 +440,9 @@ random_step(int hostfd, int step)
         break;
     }
     g_succeeded += hr == 0;
+    if (fs_pinned(&g_fs) != 0) {
+        return fail_with("step %d: %s left %u cache slots pinned", step, what, fs_pinned(&g_fs));
+    }
     if (getenv("FS_RANDOM_VERBOSE") != NULL) {
         printf("step %d: %s %s %s: %s\n", step, what, p1, p2, fs_strerror(fr));
     }
@@ -480,8 +483,8 @@ count_flush(void *ctx)
 static void
 phase(const char *what, int n, unsigned long r0, unsigned long w0)
 {
-    printf("fs iostat: %-28s %6.2f reads %6.2f writes per op\n", what,
-           (double)(g_reads - r0) / n, (double)(g_writes - w0) / n);
+    printf("fs iostat: %-28s %6.2f reads %6.2f writes per op\n", what, (double)(g_reads - r0) / n,
+           (double)(g_writes - w0) / n);
 }
 
 static bool

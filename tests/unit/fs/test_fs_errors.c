@@ -92,6 +92,7 @@ mount_patched_sb(uint32_t off, uint32_t value, int size)
         load(g_before);                                                                            \
         EXPECT_ERR((int)(call), want);                                                             \
         load(g_after);                                                                             \
+        EXPECT_EQ(fs_pinned(&g_fs), 0);                                                            \
         if (memcmp(g_before, g_after, g_size) != 0) {                                              \
             return fail_with("line %d: %s changed the image", __LINE__, #call);                    \
         }                                                                                          \
@@ -564,6 +565,7 @@ workload(void)
             return fail_with("line %d: %s = %s", __LINE__, #call, fs_strerror(e_));                \
         }                                                                                          \
         failing = failing || e_ < 0;                                                               \
+        EXPECT_EQ(fs_pinned(&g_fs), 0);                                                            \
     } while (0)
     f = d = s = 0;
     OK_OR_EIO(fs_mknod(&g_fs, 2, "f", 1, EXT2_S_IFREG | 0644, 0, &f));

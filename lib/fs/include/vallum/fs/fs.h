@@ -115,6 +115,12 @@ struct fs_dirent {
     char name[256]; /* NUL-terminated */
 };
 
+/*
+ * Counts the cache slots still pinned. Every operation unpins all it pinned, on success
+ * and on error alike, so this is 0 between operations (tests check it after each).
+ */
+uint32_t fs_pinned(const struct fs *fs);
+
 /* The name of an FS_E* code (positive or negative), for messages. */
 const char *fs_strerror(int err);
 
