@@ -17,7 +17,7 @@ rec_len_for(size_t name_len)
 
 /*
  * Checks a whole directory block: entries tile it exactly, each long enough for its
- * header and name, 4-byte aligned, naming an inode number in range.
+ * header and name, 4-byte aligned, naming an inode number in range and not reserved.
  */
 int
 fs_dir_check_block(const struct fs *fs, const uint8_t *b)
@@ -30,8 +30,13 @@ fs_dir_check_block(const struct fs *fs, const uint8_t *b)
         const uint8_t *de = b + off;
         uint32_t rec = fs_le16(de + EXT2_DE_REC_LEN);
         if (rec < EXT2_DE_HEADER || rec % 4 != 0 || rec > fs->block_size - off ||
-            rec_len_for(de[EXT2_DE_NAME_LEN]) > rec ||
-            fs_le32(de + EXT2_DE_INODE) > fs->inodes_count) {
+            rec_len_for(de[EXT2_DE_NAME_LEN]) > rec) {
+            return -FS_ECORRUPT;
+        }
+        /* Reserved inodes (the journal, the resize inode, ...) are never named, except
+         * the root: an entry that names one would let a client write the journal. */
+        uint32_t ino = fs_le32(de + EXT2_DE_INODE);
+        if (ino > fs->inodes_count || (ino != 0 && ino != EXT2_ROOT_INO && ino < fs->first_ino)) {
             return -FS_ECORRUPT;
         }
         off += rec;

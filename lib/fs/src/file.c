@@ -108,6 +108,9 @@ fs_write(struct fs *fs, uint32_t ino, uint64_t off, const void *buf, size_t len)
     if (fs->rdonly) {
         return -FS_EROFS;
     }
+    if (fs_is_reserved(fs, ino)) {
+        return -FS_EINVAL;
+    }
     struct fs_inode in;
     int err = fs_iget(fs, ino, &in);
     if (err < 0) {
@@ -166,6 +169,9 @@ fs_truncate(struct fs *fs, uint32_t ino, uint64_t size)
 {
     if (fs->rdonly) {
         return -FS_EROFS;
+    }
+    if (fs_is_reserved(fs, ino)) {
+        return -FS_EINVAL;
     }
     struct fs_inode in;
     int err = fs_iget(fs, ino, &in);

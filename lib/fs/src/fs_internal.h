@@ -28,6 +28,7 @@ uint64_t fs_isize(const struct fs_inode *in);
 void fs_set_isize(struct fs_inode *in, uint64_t size);
 bool fs_is_fast_symlink(const struct fs *fs, const struct fs_inode *in);
 void fs_itouch(struct fs *fs, struct fs_inode *in, bool mtime);
+bool fs_is_reserved(const struct fs *fs, uint32_t ino);
 
 /* bmap.c */
 int fs_bmap(struct fs *fs, struct fs_inode *in, uint64_t lblk, bool alloc, uint32_t *pblk,

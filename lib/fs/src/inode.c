@@ -29,6 +29,16 @@ locate(struct fs *fs, uint32_t ino, uint32_t *block, uint32_t *off)
     return 0;
 }
 
+/*
+ * Is ino one of the reserved inodes (below first_ino) other than the root? They hold the
+ * journal, the resize inode's reserved blocks and the like: never files of a client.
+ */
+bool
+fs_is_reserved(const struct fs *fs, uint32_t ino)
+{
+    return ino != EXT2_ROOT_INO && ino < fs->first_ino;
+}
+
 /* Reads inode ino into *in. */
 int
 fs_iget(struct fs *fs, uint32_t ino, struct fs_inode *in)
@@ -186,7 +196,7 @@ fs_setattr(struct fs *fs, uint32_t ino, uint16_t perm, uint32_t uid, uint32_t gi
     if (fs->rdonly) {
         return -FS_EROFS;
     }
-    if (perm & ~07777) {
+    if (perm & ~07777 || fs_is_reserved(fs, ino)) {
         return -FS_EINVAL;
     }
     struct fs_inode in;

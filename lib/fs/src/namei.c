@@ -450,6 +450,9 @@ fs_link(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint32_t 
 {
     struct fs_inode dir, in;
     int err = prepare_create(fs, dir_ino, name, len, &dir);
+    if (err == 0 && fs_is_reserved(fs, ino)) {
+        err = -FS_EINVAL;
+    }
     if (err == 0) {
         err = fs_iget(fs, ino, &in);
     }

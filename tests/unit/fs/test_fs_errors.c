@@ -253,6 +253,7 @@ name_errors(void)
     EXPECT_FAILS_CLEANLY(fs_link(&g_fs, 2, "dl", 2, d), -FS_EISDIR);
     EXPECT_FAILS_CLEANLY(fs_link(&g_fs, 2, "d", 1, f), -FS_EEXIST);
     EXPECT_FAILS_CLEANLY(fs_link(&g_fs, 2, "fl", 2, 1000), -FS_ENOENT);
+    EXPECT_FAILS_CLEANLY(fs_link(&g_fs, 2, "fl", 2, EXT2_JOURNAL_INO), -FS_EINVAL);
 
     EXPECT_FAILS_CLEANLY(fs_rename(&g_fs, 2, "d", 1, d, "sub", 3), -FS_EINVAL);
     EXPECT_FAILS_CLEANLY(fs_rename(&g_fs, 2, "d", 1, 2, "f", 1), -FS_ENOTDIR);
@@ -316,6 +317,9 @@ io_errors(void)
     EXPECT_FAILS_CLEANLY(fs_stat(&g_fs, 1000, &st), -FS_ENOENT);
     EXPECT_FAILS_CLEANLY(fs_setattr(&g_fs, f, 010000, 0, 0, 0, 0), -FS_EINVAL);
     EXPECT_FAILS_CLEANLY(fs_setattr(&g_fs, 1000, 0644, 0, 0, 0, 0), -FS_ENOENT);
+    EXPECT_FAILS_CLEANLY(fs_setattr(&g_fs, EXT2_JOURNAL_INO, 0644, 0, 0, 0, 0), -FS_EINVAL);
+    EXPECT_FAILS_CLEANLY(fs_write(&g_fs, EXT2_JOURNAL_INO, 0, buf, 1), -FS_EINVAL);
+    EXPECT_FAILS_CLEANLY(fs_truncate(&g_fs, EXT2_RESIZE_INO, 0), -FS_EINVAL);
     EXPECT_FAILS_CLEANLY(fs_write(&g_fs, f, (uint64_t)1 << 50, buf, 1), -FS_EFBIG);
     EXPECT_FAILS_CLEANLY(fs_truncate(&g_fs, f, (uint64_t)1 << 50), -FS_EFBIG);
     uint32_t s;
@@ -511,6 +515,24 @@ corrupt(void)
     EXPECT_FAILS_CLEANLY(fs_read(&g_fs, f, 12 * 1024, buf, 10), -FS_ECORRUPT);
     EXPECT_EQ(fs_read(&g_fs, f, 0, buf, 10), 10);
     EXPECT_ERR(fs_unlink(&g_fs, 2, "g", 1), -FS_ECORRUPT);
+    /* The root's entry for f is made to name the journal inode. */
+    uint64_t pos = 0;
+    struct fs_dirent e;
+    int r;
+    uint32_t rootblk = phys(EXT2_ROOT_INO, 0);
+    uint8_t *rb = fs_bget(&g_fs, rootblk, &(int){0});
+    EXPECT(rb != NULL);
+    for (uint32_t off = 0; off < 1024; off += fs_le16(rb + off + EXT2_DE_REC_LEN)) {
+        if (rb[off + EXT2_DE_NAME_LEN] == 1 && rb[off + EXT2_DE_NAME] == 'f') {
+            fs_put_le32(rb + off + EXT2_DE_INODE, EXT2_JOURNAL_INO);
+        }
+    }
+    EXPECT_ERR(fs_bput(&g_fs, rb, true), 0);
+    EXPECT_FAILS_CLEANLY(fs_lookup(&g_fs, EXT2_ROOT_INO, "f", 1, &ino), -FS_ECORRUPT);
+    EXPECT_FAILS_CLEANLY(fs_unlink(&g_fs, EXT2_ROOT_INO, "f", 1), -FS_ECORRUPT);
+    while ((r = fs_readdir(&g_fs, EXT2_ROOT_INO, &pos, &e)) == 1) {
+    }
+    EXPECT_ERR(r, -FS_ECORRUPT);
     return true;
 }
 

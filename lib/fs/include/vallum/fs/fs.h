@@ -195,7 +195,11 @@ int fs_mkdir(struct fs *fs, uint32_t dir, const char *name, size_t len, uint16_t
 int fs_symlink(struct fs *fs, uint32_t dir, const char *name, size_t len, const char *target,
                uint32_t *ino);
 
-/* Adds name in dir for existing non-directory ino. FS_EMLINK at 65000 links. */
+/*
+ * Adds name in dir for existing non-directory ino. FS_EMLINK at 65000 links.
+ * fs_link, fs_write, fs_truncate and fs_setattr refuse (FS_EINVAL) the reserved inodes
+ * below the first inode other than the root (the journal, the resize inode, ...).
+ */
 int fs_link(struct fs *fs, uint32_t dir, const char *name, size_t len, uint32_t ino);
 
 /* Removes non-directory name from dir, freeing the inode at its last link. */
