@@ -1,8 +1,8 @@
 #!/bin/sh
 # lib/fs host tests on image files (docs/storage.md#tests). Usage:
 #   run.sh TEST_FS OUTDIR [RANDOM_STEPS] [RANDOM_SEEDS]
-# 1. Images made by mke2fs -d (ext2 and ext3, 1 KiB and 4 KiB blocks, and one with its
-#    directories hashed by e2fsck -D) are read back by lib/fs and must equal the tree.
+# 1. Images made by mke2fs -d (ext2 and ext3, 1 KiB and 4 KiB blocks, revision 0, and one
+#    with its directories hashed by e2fsck -D) are read back by lib/fs and must equal the tree.
 # 2. lib/fs copies the tree into empty images; e2fsck -fn must pass, debugfs must dump
 #    the same tree and see the fifo and the hard link.
 # 3. Random operations on lib/fs and on a host directory, compared after every step,
@@ -54,6 +54,12 @@ for t in ext2 ext3; do
     done
 done
 
+# Revision 0 (no features at all: no file types in entries, 128-byte inodes).
+img=$out/read-rev0.img
+rm -f "$img"
+/usr/sbin/mke2fs -q -F -r 0 -t ext2 -b 1024 -d "$tree" "$img" 24M > /dev/null 2>&1
+step "fs/read/rev0" "$test_fs" compare "$img" "$tree"
+
 # Hashed directories: e2fsck -D indexes every directory of more than one block.
 hashed=$out/hashed.img
 cp "$out/read-ext3-1024.img" "$hashed"
@@ -86,6 +92,12 @@ for t in ext2 ext3; do
         fi
     done
 done
+
+img=$out/write-rev0.img
+rm -f "$img"
+/usr/sbin/mke2fs -q -F -r 0 -t ext2 -b 1024 "$img" 24M > /dev/null 2>&1
+step "fs/write/rev0" "$test_fs" build "$img" "$tree"
+fsck "fs/write/rev0/e2fsck" "$img"
 
 for seed in $seeds; do
     for bs in 1024 4096; do
