@@ -342,10 +342,10 @@ random_step(int hostfd, int step)
     char p1[256], p2[256];
     uint32_t d1, d2, ino;
     const char *n1, *n2;
-    int op = rand() % 10;
+    int op = rand() % 11;
     int hr, fr;
-    if (op == 0 || op == 7 || op == 8) {
-        random_path(p1, sizeof(p1)); /* create, mkdir: a new name */
+    if (op == 0 || op == 7 || op == 8 || op == 10) {
+        random_path(p1, sizeof(p1)); /* create, mkdir, symlink: a new name */
     } else {
         existing_path(hostfd, p1, sizeof(p1));
     }
@@ -432,6 +432,11 @@ random_step(int hostfd, int step)
         what = "mkdir";
         hr = mkdirat(hostfd, p1, 0755);
         fr = e1 ? e1 : fs_mkdir(&g_fs, d1, n1, strlen(n1), 0755, &ino);
+        break;
+    case 10: /* symlink to a relative path (the host resolves absolute ones from its /) */
+        what = "symlink";
+        hr = symlinkat(p2, hostfd, p1);
+        fr = e1 ? e1 : fs_symlink(&g_fs, d1, n1, strlen(n1), p2, &ino);
         break;
     default:
         what = "rmdir";
