@@ -26,8 +26,6 @@ static const char *const error_names[] = {
     [FS_EMLINK] = "EMLINK",
     [FS_ELOOP] = "ELOOP",
     [FS_EBUSY] = "EBUSY",
-    [FS_ENOTSUP] = "ENOTSUP",
-    [FS_EXDEV] = "EXDEV",
 };
 
 const char *

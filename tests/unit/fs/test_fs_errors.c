@@ -545,6 +545,21 @@ test_corrupt(void)
     return ok;
 }
 
+/* Every code has a name, by either sign; anything else is "unknown". */
+static bool
+test_strerror(void)
+{
+    EXPECT(strcmp(fs_strerror(0), "ok") == 0);
+    EXPECT(strcmp(fs_strerror(-FS_ECORRUPT), "ECORRUPT") == 0);
+    EXPECT(strcmp(fs_strerror(FS_EBUSY), "EBUSY") == 0);
+    for (int e = 1; e <= FS_EBUSY; e++) {
+        EXPECT(strcmp(fs_strerror(-e), "unknown") != 0);
+    }
+    EXPECT(strcmp(fs_strerror(FS_EBUSY + 1), "unknown") == 0);
+    EXPECT(strcmp(fs_strerror(-1000), "unknown") == 0);
+    return true;
+}
+
 /* A device that fails every request from the g_fail_at-th on (fault injection). */
 static struct fs_dev g_real;
 static long g_requests, g_fail_at;
@@ -671,6 +686,7 @@ test_fs_errors(const char *image)
         return 2;
     }
     load(g_pristine);
+    run("fs/errors/strerror", test_strerror);
     run("fs/errors/mount_refusals", test_mount_refusals);
     run("fs/errors/journal_dirty", test_journal_dirty);
     run("fs/errors/read_only", test_read_only);

@@ -1,5 +1,5 @@
 /*
- * lib/fs: Linux's ext2 (revision 1) format, read and write, with no heap. See
+ * lib/fs: Linux's ext2 format (revisions 0 and 1), read and write, with no heap. See
  * docs/storage.md for the features supported and refused.
  *
  * The caller gives a block device (struct fs_dev) and the memory of a block cache; a
@@ -35,12 +35,10 @@ enum fs_error {
     FS_ENOSPC = 10,   /* no free block or inode */
     FS_EINVAL = 11,   /* a bad argument (name, offset, mode, cache too small) */
     FS_ENAMETOOLONG = 12,
-    FS_EFBIG = 13,   /* beyond the largest file the block size can map */
-    FS_EMLINK = 14,  /* the link count would overflow */
-    FS_ELOOP = 15,   /* too many symbolic links in a path */
-    FS_EBUSY = 16,   /* the cache has no free slot (a lib/fs bug if it ever happens) */
-    FS_ENOTSUP = 17, /* the inode uses a feature lib/fs does not implement (extents) */
-    FS_EXDEV = 18,
+    FS_EFBIG = 13,  /* beyond the largest file the block size can map */
+    FS_EMLINK = 14, /* the link count would overflow */
+    FS_ELOOP = 15,  /* too many symbolic links in a path */
+    FS_EBUSY = 16,  /* the cache has no free slot (a lib/fs bug if it ever happens) */
 };
 
 /*
@@ -57,7 +55,7 @@ struct fs_dev {
 
 #define FS_SECTOR_SIZE 512
 
-/* One block-cache slot. */
+/* One block-cache slot (internal to lib/fs; in struct fs only so that it needs no heap). */
 struct fs_cslot {
     uint32_t block; /* file-system block number held */
     uint32_t pins;  /* users between fs_bget and fs_bput */
@@ -92,7 +90,7 @@ struct fs {
     struct fs_cslot slots[FS_CACHE_SLOTS_MAX];
     uint32_t nslots;
     uint64_t clock;
-    char why[128]; /* why the last mount failed, in words */
+    char why[128]; /* why the last mount failed, or why it is read-only, in words */
 };
 
 /* What fs_stat reports. */
