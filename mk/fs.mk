@@ -36,12 +36,16 @@ $(BUILD)/host/fs/rv64/%.o: lib/fs/src/%.c $(FS_DEPS) | deps-test
 
 FS_RV64_OBJS := $(patsubst lib/fs/src/%.c,$(BUILD)/host/fs/rv64/%.o,$(FS_SRC))
 
+# Images and trees go to FS_TEST_OUT (the long run has its own, so both can run at once).
+FS_TEST_OUT ?= $(BUILD)/host/fs
+
 unit-fs: $(BUILD)/host/test_fs $(FS_RV64_OBJS)
-	$(Q)sh tests/unit/fs/run.sh $(BUILD)/host/test_fs $(BUILD)/host/fs $(FS_RANDOM_STEPS) \
+	$(Q)sh tests/unit/fs/run.sh $(BUILD)/host/test_fs $(FS_TEST_OUT) $(FS_RANDOM_STEPS) \
 		"$(FS_RANDOM_SEEDS)"
 
 random-fs-long:
-	$(Q)$(MAKE) -s unit-fs FS_RANDOM_STEPS=20000 FS_RANDOM_SEEDS="11 12 13 14 15"
+	$(Q)$(MAKE) -s unit-fs FS_RANDOM_STEPS=20000 FS_RANDOM_SEEDS="11 12 13 14 15" \
+		FS_TEST_OUT=$(BUILD)/host/fs-long
 
 $(BUILD)/fuzz/fuzz_fs: $(FS_DEPS) tests/fuzz/fuzz_fs.c tests/unit/fs/imagedev.c | deps-test
 	@mkdir -p $(dir $@)

@@ -23,3 +23,11 @@ while [ $i -lt 60 ]; do : > "$tree/many/entry-with-a-long-name-$i"; i=$((i + 1))
 for img in "$out"/*.img; do
     /usr/sbin/e2fsck -fyD "$img" >/dev/null 2>&1 || [ $? -le 1 ]
 done
+# An ext3 image whose journal holds committed transactions (one with a revoke), so that
+# the fuzzer mutates replay too.
+cp "$out/ext3-1k.img" "$out/ext3-1k-recover.img"
+head -c 2048 /dev/urandom > "$tree/jdata"
+set -- $(/usr/sbin/debugfs -R "ffb 3 100" "$out/ext3-1k-recover.img" 2>/dev/null | sed 's/.*: *//')
+printf 'jo\njw -b %s,%s %s\njc\njo\njw -b %s %s\njw -r %s\njc\n' "$1" "$2" "$tree/jdata" "$3" \
+    "$tree/jdata" "$2" |
+    /usr/sbin/debugfs -w -f - "$out/ext3-1k-recover.img" > /dev/null 2>&1

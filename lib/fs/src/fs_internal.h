@@ -57,3 +57,6 @@ uint8_t fs_mode_to_ft(uint16_t mode);
 
 /* inode.c: writes a newly allocated inode, clearing the whole on-disk record first. */
 int fs_iput_new(struct fs *fs, const struct fs_inode *in);
+
+/* journal.c */
+int fs_journal_recover(struct fs *fs, uint32_t jino, bool *replayed);

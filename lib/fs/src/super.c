@@ -133,7 +133,11 @@ check_super(struct fs *fs, unsigned flags)
         fs->inode_size = fs_le16(sb + EXT2_SB_INODE_SIZE);
         fs->first_ino = fs_le32(sb + EXT2_SB_FIRST_INO);
     }
-    uint32_t bad = fs->incompat & ~(uint32_t)FS_INCOMPAT_SUPPORTED;
+    /* needs_recovery is the journal's business (check_journal), not a format change. */
+    uint32_t bad = fs->incompat & ~(uint32_t)(FS_INCOMPAT_SUPPORTED | EXT2_INCOMPAT_RECOVER);
+    if ((fs->incompat & EXT2_INCOMPAT_RECOVER) && !(fs->compat & EXT2_COMPAT_HAS_JOURNAL)) {
+        return reject(fs, -FS_ECORRUPT, "needs_recovery without a journal");
+    }
     if (bad) {
         return reject(
             fs, -FS_EFEATURE, "incompatible feature %s (0x%x) is not supported",
@@ -248,9 +252,13 @@ check_groups(struct fs *fs)
     return 0;
 }
 
-/* Refuses a journal with transactions to replay: lib/fs does not replay yet. */
+/*
+ * Replays the journal if it holds committed transactions (fs_journal_recover), and
+ * clears needs_recovery. A replay may rewrite the superblock and descriptors, so after
+ * one the mount checks run again on what is now on disk.
+ */
 static int
-check_journal(struct fs *fs)
+check_journal(struct fs *fs, unsigned flags)
 {
     if (!(fs->compat & EXT2_COMPAT_HAS_JOURNAL)) {
         return 0;
@@ -259,30 +267,35 @@ check_journal(struct fs *fs)
     if (jino != EXT2_JOURNAL_INO) {
         return reject(fs, -FS_EFEATURE, "external or unusual journal (inode %u)", jino);
     }
-    struct fs_inode in;
-    uint32_t blk;
-    int err = fs_iget(fs, jino, &in);
-    if (err == 0) {
-        err = fs_bmap(fs, &in, 0, false, &blk, NULL);
+    bool replayed;
+    int err = fs_journal_recover(fs, jino, &replayed);
+    if (err == -FS_EROFS) {
+        return reject(fs, err, "the journal needs recovery, which needs a read-write mount");
     }
-    if (err == 0 && blk == 0) {
-        err = -FS_ECORRUPT;
+    if (err == -FS_EFEATURE) {
+        return reject(fs, err, "journal features (64bit, checksums, async commit) not supported");
     }
     if (err < 0) {
-        return reject(fs, err, "journal inode unreadable");
+        return reject(fs, err, "journal unreadable or corrupt");
     }
-    uint8_t *b = fs_bget(fs, blk, &err);
-    if (b == NULL) {
-        return reject(fs, err, "journal superblock unreadable");
+    if (replayed) {
+        err = fs_dev_read(fs, EXT2_SB_OFFSET, fs->sb, EXT2_SB_SIZE);
+        if (err == 0) {
+            err = check_super(fs, flags);
+        }
+        if (err == 0) {
+            err = check_groups(fs);
+        }
+        if (err < 0) {
+            return err;
+        }
     }
-    uint32_t magic = fs_be32(b);
-    uint32_t start = fs_be32(b + JBD2_SB_START);
-    fs_bput(fs, b, false);
-    if (magic != JBD2_MAGIC) {
-        return reject(fs, -FS_ECORRUPT, "journal superblock has no JBD2 magic");
-    }
-    if (start != 0) {
-        return reject(fs, -FS_EFEATURE, "journal needs recovery (replay is not implemented)");
+    if (!fs->rdonly && (fs->incompat & EXT2_INCOMPAT_RECOVER)) {
+        fs->incompat &= ~(uint32_t)EXT2_INCOMPAT_RECOVER;
+        fs_put_le32(fs->sb + EXT2_SB_FEATURE_INCOMPAT, fs->incompat);
+        fs->sb_dirty = true;
+    } else if (fs->incompat & EXT2_INCOMPAT_RECOVER) {
+        return reject(fs, -FS_EROFS, "the journal needs recovery, which needs a read-write mount");
     }
     return 0;
 }
@@ -310,7 +323,7 @@ fs_mount(struct fs *fs, const struct fs_dev *dev, void *cache, size_t cache_byte
     }
     err = check_groups(fs);
     if (err == 0) {
-        err = check_journal(fs);
+        err = check_journal(fs, flags);
     }
     if (err < 0) {
         return err;
