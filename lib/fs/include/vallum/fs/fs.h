@@ -128,7 +128,8 @@ const char *fs_strerror(int err);
  * or FS_EFEATURE (fs->why names the feature), FS_ECORRUPT (fs->why says which check
  * failed), FS_EINVAL (cache smaller than FS_CACHE_SLOTS_MIN blocks), FS_EIO. An image
  * with a read-only-compatible feature lib/fs does not implement mounts read-only. A
- * read-write mount marks the superblock "not clean" until fs_unmount.
+ * read-write mount replays a journal that holds committed transactions (a read-only one
+ * refuses it: FS_EROFS) and marks the superblock "not clean" until fs_unmount.
  */
 int fs_mount(struct fs *fs, const struct fs_dev *dev, void *cache, size_t cache_bytes,
              unsigned flags);
