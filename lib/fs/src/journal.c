@@ -103,7 +103,9 @@ for_tags(struct fs *fs, struct jlog *j, const uint8_t *b, tag_fn fn, void *arg)
         if (!(flags & JBD2_FLAG_SAME_UUID)) {
             off += JBD2_UUID_SIZE;
         }
-        if (target >= fs->blocks_count || target == 0) {
+        /* Block 0 is legal: on 4 KiB file systems it holds the superblock, which ext3
+         * journals like any other metadata block. */
+        if (target >= fs->blocks_count) {
             return -FS_ECORRUPT;
         }
         if (fn != NULL) {
