@@ -26,7 +26,7 @@ done
 # An ext3 image whose journal holds committed transactions (one with a revoke), so that
 # the fuzzer mutates replay too.
 cp "$out/ext3-1k.img" "$out/ext3-1k-recover.img"
-head -c 2048 /dev/urandom > "$tree/jdata"
+head -c 2048 /dev/zero | tr '\0' 'j' > "$tree/jdata"
 set -- $(/usr/sbin/debugfs -R "ffb 3 100" "$out/ext3-1k-recover.img" 2>/dev/null | sed 's/.*: *//')
 printf 'jo\njw -b %s,%s %s\njc\njo\njw -b %s %s\njw -r %s\njc\n' "$1" "$2" "$tree/jdata" "$3" \
     "$tree/jdata" "$2" |
