@@ -2,7 +2,8 @@
 #   make run            build and boot the default system in QEMU
 #   make test           run every test (host unit tests, static analysis, QEMU suites)
 #   make help           list the targets
-# Variables: CONFIG=debug|release, SYSTEM=<name>, BUILD=<dir>, VERBOSE=1.
+#   make sdk            the SDK for projects outside the tree (build/sdk, docs/tutorial.md)
+# Variables: CONFIG=debug|release, SYSTEM=<name>, BUILD=<dir>, VERBOSE=1, RUN_SECONDS=<n>.
 
 BUILD ?= build
 CONFIG ?= debug
@@ -65,7 +66,10 @@ help:
 	@echo "Vallum targets:"
 	@echo "  make run        build and boot the default system in QEMU (init prints a summary)"
 	@echo "  make test       run every test; ends with 'N passed, N failed'"
+	@echo "  make run SYSTEM=<name>  boot systems/<name> (an unknown name lists them)"
 	@echo "  make all        build the boot images into $(O)/images"
+	@echo "  make sdk        the SDK for projects outside the tree, in $(SDK) (docs/tutorial.md)"
+	@echo "  make deps       install the Debian packages the build needs (make deps-test: and the tests')"
 	@echo "  make unit       host unit tests only (ASan + UBSan)"
 	@echo "  make analyze    static analysis of the kernel (cppcheck, gcc -fanalyzer)"
 	@echo "  make bench      benchmarks (release kernel, QEMU -icount): build/bench/results.json"
@@ -76,7 +80,9 @@ help:
 	@echo "  make mutate     mutation testing of the kernel (MUTANTS=100 SEED=1, MUTANT=<id>)"
 	@echo "  make clean      remove $(BUILD)"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1, TEST_DEFECT=PT (a kernel"
-	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md)"
+	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md),"
+	@echo "  RUN_SECONDS=<n>: make run's time limit (default: none at a terminal, 120 otherwise;"
+	@echo "  0: none; reaching it, quitting with Ctrl-A X or a power-off all exit 0: tools/run.sh)"
 
 deps:
 	$(Q)sh mk/deps.sh run
@@ -156,10 +162,6 @@ $(O)/images/%.elf: $(KERNEL_OBJS) $(KERNEL_CHECK_OBJS) $(O)/images/%/init_image.
 $(O)/images/%.bin: $(O)/images/%.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 
-# Boots systems/$(SYSTEM) (mk/systems.mk builds its image).
-run: $(O)/images/$(SYSTEM).bin
-	timeout --foreground 120 $(QEMU) $(QEMU_FLAGS) -kernel $<
-
 ktest: $(O)/images/ktest.bin deps-test
 	$(PYTHON) tools/qemu_run.py --timeout 300 --name ktest -- $< -m 2G
 
@@ -185,13 +187,28 @@ include mk/host.mk
 include mk/analyze.mk
 include mk/elf.mk
 include mk/ring.mk
+include mk/net.mk
 include mk/fs.mk
 include mk/bench.mk
 include mk/vlsys.mk
 include mk/systems.mk
 include mk/faults.mk
+include mk/sdk.mk
 include mk/oracle.mk
 include mk/mutate.mk
+
+# Boots systems/$(SYSTEM) (mk/systems.mk builds its image) through tools/run.sh: RUN_SECONDS
+# and the exit status are described there.
+RUN_SECONDS ?=
+ifneq ($(filter $(SYSTEM),$(SYSTEMS)),)
+run: $(O)/images/$(SYSTEM).bin
+	$(Q)RUN_SECONDS='$(RUN_SECONDS)' QEMU='$(QEMU)' sh tools/run.sh $<
+else
+run:
+	@echo "make run: there is no system '$(SYSTEM)' (no systems/$(SYSTEM)/system.yaml)." >&2
+	@echo "Systems: $(SYSTEMS)" >&2
+	@exit 2
+endif
 
 test: deps-test all
 	@$(PYTHON) tools/test_driver.py tests/steps.txt

@@ -573,6 +573,100 @@ bench_yield(void)
     report("yield_switch", overhead);
 }
 
+/* ---- Timeslice length and timer interrupt cost (the timer's deadlines). ---- */
+
+/* Whole timeslices measured (after one partial one), and the gap between two time reads,
+ * in timebase ticks, that means another thread ran in between: far longer than a timer
+ * interrupt that switches nothing (a few ticks), far shorter than a timeslice. A gap of
+ * more than TICK_MIN instructions that is not a switch is a timer tick that switched
+ * nothing; TICK_SAMPLES of them are kept (a timeslice has 4). */
+#define SLICE_SAMPLES 6
+#define SLICE_GAP 1000
+#define TICK_MIN 100
+#define TICK_SAMPLES 20
+
+static uint64_t tick_samples[TICK_SAMPLES];
+static uint64_t loop_min; /* instructions of one loop pass in slice_a without interruption */
+
+static inline uint64_t
+read_time(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t;
+}
+
+/*
+ * Spins reading the time counter while slice_b, at the same priority, spins too: the
+ * timer's round robin alternates them. Each gap longer than SLICE_GAP is the other's
+ * timeslice; samples[i] is the length of the i-th whole timeslice of this thread, from
+ * the first read after one gap to the last read before the next. Shorter gaps of more
+ * than TICK_MIN instructions are ticks that switched nothing: tick_samples[] holds their
+ * length in instructions, loop pass included.
+ */
+static void
+slice_a(vl_word_t arg)
+{
+    (void)arg;
+    uint64_t prev = read_time();
+    uint64_t prev_c = rdcycle();
+    uint64_t begin = 0;
+    unsigned n = 0;
+    unsigned ticks = 0;
+    bool whole = false;
+    loop_min = ~0ull;
+    while (n < SLICE_SAMPLES || ticks < TICK_SAMPLES) {
+        uint64_t now = read_time();
+        uint64_t c = rdcycle();
+        if (now - prev > SLICE_GAP) {
+            if (whole && n < SLICE_SAMPLES) {
+                samples[n++] = prev - begin;
+            }
+            whole = true;
+            begin = now;
+        } else if (c - prev_c > TICK_MIN) {
+            if (whole && ticks < TICK_SAMPLES) {
+                tick_samples[ticks++] = c - prev_c;
+            }
+        } else if (c - prev_c < loop_min) {
+            loop_min = c - prev_c;
+        }
+        prev = now;
+        prev_c = c;
+    }
+    vl_signal(g_done);
+}
+
+static void
+slice_b(vl_word_t arg)
+{
+    (void)arg;
+    for (;;) {
+    }
+}
+
+static void
+bench_timeslice(void)
+{
+    if (thread_new(slice_a, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL ||
+        thread_new(slice_b, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
+        error("timeslice_ticks", "cannot create threads", 0);
+        threads_reset();
+        return;
+    }
+    wait_done();
+    uint64_t min, max;
+    uint64_t med = median_of(samples, SLICE_SAMPLES, &min, &max);
+    OUT("VLBENCH %s %lu %lu %lu %u\n", "timeslice_ticks", (unsigned long)med, (unsigned long)min,
+        (unsigned long)max, SLICE_SAMPLES);
+    for (unsigned i = 0; i < TICK_SAMPLES; i++) {
+        tick_samples[i] -= loop_min;
+    }
+    med = median_of(tick_samples, TICK_SAMPLES, &min, &max);
+    OUT("VLBENCH %s %lu %lu %lu %u\n", "timer_tick", (unsigned long)med, (unsigned long)min,
+        (unsigned long)max, TICK_SAMPLES);
+}
+
 /* ---- Page fault round trip. ---- */
 
 static vl_cptr_t g_fault_ep, g_fault_frame;
@@ -637,6 +731,58 @@ bench_fault(void)
     }
     wait_done();
     report("fault_roundtrip", overhead);
+}
+
+/* ---- Exception fault round trip (sel4bench's fault benchmark: no mapping). ---- */
+
+static void
+exception_handler(vl_word_t arg)
+{
+    (void)arg;
+    struct vl_msg m = vl_syscall(VL_SYS_RECV, g_fault_ep, 0, zero_mr);
+    for (;;) {
+        if (vl_msginfo_label(m.info) != VL_FAULT_USER_EXCEPTION || m.mr[2] != 2) {
+            g_fail = 8;
+        }
+        /* Resume after the 4-byte illegal instruction, with the stack pointer unchanged. */
+        const vl_word_t mr[VL_MSG_REGS] = {m.mr[0] + 4, m.mr[1], 0, 0};
+        m = vl_syscall(VL_SYS_REPLY_RECV, g_fault_ep, vl_msginfo(0, 0, 0, 2), mr);
+    }
+}
+
+static void
+exception_thread(vl_word_t arg)
+{
+    (void)arg;
+    for (unsigned i = 0; i < n_total; i++) {
+        uint64_t start, end;
+        /* csrr; the all-zero word, illegal (exception 2) as sel4bench's fault benchmark
+         * uses it, skipped by the handler's reply; csrr */
+        __asm__ volatile(CSRR_CYCLE("%[s]") ".4byte 0\n\t" CSRR_CYCLE("%[e]")
+                         : [s] "=&r"(start), [e] "=&r"(end)
+                         :
+                         : "memory");
+        samples[i] = end - start;
+    }
+    vl_signal(g_done);
+}
+
+static void
+bench_exception_fault(void)
+{
+    g_fault_ep = obj_new(VL_OBJ_ENDPOINT, 0);
+    if (g_fault_ep == 0) {
+        error("fault_exception_roundtrip", "set-up failed", VL_NOT_ENOUGH_MEMORY);
+        return;
+    }
+    if (thread_new(exception_handler, 0, PRIO_HIGH, VL_CAP_INIT_VSPACE, 0) == NULL ||
+        thread_new(exception_thread, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, g_fault_ep) == NULL) {
+        error("fault_exception_roundtrip", "cannot create threads", 0);
+        threads_reset();
+        return;
+    }
+    wait_done();
+    report("fault_exception_roundtrip", overhead);
 }
 
 /* ---- Single invocations: map, unmap, retype. ---- */
@@ -1035,8 +1181,14 @@ vl_start(const struct vl_bootinfo *bi)
     if (wanted("yield_switch")) {
         bench_yield();
     }
+    if (wanted("timeslice_ticks timer_tick")) {
+        bench_timeslice();
+    }
     if (wanted("fault_roundtrip")) {
         bench_fault();
+    }
+    if (wanted("fault_exception_roundtrip")) {
+        bench_exception_fault();
     }
     if (wanted("map_page_4k unmap_page_4k")) {
         bench_map_unmap();

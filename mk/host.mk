@@ -24,7 +24,7 @@ KTEST_CFLAGS := -Itests/unit/kernel/host_include -Itests/unit/kernel -DCONFIG_FA
 	-Wl,--wrap=arch_finalise_cap
 KERNEL_PORTABLE_C := $(addprefix kernel/src/object/,cap.c cnode.c untyped.c tcb.c endpoint.c \
 	notification.c objecttype.c irq.c shutdown.c) \
-	$(addprefix kernel/src/kernel/,cspace.c delete.c thread.c invariants.c) \
+	$(addprefix kernel/src/kernel/,cspace.c delete.c thread.c invariants.c refill.c) \
 	$(addprefix kernel/src/api/,debug.c faults.c syscall.c fastpath.c) \
 	kernel/src/arch/riscv64/pagetable.c kernel/src/arch/riscv64/asid.c
 KTEST_C := $(sort $(wildcard tests/unit/kernel/*.c))

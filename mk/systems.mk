@@ -1,7 +1,9 @@
 # Systems: components (apps/<program>/*.c with lib/os), system images (tools/vlsys) and
 # one boot image per system with an init that embeds the image.
 #   $(O)/programs/<program>.elf   each app, linked with lib/os
-#   $(O)/systems/<name>.img       systems/<name>/system.yaml compiled by vlsys
+#   $(O)/systems/<name>.img       systems/<name>/system.yaml compiled by vlsys (it depends on
+#                                 the programs the description names, nothing else in apps/)
+#   $(O)/systems/<name>.programs.mk  those programs' names, from `vlsys programs`
 #   $(O)/sysinit/<name>.elf       init with that image linked in
 #   $(O)/images/<name>.bin        the kernel with that init: `make run SYSTEM=<name>` boots it
 #   $(O)/images/<name>-check.bin  the same with the test kernel (the invariant walk, Makefile):
@@ -16,7 +18,6 @@ LIBOS_SRCS := $(sort $(wildcard lib/os/src/*.c))
 COMPONENT_LIB_SRCS := lib/ring/src/ring.c lib/hw/src/hw.c lib/hw/src/hw_mmio.c lib/hw/example/goldfish_clock.c
 INIT_SRCS := $(sort $(wildcard servers/init/*.c)) lib/elf/src/elf.c
 INIT_OBJS := $(patsubst %,$(O)/user/%.o,$(INIT_SRCS))
-APP_PROGRAMS := $(patsubst %,$(O)/programs/%.elf,$(APPS))
 
 .PHONY: systems
 systems: $(patsubst %,$(O)/images/%.bin,$(SYSTEMS)) $(patsubst %,$(O)/images/%-check.bin,$(SYSTEMS))
@@ -27,9 +28,28 @@ $(O)/user/servers/init/%.c.o: UCFLAGS += -Ilib/os/include -Ilib/elf/include
 
 $(foreach a,$(APPS),$(eval $(call program,$(a),$(sort $(wildcard apps/$(a)/*.c)) $(LIBOS_SRCS) $(COMPONENT_LIB_SRCS))))
 
-$(O)/systems/%.img: systems/%/system.yaml $(VLSYS) $(APP_PROGRAMS)
+# `vlsys check` first: a description it rejects has an empty program list (below), and
+# its diagnostics alone are what to show, not also "program not found" for each program.
+$(O)/systems/%.img: systems/%/system.yaml $(VLSYS)
 	@mkdir -p $(dir $@)
+	$(Q)$(VLSYS) check $<
 	$(Q)$(VLSYS) build $< --programs $(O)/programs -o $@
+
+# Each image depends only on the programs its description names (`vlsys programs`), so an
+# unfinished app breaks only the systems that use it. $(O)/systems/<name>.programs.mk sets
+# programs_of_<name>; a description vlsys rejects gets an empty list, and building its image
+# then prints vlsys's diagnostics. Names without an apps/ folder are left to vlsys too
+# ("program 'x' not found"). Read only for goals that may build a system image, so that
+# `make all`, `make unit` and the like do not need vlsys.
+$(O)/systems/%.programs.mk: systems/%/system.yaml $(VLSYS)
+	@mkdir -p $(dir $@)
+	$(Q)echo "programs_of_$* := $$($(VLSYS) programs $< 2>/dev/null | tr '\n' ' ')" >$@
+
+ifneq ($(filter run systems bad-images %.bin %.elf %.img,$(MAKECMDGOALS)),)
+-include $(patsubst %,$(O)/systems/%.programs.mk,$(SYSTEMS))
+endif
+$(foreach s,$(SYSTEMS),$(eval $(O)/systems/$(s).img: \
+	$(patsubst %,$(O)/programs/%.elf,$(filter $(APPS),$(programs_of_$(s))))))
 
 $(O)/sysinit/%/sysimage.o: servers/init/sysimage.S $(O)/systems/%.img
 	@mkdir -p $(dir $@)
@@ -55,7 +75,7 @@ $(O)/images/%-check.elf: $(KERNEL_CHECK_OBJS) $(O)/images/%/init_image.o kernel/
 # Damaged images for tests/integration: pingpong's image with one field broken.
 BAD_IMAGES := bad_magic bad_size bad_table bad_program bad_string bad_map bad_channel \
 	bad_priority bad_untyped bad_debug bad_elf bad_fault_self bad_fault_index bad_fault_cycle \
-	bad_fault_channel
+	bad_fault_channel bad_config bad_config_table bad_config_twice bad_config_count
 $(O)/systems/bad_%.img: $(O)/systems/pingpong.img tests/integration/corrupt_image.py
 	$(Q)$(PYTHON) tests/integration/corrupt_image.py bad_$* $< $@
 $(foreach s,$(BAD_IMAGES),$(eval $(call system_image,$(s))))

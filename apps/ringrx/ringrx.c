@@ -21,6 +21,9 @@
 static struct ring rx;
 static uint64_t owned[RING_OWNED_WORDS(RINGDEMO_NBUFS)];
 static bool ready;
+static bool finished, tx_reported; /* all received (or broken); ringtx has reported */
+static uint64_t last_instret;
+static void report(void);
 static uint32_t received; /* messages checked so far: the next must be number `received` */
 static uint64_t bytes;
 static unsigned errors, wakeups;
@@ -85,17 +88,10 @@ drain(void)
             vl_os_notify(RINGDEMO_CH);
         }
         if (received == RINGDEMO_MESSAGES || ring_is_broken(&rx)) {
-            uint64_t n = instret() - first_instret;
-            printf("ringrx: received %u messages, %lu bytes, %u errors, woken %u times, "
-                   "signalled ringtx %lu times\n",
-                   (unsigned)received, (unsigned long)bytes, errors, wakeups,
-                   (unsigned long)rx.stats.signals);
-            /* Meaningful under QEMU's -icount only (docs/drivers.md, "Measured"). */
-            printf("ringrx: %lu instructions from the first message to the last, %lu of them "
-                   "checking messages\n",
-                   (unsigned long)n, (unsigned long)check_instret);
-            printf("ringrx: done\n");
+            last_instret = instret();
             ready = false;
+            finished = true;
+            report();
             return;
         }
         if (ring_sleep_prepare(&rx)) {
@@ -104,6 +100,24 @@ drain(void)
     }
     printf("ringrx: ringtx keeps the queue busy; giving up\n");
     ring_break(&rx);
+}
+
+/* Prints the closing report once both this side has finished and ringtx has reported. */
+static void
+report(void)
+{
+    if (!finished || !tx_reported) {
+        return;
+    }
+    printf("ringrx: received %u messages, %lu bytes, %u errors, woken %u times, "
+           "signalled ringtx %lu times\n",
+           (unsigned)received, (unsigned long)bytes, errors, wakeups,
+           (unsigned long)rx.stats.signals);
+    /* Meaningful under QEMU's -icount only (docs/drivers.md, "Measured"). */
+    printf("ringrx: %lu instructions from the first message to the last, %lu of them "
+           "checking messages\n",
+           (unsigned long)(last_instret - first_instret), (unsigned long)check_instret);
+    printf("ringrx: done\n");
 }
 
 void
@@ -143,5 +157,8 @@ notified(unsigned id)
     if (id == RINGDEMO_CH && ready) {
         wakeups++;
         drain();
+    } else if (id == RINGDEMO_REPORTED_CH) {
+        tx_reported = true;
+        report();
     }
 }

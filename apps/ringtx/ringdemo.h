@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 #define RINGDEMO_CH 0          /* the notify channel between the two */
+/* ringtx signals this one once its closing report is printed: ringrx prints its own only
+ * then, since both print to the one console a character at a time and would interleave. */
+#define RINGDEMO_REPORTED_CH 1
 #define RINGDEMO_CAPACITY 64   /* entries per queue: every buffer fits, so enqueue never fills */
 #define RINGDEMO_BUF 256       /* bytes per buffer */
 #define RINGDEMO_NBUFS 64      /* buffers in ring_data (16 KiB) */

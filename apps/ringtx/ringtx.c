@@ -78,6 +78,7 @@ pump(void)
             printf("ringtx: sent %u messages, woken %u times, signalled ringrx %lu times\n",
                    (unsigned)sent, wakeups, (unsigned long)tx.stats.signals);
             printf("ringtx: %lu instructions filling messages\n", (unsigned long)fill_instret);
+            vl_os_notify(RINGDEMO_REPORTED_CH);
             return;
         }
         if (ring_sleep_prepare(&tx)) {

@@ -30,6 +30,9 @@ void
 notified(unsigned id)
 {
     if (id == CH_IRQ) {
-        vl_os_irq_ack(CH_IRQ);
+        int err = vl_os_irq_ack(CH_IRQ);
+        if (err != 0) {
+            printf("rtc: irq ack: %s\n", err < 0 ? vl_os_status_name(err) : vl_error_name(err));
+        }
     }
 }

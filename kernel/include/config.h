@@ -13,6 +13,16 @@
 #define CONFIG_TIMESLICE_TICKS 5
 #endif
 
+/*
+ * Refills one scheduling context keeps (kernel/include/kernel/refill.h): how many separate
+ * chunks of its budget can be pending replenishment at once. More keeps a thread that
+ * blocks often closer to its full budget; when they are all in use the newest chunks merge
+ * into the last one, which only ever delays budget.
+ */
+#ifndef CONFIG_SC_REFILLS
+#define CONFIG_SC_REFILLS 8
+#endif
+
 /* Work units (slots deleted, chunks cleared) between checks for pending interrupts. */
 #ifndef CONFIG_PREEMPTION_WORK_UNITS
 #define CONFIG_PREEMPTION_WORK_UNITS 64

@@ -93,6 +93,22 @@ fill_info(struct comp *c, struct vl_comp_info *info)
         r->size = g_img.regions[map->region].size;
         r->perms = map->perms;
     }
+    /* image_check() saw to it that names, strings and counts fit. */
+    for (uint64_t i = 0; i < g_img.nconfigs; i++) {
+        const struct vl_sysimg_config *cfg = &g_img.configs[i];
+        if (cfg->component != c->index || info->num_config >= VL_COMP_MAX_CONFIG) {
+            continue;
+        }
+        struct vl_comp_config *out = &info->config[info->num_config++];
+        strncpy(out->name, image_string(&g_img, cfg->name), sizeof(out->name) - 1);
+        if (cfg->kind == VL_CONFIG_INT) {
+            out->kind = VL_COMP_CONFIG_INT;
+            out->value = (int64_t)cfg->value;
+        } else {
+            out->kind = VL_COMP_CONFIG_STR;
+            strncpy(out->str, image_string(&g_img, cfg->value), sizeof(out->str) - 1);
+        }
+    }
 }
 
 static int

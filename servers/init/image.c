@@ -191,6 +191,59 @@ check_channels(struct sysimg *img)
     return why == NULL ? 0 : bad(why, which);
 }
 
+_Static_assert(VL_SYSIMG_MAX_CONFIG == VL_COMP_MAX_CONFIG &&
+                   VL_SYSIMG_MAX_CONFIG_STR == VL_COMP_CONFIG_STR_MAX,
+               "every parameter the image may hold fits the info page");
+
+/* A string parameter's value: inside the table, NUL-terminated, printable, not too long. */
+static int
+config_str_ok(const struct sysimg *img, uint64_t offset)
+{
+    if (offset >= img->strings_size) {
+        return 0;
+    }
+    const char *s = img->strings + offset;
+    uint64_t room = img->strings_size - offset;
+    uint64_t n = 0;
+    while (n < room && s[n] != '\0') {
+        if (s[n] < 0x20 || s[n] > 0x7e) {
+            return 0;
+        }
+        n++;
+    }
+    return n < room && n <= VL_SYSIMG_MAX_CONFIG_STR;
+}
+
+/*
+ * The config table: each record names a known component, a valid name not used before for
+ * that component, a known kind and (for strings) a valid string; at most VL_SYSIMG_MAX_CONFIG
+ * records per component.
+ */
+static int
+check_configs(struct sysimg *img)
+{
+    unsigned count[VL_SYSIMG_MAX_COMPONENTS] = {0};
+    for (uint64_t i = 0; i < img->nconfigs; i++) {
+        const struct vl_sysimg_config *cfg = &img->configs[i];
+        if (cfg->component >= img->ncomps || !name_ok(img, cfg->name) ||
+            cfg->kind > VL_CONFIG_STR ||
+            (cfg->kind == VL_CONFIG_STR && !config_str_ok(img, cfg->value))) {
+            return bad("config", i);
+        }
+        if (++count[cfg->component] > VL_SYSIMG_MAX_CONFIG) {
+            return bad("too many config parameters in one component", cfg->component);
+        }
+        for (uint64_t j = 0; j < i; j++) {
+            const struct vl_sysimg_config *o = &img->configs[j];
+            if (o->component == cfg->component &&
+                strcmp(image_string(img, o->name), image_string(img, cfg->name)) == 0) {
+                return bad("config parameter twice", i);
+            }
+        }
+    }
+    return 0;
+}
+
 static int
 check_tables(struct sysimg *img, const struct vl_sysimg_header *h)
 {
@@ -204,6 +257,10 @@ check_tables(struct sysimg *img, const struct vl_sysimg_header *h)
         !table_ok(img, &h->channels, sizeof(struct vl_sysimg_channel), 1024) ||
         !table_ok(img, &h->irqs, sizeof(struct vl_sysimg_irq), 64)) {
         return bad("region, map, channel or irq table", 0);
+    }
+    if (!table_ok(img, &h->configs, sizeof(struct vl_sysimg_config),
+                  VL_SYSIMG_MAX_COMPONENTS * VL_SYSIMG_MAX_CONFIG)) {
+        return bad("config table", h->configs.offset);
     }
     if (h->strings_offset > img->size || h->strings_size > img->size - h->strings_offset ||
         h->strings_size == 0 || img->base[h->strings_offset + h->strings_size - 1] != '\0') {
@@ -219,6 +276,8 @@ check_tables(struct sysimg *img, const struct vl_sysimg_header *h)
     img->nchannels = h->channels.count;
     img->irqs = (const void *)(img->base + h->irqs.offset);
     img->nirqs = h->irqs.count;
+    img->configs = (const void *)(img->base + h->configs.offset);
+    img->nconfigs = h->configs.count;
     img->strings = (const char *)img->base + h->strings_offset;
     img->strings_size = h->strings_size;
     return 0;
@@ -273,7 +332,7 @@ image_check(const void *base, uint64_t size, struct sysimg *img)
             return -1;
         }
     }
-    if (check_channels(img) != 0) {
+    if (check_channels(img) != 0 || check_configs(img) != 0) {
         return -1;
     }
     for (uint64_t i = 0; i < img->ncomps; i++) {

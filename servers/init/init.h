@@ -43,6 +43,8 @@ struct sysimg {
     uint64_t nirqs;
     const char *strings;
     uint64_t strings_size;
+    const struct vl_sysimg_config *configs;
+    uint64_t nconfigs;
 };
 
 enum comp_state { COMP_RUNNING, COMP_STOPPED };

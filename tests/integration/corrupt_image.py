@@ -11,7 +11,7 @@ import sys
 
 HEADER = {"magic": 0, "version": 8, "size": 16, "name": 24, "components": 32,
           "regions": 48, "maps": 64, "channels": 80, "irqs": 96, "strings_offset": 112,
-          "strings_size": 120}
+          "strings_size": 120, "configs": 128}
 
 
 def word(img, off):
@@ -24,9 +24,30 @@ def put(img, off, value):
 
 def table(img, name, index, field):
     """Offset of word `field` of record `index` of table `name` (records of 8-byte words)."""
-    sizes = {"components": 12, "regions": 4, "maps": 4, "channels": 5, "irqs": 3}
+    sizes = {"components": 12, "regions": 4, "maps": 4, "channels": 5, "irqs": 3, "configs": 4}
     base = word(img, HEADER[name])
     return base + (index * sizes[name] + field) * 8
+
+
+def many_configs(img, n):
+    """Replaces the config table by n integer parameters of component 0, each with a distinct
+    name (suffixes of the strings in the table, which init accepts as names), appended at the
+    end of the image."""
+    strings_at = word(img, HEADER["strings_offset"])
+    strings_size = word(img, HEADER["strings_size"])
+    names, seen = [], set()
+    for off in range(strings_size):
+        text = bytes(img[strings_at + off:strings_at + strings_size]).split(b"\0", 1)[0]
+        if text and text not in seen:
+            seen.add(text)
+            names.append(off)
+    assert len(names) >= n, names
+    at = len(img)
+    for off in names[:n]:
+        img.extend(struct.pack("<4Q", 0, off, 0, 7))
+    put(img, HEADER["configs"], at)
+    put(img, HEADER["configs"] + 8, n)
+    put(img, HEADER["size"], len(img))
 
 
 CORRUPTIONS = {
@@ -56,6 +77,16 @@ CORRUPTIONS = {
                           "channel id reserved in a fault handler"),
     "bad_elf": (lambda img: img.__setitem__(word(img, table(img, "components", 0, 1)), 0),
                 "program of 'ping'"),
+    # ping's config {rounds: 3}: made a string whose offset is past the string table.
+    "bad_config": (lambda img: (put(img, table(img, "configs", 0, 2), 1),
+                                put(img, table(img, "configs", 0, 3),
+                                    word(img, HEADER["strings_size"]))), "config"),
+    "bad_config_table": (lambda img: put(img, HEADER["configs"] + 8, 10**6), "config table"),
+    # ping's {rounds: 3, step: 10}: step renamed rounds.
+    "bad_config_twice": (lambda img: put(img, table(img, "configs", 1, 1),
+                                         word(img, table(img, "configs", 0, 1))),
+                         "config parameter twice"),
+    "bad_config_count": (lambda img: many_configs(img, 17), "too many config parameters"),
 }
 
 

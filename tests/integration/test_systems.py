@@ -12,6 +12,7 @@ import subprocess
 import time
 
 import pytest
+from make_helper import run_make
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.environ.get("CONFIG", "debug")
@@ -21,14 +22,14 @@ QEMU = ["qemu-system-riscv64", "-machine", "virt", "-cpu", "rv64", "-m", "256M",
 BOOT_TIMEOUT = 60.0
 BAD_IMAGES = ["bad_magic", "bad_size", "bad_table", "bad_program", "bad_string", "bad_map",
               "bad_channel", "bad_priority", "bad_untyped", "bad_debug", "bad_elf",
-              "bad_fault_self", "bad_fault_index", "bad_fault_cycle", "bad_fault_channel"]
+              "bad_fault_self", "bad_fault_index", "bad_fault_cycle", "bad_fault_channel",
+              "bad_config", "bad_config_table", "bad_config_twice", "bad_config_count"]
 
 
 @pytest.fixture(scope="session", autouse=True)
 def build():
     """Builds every system's boot image and the damaged images once."""
-    subprocess.run(["make", "-s", "CONFIG=" + CONFIG, "systems", "bad-images"], cwd=REPO,
-                   check=True, stdout=subprocess.DEVNULL)
+    run_make(["-s", "CONFIG=" + CONFIG, "systems", "bad-images"], cwd=REPO)
 
 
 class Run:
@@ -138,6 +139,70 @@ def test_pingpong():
         at = run.index(r"^ping: pong doubled %d to %d \(label 0\)$" % (10 * i, 20 * i), at)
     run.index(r"^pingpong: done$", at)
     assert not run.all(r"faulted")
+
+
+def test_config_makes_variants():
+    """One program, three components configured by the description (systems/greetings)."""
+    # shy runs first and prints nothing, then hello, then bonjour (priorities).
+    run = boot("greetings", r"^bonjour from bonjour$")
+    check_started(run, "greetings", [("shy", 110), ("hello", 100), ("bonjour", 90)])
+    at = run.index(r"^hello from hello$")
+    at = run.index(r"^bonjour from bonjour$", at + 1)
+    run.index(r"^bonjour from bonjour$", at + 1)
+    assert len(run.all(r"^hello from hello$")) == 1, run.text()
+    assert len(run.all(r"^bonjour from bonjour$")) == 2, run.text()
+    assert not run.all(r"^\S+ from shy$|lib/os:"), run.text()
+
+
+def test_misuse_of_channels_and_config_is_reported():
+    """Each misuse of a channel or a config parameter returns its status (os.h) and, in a
+    debug build, lib/os says why, naming the component and the id (a release build returns
+    the status only)."""
+    run = boot("misuse", r"^asker: misuse answered")
+    check_started(run, "misuse", [("misuse", 100), ("answer", 150), ("asker", 50)])
+    expected = [
+        (None, "notify 0 -> 0 \\(ok\\)"),
+        ("notify on channel 5: no such channel", "notify 5 -> -1 \\(no such channel\\)"),
+        ("notify on channel 1: wrong kind: it is the client end of a call",
+         "notify 1 -> -2 \\(wrong kind of channel\\)"),
+        ("notify on channel 63: no such channel", "notify 63 -> -1 "),
+        ("notify on channel 4000000000: no such channel", "notify 4000000000 -> -1 "),
+        (None, "call 1 -> answered 1"),
+        ("call on channel 7: no such channel", "call 7 -> -1 \\(no such channel\\)"),
+        ("call on channel 0: wrong kind: it is a notify channel",
+         "call 0 -> -2 \\(wrong kind of channel\\)"),
+        ("irq ack on channel 0: wrong kind: it is a notify channel", "irq ack 0 -> -2 "),
+        ("irq ack on channel 9: no such channel", "irq ack 9 -> -1 "),
+        (None, "irq ack 3 -> 0 \\(ok\\)"),
+        ("notify on channel 2: wrong kind: it is the server end of a call", "notify 2 -> -2 "),
+        ("call on channel 2: wrong kind: it is the server end of a call", "call 2 -> -2 "),
+        ("notify on channel 3: wrong kind: it is an interrupt's channel", "notify 3 -> -2 "),
+        ("call on channel 3: wrong kind: it is an interrupt's channel", "call 3 -> -2 "),
+        (None, "status 42 -> 42 \\(unknown status\\)"),
+        (None, "config rounds -> 0, 3$"),
+        (None, "config offset -> 0, -16$"),
+        (None, "config label -> 0, 'a string'$"),
+        ("config 'label' is a string, not an integer", "config label as integer -> -4, 77$"),
+        ("config 'rounds' is an integer, not a string",
+         "config rounds as string -> -4, 'unchanged'$"),
+        (None, "config missing -> -3, 77$"),
+        (None, "config '' -> -3, 'unchanged'$"),
+    ]
+    at = 0
+    for message, result in expected:
+        line = run.index(r"^misuse: " + result, at)
+        if message is not None and CONFIG == "debug":
+            assert run.lines[line - 1] == "lib/os: misuse: " + message, run.lines[line - 1]
+        else:
+            assert not run.lines[line - 1].startswith("lib/os:"), run.lines[line - 1]
+        at = line + 1
+    at = run.index(r"^misuse: done$", at)
+    # The notification reached answer (ignored by it); the call was answered once.
+    assert len(run.all(r"^answer: call")) == 1, run.text()
+    # The server end works: asker (the same program, configured as the client) calls it.
+    at = run.index(r"^misuse: called on channel 2$", at)
+    run.index(r"^asker: misuse answered with label 5$", at)
+    assert not run.all(r"faulted"), run.text()
 
 
 def test_ring_transfer():
@@ -298,10 +363,10 @@ def test_bad_image_refused(kind):
 def test_make_run_boots_the_named_system():
     out = subprocess.run(["make", "-n", "run", "SYSTEM=pingpong"], cwd=REPO, check=True,
                          capture_output=True, text=True).stdout
-    assert re.search(r"timeout .*-kernel build/%s/images/pingpong.bin" % CONFIG, out), out
+    assert re.search(r"tools/run.sh build/%s/images/pingpong.bin" % CONFIG, out), out
     out = subprocess.run(["make", "-n", "run"], cwd=REPO, check=True, capture_output=True,
                          text=True).stdout
-    assert re.search(r"timeout .*-kernel build/%s/images/default.bin" % CONFIG, out), out
+    assert re.search(r"tools/run.sh build/%s/images/default.bin" % CONFIG, out), out
 
 
 def test_shutdown_is_granted_by_the_description():

@@ -4,7 +4,7 @@
 # Usage: tests/unit/fdt_gen.sh [OUTDIR]      (default OUTDIR: build/host/dtb)
 # Environment: QEMU overrides the emulator (default qemu-system-riscv64).
 #
-# Each blob is named qemu-virt-<MiB>M-<harts>cpu[-aia].dtb; test_fdt derives the values it
+# Each blob is named qemu-virt-<MiB>M-<harts>cpu[-aia|-nosstc].dtb; test_fdt derives the values it
 # expects from that name, so keep the pattern when adding variants. QEMU dumps its whole 1 MiB
 # FDT buffer; the files are trimmed to the header's totalsize so that they also make compact
 # seeds for the fuzzer (tests/fuzz/fuzz_fdt.c).
@@ -44,3 +44,4 @@ gen qemu-virt-1024M-2cpu "" -m 1G -smp 2
 gen qemu-virt-8192M-4cpu "" -m 8G -smp 4
 gen qemu-virt-128M-8cpu "" -m 128M -smp 8
 gen qemu-virt-128M-1cpu-aia ",aia=aplic-imsic" -m 128M
+gen qemu-virt-128M-2cpu-nosstc "" -m 128M -smp 2 -cpu rv64,sstc=false

@@ -189,6 +189,7 @@ same_platform(const struct fdt_platform *got, const struct fdt_platform *want)
     }
     EXPECT_EQ(got->timebase_hz, want->timebase_hz);
     EXPECT_EQ(got->num_harts, want->num_harts);
+    EXPECT_EQ(got->has_sstc, want->has_sstc);
     EXPECT_EQ(got->uart_base, want->uart_base);
     EXPECT_EQ(got->uart_size, want->uart_size);
     EXPECT_EQ(got->uart_irq, want->uart_irq);
@@ -847,6 +848,7 @@ test_timebase_forms(void)
 enum {
     SMALL_NO_MEMORY = 1 << 0,
     SMALL_NO_TIMEBASE = 1 << 1,
+    SMALL_NO_CPU = 1 << 2, /* no /cpus node at all: the test adds its own */
 };
 
 /* Starts a minimal valid tree (root with cells 2/2, /cpus, one memory node) without closing
@@ -864,6 +866,9 @@ small_begin(unsigned flags)
         b_prop_str(b, "device_type", "memory");
         b_reg1(b, 2, 2, 0x80000000, 0x8000000);
         b_end(b);
+    }
+    if (flags & SMALL_NO_CPU) {
+        return b;
     }
     b_begin(b, "cpus");
     b_prop_u32(b, "#address-cells", 1);
@@ -996,6 +1001,115 @@ test_memory_regions(void)
         EXPECT_EQ(p.memory[i].base, regs[2 * i]);
         EXPECT_EQ(p.memory[i].size, regs[2 * i + 1]);
     }
+    return true;
+}
+
+/* One cpu node for isa_tree(): its riscv,isa and riscv,isa-extensions values (raw bytes, so
+ * a test can leave out the NUL; NULL leaves the property out) and whether it is enabled. */
+struct isa_cpu {
+    const char *isa;
+    size_t isa_len;
+    const char *ext;
+    size_t ext_len;
+    bool disabled;
+};
+
+/* The minimal tree of small_begin() with cpus[0..n) instead of its plain cpu@0. */
+static struct blob
+isa_tree(const struct isa_cpu *cpus, unsigned n)
+{
+    struct builder *b = small_begin(SMALL_NO_CPU);
+
+    b_begin(b, "cpus");
+    b_prop_u32(b, "#address-cells", 1);
+    b_prop_u32(b, "#size-cells", 0);
+    b_prop_u32(b, "timebase-frequency", 1000000);
+    for (unsigned i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "cpu@%u", i);
+        b_begin(b, name);
+        b_prop_str(b, "device_type", "cpu");
+        b_prop_u32(b, "reg", i);
+        if (cpus[i].isa != NULL) {
+            b_prop(b, "riscv,isa", cpus[i].isa, cpus[i].isa_len);
+        }
+        if (cpus[i].ext != NULL) {
+            b_prop(b, "riscv,isa-extensions", cpus[i].ext, cpus[i].ext_len);
+        }
+        if (cpus[i].disabled) {
+            b_prop_str(b, "status", "disabled");
+        }
+        b_end(b);
+    }
+    b_end(b);
+    return small_finish(b);
+}
+
+/* An isa_cpu with riscv,isa the C string s (with its NUL). */
+#define ISA(s)                                                                                     \
+    {                                                                                              \
+        s, sizeof(s), NULL, 0, false                                                               \
+    }
+
+/* Parses isa_tree(cpus, n) and expects has_sstc to be want. */
+static bool
+expect_sstc(const struct isa_cpu *cpus, unsigned n, bool want)
+{
+    struct fdt_platform p;
+
+    if (!expect_parse(isa_tree(cpus, n), FDT_OK, &p)) {
+        return false;
+    }
+    EXPECT_EQ(p.has_sstc, want);
+    return true;
+}
+
+/*
+ * Sstc is only believed where every enabled hart names it exactly: a whole '_'-separated
+ * part of riscv,isa after the base, or a whole entry of riscv,isa-extensions, in lower case,
+ * inside the NUL-terminated string.
+ */
+static bool
+test_isa_sstc(void)
+{
+    static const struct isa_cpu yes[] = {ISA("rv64imac_zicsr_sstc"), ISA("rv64imac_sstc_zba"),
+                                         ISA("rv64imac_sstc_")};
+    static const struct isa_cpu no[] = {ISA("rv64imac_zicsr"),
+                                        ISA("rv64imac_sstcx"),
+                                        ISA("rv64imac_xsstc"),
+                                        ISA("sstc_rv64imac"),
+                                        ISA("rv64imac_SSTC"),
+                                        ISA("rv64imac_ss_tc"),
+                                        ISA("rv64imac\0_sstc"),
+                                        ISA(""),
+                                        ISA("sstc")};
+    static const struct isa_cpu unterminated = {"rv64imac_sstc", 13, NULL, 0, false};
+    static const char ext_yes[] = "i\0m\0zicsr\0sstc";
+    static const char ext_no[] = "i\0m\0sstcx\0zicsr";
+    struct isa_cpu ext = {NULL, 0, ext_yes, sizeof(ext_yes), false};
+    struct isa_cpu two[2] = {ISA("rv64imac_sstc"), ISA("rv64imac")};
+
+    for (unsigned i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        EXPECT(expect_sstc(&yes[i], 1, true));
+    }
+    for (unsigned i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        EXPECT(expect_sstc(&no[i], 1, false));
+    }
+    EXPECT(expect_sstc(&unterminated, 1, false));
+    EXPECT(expect_sstc(&ext, 1, true));
+    /* An unterminated last list entry is never complete. */
+    ext.ext_len = sizeof(ext_yes) - 1;
+    EXPECT(expect_sstc(&ext, 1, false));
+    ext.ext = ext_no;
+    ext.ext_len = sizeof(ext_no);
+    EXPECT(expect_sstc(&ext, 1, false));
+    /* Every enabled hart must have it; a disabled one does not count. */
+    EXPECT(expect_sstc(two, 2, false));
+    two[1].disabled = true;
+    EXPECT(expect_sstc(two, 2, true));
+    /* No enabled hart: no Sstc. */
+    two[0].disabled = true;
+    EXPECT(expect_sstc(two, 2, false));
     return true;
 }
 
@@ -1810,12 +1924,14 @@ qemu_want(const char *base, struct fdt_platform *w)
     unsigned harts = 0;
     char rest[64] = "";
     bool aia;
+    bool nosstc;
 
     if (sscanf(base, "qemu-virt-%uM-%ucpu%63s", &mib, &harts, rest) < 2) {
         return false;
     }
     aia = strcmp(rest, "-aia.dtb") == 0;
-    if (!aia && strcmp(rest, ".dtb") != 0) {
+    nosstc = strcmp(rest, "-nosstc.dtb") == 0;
+    if (!aia && !nosstc && strcmp(rest, ".dtb") != 0) {
         return false;
     }
     memset(w, 0, sizeof(*w));
@@ -1824,6 +1940,7 @@ qemu_want(const char *base, struct fdt_platform *w)
     w->memory[0].size = (uint64_t)mib * MIB;
     w->timebase_hz = 10000000;
     w->num_harts = harts;
+    w->has_sstc = !nosstc; /* QEMU 7.2's rv64 hart has Sstc unless told sstc=false */
     w->uart_base = 0x10000000;
     w->uart_size = 0x100;
     w->uart_irq = 10;
@@ -1982,6 +2099,7 @@ main(int argc, char **argv)
     run("small_ok", test_small_ok);
     run("missing", test_missing);
     run("memory_regions", test_memory_regions);
+    run("isa_sstc", test_isa_sstc);
     run("too_many", test_too_many);
     run("reg_cells", test_reg_cells);
     run("bad_property_sizes", test_bad_property_sizes);

@@ -685,3 +685,18 @@ def test_profile_refuses_metrics_not_timed_by_the_cycle_counter(tmp_path):
         assert proc.returncode == 2
         assert "not a metric timed by the cycle counter" in proc.stdout
         assert "ipc_call_reply_cross_as" in proc.stdout
+
+
+# ---- bench.py ----
+
+def test_bench_check_expected_value_and_sample_count():
+    bench = load_module("bench")
+    entry = {"value": 99997, "min": 99996, "max": 99997, "samples": 6}
+    assert bench.check("timeslice_ticks", entry, 100) is None
+    # A deadline armed twice too far shows as a timeslice twice too long.
+    far = dict(entry, value=199997, min=199996, max=199997)
+    assert "outside 100000 +- 100" in bench.check("timeslice_ticks", far, 100)
+    # One sample off is enough to fail, whatever the median says.
+    assert "outside" in bench.check("timeslice_ticks", dict(entry, max=100101), 100)
+    assert "outside" in bench.check("timeslice_ticks", dict(entry, min=99899), 100)
+    assert "expected 6 samples" in bench.check("timeslice_ticks", dict(entry, samples=5), 100)

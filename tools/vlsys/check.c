@@ -46,12 +46,19 @@ fixed_areas(const struct vlsys_system *sys, const struct vlsys_component *comp, 
         return 0;
     }
     if (comp->stack > VLSYS_STACK_TOP - VLSYS_GUARD) {
-        diag_error(comp->stack_line, "'stack' 0x%llx is too large",
-                   (unsigned long long)comp->stack);
+        diag_error(comp->stack_line,
+                   "'stack' 0x%llx is too large: at most 0x%llx (the stack and its guard page "
+                   "end at 0x%llx)",
+                   (unsigned long long)comp->stack,
+                   (unsigned long long)(VLSYS_STACK_TOP - VLSYS_GUARD),
+                   (unsigned long long)VLSYS_STACK_TOP);
         return 0;
     }
     if (comp->heap > VLSYS_USER_TOP) {
-        diag_error(comp->heap_line, "'heap' 0x%llx is too large", (unsigned long long)comp->heap);
+        diag_error(comp->heap_line,
+                   "'heap' 0x%llx is too large: at most 0x%llx (the user address limit), less "
+                   "the program, stack and guard pages",
+                   (unsigned long long)comp->heap, (unsigned long long)VLSYS_USER_TOP);
         return 0;
     }
     const struct vlsys_program *p = NULL;

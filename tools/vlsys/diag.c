@@ -13,10 +13,12 @@
 struct diag {
     int line;
     size_t seq; /* order of discovery, keeps the sort stable */
+    bool is_warning;
     char *msg;
 };
 
 static struct vlsys_vec diags;
+static size_t nerrors; /* diags that are errors, not warnings */
 
 void *
 vec_push(struct vlsys_vec *vec, size_t size)
@@ -46,28 +48,99 @@ vec_free(struct vlsys_vec *vec)
     vec->cap = 0;
 }
 
-void
-diag_error(int line, const char *fmt, ...)
+/* Records msg (vasprintf'd from fmt and ap) at line. */
+static void
+diag_add(int line, bool is_warning, const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
     char *msg = NULL;
-    int n = vasprintf(&msg, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
+    if (vasprintf(&msg, fmt, ap) < 0) {
         fprintf(stderr, "vlsys: error: out of memory\n");
         exit(2);
     }
     struct diag *d = vec_push(&diags, sizeof(*d));
     d->line = line;
     d->seq = diags.count;
+    d->is_warning = is_warning;
     d->msg = msg;
+    nerrors += !is_warning;
+}
+
+void
+diag_error(int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_add(line, false, fmt, ap);
+    va_end(ap);
+}
+
+void
+diag_warning(int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_add(line, true, fmt, ap);
+    va_end(ap);
 }
 
 size_t
 diag_count(void)
 {
-    return diags.count;
+    return nerrors;
+}
+
+/*
+ * The edit distance (insertions, deletions, substitutions, and swaps of two neighbours count
+ * one each) between a and b, or DIAG_FAR if it is more than 3 or either is longer than
+ * VL_SYSIMG_MAX_NAME + 1: suggestions are for near misses of short names only.
+ */
+#define DIAG_FAR 99
+static unsigned
+edit_distance(const char *a, const char *b)
+{
+    enum { N = VL_SYSIMG_MAX_NAME + 2 };
+    size_t la = strlen(a);
+    size_t lb = strlen(b);
+    if (la >= N || lb >= N || (la > lb ? la - lb : lb - la) > 3) {
+        return DIAG_FAR;
+    }
+    unsigned d[N][N];
+    for (size_t i = 0; i <= la; i++) {
+        for (size_t j = 0; j <= lb; j++) {
+            if (i == 0 || j == 0) {
+                d[i][j] = (unsigned)(i + j);
+                continue;
+            }
+            unsigned best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            best = d[i - 1][j] + 1 < best ? d[i - 1][j] + 1 : best;
+            best = d[i][j - 1] + 1 < best ? d[i][j - 1] + 1 : best;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best) {
+                best = d[i - 2][j - 2] + 1;
+            }
+            d[i][j] = best;
+        }
+    }
+    return d[la][lb] > 3 ? DIAG_FAR : d[la][lb];
+}
+
+const char *
+diag_nearest(const char *word, const char *const *names, size_t n)
+{
+    /* One edit in a short word, two in one of five letters or more, and never as many edits as
+     * the word has letters: further than that the "suggestion" is more often a different word
+     * than a typo. */
+    unsigned limit = strlen(word) >= 5 ? 2 : 1;
+    const char *best = NULL;
+    unsigned best_d = limit + 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned dist = edit_distance(word, names[i]);
+        if (dist < best_d && dist < strlen(word) && strcmp(word, names[i]) != 0) {
+            best = names[i];
+            best_d = dist;
+        }
+    }
+    return best;
 }
 
 static int
@@ -90,8 +163,18 @@ diag_print(const char *file)
     qsort(diags.items, diags.count, sizeof(struct diag), diag_cmp);
     for (size_t i = 0; i < diags.count; i++) {
         struct diag *d = VEC_AT(&diags, struct diag, i);
-        fprintf(stderr, "%s:%d: error: %s\n", file, d->line, d->msg);
-        free(d->msg);
+        fprintf(stderr, "%s:%d: %s: %s\n", file, d->line, d->is_warning ? "warning" : "error",
+                d->msg);
+    }
+    diag_clear();
+}
+
+void
+diag_clear(void)
+{
+    for (size_t i = 0; i < diags.count; i++) {
+        free(VEC_AT(&diags, struct diag, i)->msg);
     }
     vec_free(&diags);
+    nerrors = 0;
 }

@@ -82,8 +82,10 @@ faults_resolve(struct vlsys_system *sys)
         }
         int h = find(sys, c->fault_handler_name);
         if (h < 0) {
-            diag_error(c->fault_handler_line, "unknown component '%s' as fault handler",
-                       c->fault_handler_name);
+            const char *near = nearest_component(sys, c->fault_handler_name);
+            diag_error(c->fault_handler_line, "unknown component '%s' as fault handler%s%s%s",
+                       c->fault_handler_name, near ? " (did you mean '" : "", near ? near : "",
+                       near ? "'?)" : "");
         } else if (h == (int)i) {
             diag_error(c->fault_handler_line,
                        "'%s' cannot be its own fault handler: a handler that faulted could "

@@ -1,8 +1,8 @@
 /*
  * Writing and dumping system images (lib/os/include/vallum/sysimage.h). Fields are written
  * byte by byte as little-endian words, so the output does not depend on the host and is the
- * same for the same inputs. Layout: header; the component, region, map, channel and irq
- * tables; the string table; the programs; each part starting at a multiple of 8 bytes.
+ * same for the same inputs. Layout: header; the component, region, map, channel, irq and
+ * config tables; the string table; the programs; each part starting at a multiple of 8 bytes.
  */
 #include "vlsys.h"
 
@@ -13,12 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-_Static_assert(sizeof(struct vl_sysimg_header) == 128, "header layout");
+_Static_assert(sizeof(struct vl_sysimg_header) == 144, "header layout");
 _Static_assert(sizeof(struct vl_sysimg_component) == 96, "component layout");
 _Static_assert(sizeof(struct vl_sysimg_region) == 32, "region layout");
 _Static_assert(sizeof(struct vl_sysimg_map) == 32, "map layout");
 _Static_assert(sizeof(struct vl_sysimg_channel) == 40, "channel layout");
 _Static_assert(sizeof(struct vl_sysimg_irq) == 24, "irq layout");
+_Static_assert(sizeof(struct vl_sysimg_config) == 32, "config layout");
 
 #define WORDS(type) (sizeof(struct type) / 8)
 
@@ -110,7 +111,8 @@ image_build(struct vlsys_system *sys, struct buf *b)
     uint64_t map_off = region_off + nr * sizeof(struct vl_sysimg_region);
     uint64_t chan_off = map_off + nm * sizeof(struct vl_sysimg_map);
     uint64_t irq_off = chan_off + sys->channels.count * sizeof(struct vl_sysimg_channel);
-    uint64_t str_off = irq_off + sys->irqs.count * sizeof(struct vl_sysimg_irq);
+    uint64_t config_off = irq_off + sys->irqs.count * sizeof(struct vl_sysimg_irq);
+    uint64_t str_off = config_off + sys->configs.count * sizeof(struct vl_sysimg_config);
     uint64_t comp_names[VL_SYSIMG_MAX_COMPONENTS];
     for (size_t i = 0; i < nc; i++) {
         comp_names[i] =
@@ -119,6 +121,15 @@ image_build(struct vlsys_system *sys, struct buf *b)
     uint64_t region_names_at = strs.size;
     for (size_t i = 0; i < nr; i++) {
         put_string(&strs, VEC_AT(&sys->regions, struct vlsys_region, i)->name);
+    }
+    /* Each parameter's name, then its value if it is a string. */
+    uint64_t config_strings_at = strs.size;
+    for (size_t i = 0; i < sys->configs.count; i++) {
+        const struct vlsys_config *cfg = VEC_AT(&sys->configs, struct vlsys_config, i);
+        put_string(&strs, cfg->name);
+        if (cfg->kind == VL_CONFIG_STR) {
+            put_string(&strs, cfg->str);
+        }
     }
     uint64_t pos = (str_off + strs.size + 7) & ~7ull;
     for (size_t i = 0; i < sys->programs.count; i++) {
@@ -160,6 +171,17 @@ image_build(struct vlsys_system *sys, struct buf *b)
         uint64_t rec[] = {(uint64_t)q->end.component, q->number, q->end.id};
         put_record(b, rec, WORDS(vl_sysimg_irq));
     }
+    uint64_t config_string = config_strings_at;
+    for (size_t i = 0; i < sys->configs.count; i++) {
+        const struct vlsys_config *cfg = VEC_AT(&sys->configs, struct vlsys_config, i);
+        uint64_t rec[] = {(uint64_t)cfg->component, config_string, cfg->kind, (uint64_t)cfg->value};
+        config_string += strlen(cfg->name) + 1;
+        if (cfg->kind == VL_CONFIG_STR) {
+            rec[3] = config_string;
+            config_string += strlen(cfg->str) + 1;
+        }
+        put_record(b, rec, WORDS(vl_sysimg_config));
+    }
     size_t at = b->size;
     buf_resize(b, at + strs.size);
     memcpy(b->data + at, strs.data, strs.size);
@@ -177,7 +199,8 @@ image_build(struct vlsys_system *sys, struct buf *b)
                     map_off,         nm,
                     chan_off,        sys->channels.count,
                     irq_off,         sys->irqs.count,
-                    str_off,         strs.size};
+                    str_off,         strs.size,
+                    config_off,      sys->configs.count};
     _Static_assert(sizeof(h) == sizeof(struct vl_sysimg_header), "header words");
     for (size_t i = 0; i < sizeof(h) / 8; i++) {
         put_u64(b->data + i * 8, h[i]);
@@ -345,6 +368,26 @@ dump_components(struct dump *d, const uint8_t *t, uint64_t n)
     }
 }
 
+static void
+dump_configs(struct dump *d, const uint8_t *t, uint64_t n, const uint8_t *comps, uint64_t nc)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        const uint8_t *r = t + i * sizeof(struct vl_sysimg_config);
+        uint64_t kind = get_u64(r + 16);
+        uint64_t value = get_u64(r + 24);
+        printf("config %llu: '%s' %s = ", (unsigned long long)i,
+               dump_component(d, comps, nc, get_u64(r)), dump_string(d, get_u64(r + 8)));
+        if (kind == VL_CONFIG_INT) {
+            printf("%lld\n", (long long)value);
+        } else if (kind == VL_CONFIG_STR) {
+            printf("\"%s\"\n", dump_string(d, value));
+        } else {
+            printf("?\n");
+            dump_error(d, "bad config kind", kind);
+        }
+    }
+}
+
 int
 image_dump(const char *path)
 {
@@ -377,12 +420,13 @@ image_dump(const char *path)
     }
     printf("system '%s': version %d, %zu bytes\n", dump_string(&d, get_u64(b.data + 24)),
            VL_SYSIMG_VERSION, b.size);
-    uint64_t nc, nr, nm, nch, nq;
+    uint64_t nc, nr, nm, nch, nq, ncfg;
     const uint8_t *comps = dump_table(&d, 4, "components", WORDS(vl_sysimg_component), &nc);
     const uint8_t *regions = dump_table(&d, 6, "regions", WORDS(vl_sysimg_region), &nr);
     const uint8_t *maps = dump_table(&d, 8, "maps", WORDS(vl_sysimg_map), &nm);
     const uint8_t *chans = dump_table(&d, 10, "channels", WORDS(vl_sysimg_channel), &nch);
     const uint8_t *irqs = dump_table(&d, 12, "irqs", WORDS(vl_sysimg_irq), &nq);
+    const uint8_t *configs = dump_table(&d, 16, "configs", WORDS(vl_sysimg_config), &ncfg);
     printf("strings: offset 0x%llx, size %llu\n", (unsigned long long)d.strings_offset,
            (unsigned long long)d.strings_size);
     dump_components(&d, comps, nc);
@@ -420,6 +464,7 @@ image_dump(const char *path)
                (unsigned long long)get_u64(q + 8), dump_component(&d, comps, nc, get_u64(q)),
                (unsigned long long)get_u64(q + 16));
     }
+    dump_configs(&d, configs, ncfg, comps, nc);
     free(b.data);
     return d.errors ? 1 : 0;
 }

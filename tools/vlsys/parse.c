@@ -5,6 +5,7 @@
  */
 #include "vlsys.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,6 @@ struct ctx {
     yaml_document_t *doc;
     struct vlsys_system *sys;
 };
-
-/* Most keys any mapping in the format has. */
-#define MAX_KEYS 8
 
 static int
 line_of(const yaml_node_t *node)
@@ -60,8 +58,10 @@ get_fields(struct ctx *c, yaml_node_t *node, const char *what, const char *const
         while (ks != NULL && i < nkeys && strcmp(ks, keys[i]) != 0) {
             i++;
         }
+        const char *near = ks != NULL ? diag_nearest(ks, keys, nkeys) : NULL;
         if (ks == NULL || i == nkeys) {
-            diag_error(line_of(k), "unknown key '%.64s' in %s", ks ? ks : "(not a string)", what);
+            diag_error(line_of(k), "unknown key '%.64s' in %s%s%s%s", ks ? ks : "(not a string)",
+                       what, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
         } else if (out[i] != NULL) {
             diag_error(line_of(k), "duplicate key '%s' in %s", keys[i], what);
         } else {
@@ -168,23 +168,51 @@ get_size(yaml_node_t *node, const char *key, uint64_t *out)
     return true;
 }
 
-/* Reports (at node) and returns false if the value read for key is not 4 KiB-aligned. */
-static bool
-check_page_multiple(yaml_node_t *node, const char *key, uint64_t value)
+void
+format_size(uint64_t bytes, char *buf)
 {
-    if (value % VLSYS_PAGE != 0) {
-        diag_error(line_of(node), "'%s' 0x%llx is not a multiple of 4 KiB", key,
-                   (unsigned long long)value);
-        return false;
+    static const char *const units[] = {"GiB", "MiB", "KiB"};
+    for (unsigned i = 0; i < 3; i++) {
+        unsigned shift = 30 - 10 * i;
+        if (bytes != 0 && bytes % (1ull << shift) == 0) {
+            snprintf(buf, VLSYS_SIZE_STR, "%llu%s", (unsigned long long)(bytes >> shift), units[i]);
+            return;
+        }
     }
-    return true;
+    snprintf(buf, VLSYS_SIZE_STR, "%llu", (unsigned long long)bytes);
 }
 
-/* Reads a size that must be a non-zero multiple of 4 KiB; reports and returns false if not. */
+/*
+ * Reports (at node) and returns false if the value read for key is not 4 KiB-aligned, saying
+ * what to write instead: the size rounded up (is_size), or the two aligned addresses around
+ * the value.
+ */
+static bool
+check_page_multiple(yaml_node_t *node, const char *key, uint64_t value, bool is_size)
+{
+    if (value % VLSYS_PAGE == 0) {
+        return true;
+    }
+    uint64_t below = value - value % VLSYS_PAGE;
+    char hint[2 * VLSYS_SIZE_STR + 16] = "";
+    if (is_size && below <= UINT64_MAX - VLSYS_PAGE) {
+        char up[VLSYS_SIZE_STR];
+        format_size(below + VLSYS_PAGE, up);
+        snprintf(hint, sizeof(hint), ": use %s", up);
+    } else if (!is_size && below <= UINT64_MAX - VLSYS_PAGE) {
+        snprintf(hint, sizeof(hint), ": use 0x%llx or 0x%llx", (unsigned long long)below,
+                 (unsigned long long)(below + VLSYS_PAGE));
+    }
+    diag_error(line_of(node), "'%s' %.32s is not a multiple of 4 KiB (4096)%s", key,
+               scalar_of(node), hint);
+    return false;
+}
+
+/* Reads a size that must be a multiple of 4 KiB; reports and returns false if not. */
 static bool
 get_pages(yaml_node_t *node, const char *key, uint64_t *out)
 {
-    return get_size(node, key, out) && check_page_multiple(node, key, *out);
+    return get_size(node, key, out) && check_page_multiple(node, key, *out, true);
 }
 
 /* Reads a 4 KiB-aligned address for key; reports and returns false if it is not one. */
@@ -196,7 +224,7 @@ get_addr(yaml_node_t *node, const char *key, uint64_t *out)
         diag_error(line_of(node), "'%s' must be an address", key);
         return false;
     }
-    return check_page_multiple(node, key, *out);
+    return check_page_multiple(node, key, *out, false);
 }
 
 /* Reads a user virtual address: 4 KiB-aligned and below the user address limit. */
@@ -277,6 +305,17 @@ find_component(const struct vlsys_system *sys, const char *name)
     return -1;
 }
 
+const char *
+nearest_component(const struct vlsys_system *sys, const char *name)
+{
+    const char *names[VL_SYSIMG_MAX_COMPONENTS];
+    size_t n = 0;
+    for (size_t i = 0; i < sys->components.count && n < VL_SYSIMG_MAX_COMPONENTS; i++) {
+        names[n++] = VEC_AT(&sys->components, struct vlsys_component, i)->name;
+    }
+    return diag_nearest(name, names, n);
+}
+
 /* Reads a component reference; reports unknown names. Returns the index or -1. */
 static int
 get_component_ref(struct ctx *c, yaml_node_t *node)
@@ -287,7 +326,9 @@ get_component_ref(struct ctx *c, yaml_node_t *node)
     }
     int i = find_component(c->sys, name);
     if (i < 0) {
-        diag_error(line_of(node), "unknown component '%s'", name);
+        const char *near = nearest_component(c->sys, name);
+        diag_error(line_of(node), "unknown component '%s'%s%s%s", name,
+                   near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
     }
     return i;
 }
@@ -358,8 +399,15 @@ parse_untyped(yaml_node_t *node, struct vlsys_component *comp)
         return;
     }
     if (size == 0 || (size & (size - 1)) != 0) {
-        diag_error(line_of(node), "'untyped' 0x%llx is not a power of two",
-                   (unsigned long long)size);
+        /* Suggest the next power of two, if that is in range. */
+        uint64_t up = 1ull << VL_SYSIMG_MIN_UNTYPED_BITS;
+        while (up < size && up < (1ull << VL_SYSIMG_MAX_UNTYPED_BITS)) {
+            up <<= 1;
+        }
+        char hint[VLSYS_SIZE_STR];
+        format_size(up, hint);
+        diag_error(line_of(node), "'untyped' 0x%llx is not a power of two%s%s",
+                   (unsigned long long)size, up >= size ? ": use " : "", up >= size ? hint : "");
         return;
     }
     if (size < (1ull << VL_SYSIMG_MIN_UNTYPED_BITS) ||
@@ -409,14 +457,115 @@ parse_debug(struct ctx *c, yaml_node_t *node, struct vlsys_component *comp)
     }
 }
 
+/*
+ * Reads a signed integer for a config value: an optional '-', then decimal or 0x hexadecimal
+ * digits, in int64_t's range. Returns false if s is not one.
+ */
+static bool
+parse_config_int(const char *s, int64_t *out)
+{
+    bool is_negative = s[0] == '-';
+    uint64_t v;
+    if (!parse_number(s + is_negative, false, &v) ||
+        v > (is_negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX)) {
+        return false;
+    }
+    *out = is_negative ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
+/*
+ * Reads one `config` parameter of comp (index ci): name node k, value node v. An unquoted
+ * value is an integer; a quoted one a string of printable ASCII characters.
+ */
+static void
+parse_config_entry(struct ctx *c, int ci, yaml_node_t *k, yaml_node_t *v)
+{
+    struct vlsys_system *sys = c->sys;
+    const struct vlsys_component *comp = VEC_AT(&sys->components, struct vlsys_component, ci);
+    struct vlsys_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.component = ci;
+    cfg.line = line_of(k);
+    if (!get_name(k, "config name", cfg.name)) {
+        return;
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < sys->configs.count; i++) {
+        const struct vlsys_config *o = VEC_AT(&sys->configs, struct vlsys_config, i);
+        if (o->component != ci) {
+            continue;
+        }
+        count++;
+        if (strcmp(o->name, cfg.name) == 0) {
+            diag_error(cfg.line, "duplicate config parameter '%s' (first at line %d)", cfg.name,
+                       o->line);
+            return;
+        }
+    }
+    if (count == VL_SYSIMG_MAX_CONFIG) {
+        diag_error(cfg.line, "too many config parameters in '%s': at most %d", comp->name,
+                   VL_SYSIMG_MAX_CONFIG);
+        return;
+    }
+    const char *s = scalar_of(v);
+    if (s == NULL) {
+        diag_error(line_of(v), "config '%s' must be an integer or a quoted string", cfg.name);
+        return;
+    }
+    if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+        cfg.kind = VL_CONFIG_INT;
+        if (!parse_config_int(s, &cfg.value)) {
+            diag_error(line_of(v),
+                       "config '%s': %.64s is not an integer from -2^63 to 2^63-1 (write a "
+                       "string in quotes: \"%.64s\")",
+                       cfg.name, s, s);
+            return;
+        }
+    } else {
+        cfg.kind = VL_CONFIG_STR;
+        size_t n = v->data.scalar.length;
+        if (n > VL_SYSIMG_MAX_CONFIG_STR) {
+            diag_error(line_of(v), "config '%s': string of %zu characters, at most %d", cfg.name, n,
+                       VL_SYSIMG_MAX_CONFIG_STR);
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] < 0x20 || s[i] > 0x7e) {
+                diag_error(line_of(v),
+                           "config '%s': character %zu of the string is not printable ASCII",
+                           cfg.name, i + 1);
+                return;
+            }
+        }
+        memcpy(cfg.str, s, n + 1);
+    }
+    *(struct vlsys_config *)vec_push(&sys->configs, sizeof(cfg)) = cfg;
+}
+
+/* Reads `config`: a mapping of parameter names to values, for component ci. */
+static void
+parse_config(struct ctx *c, yaml_node_t *node, int ci)
+{
+    if (node->type != YAML_MAPPING_NODE) {
+        diag_error(line_of(node), "'config' must be a mapping");
+        return;
+    }
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+         p++) {
+        parse_config_entry(c, ci, yaml_document_get_node(c->doc, p->key),
+                           yaml_document_get_node(c->doc, p->value));
+    }
+}
+
 /* Reads one component entry and appends it. */
 static void
 parse_component(struct ctx *c, yaml_node_t *node)
 {
     static const char *const keys[] = {"name",     "program",       "priority", "stack",
                                        "heap",     "restart",       "untyped",  "debug",
-                                       "shutdown", "fault_handler", NULL};
-    yaml_node_t *v[10];
+                                       "shutdown", "fault_handler", "config",   NULL};
+    yaml_node_t *v[11];
     if (!get_fields(c, node, "component", keys, 7, v)) {
         return;
     }
@@ -483,6 +632,9 @@ parse_component(struct ctx *c, yaml_node_t *node)
         /* Resolved once every component is known (faults_resolve). */
         comp->fault_handler_line = line_of(v[9]);
         get_name(v[9], "fault_handler", comp->fault_handler_name);
+    }
+    if (v[10] != NULL) {
+        parse_config(c, v[10], (int)sys->components.count - 1);
     }
 }
 
@@ -703,6 +855,60 @@ for_each(struct ctx *c, yaml_node_t *list, const char *key, void (*fn)(struct ct
     }
 }
 
+/* A program's name, as found in the programs directory. */
+struct found_name {
+    char s[VL_SYSIMG_MAX_NAME + 1];
+};
+
+static int
+compare_names(const void *a, const void *b)
+{
+    return strcmp(((const struct found_name *)a)->s, ((const struct found_name *)b)->s);
+}
+
+/*
+ * The program of dir (a file NAME.elf) nearest to name (diag_nearest), or NULL. The result is
+ * in a static buffer, valid until the next call.
+ */
+static const char *
+nearest_program(const char *dir, const char *name)
+{
+    static char found[VL_SYSIMG_MAX_NAME + 1];
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return NULL;
+    }
+    struct vlsys_vec names = {0}; /* struct found_name */
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        size_t len = strlen(e->d_name);
+        if (len <= 4 || len - 4 > VL_SYSIMG_MAX_NAME || strcmp(e->d_name + len - 4, ".elf") != 0) {
+            continue;
+        }
+        struct found_name *f = vec_push(&names, sizeof(*f));
+        memcpy(f->s, e->d_name, len - 4);
+    }
+    closedir(d);
+    /* Sorted, so that the suggestion does not depend on the order the directory lists. */
+    if (names.count > 1) {
+        qsort(names.items, names.count, sizeof(struct found_name), compare_names);
+    }
+    const char **list = malloc((names.count + 1) * sizeof(*list));
+    if (list == NULL) {
+        fprintf(stderr, "vlsys: error: out of memory\n");
+        exit(2);
+    }
+    for (size_t i = 0; i < names.count; i++) {
+        list[i] = VEC_AT(&names, struct found_name, i)->s;
+    }
+    const char *near = diag_nearest(name, list, names.count);
+    if (near != NULL) {
+        snprintf(found, sizeof(found), "%s", near);
+    }
+    free(list);
+    vec_free(&names);
+    return near != NULL ? found : NULL;
+}
+
 /* Loads and checks every program from dir, reporting at the first component that uses it. */
 static void
 load_programs(struct vlsys_system *sys, const char *dir)
@@ -719,7 +925,9 @@ load_programs(struct vlsys_system *sys, const char *dir)
         snprintf(path, sizeof(path), "%s/%s.elf", dir, p->name);
         FILE *f = fopen(path, "rb");
         if (f == NULL) {
-            diag_error(line, "program '%s' not found: %s", p->name, path);
+            const char *near = nearest_program(dir, p->name);
+            diag_error(line, "program '%s' not found: %s%s%s%s", p->name, path,
+                       near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
             continue;
         }
         size_t cap = 0;
@@ -756,17 +964,52 @@ load_programs(struct vlsys_system *sys, const char *dir)
     }
 }
 
+/*
+ * Reads the top-level `format` key, if there is one, ahead of everything else: a description
+ * of a newer format may hold keys this tool does not know, so then this is the only error
+ * reported. Returns false if the rest of the file must not be read.
+ */
+static bool
+parse_format(struct ctx *c, yaml_node_t *root)
+{
+    if (root->type != YAML_MAPPING_NODE) {
+        return true; /* get_fields reports it */
+    }
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
+        const char *k = scalar_of(yaml_document_get_node(c->doc, p->key));
+        yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+        uint64_t format;
+        if (k == NULL || strcmp(k, "format") != 0 || !get_int(v, "format", &format)) {
+            continue;
+        }
+        if (format > VLSYS_FORMAT) {
+            diag_error(line_of(v),
+                       "format %llu is newer than this vlsys reads (formats 1..%d): use a "
+                       "newer vlsys",
+                       (unsigned long long)format, VLSYS_FORMAT);
+            return false;
+        }
+        if (format < 1) {
+            diag_error(line_of(v), "format 0 does not exist: formats are 1..%d", VLSYS_FORMAT);
+        }
+        return true; /* a repeated key is reported by get_fields */
+    }
+    return true;
+}
+
 /* Reads the top-level mapping of the document rooted at root. */
 static void
 parse_root(struct ctx *c, yaml_node_t *root)
 {
-    static const char *const keys[] = {"system",   "components", "memory",
-                                       "channels", "devices",    NULL};
-    yaml_node_t *v[5];
-    if (!get_fields(c, root, "the top level", keys, 3, v)) {
+    static const char *const keys[] = {"system",  "components", "memory", "channels",
+                                       "devices", "format",     NULL};
+    yaml_node_t *v[6];
+    if (!parse_format(c, root) || !get_fields(c, root, "the top level", keys, 3, v)) {
         return;
     }
     if (v[0] != NULL) {
+        c->sys->name_line = line_of(v[0]);
         get_name(v[0], "system", c->sys->name);
     }
     for_each(c, v[1], "components", parse_component);
@@ -788,6 +1031,14 @@ parse_system(const char *path, const char *programs_dir, struct vlsys_system *sy
         fprintf(stderr, "%s: error: cannot open: %s\n", path, strerror(errno));
         exit(1);
     }
+    bool ok = parse_system_file(f, programs_dir, sys);
+    fclose(f);
+    return ok;
+}
+
+bool
+parse_system_file(FILE *f, const char *programs_dir, struct vlsys_system *sys)
+{
     yaml_parser_t parser;
     yaml_document_t doc;
     yaml_parser_initialize(&parser);
@@ -797,7 +1048,6 @@ parse_system(const char *path, const char *programs_dir, struct vlsys_system *sy
         diag_error((int)parser.problem_mark.line + 1, "invalid YAML: %s",
                    parser.problem ? parser.problem : "unknown problem");
         yaml_parser_delete(&parser);
-        fclose(f);
         return false;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -826,7 +1076,6 @@ parse_system(const char *path, const char *programs_dir, struct vlsys_system *sy
     }
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
-    fclose(f);
     return ok;
 }
 
@@ -842,4 +1091,5 @@ system_free(struct vlsys_system *sys)
     vec_free(&sys->maps);
     vec_free(&sys->channels);
     vec_free(&sys->irqs);
+    vec_free(&sys->configs);
 }

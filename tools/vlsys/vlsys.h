@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vallum/elf.h"
 #include "vallum/component.h"
@@ -25,6 +26,12 @@
 #define VLSYS_GUARD VLSYS_PAGE          /* unmapped page below the stack and below the heap */
 #define VLSYS_DEFAULT_STACK (16ull * 1024)
 #define VLSYS_IRQ_MAX 1023 /* highest PLIC interrupt source */
+
+/*
+ * The newest format of the description this tool reads (key `format`, default 1; the rule for
+ * extending it is in docs/system-description.md, "Format version").
+ */
+#define VLSYS_FORMAT 1
 
 /* A program file, loaded once however many components use it. */
 struct vlsys_program {
@@ -104,6 +111,16 @@ struct vlsys_irq {
     bool is_valid; /* number in range */
 };
 
+/* One `config` parameter of a component. */
+struct vlsys_config {
+    int component; /* index */
+    char name[VL_SYSIMG_MAX_NAME + 1];
+    uint64_t kind;                          /* enum vl_config_kind */
+    int64_t value;                          /* VL_CONFIG_INT */
+    char str[VL_SYSIMG_MAX_CONFIG_STR + 1]; /* VL_CONFIG_STR, NUL-terminated */
+    int line;                               /* the name */
+};
+
 /* A growable array of fixed-size records. */
 struct vlsys_vec {
     void *items;
@@ -113,12 +130,14 @@ struct vlsys_vec {
 
 struct vlsys_system {
     char name[VL_SYSIMG_MAX_NAME + 1];
+    int name_line;               /* the `system` value */
     struct vlsys_vec components; /* struct vlsys_component */
     struct vlsys_vec programs;   /* struct vlsys_program */
     struct vlsys_vec regions;    /* struct vlsys_region */
     struct vlsys_vec maps;       /* struct vlsys_map */
     struct vlsys_vec channels;   /* struct vlsys_channel */
     struct vlsys_vec irqs;       /* struct vlsys_irq */
+    struct vlsys_vec configs;    /* struct vlsys_config, by component in file order */
     bool has_programs;           /* program files were looked up (check --programs, build) */
 };
 
@@ -136,11 +155,27 @@ void vec_free(struct vlsys_vec *vec);
 /* Records a problem found at line (1-based) of the file being checked. printf-style. */
 void diag_error(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Returns the number of problems recorded so far. */
+/* Records a warning at line: printed like an error, but it does not make the check fail. */
+void diag_warning(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Returns the number of errors (not warnings) recorded so far. */
 size_t diag_count(void);
 
-/* Prints every recorded problem as "FILE:LINE: error: message", sorted by line. */
+/*
+ * Prints every recorded problem as "FILE:LINE: error: message" (or "warning:"), sorted by
+ * line, and forgets them.
+ */
 void diag_print(const char *file);
+
+/* Forgets every recorded problem without printing it. */
+void diag_clear(void);
+
+/*
+ * Returns the one of names[0..n) nearest to word, if it is near enough to be a likely
+ * misspelling of it (one edit for words under five characters, two for longer ones; the
+ * first on a tie), else NULL. A name equal to word is never suggested.
+ */
+const char *diag_nearest(const char *word, const char *const *names, size_t n);
 
 /*
  * Reads the system description in path into sys (zeroed by the caller), recording every
@@ -150,6 +185,16 @@ void diag_print(const char *file);
  * Returns false only if the file could not be read or is not YAML (already reported).
  */
 bool parse_system(const char *path, const char *programs_dir, struct vlsys_system *sys);
+
+/* parse_system() of a description read from f (left open), for the fuzz target. */
+bool parse_system_file(FILE *f, const char *programs_dir, struct vlsys_system *sys);
+
+/* Writes bytes as the description would: "8KiB", "1MiB", else decimal, into buf. */
+#define VLSYS_SIZE_STR 32
+void format_size(uint64_t bytes, char *buf);
+
+/* The name of the component of sys nearest to name (diag_nearest), or NULL. */
+const char *nearest_component(const struct vlsys_system *sys, const char *name);
 
 /* Applies the cross-entity checks of the spec to a parsed system, reporting with diag_error. */
 void check_system(const struct vlsys_system *sys);

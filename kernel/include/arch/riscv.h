@@ -101,6 +101,24 @@ enum scause_code {
 #define csr_set(csr, v) __asm__ volatile("csrs " #csr ", %0" ::"r"((word_t)(v)))
 #define csr_clear(csr, v) __asm__ volatile("csrc " #csr ", %0" ::"r"((word_t)(v)))
 
+/*
+ * The Sstc extension's supervisor timer compare register (CSR 0x14d): the timer interrupt
+ * is pending while time >= stimecmp. Accessible from S-mode only if the hart has Sstc and
+ * the firmware set menvcfg.STCE; otherwise the access is an illegal instruction, so write
+ * it only after arch_has_stimecmp() said yes. (By number: older assemblers lack the name.)
+ */
+static inline void
+csr_write_stimecmp(word_t v)
+{
+    __asm__ volatile("csrw 0x14d, %0" ::"r"(v));
+}
+
+/*
+ * True if reading stimecmp does not trap. Boot only: it lends stvec to a local label for
+ * one instruction, so interrupts must be masked (they are until the first kernel exit).
+ */
+bool arch_has_stimecmp(void);
+
 /* SBI calls (the firmware interface). */
 struct sbi_ret {
     long error;

@@ -2,8 +2,9 @@
  * Flattened devicetree (DTB) parser.
  *
  * The firmware hands the kernel a devicetree blob at boot. This module checks it and extracts
- * the few platform facts the kernel needs (RAM, reserved ranges, timebase, hart count and the
- * console, interrupt controller, RTC and test devices) into a struct fdt_platform. The blob is
+ * the few platform facts the kernel needs (RAM, reserved ranges, timebase, hart count, whether
+ * the harts have the Sstc timer, and the console, interrupt controller, RTC and test devices)
+ * into a struct fdt_platform. The blob is
  * untrusted: every offset, length and string in it is checked against the readable size and
  * the header's totalsize, a malformed blob yields an error code, and the parser never reads
  * outside the blob and never loops more often than the blob has bytes.
@@ -28,9 +29,12 @@
  *    child is still reserved: when in doubt the kernel uses less memory. Zero-sized regions
  *    are dropped. /reserved-memory children without reg (dynamic allocations) are ignored.
  *  - Where a property or matching node occurs more than once, the first one wins.
+ *  - Extensions are read as written, in lower case ("sstc"); an ISA string that spells one
+ *    otherwise does not have it: when in doubt the kernel uses the firmware's timer.
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +59,9 @@ struct fdt_platform {
     unsigned num_reserved;                       /* entries used in reserved[] */
     uint64_t timebase_hz;    /* /cpus timebase-frequency (u32 or u64 cell), in Hz, nonzero */
     unsigned num_harts;      /* enabled nodes under /cpus with device_type "cpu" */
+    bool has_sstc;           /* every one of them lists the Sstc extension (stimecmp): a part
+                                "sstc" of its riscv,isa string after the first '_', or an entry
+                                "sstc" of riscv,isa-extensions; false if there are none */
     uint64_t uart_base;      /* first enabled "ns16550a" node, preferring /chosen stdout-path */
     uint64_t uart_size;      /* in bytes */
     uint32_t uart_irq;       /* first cell of its interrupts property, 0 if absent */

@@ -5,6 +5,7 @@
 
 #include <vallum/ipcbuf.h>
 
+#include "arch/registers.h"
 #include "object/structures.h"
 
 /*
@@ -78,11 +79,34 @@ ipc_buffer_of(struct tcb *t, bool is_receiver)
     return (struct vl_ipc_buffer *)((char *)cap_ptr(frame) + offset);
 }
 
-/* Message register i of t (from its registers or its IPC buffer; 0 if neither). */
-word_t ipc_get_mr(struct tcb *t, struct vl_ipc_buffer *buf, word_t i);
+/* Message register i of t (from its registers or its IPC buffer; 0 if neither). Inline:
+ * the fault and invocation paths read and write their few words through these. */
+static inline word_t
+ipc_get_mr(struct tcb *t, struct vl_ipc_buffer *buf, word_t i)
+{
+    if (i < VL_MSG_REGS) {
+        return t->regs[REG_MR0 + i];
+    }
+    if (buf == NULL || i >= VL_MSG_MAX_LENGTH) {
+        return 0;
+    }
+    return buf->msg[i];
+}
 
 /* Sets message register i of t; returns false if it has nowhere to go. */
-bool ipc_set_mr(struct tcb *t, struct vl_ipc_buffer *buf, word_t i, word_t v);
+static inline bool
+ipc_set_mr(struct tcb *t, struct vl_ipc_buffer *buf, word_t i, word_t v)
+{
+    if (i < VL_MSG_REGS) {
+        t->regs[REG_MR0 + i] = v;
+        return true;
+    }
+    if (buf == NULL || i >= VL_MSG_MAX_LENGTH) {
+        return false;
+    }
+    buf->msg[i] = v;
+    return true;
+}
 
 /* Checks every endpoint queue reachable from the thread list; NULL if consistent. */
 const char *ep_check_queue(const struct endpoint *ep);

@@ -17,8 +17,27 @@ void plat_irq_ack(word_t irq);
 /* Claims the highest-priority pending interrupt, 0 if none. */
 word_t plat_irq_claim(void);
 
-/* Programs the next timer tick. */
+/*
+ * Chooses how the timer is programmed: through stimecmp if has_sstc (the device tree says
+ * every hart has Sstc) and the firmware enabled it (arch_has_stimecmp), else through the
+ * SBI set_timer call, and says which on the console. Then arms the first scheduler tick.
+ * Boot only, with interrupts masked. timebase_hz is the time counter's frequency.
+ */
+void plat_timer_init(word_t timebase_hz, bool has_sstc);
+
+/*
+ * Arms the timer for one interrupt when the time counter reaches deadline (in timebase
+ * ticks), replacing any earlier deadline; the pending timer interrupt clears when the new
+ * deadline is in the future. A deadline already past interrupts at once.
+ */
+void plat_timer_set_deadline(word_t deadline);
+
+/*
+ * Arms the next scheduler tick: one tick period (CONFIG_TICK_US) after the previous tick's
+ * deadline, so ticks do not drift with interrupt latency, or one period from now if that
+ * is already past (the kernel was held up for more than a period).
+ */
 void plat_timer_reset(void);
 
-/* Current value of the time counter. */
+/* Current value of the time counter, in timebase ticks. */
 word_t plat_time_now(void);

@@ -105,6 +105,8 @@ enum fdt_prop_id {
     FDT_P_LINUX_STDOUT_PATH,
     FDT_P_ADDR_CELLS,
     FDT_P_SIZE_CELLS,
+    FDT_P_ISA,
+    FDT_P_ISA_EXTENSIONS,
     FDT_P_COUNT,
 };
 
@@ -124,6 +126,8 @@ static const char *const fdt_prop_names[FDT_P_COUNT] = {
     [FDT_P_LINUX_STDOUT_PATH] = "linux,stdout-path",
     [FDT_P_ADDR_CELLS] = "#address-cells",
     [FDT_P_SIZE_CELLS] = "#size-cells",
+    [FDT_P_ISA] = "riscv,isa",
+    [FDT_P_ISA_EXTENSIONS] = "riscv,isa-extensions",
 };
 
 /* What an open node is, as far as its descendants care. */
@@ -175,6 +179,7 @@ struct fdt_ctx {
     uint32_t hart0_intc;           /* phandle of hart 0's riscv,cpu-intc */
     struct fdt_bytes plic_irq_ext; /* the PLIC's interrupts-extended */
     uint64_t cpu_timebase;         /* first cpu node's timebase-frequency, a fallback */
+    unsigned sstc_harts;           /* enabled cpu nodes whose ISA lists Sstc */
     struct fdt_bytes alias;        /* stdout-path names this alias, if p != NULL */
     struct fdt_bytes target;       /* stdout-path names this node path, if p != NULL */
 };
@@ -267,6 +272,36 @@ fdt_strlist_has(struct fdt_bytes v, const char *s)
         struct fdt_bytes entry = {v.p + start, i - start};
         if (fdt_name_eq(entry, s)) {
             return true;
+        }
+        start = i + 1;
+    }
+    return false;
+}
+
+/*
+ * Returns true if the riscv,isa string v names the multi-letter extension ext: v is
+ * NUL-terminated and one of its '_'-separated parts after the first (the base ISA with its
+ * single-letter extensions, "rv64imac") equals ext. Anything after an embedded NUL is not
+ * part of the string.
+ */
+static bool
+fdt_isa_has(struct fdt_bytes v, const char *ext)
+{
+    uint32_t start = 0;
+
+    if (v.p == NULL || v.len == 0 || v.p[v.len - 1] != '\0') {
+        return false;
+    }
+    for (uint32_t i = 0; i < v.len; i++) {
+        if (v.p[i] != '_' && v.p[i] != '\0') {
+            continue;
+        }
+        struct fdt_bytes part = {v.p + start, i - start};
+        if (start != 0 && fdt_name_eq(part, ext)) {
+            return true;
+        }
+        if (v.p[i] == '\0') {
+            return false;
         }
         start = i + 1;
     }
@@ -813,7 +848,7 @@ fdt_finish_device(struct fdt_ctx *c, const struct fdt_frame *parent)
     return FDT_OK;
 }
 
-/* Handles a node under /cpus: counts harts and notes hart 0. */
+/* Handles a node under /cpus: counts harts (and those with Sstc) and notes hart 0. */
 static int
 fdt_finish_cpu(struct fdt_ctx *c, struct fdt_frame *node, const struct fdt_frame *parent)
 {
@@ -826,6 +861,10 @@ fdt_finish_cpu(struct fdt_ctx *c, struct fdt_frame *node, const struct fdt_frame
     }
     if (fdt_is_enabled(c->props[FDT_P_STATUS])) {
         c->plat.num_harts++;
+        if (fdt_isa_has(c->props[FDT_P_ISA], "sstc") ||
+            fdt_strlist_has(c->props[FDT_P_ISA_EXTENSIONS], "sstc")) {
+            c->sstc_harts++;
+        }
     }
     if (c->cpu_timebase == 0) {
         err = fdt_prop_timebase(c->props[FDT_P_TIMEBASE], &c->cpu_timebase);
@@ -1141,6 +1180,7 @@ fdt_ctx_init(struct fdt_ctx *c)
     p->num_reserved = 0;
     p->timebase_hz = 0;
     p->num_harts = 0;
+    p->has_sstc = false;
     p->uart_base = 0;
     p->uart_size = 0;
     p->uart_irq = 0;
@@ -1168,6 +1208,7 @@ fdt_ctx_init(struct fdt_ctx *c)
     c->hart0_intc = 0;
     c->plic_irq_ext = absent;
     c->cpu_timebase = 0;
+    c->sstc_harts = 0;
     c->alias = absent;
     c->target = absent;
 }
@@ -1223,6 +1264,7 @@ fdt_copy_out(const struct fdt_ctx *c, struct fdt_platform *out)
     out->num_reserved = p->num_reserved;
     out->timebase_hz = p->timebase_hz;
     out->num_harts = p->num_harts;
+    out->has_sstc = p->has_sstc;
     out->uart_base = u->base;
     out->uart_size = u->size;
     out->uart_irq = u->irq;
@@ -1259,6 +1301,7 @@ fdt_parse_platform(const void *blob, size_t size, struct fdt_platform *out)
         return err;
     }
     fdt_resolve_s_context(&c);
+    c.plat.has_sstc = c.plat.num_harts != 0 && c.sstc_harts == c.plat.num_harts;
     if (c.plat.timebase_hz == 0) {
         c.plat.timebase_hz = c.cpu_timebase;
     }

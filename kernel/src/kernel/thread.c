@@ -138,8 +138,13 @@ thread_set_state(struct tcb *t, word_t state)
         if (ks_sched_action == t) {
             ks_sched_action = SCHED_CHOOSE_NEW;
         }
-        if (t == ks_cur_thread) {
-            sched_reschedule_required();
+        /* The current thread stops: choose anew, unless a thread is already proposed for
+         * a direct switch (an IPC that blocks its sender wakes the receiver first).
+         * sched_schedule checks that candidate against the ready queues, and the current
+         * thread, not runnable, is not one of them: keeping the candidate decides the same
+         * as queueing it would, without the queueing. */
+        if (t == ks_cur_thread && ks_sched_action == SCHED_RESUME_CURRENT) {
+            ks_sched_action = SCHED_CHOOSE_NEW;
         }
     }
 }

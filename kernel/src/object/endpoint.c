@@ -16,32 +16,6 @@
 #include "object/cap.h"
 #include "object/notification.h"
 
-word_t
-ipc_get_mr(struct tcb *t, struct vl_ipc_buffer *buf, word_t i)
-{
-    if (i < VL_MSG_REGS) {
-        return t->regs[REG_MR0 + i];
-    }
-    if (buf == NULL || i >= VL_MSG_MAX_LENGTH) {
-        return 0;
-    }
-    return buf->msg[i];
-}
-
-bool
-ipc_set_mr(struct tcb *t, struct vl_ipc_buffer *buf, word_t i, word_t v)
-{
-    if (i < VL_MSG_REGS) {
-        t->regs[REG_MR0 + i] = v;
-        return true;
-    }
-    if (buf == NULL || i >= VL_MSG_MAX_LENGTH) {
-        return false;
-    }
-    buf->msg[i] = v;
-    return true;
-}
-
 /* The slot where the receiver accepts a capability, or NULL. */
 static struct cte *
 receive_slot_of(struct tcb *receiver, struct vl_ipc_buffer *rbuf)

@@ -3,6 +3,7 @@
  */
 #include "os_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const struct vl_comp_info *comp_info;
@@ -40,25 +41,105 @@ vl_os_restarts(void)
     return comp_info->restarts;
 }
 
-static int
-channel_is(unsigned id, enum vl_comp_channel_kind kind)
+const char *
+vl_os_status_name(int status)
 {
-    return id < VL_COMP_MAX_CHANNELS && comp_info->channels[id] == kind;
+    switch (status) {
+    case VL_OS_OK:
+        return "ok";
+    case VL_OS_ENOCHANNEL:
+        return "no such channel";
+    case VL_OS_EWRONGKIND:
+        return "wrong kind of channel";
+    case VL_OS_ENOCONFIG:
+        return "no such config parameter";
+    case VL_OS_EWRONGTYPE:
+        return "wrong type of config parameter";
+    default:
+        return "unknown status";
+    }
 }
 
-void
+#ifndef NDEBUG
+/* What a channel of kind k is, for messages. */
+static const char *
+kind_name(unsigned k)
+{
+    static const char *const names[] = {"none", "a notify channel", "the client end of a call",
+                                        "the server end of a call", "an interrupt's channel"};
+    return k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
+}
+
+/* Debug builds say why a channel call failed, naming the component, the call and the id. */
+static void
+report_misuse(const char *op, unsigned id, int status)
+{
+    if (status == VL_OS_ENOCHANNEL) {
+        printf("lib/os: %s: %s on channel %u: no such channel\n", comp_info->name, op, id);
+    } else {
+        printf("lib/os: %s: %s on channel %u: wrong kind: it is %s\n", comp_info->name, op, id,
+               kind_name(comp_info->channels[id]));
+    }
+}
+
+/* Debug builds say which parameter was asked for with the wrong type. */
+static void
+report_wrong_type(const char *name, uint64_t kind)
+{
+    printf("lib/os: %s: config '%s' is %s\n", comp_info->name, name,
+           kind == VL_COMP_CONFIG_STR ? "a string, not an integer" : "an integer, not a string");
+}
+#else
+/* Release builds return the status only. */
+static void
+report_misuse(const char *op, unsigned id, int status)
+{
+    (void)op;
+    (void)id;
+    (void)status;
+}
+
+static void
+report_wrong_type(const char *name, uint64_t kind)
+{
+    (void)name;
+    (void)kind;
+}
+#endif
+
+/* Checks that channel id exists and is of kind `kind`; reports (debug builds) if not. */
+static int
+check_channel(const char *op, unsigned id, enum vl_comp_channel_kind kind)
+{
+    int status = VL_OS_OK;
+    if (id >= VL_COMP_MAX_CHANNELS || comp_info->channels[id] == VL_COMP_CH_NONE) {
+        status = VL_OS_ENOCHANNEL;
+    } else if (comp_info->channels[id] != kind) {
+        status = VL_OS_EWRONGKIND;
+    }
+    if (status != VL_OS_OK) {
+        report_misuse(op, id, status);
+    }
+    return status;
+}
+
+int
 vl_os_notify(unsigned id)
 {
-    if (channel_is(id, VL_COMP_CH_NOTIFY)) {
+    int status = check_channel("notify", id, VL_COMP_CH_NOTIFY);
+    if (status == VL_OS_OK) {
         vl_signal(VL_COMP_SLOT_CHANNEL + id);
     }
+    return status;
 }
 
 vl_word_t
 vl_os_ppcall(unsigned id, vl_word_t info)
 {
-    if (!channel_is(id, VL_COMP_CH_CLIENT)) {
-        return vl_msginfo(VL_OS_BAD_CHANNEL, 0, 0, 0);
+    int status = check_channel("call", id, VL_COMP_CH_CLIENT);
+    if (status != VL_OS_OK) {
+        shadow_mrs[0] = (vl_word_t)(long)status;
+        return vl_msginfo(VL_OS_BAD_CHANNEL, 0, 0, 1);
     }
     struct vl_msg m = vl_call(VL_COMP_SLOT_CHANNEL + id, info, shadow_mrs);
     memcpy(shadow_mrs, m.mr, sizeof(shadow_mrs));
@@ -68,10 +149,60 @@ vl_os_ppcall(unsigned id, vl_word_t info)
 int
 vl_os_irq_ack(unsigned id)
 {
-    if (!channel_is(id, VL_COMP_CH_IRQ)) {
-        return VL_INVALID_CAPABILITY;
+    int status = check_channel("irq ack", id, VL_COMP_CH_IRQ);
+    if (status != VL_OS_OK) {
+        return status;
     }
     return vl_irq_handler_ack(VL_COMP_SLOT_IRQ + id);
+}
+
+/*
+ * Finds config parameter name of kind `kind` on the info page. Returns it, or NULL with
+ * *status set to VL_OS_ENOCONFIG or VL_OS_EWRONGTYPE (reported in debug builds).
+ */
+static const struct vl_comp_config *
+find_config(const char *name, uint64_t kind, int *status)
+{
+    vl_word_t n = comp_info->num_config;
+    if (n > VL_COMP_MAX_CONFIG) {
+        n = VL_COMP_MAX_CONFIG; /* init writes at most this; do not read past the array */
+    }
+    for (vl_word_t i = 0; i < n; i++) {
+        const struct vl_comp_config *cfg = &comp_info->config[i];
+        if (strncmp(cfg->name, name, sizeof(cfg->name)) != 0) {
+            continue;
+        }
+        if (cfg->kind == kind) {
+            return cfg;
+        }
+        *status = VL_OS_EWRONGTYPE;
+        report_wrong_type(name, cfg->kind);
+        return NULL;
+    }
+    *status = VL_OS_ENOCONFIG;
+    return NULL;
+}
+
+int
+vl_os_config_int(const char *name, int64_t *value)
+{
+    int status = VL_OS_OK;
+    const struct vl_comp_config *cfg = find_config(name, VL_COMP_CONFIG_INT, &status);
+    if (cfg != NULL) {
+        *value = cfg->value;
+    }
+    return status;
+}
+
+int
+vl_os_config_str(const char *name, const char **value)
+{
+    int status = VL_OS_OK;
+    const struct vl_comp_config *cfg = find_config(name, VL_COMP_CONFIG_STR, &status);
+    if (cfg != NULL) {
+        *value = cfg->str;
+    }
+    return status;
 }
 
 void *

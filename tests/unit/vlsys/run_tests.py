@@ -121,15 +121,17 @@ def test_too_many(vlsys, progdir, workdir):
 def read_image(data):
     """Checks the layout rules of sysimage.h on an image; returns (header words, problems)."""
     bad = []
-    h = struct.unpack_from("<16Q", data, 0)
-    if h[0] != 0x474d49535953564c or h[1] != 4 or h[2] != len(data):
+    h = struct.unpack_from("<18Q", data, 0)
+    if h[0] != 0x474d49535953564c or h[1] != 5 or h[2] != len(data):
         bad.append("header magic/version/size")
-    sizes = [96, 32, 32, 40, 24]
-    end = 128
-    for i, rec in enumerate(sizes):
-        off, count = h[4 + 2 * i], h[5 + 2 * i]
+    # (header word of the table, record size): components, regions, maps, channels, irqs,
+    # then configs (at the end of the header, before the string table in the file).
+    tables = [(4, 96), (6, 32), (8, 32), (10, 40), (12, 24), (16, 32)]
+    end = 144
+    for w, rec in tables:
+        off, count = h[w], h[w + 1]
         if off % 8 or off < end or off + count * rec > len(data):
-            bad.append("table %d at %#x" % (i, off))
+            bad.append("table %d at %#x" % (w, off))
         end = off + count * rec
     if h[14] % 8 or h[14] < end or h[14] + h[15] > len(data) or data[h[14] + h[15] - 1] != 0:
         bad.append("strings")
@@ -203,14 +205,57 @@ def test_misc(vlsys, progdir, workdir):
         "bad_string": good[:24] + struct.pack("<Q", 1 << 40) + good[32:],
         "bad_index": bytearray(good),
     }
-    h = struct.unpack_from("<16Q", good, 0)
+    h = struct.unpack_from("<18Q", good, 0)
     struct.pack_into("<Q", cases["bad_index"], h[8], 99)  # first map's region index
+    # The config table: a bad component index, kind, and string offset of v_config's image.
+    good = open(os.path.join(workdir, "v_config.1.img"), "rb").read()
+    h = struct.unpack_from("<18Q", good, 0)
+    for name, field, value in [("config_component", 0, 99), ("config_name", 1, 1 << 40),
+                               ("config_kind", 2, 7), ("config_string", 3, 1 << 40)]:
+        data = bytearray(good)
+        struct.pack_into("<Q", data, h[16] + 8 * field, value)  # config 0: a string
+        cases["bad_" + name] = data
+    cases["config_table_out_of_bounds"] = good[:136] + struct.pack("<Q", 1 << 50) + good[144:]
     for name, data in cases.items():
         p = os.path.join(workdir, "damaged_%s.img" % name)
         with open(p, "wb") as f:
             f.write(bytes(data))
         rc, out, err = run(vlsys, "dump", p)
         report("dump/damaged_" + name, rc == 1 and (p + ": error: ") in err, "rc %d %r" % (rc, err))
+
+
+def test_folder_warning(vlsys, progdir, workdir):
+    """A systems/SYSTEM/system.yaml whose `system` is not SYSTEM is accepted with a warning; a
+    file of another name, in a folder of its name, or outside a systems/ folder (an SDK
+    project's, named by its file) gets none."""
+    body = "system: %s\ncomponents:\n  - {name: a, program: hello, priority: 1}\n"
+    cases = [("other", "system.yaml", "demo", True), ("demo", "system.yaml", "demo", False),
+             ("other", "demo.yaml", "demo", False), ("../project", "system.yaml", "demo", False)]
+    for folder, base, name, warns in cases:
+        d = os.path.normpath(os.path.join(workdir, "systems", folder))
+        os.makedirs(d, exist_ok=True)
+        path = os.path.join(d, base)
+        with open(path, "w") as f:
+            f.write(body % name)
+        exp = []
+        if warns:
+            exp = ["%s:1: warning: system 'demo' is in folder 'other': the build names it "
+                   "'other' (make run SYSTEM=other); rename one so that they agree" % path]
+        rc, out, err = run(vlsys, "check", path, "--programs", progdir)
+        case = "check/folder_%s_%s" % (os.path.basename(folder), base[:-5])
+        report(case, rc == 0 and not out and err.splitlines() == exp, "rc %d %r" % (rc, err))
+        # build still builds, after the same warning.
+        img = os.path.join(workdir, "folder.img")
+        rc, out, err = run(vlsys, "build", path, "--programs", progdir, "-o", img)
+        report("build/folder_%s_%s" % (os.path.basename(folder), base[:-5]),
+               rc == 0 and err.splitlines() == exp and os.path.exists(img), repr(err))
+    # With an error too, both are printed in line order and the status is 1.
+    path = os.path.join(workdir, "systems", "other", "system.yaml")
+    with open(path, "w") as f:
+        f.write(body.replace("priority: 1", "priority: 1, colour: red") % "demo")
+    rc, out, err = run(vlsys, "check", path, "--programs", progdir)
+    got = [l.split(": ", 2)[1] for l in err.splitlines()]
+    report("check/folder_warning_with_error", rc == 1 and got == ["warning", "error"], repr(err))
 
 
 def test_real_elf(vlsys, workdir):
@@ -244,6 +289,29 @@ def test_real_elf(vlsys, workdir):
            repr(err))
 
 
+def test_programs(vlsys, workdir):
+    """`vlsys programs`: each program once, in order of first use; errors as `check` prints
+    them without --programs; usage errors."""
+    path = os.path.join(workdir, "programs.yaml")
+    with open(path, "w") as f:
+        f.write("system: progs\ncomponents:\n  - {name: a, program: pong, priority: 1}\n"
+                "  - {name: b, program: hello, priority: 2}\n"
+                "  - {name: c, program: pong, priority: 3}\n")
+    rc, out, err = run(vlsys, "programs", path)
+    report("programs/list", rc == 0 and out == "pong\nhello\n" and not err,
+           "rc %d %r %r" % (rc, out, err))
+    for f in ("e_priority_range.yaml", "e_missing_program.yaml"):
+        bad = os.path.join(FIXTURES, f)
+        rc, out, err = run(vlsys, "programs", bad)
+        rc_check, _, err_check = run(vlsys, "check", bad)
+        report("programs/error_" + f[:-5], rc == 1 and not out and err == err_check and err,
+               "rc %d %r %r, check said %r" % (rc, out, err, err_check))
+    for args in ([], [path, path], ["--programs", path]):
+        rc, out, err = run(vlsys, "programs", *args)
+        report("usage/programs_%d_args" % len(args), rc == 2 and "usage" in err and not out,
+               "rc %d %r" % (rc, err))
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -258,6 +326,8 @@ def main():
     test_too_many(vlsys, progdir, workdir)
     test_valid(vlsys, progdir, progs, workdir)
     test_misc(vlsys, progdir, workdir)
+    test_folder_warning(vlsys, progdir, workdir)
+    test_programs(vlsys, workdir)
     test_real_elf(vlsys, workdir)
     return 1 if False in results else 0
 

@@ -22,7 +22,6 @@ NORETURN void kernel_main(word_t hartid, paddr_t dtb_pa);
 NORETURN void kernel_exit(void);
 void vspace_boot_finish(void);
 void plat_plic_init(paddr_t base, word_t ndev, word_t ctx);
-void plat_timer_init(word_t timebase_hz);
 extern char trap_entry[];
 extern char _end[];
 word_t kernel_entry_cycle; /* written by head.S before anything else runs */
@@ -432,7 +431,7 @@ kernel_main(word_t hartid, paddr_t dtb_pa)
     kprintf("Vallum kernel: starting init (%lu untyped caps)\n",
             (unsigned long)init.bi->num_untyped);
 
-    plat_timer_init(platform.timebase_hz);
+    plat_timer_init(platform.timebase_hz, platform.has_sstc);
     csr_set(sie, SIE_STIE | SIE_SEIE);
     kernel_exit();
 }

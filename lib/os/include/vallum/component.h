@@ -49,7 +49,7 @@
  * Address space: the program image at its ELF addresses, the heap and stack as
  * docs/system-description.md says, shared and device regions where the description maps
  * them, and at the top:
- *   VL_COMP_INFO_VADDR          struct vl_comp_info, read-only
+ *   VL_COMP_INFO_VADDR          struct vl_comp_info, read-only (with the `config` parameters)
  *   VL_IPC_BUFFER_VADDR         the IPC buffer (uapi/vallum/bootinfo.h)
  * The component starts at its ELF entry with sp at the stack top and a0 = VL_COMP_INFO_VADDR.
  */
@@ -80,6 +80,8 @@
 #define VL_COMP_VADDR_WINDOW_END 0x3000000000ull
 #define VL_COMP_MAX_REGIONS 16
 #define VL_COMP_MAX_CHANNELS 63
+#define VL_COMP_MAX_CONFIG 16     /* `config` parameters (VL_SYSIMG_MAX_CONFIG) */
+#define VL_COMP_CONFIG_STR_MAX 63 /* characters of a string value (VL_SYSIMG_MAX_CONFIG_STR) */
 
 enum vl_comp_channel_kind {
     VL_COMP_CH_NONE = 0,
@@ -94,6 +96,19 @@ struct vl_comp_region {
     uint64_t vaddr;
     uint64_t size;
     uint64_t perms; /* VL_PERM_* of sysimage.h */
+};
+
+enum vl_comp_config_kind {
+    VL_COMP_CONFIG_INT = 1, /* value holds it */
+    VL_COMP_CONFIG_STR = 2  /* str holds it */
+};
+
+/* One `config` parameter of the description (docs/system-description.md). */
+struct vl_comp_config {
+    char name[32];                        /* NUL-terminated, at most 31 characters */
+    uint64_t kind;                        /* enum vl_comp_config_kind */
+    int64_t value;                        /* VL_COMP_CONFIG_INT */
+    char str[VL_COMP_CONFIG_STR_MAX + 1]; /* VL_COMP_CONFIG_STR: NUL-terminated, printable */
 };
 
 /* Written by init into a read-only page at VL_COMP_INFO_VADDR. */
@@ -115,8 +130,13 @@ struct vl_comp_info {
     uint64_t vaddr_window_start; /* unmapped window [start, end); 0 without untyped */
     uint64_t vaddr_window_end;
     uint64_t fault_children; /* bit i: this component handles the faults of component i */
+    uint64_t num_config;     /* entries of config[] in use, at most VL_COMP_MAX_CONFIG */
+    struct vl_comp_config config[VL_COMP_MAX_CONFIG];
 };
 
 #define VL_COMP_INFO_MAGIC 0x4f464e49504d4f43ull /* "COMPINFO" */
 
+/* init writes the info page as one frame: it must stay within one page (2896 bytes with 16
+ * config parameters). */
 _Static_assert(sizeof(struct vl_comp_info) <= 4096, "component info fits one page");
+_Static_assert(sizeof(struct vl_comp_config) == 112, "config entry layout");

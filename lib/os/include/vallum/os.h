@@ -72,21 +72,63 @@ const char *vl_os_name(void);
 /* How many times the supervisor has restarted this component. */
 vl_word_t vl_os_restarts(void);
 
-/* Signals the peer of notify channel id. Does nothing if id is not a notify channel. */
-void vl_os_notify(unsigned id);
+/*
+ * Statuses of lib/os's channel and configuration calls. A misused channel is never a silent
+ * no-op: the call returns one of these and, in debug builds (CONFIG=debug: NDEBUG not
+ * defined), prints why on the console, naming the component and the id:
+ *     lib/os: ping: notify on channel 5: no such channel
+ * The errors are negative so that they never collide with the kernel's error codes (enum
+ * vl_error, positive), which vl_os_irq_ack() also returns.
+ */
+enum vl_os_status {
+    VL_OS_OK = 0,
+    VL_OS_ENOCHANNEL = -1, /* the description gives the component no channel with this id */
+    VL_OS_EWRONGKIND = -2, /* the channel is of another kind: notify on a call channel, call
+                              on a notify channel or on the server end, irq ack on a channel
+                              that is not an interrupt's, ... */
+    VL_OS_ENOCONFIG = -3,  /* the description gives no `config` parameter of this name */
+    VL_OS_EWRONGTYPE = -4  /* the parameter is a string asked for as an integer, or back */
+};
+
+/* A short description of status (enum vl_os_status), e.g. "no such channel". */
+const char *vl_os_status_name(int status);
+
+/*
+ * Signals the peer of notify channel id. Returns VL_OS_OK, VL_OS_ENOCHANNEL if the component
+ * has no channel id, or VL_OS_EWRONGKIND if channel id is not a notify channel (then nothing
+ * is signalled).
+ */
+int vl_os_notify(unsigned id);
 
 /*
  * Calls the server of call channel id with message info `info` and the message registers
  * set by vl_os_mr_set(); returns the reply's message info, whose registers vl_os_mr_get()
- * then reads. If id is not a call channel (client side), returns a message info with
- * label VL_OS_BAD_CHANNEL and does not call.
+ * then reads. If id is not the client end of a call channel, it does not call: it returns a
+ * message info with label VL_OS_BAD_CHANNEL and length 1, and message register 0 holds the
+ * status, VL_OS_ENOCHANNEL or VL_OS_EWRONGKIND ((int)vl_os_mr_get(0)). Servers must not
+ * reply with label VL_OS_BAD_CHANNEL.
  */
 vl_word_t vl_os_ppcall(unsigned id, vl_word_t info);
 #define VL_OS_BAD_CHANNEL 0xfffff
 
-/* Acknowledges the interrupt of channel id, so that it can be delivered again.
- * Returns the kernel's error code (VL_INVALID_CAPABILITY-like codes if id has no irq). */
+/*
+ * Acknowledges the interrupt of channel id, so that it can be delivered again. Returns 0,
+ * the kernel's error code (enum vl_error, positive) if the kernel refuses, or
+ * VL_OS_ENOCHANNEL / VL_OS_EWRONGKIND if id is not an interrupt's channel.
+ */
 int vl_os_irq_ack(unsigned id);
+
+/*
+ * The component's configuration: the named parameters of `config` in its description
+ * (docs/system-description.md), integers and strings, which init writes on its info page.
+ * vl_os_config_int() sets *value to the integer parameter name; vl_os_config_str() sets *value
+ * to the string parameter name (NUL-terminated, at most VL_COMP_CONFIG_STR_MAX printable
+ * characters, valid for the component's life). Both return VL_OS_OK, VL_OS_ENOCONFIG if the
+ * description gives no parameter name (a program's defaults go here), or VL_OS_EWRONGTYPE if
+ * it is of the other type (debug builds print why); *value is left alone on an error.
+ */
+int vl_os_config_int(const char *name, int64_t *value);
+int vl_os_config_str(const char *name, const char **value);
 
 /*
  * Address of the shared (or device) region `name` mapped into this component, and its

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define VL_SYSIMG_MAGIC 0x474d49535953564cull /* "LVSYSIMG" */
-#define VL_SYSIMG_VERSION 4
+#define VL_SYSIMG_VERSION 5
 
 /* Limits the tool enforces (and init relies on). */
 #define VL_SYSIMG_MAX_COMPONENTS 32
@@ -24,6 +24,8 @@
 #define VL_SYSIMG_MAX_NAME 31         /* characters in a name */
 #define VL_SYSIMG_MIN_UNTYPED_BITS 12 /* a component's own untyped: 4 KiB.. */
 #define VL_SYSIMG_MAX_UNTYPED_BITS 28 /* ..256 MiB */
+#define VL_SYSIMG_MAX_CONFIG 16       /* `config` parameters of one component */
+#define VL_SYSIMG_MAX_CONFIG_STR 63   /* characters in a string parameter */
 
 struct vl_sysimg_table {
     uint64_t offset; /* from the start of the image */
@@ -42,6 +44,7 @@ struct vl_sysimg_header {
     struct vl_sysimg_table irqs;       /* struct vl_sysimg_irq */
     uint64_t strings_offset;
     uint64_t strings_size;
+    struct vl_sysimg_table configs; /* struct vl_sysimg_config (version 5) */
 };
 
 enum vl_restart_policy {
@@ -119,4 +122,22 @@ struct vl_sysimg_irq {
     uint64_t component; /* the driver */
     uint64_t irq;       /* interrupt source number */
     uint64_t id;        /* channel id on which the driver is notified */
+};
+
+enum vl_config_kind {
+    VL_CONFIG_INT = 0, /* value is the integer, as a two's complement word */
+    VL_CONFIG_STR = 1  /* value is a string: at most VL_SYSIMG_MAX_CONFIG_STR printable ASCII
+                          characters (0x20..0x7e) */
+};
+
+/*
+ * One `config` parameter of a component. vlsys writes them by component, in the order of the
+ * description; init requires only that names be distinct within a component and that no
+ * component have more than VL_SYSIMG_MAX_CONFIG.
+ */
+struct vl_sysimg_config {
+    uint64_t component; /* index */
+    uint64_t name;      /* string: a name, as component names */
+    uint64_t kind;      /* enum vl_config_kind */
+    uint64_t value;     /* VL_CONFIG_INT: the integer; VL_CONFIG_STR: string */
 };

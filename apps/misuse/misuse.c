@@ -1,0 +1,102 @@
+/*
+ * misuse: uses every lib/os channel and config call wrongly once, and rightly once, and
+ * prints what each returned, so tests/integration can check each status and (in debug
+ * builds) lib/os's message about it. systems/misuse gives it notify channel 0 and the client
+ * end of call channel 1 (both to answer), the server end of call channel 2, interrupt
+ * channel 3 (a PLIC source with no device behind it) and three config parameters.
+ *
+ * The same program is also the client of channel 2, as component "asker": its `role`
+ * parameter says which part it plays.
+ */
+#include <stdio.h>
+#include <vallum/os.h>
+
+#define CH_NOTIFY 0
+#define CH_CALL 1
+#define CH_SERVED 2
+#define CH_IRQ 3
+#define CH_ASK 0 /* asker's end of channel 2 */
+
+/* Prints "misuse: WHAT -> STATUS (NAME)", the line the test looks for after lib/os's. */
+static void
+show(const char *what, int status)
+{
+    printf("misuse: %s -> %d (%s)\n", what, status, vl_os_status_name(status));
+}
+
+/* A call on channel id: the label of the reply, and the status in MR 0 if refused. */
+static void
+show_call(const char *what, unsigned id)
+{
+    vl_word_t reply = vl_os_ppcall(id, vl_msginfo(1, 0, 0, 0));
+    if (vl_msginfo_label(reply) == VL_OS_BAD_CHANNEL) {
+        show(what, (int)vl_os_mr_get(0));
+    } else {
+        printf("misuse: %s -> answered %lu\n", what, (unsigned long)vl_os_mr_get(0));
+    }
+}
+
+static void
+channels(void)
+{
+    show("notify 0", vl_os_notify(CH_NOTIFY));
+    show("notify 5", vl_os_notify(5));
+    show("notify 1", vl_os_notify(CH_CALL));
+    show("notify 63", vl_os_notify(63));
+    show("notify 4000000000", vl_os_notify(4000000000u));
+    show_call("call 1", CH_CALL);
+    show_call("call 7", 7);
+    show_call("call 0", CH_NOTIFY);
+    show("irq ack 0", vl_os_irq_ack(CH_NOTIFY));
+    show("irq ack 9", vl_os_irq_ack(9));
+    show("irq ack 3", vl_os_irq_ack(CH_IRQ));
+    show("notify 2", vl_os_notify(CH_SERVED));
+    show_call("call 2", CH_SERVED);
+    show("notify 3", vl_os_notify(CH_IRQ));
+    show_call("call 3", CH_IRQ);
+    show("status 42", 42);
+}
+
+static void
+config(void)
+{
+    int64_t n = 77;
+    const char *s = "unchanged";
+    int status = vl_os_config_int("rounds", &n);
+    printf("misuse: config rounds -> %d, %ld\n", status, (long)n);
+    status = vl_os_config_int("offset", &n);
+    printf("misuse: config offset -> %d, %ld\n", status, (long)n);
+    status = vl_os_config_str("label", &s);
+    printf("misuse: config label -> %d, '%s'\n", status, s);
+    n = 77;
+    s = "unchanged";
+    status = vl_os_config_int("label", &n);
+    printf("misuse: config label as integer -> %d, %ld\n", status, (long)n);
+    status = vl_os_config_str("rounds", &s);
+    printf("misuse: config rounds as string -> %d, '%s'\n", status, s);
+    status = vl_os_config_int("missing", &n);
+    printf("misuse: config missing -> %d, %ld\n", status, (long)n);
+    status = vl_os_config_str("", &s);
+    printf("misuse: config '' -> %d, '%s'\n", status, s);
+}
+
+void
+init(void)
+{
+    const char *role = "misuse";
+    if (vl_os_config_str("role", &role) == VL_OS_OK && role[0] == 'a') {
+        vl_word_t reply = vl_os_ppcall(CH_ASK, vl_msginfo(0, 0, 0, 0));
+        printf("asker: misuse answered with label %lu\n", (unsigned long)vl_msginfo_label(reply));
+        return;
+    }
+    channels();
+    config();
+    printf("misuse: done\n");
+}
+
+vl_word_t protected(unsigned id, vl_word_t info)
+{
+    (void)info;
+    printf("misuse: called on channel %u\n", id);
+    return vl_msginfo(5, 0, 0, 0);
+}
