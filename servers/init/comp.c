@@ -225,7 +225,8 @@ fill_cspace(struct comp *c, struct vl_comp_info *info)
             vl_word_t rights = VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY |
                                ((ch->flags & VL_CHANNEL_GRANT) ? VL_RIGHT_GRANT : 0);
             info->channels[id] = VL_COMP_CH_CLIENT;
-            err = give(c, VL_COMP_SLOT_CHANNEL + id, peer->ep, rights, VL_COMP_CALL_BADGE | peer_id);
+            err =
+                give(c, VL_COMP_SLOT_CHANNEL + id, peer->ep, rights, VL_COMP_CALL_BADGE | peer_id);
         } else {
             info->channels[id] = VL_COMP_CH_SERVER;
         }

@@ -479,7 +479,10 @@ def test_fault_handlers():
 def test_idl_store():
     """systems/idl: the stubs generated from interfaces/store.idl end to end (docs/idl.md).
     Every check of storeuser passes, and only the requests the generated decode accepts
-    reach storer's handlers: the refused ones and the lies never do."""
+    reach storer's handlers: the refused ones and the lies never do. On the channel with
+    `grant: true` a capability argument reaches the handler (a notification, its badge read
+    with cap-identify), one of the wrong type is refused (BAD_CAP_TYPE); on the one without,
+    the kernel transfers none (BAD_CAPS)."""
     run = boot("idl", r"^storeuser: done, \d+ failed$")
     check_started(run, "idl", [("storer", 150), ("storeuser", 100)])
     run.index(r"^storer: ready, region of 4096 bytes, receive slot \d+$")
@@ -487,12 +490,14 @@ def test_idl_store():
     assert [m.group(1) for m in checks if m.group(2) != "ok"] == []
     names = [m.group(1) for m in checks]
     for name in ["put", "put_taken", "put_full", "get", "get_empty", "sum", "load",
-                 "load_whole_region", "load_past_end", "load_wrapping", "tag_cap_not_transferred",
+                 "load_whole_region", "load_past_end", "load_wrapping", "tag", "tag_unbadged",
+                 "tag_wrong_type", "tag_same_endpoint_unwrapped", "tag_cap_not_transferred",
+                 "plain_channel_get",
                  "put_too_long", "put_bad_kind", "wrong_channel", "lie_version", "lie_method_6",
                  "lie_string_padding", "lie_bulk_wrapping", "lie_length_127",
                  "after_lies_key_3"]:
         assert name in names, name
-    assert len(names) == 41, names
+    assert len(names) == 46, names
     handled = [m.group(0) for m in run.all(r"^storer: (put|get|sum|load|tag) .*$")]
     assert handled == [
         "storer: put key 3 kind 1 sticky 1, 12 bytes on channel 0",
@@ -503,6 +508,9 @@ def test_idl_store():
         "storer: sum of 8 on channel 0",
         "storer: load 6 bytes at offset 4090 on channel 0",
         "storer: load 4096 bytes at offset 0 on channel 0",
+        "storer: tag on channel 0: type 4, badge 0x4",
+        "storer: tag on channel 0: type 4, badge 0x0",
+        "storer: get key 3 on channel 1",
         "storer: get key 6 on channel 0",
         "storer: get key 3 on channel 0",
     ], handled

@@ -162,7 +162,8 @@ image_build(struct vlsys_system *sys, struct buf *b)
     }
     for (size_t i = 0; i < sys->channels.count; i++) {
         const struct vlsys_channel *ch = VEC_AT(&sys->channels, struct vlsys_channel, i);
-        uint64_t rec[] = {ch->kind,  (uint64_t)ch->a.component, ch->a.id, (uint64_t)ch->b.component,
+        uint64_t rec[] = {ch->kind, (uint64_t)ch->a.component,
+                          ch->a.id, (uint64_t)ch->b.component,
                           ch->b.id, ch->flags};
         put_record(b, rec, WORDS(vl_sysimg_channel));
     }
@@ -460,8 +461,7 @@ image_dump(const char *path)
                is_call ? "call" : "notify", dump_component(&d, comps, nc, get_u64(ch + 8)),
                (unsigned long long)get_u64(ch + 16), is_call ? "->" : "<->",
                dump_component(&d, comps, nc, get_u64(ch + 24)),
-               (unsigned long long)get_u64(ch + 32),
-               (flags & VL_CHANNEL_GRANT) ? ", grant" : "");
+               (unsigned long long)get_u64(ch + 32), (flags & VL_CHANNEL_GRANT) ? ", grant" : "");
     }
     for (uint64_t i = 0; i < nq; i++) {
         const uint8_t *q = irqs + i * sizeof(struct vl_sysimg_irq);
