@@ -82,12 +82,12 @@ CORRUPTIONS = {
                           "channel id reserved in a fault handler"),
     "bad_elf": (lambda img: img.__setitem__(word(img, table(img, "components", 0, 1)), 0),
                 "program of 'ping'"),
-    # ping's config {rounds: 3}: made a string whose offset is past the string table.
+    # ping's config {rounds: 10}: made a string whose offset is past the string table.
     "bad_config": (lambda img: (put(img, table(img, "configs", 0, 2), 1),
                                 put(img, table(img, "configs", 0, 3),
                                     word(img, HEADER["strings_size"]))), "config"),
     "bad_config_table": (lambda img: put(img, HEADER["configs"] + 8, 10**6), "config table"),
-    # ping's {rounds: 3, step: 10}: step renamed rounds.
+    # ping's {rounds: 10, step: 10}: step renamed rounds.
     "bad_config_twice": (lambda img: put(img, table(img, "configs", 1, 1),
                                          word(img, table(img, "configs", 0, 1))),
                          "config parameter twice"),

@@ -130,14 +130,22 @@ def test_hello(system):
 
 
 def test_pingpong():
+    """systems/pingpong: ping's messages travel through lib/ring (10 rounds over 8 buffers,
+    so pong gives buffers back and ping reuses them), each signalled because pong asked,
+    and each doubling is a doubler call (interfaces/doubler.idl) through the generated
+    stubs, ending with one pong refuses as overflow."""
     run = boot("pingpong", r"^pingpong: done$")
     check_started(run, "pingpong", [("ping", 100), ("pong", 150)])
-    at = run.index(r"^pong: ready, ring at 0x30000000$")
-    for i in range(1, 4):
+    at = run.index(r"^pong: ready, ring data at 0x30001000$")
+    for i in range(1, 11):
         at = run.index(r"^ping: wrote 'ping %d', notifying pong$" % i, at)
         at = run.index(r"^pong: notified on channel 0, ring says 'ping %d'$" % i, at)
         at = run.index(r"^pong: called on channel 1 with %d$" % (10 * i), at)
-        at = run.index(r"^ping: pong doubled %d to %d \(label 0\)$" % (10 * i, 20 * i), at)
+        at = run.index(r"^ping: pong doubled %d to %d \(status 0\)$" % (10 * i, 20 * i), at)
+    at = run.index(r"^pong: called on channel 1 with 9223372036854775808$", at)
+    at = run.index(r"^ping: doubling 2\^63: status 1 \(overflow\), result 0$", at)
+    assert len(run.all(r"^pong: notified")) == 10
+    assert not run.all(r"^(ping|pong): .*(dropped|no free buffer|broken|did not ask|missing)|KERNEL")
     run.index(r"^pingpong: done$", at)
     assert not run.all(r"faulted")
 
