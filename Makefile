@@ -202,6 +202,7 @@ include mk/analyze.mk
 include mk/elf.mk
 include mk/ring.mk
 include mk/net.mk
+include mk/fs.mk
 include mk/bench.mk
 include mk/vlsys.mk
 include mk/idl.mk

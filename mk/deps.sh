@@ -3,7 +3,7 @@
 # Nothing is downloaded from anywhere but Debian's archive.
 set -e
 run_pkgs="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc python3 gcc libc6-dev libyaml-dev"
-test_pkgs="$run_pkgs clang-14 libclang-rt-14-dev cppcheck python3-pytest python3-pexpect gcc spin"
+test_pkgs="$run_pkgs clang-14 libclang-rt-14-dev cppcheck python3-pytest python3-pexpect gcc spin e2fsprogs"
 case "${1:-run}" in
 run) pkgs=$run_pkgs ;;
 *) pkgs=$test_pkgs ;;

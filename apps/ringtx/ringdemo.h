@@ -1,6 +1,5 @@
 /*
  * What ringtx and ringrx agree on: the ring's shape and the contents of message seq.
- * (apps/ping/ring.h is the older demo ring; it should move onto lib/ring.)
  */
 #pragma once
 

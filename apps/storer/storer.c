@@ -107,9 +107,15 @@ store_do_load(unsigned ch, volatile uint8_t *data, vl_word_t data_length,
 int
 store_do_tag(unsigned ch, vl_cptr_t n, uint64_t *badge)
 {
-    printf("storer: tag on channel %u\n", ch);
     struct vl_cap_info ci;
-    if (vl_cap_identify(n, &ci) != 0 || ci.badge == 0) {
+    if (vl_cap_identify(n, &ci) != 0) {
+        printf("storer: tag on channel %u: cannot identify the cap\n", ch);
+        return STORE_TAG_UNBADGED;
+    }
+    /* The decode checked the type already; printed so the test sees what arrived. */
+    printf("storer: tag on channel %u: type %lu, badge 0x%lx\n", ch, (unsigned long)ci.type,
+           (unsigned long)ci.badge);
+    if (ci.badge == 0) {
         return STORE_TAG_UNBADGED;
     }
     *badge = ci.badge;

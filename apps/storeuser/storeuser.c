@@ -12,7 +12,9 @@
 
 #include "store.h"
 
-#define CH_STORE 0
+#define CH_STORE 0  /* store, with grant: a cap argument reaches storer */
+#define CH_PLAIN 1  /* store, without grant: the kernel transfers no cap */
+#define CH_NOTIFY 2 /* to storer: its slot is a notification cap badged 1 << 2 */
 
 static unsigned failed;
 
@@ -84,10 +86,22 @@ use_the_stubs(volatile uint8_t *bulk)
            VL_IDL_BAD_BULK);
     expect("load_wrapping", store_load(CH_STORE, ~0ull - 3, 8, kinds, 0, &sum, sorted, &n),
            VL_IDL_BAD_BULK);
-    /* Call channels do not carry the Grant right: the capability stays behind. */
+    /* Channel 0 has grant: the cap reaches the handler, which reads its badge. */
     uint64_t badge = 0;
-    expect("tag_cap_not_transferred", store_tag(CH_STORE, VL_COMP_SLOT_NTFN, &badge),
+    st = store_tag(CH_STORE, VL_COMP_SLOT_CHANNEL + CH_NOTIFY, &badge);
+    expect_true("tag", st == 0 && badge == 1u << CH_NOTIFY);
+    expect("tag_unbadged", store_tag(CH_STORE, VL_COMP_SLOT_NTFN, &badge), STORE_TAG_UNBADGED);
+    /* An endpoint cap (storeuser's own) where a notification is declared: refused before
+     * the handler. */
+    expect("tag_wrong_type", store_tag(CH_STORE, VL_COMP_SLOT_EP, &badge), VL_IDL_BAD_CAP_TYPE);
+    /* A cap to the endpoint the call goes through is unwrapped by the kernel (its badge
+     * arrives instead of the cap), which the decode refuses as not a capability. */
+    expect("tag_same_endpoint_unwrapped",
+           store_tag(CH_STORE, VL_COMP_SLOT_CHANNEL + CH_PLAIN, &badge), VL_IDL_BAD_CAPS);
+    /* Channel 1 has no grant: the capability stays behind, other calls work there. */
+    expect("tag_cap_not_transferred", store_tag(CH_PLAIN, VL_COMP_SLOT_CHANNEL + CH_NOTIFY, &badge),
            VL_IDL_BAD_CAPS);
+    expect_true("plain_channel_get", store_get(CH_PLAIN, 3, &k, v, &n) == 0 && n == 12);
     /* What the stub cannot encode it does not send. */
     static const uint8_t big[25];
     expect("put_too_long", store_put(CH_STORE, 5, STORE_KIND_PLAIN, false, big, 25),

@@ -220,9 +220,13 @@ fill_cspace(struct comp *c, struct vl_comp_info *info)
             info->channels[id] = VL_COMP_CH_NOTIFY;
             err = give(c, VL_COMP_SLOT_CHANNEL + id, peer->ntfn, VL_RIGHT_WRITE, 1ull << peer_id);
         } else if (is_a) {
+            /* Grant only if the description asks: with it the client may pass the server
+             * any cap it holds; without it the kernel transfers none (VL_CHANNEL_GRANT). */
+            vl_word_t rights = VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY |
+                               ((ch->flags & VL_CHANNEL_GRANT) ? VL_RIGHT_GRANT : 0);
             info->channels[id] = VL_COMP_CH_CLIENT;
-            err = give(c, VL_COMP_SLOT_CHANNEL + id, peer->ep,
-                       VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY, VL_COMP_CALL_BADGE | peer_id);
+            err =
+                give(c, VL_COMP_SLOT_CHANNEL + id, peer->ep, rights, VL_COMP_CALL_BADGE | peer_id);
         } else {
             info->channels[id] = VL_COMP_CH_SERVER;
         }

@@ -168,6 +168,11 @@ check_channels(struct sysimg *img)
             ch->a == ch->b) {
             return bad("channel", i);
         }
+        /* Grant lets a client hand over any cap it holds: only where the description says. */
+        if ((ch->flags & ~(uint64_t)VL_CHANNEL_FLAGS_ALL) != 0 ||
+            (ch->kind == VL_CHANNEL_NOTIFY && ch->flags != 0)) {
+            return bad("channel flags", i);
+        }
         if (use_id(ids, ch->a, ch->a_id) != 0 || use_id(ids, ch->b, ch->b_id) != 0) {
             return -1;
         }

@@ -24,7 +24,7 @@ def put(img, off, value):
 
 def table(img, name, index, field):
     """Offset of word `field` of record `index` of table `name` (records of 8-byte words)."""
-    sizes = {"components": 12, "regions": 4, "maps": 4, "channels": 5, "irqs": 3, "configs": 4}
+    sizes = {"components": 12, "regions": 4, "maps": 4, "channels": 6, "irqs": 3, "configs": 4}
     base = word(img, HEADER[name])
     return base + (index * sizes[name] + field) * 8
 
@@ -61,6 +61,11 @@ CORRUPTIONS = {
                                    word(img, HEADER["strings_size"]) + 3), "component name"),
     "bad_map": (lambda img: put(img, table(img, "maps", 0, 0), 99), "map index"),
     "bad_channel": (lambda img: put(img, table(img, "channels", 1, 2), 70), "channel id"),
+    # Grant on pingpong's notify channel (0), and a flag no version defines on its call (1).
+    "bad_grant_notify": (lambda img: put(img, table(img, "channels", 0, 5), 1),
+                         "channel flags (0x0)"),
+    "bad_channel_flags": (lambda img: put(img, table(img, "channels", 1, 5), 2),
+                          "channel flags (0x1)"),
     "bad_priority": (lambda img: put(img, table(img, "components", 1, 3), 255), "priority"),
     "bad_untyped": (lambda img: put(img, table(img, "components", 1, 9), 40), "untyped size"),
     "bad_debug": (lambda img: put(img, table(img, "components", 0, 10), 16), "kernel caps"),
@@ -77,12 +82,12 @@ CORRUPTIONS = {
                           "channel id reserved in a fault handler"),
     "bad_elf": (lambda img: img.__setitem__(word(img, table(img, "components", 0, 1)), 0),
                 "program of 'ping'"),
-    # ping's config {rounds: 3}: made a string whose offset is past the string table.
+    # ping's config {rounds: 10}: made a string whose offset is past the string table.
     "bad_config": (lambda img: (put(img, table(img, "configs", 0, 2), 1),
                                 put(img, table(img, "configs", 0, 3),
                                     word(img, HEADER["strings_size"]))), "config"),
     "bad_config_table": (lambda img: put(img, HEADER["configs"] + 8, 10**6), "config table"),
-    # ping's {rounds: 3, step: 10}: step renamed rounds.
+    # ping's {rounds: 10, step: 10}: step renamed rounds.
     "bad_config_twice": (lambda img: put(img, table(img, "configs", 1, 1),
                                          word(img, table(img, "configs", 0, 1))),
                          "config parameter twice"),

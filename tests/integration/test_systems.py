@@ -23,7 +23,8 @@ BOOT_TIMEOUT = 60.0
 BAD_IMAGES = ["bad_magic", "bad_size", "bad_table", "bad_program", "bad_string", "bad_map",
               "bad_channel", "bad_priority", "bad_untyped", "bad_debug", "bad_elf",
               "bad_fault_self", "bad_fault_index", "bad_fault_cycle", "bad_fault_channel",
-              "bad_config", "bad_config_table", "bad_config_twice", "bad_config_count"]
+              "bad_config", "bad_config_table", "bad_config_twice", "bad_config_count",
+              "bad_grant_notify", "bad_channel_flags"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -129,14 +130,22 @@ def test_hello(system):
 
 
 def test_pingpong():
+    """systems/pingpong: ping's messages travel through lib/ring (10 rounds over 8 buffers,
+    so pong gives buffers back and ping reuses them), each signalled because pong asked,
+    and each doubling is a doubler call (interfaces/doubler.idl) through the generated
+    stubs, ending with one pong refuses as overflow."""
     run = boot("pingpong", r"^pingpong: done$")
     check_started(run, "pingpong", [("ping", 100), ("pong", 150)])
-    at = run.index(r"^pong: ready, ring at 0x30000000$")
-    for i in range(1, 4):
+    at = run.index(r"^pong: ready, ring data at 0x30001000$")
+    for i in range(1, 11):
         at = run.index(r"^ping: wrote 'ping %d', notifying pong$" % i, at)
         at = run.index(r"^pong: notified on channel 0, ring says 'ping %d'$" % i, at)
         at = run.index(r"^pong: called on channel 1 with %d$" % (10 * i), at)
-        at = run.index(r"^ping: pong doubled %d to %d \(label 0\)$" % (10 * i, 20 * i), at)
+        at = run.index(r"^ping: pong doubled %d to %d \(status 0\)$" % (10 * i, 20 * i), at)
+    at = run.index(r"^pong: called on channel 1 with 9223372036854775808$", at)
+    at = run.index(r"^ping: doubling 2\^63: status 1 \(overflow\), result 0$", at)
+    assert len(run.all(r"^pong: notified")) == 10
+    assert not run.all(r"^(ping|pong): .*(dropped|no free buffer|broken|did not ask|missing)|KERNEL")
     run.index(r"^pingpong: done$", at)
     assert not run.all(r"faulted")
 
@@ -478,7 +487,10 @@ def test_fault_handlers():
 def test_idl_store():
     """systems/idl: the stubs generated from interfaces/store.idl end to end (docs/idl.md).
     Every check of storeuser passes, and only the requests the generated decode accepts
-    reach storer's handlers: the refused ones and the lies never do."""
+    reach storer's handlers: the refused ones and the lies never do. On the channel with
+    `grant: true` a capability argument reaches the handler (a notification, its badge read
+    with cap-identify), one of the wrong type is refused (BAD_CAP_TYPE); on the one without,
+    the kernel transfers none (BAD_CAPS)."""
     run = boot("idl", r"^storeuser: done, \d+ failed$")
     check_started(run, "idl", [("storer", 150), ("storeuser", 100)])
     run.index(r"^storer: ready, region of 4096 bytes, receive slot \d+$")
@@ -486,12 +498,14 @@ def test_idl_store():
     assert [m.group(1) for m in checks if m.group(2) != "ok"] == []
     names = [m.group(1) for m in checks]
     for name in ["put", "put_taken", "put_full", "get", "get_empty", "sum", "load",
-                 "load_whole_region", "load_past_end", "load_wrapping", "tag_cap_not_transferred",
+                 "load_whole_region", "load_past_end", "load_wrapping", "tag", "tag_unbadged",
+                 "tag_wrong_type", "tag_same_endpoint_unwrapped", "tag_cap_not_transferred",
+                 "plain_channel_get",
                  "put_too_long", "put_bad_kind", "wrong_channel", "lie_version", "lie_method_6",
                  "lie_string_padding", "lie_bulk_wrapping", "lie_length_127",
                  "after_lies_key_3"]:
         assert name in names, name
-    assert len(names) == 41, names
+    assert len(names) == 46, names
     handled = [m.group(0) for m in run.all(r"^storer: (put|get|sum|load|tag) .*$")]
     assert handled == [
         "storer: put key 3 kind 1 sticky 1, 12 bytes on channel 0",
@@ -502,6 +516,9 @@ def test_idl_store():
         "storer: sum of 8 on channel 0",
         "storer: load 6 bytes at offset 4090 on channel 0",
         "storer: load 4096 bytes at offset 0 on channel 0",
+        "storer: tag on channel 0: type 4, badge 0x4",
+        "storer: tag on channel 0: type 4, badge 0x0",
+        "storer: get key 3 on channel 1",
         "storer: get key 6 on channel 0",
         "storer: get key 3 on channel 0",
     ], handled

@@ -17,7 +17,7 @@ _Static_assert(sizeof(struct vl_sysimg_header) == 144, "header layout");
 _Static_assert(sizeof(struct vl_sysimg_component) == 96, "component layout");
 _Static_assert(sizeof(struct vl_sysimg_region) == 32, "region layout");
 _Static_assert(sizeof(struct vl_sysimg_map) == 32, "map layout");
-_Static_assert(sizeof(struct vl_sysimg_channel) == 40, "channel layout");
+_Static_assert(sizeof(struct vl_sysimg_channel) == 48, "channel layout");
 _Static_assert(sizeof(struct vl_sysimg_irq) == 24, "irq layout");
 _Static_assert(sizeof(struct vl_sysimg_config) == 32, "config layout");
 
@@ -162,8 +162,9 @@ image_build(struct vlsys_system *sys, struct buf *b)
     }
     for (size_t i = 0; i < sys->channels.count; i++) {
         const struct vlsys_channel *ch = VEC_AT(&sys->channels, struct vlsys_channel, i);
-        uint64_t rec[] = {ch->kind, (uint64_t)ch->a.component, ch->a.id, (uint64_t)ch->b.component,
-                          ch->b.id};
+        uint64_t rec[] = {ch->kind, (uint64_t)ch->a.component,
+                          ch->a.id, (uint64_t)ch->b.component,
+                          ch->b.id, ch->flags};
         put_record(b, rec, WORDS(vl_sysimg_channel));
     }
     for (size_t i = 0; i < sys->irqs.count; i++) {
@@ -452,11 +453,15 @@ image_dump(const char *path)
     for (uint64_t i = 0; i < nch; i++) {
         const uint8_t *ch = chans + i * sizeof(struct vl_sysimg_channel);
         bool is_call = get_u64(ch) == VL_CHANNEL_CALL;
-        printf("channel %llu: %s '%s' id %llu %s '%s' id %llu\n", (unsigned long long)i,
+        uint64_t flags = get_u64(ch + 40);
+        if ((flags & ~(uint64_t)VL_CHANNEL_FLAGS_ALL) != 0 || (!is_call && flags != 0)) {
+            dump_error(&d, "bad channel flags", flags);
+        }
+        printf("channel %llu: %s '%s' id %llu %s '%s' id %llu%s\n", (unsigned long long)i,
                is_call ? "call" : "notify", dump_component(&d, comps, nc, get_u64(ch + 8)),
                (unsigned long long)get_u64(ch + 16), is_call ? "->" : "<->",
                dump_component(&d, comps, nc, get_u64(ch + 24)),
-               (unsigned long long)get_u64(ch + 32));
+               (unsigned long long)get_u64(ch + 32), (flags & VL_CHANNEL_GRANT) ? ", grant" : "");
     }
     for (uint64_t i = 0; i < nq; i++) {
         const uint8_t *q = irqs + i * sizeof(struct vl_sysimg_irq);

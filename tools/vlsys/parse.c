@@ -746,15 +746,22 @@ parse_end(struct ctx *c, yaml_node_t *node, struct vlsys_end *end)
 static void
 parse_channel(struct ctx *c, yaml_node_t *node)
 {
-    static const char *const keys[] = {"notify", "call", NULL};
-    static const char *const call_keys[] = {"client", "server", "interface", NULL};
-    yaml_node_t *v[2];
+    /* `grant` is known here only to say where it belongs: a notify channel carries no caps. */
+    static const char *const keys[] = {"notify", "call", "grant", NULL};
+    static const char *const call_keys[] = {"client", "server", "interface", "grant", NULL};
+    yaml_node_t *v[3];
     if (!get_fields(c, node, "channel", keys, 0, v)) {
         return;
     }
     if ((v[0] == NULL) == (v[1] == NULL)) {
         diag_error(line_of(node), "a channel needs exactly one of 'notify' or 'call'");
         return;
+    }
+    if (v[2] != NULL && v[0] != NULL) {
+        diag_error(line_of(v[2]), "'grant' is for call channels: a notify channel carries no "
+                                  "capabilities");
+    } else if (v[2] != NULL) {
+        diag_error(line_of(v[2]), "'grant' belongs in the 'call' mapping");
     }
     struct vlsys_channel ch;
     memset(&ch, 0, sizeof(ch));
@@ -774,12 +781,16 @@ parse_channel(struct ctx *c, yaml_node_t *node)
         parse_end(c, yaml_document_get_node(c->doc, it[1]), &ch.b);
     } else {
         ch.kind = VL_CHANNEL_CALL;
-        yaml_node_t *e[3];
+        yaml_node_t *e[4];
         if (!get_fields(c, v[1], "call", call_keys, 3, e) || e[0] == NULL || e[1] == NULL) {
             return;
         }
         if (e[2] != NULL) {
             iface_parse(scalar_of(e[2]), line_of(e[2]), &ch);
+        }
+        bool grant = false;
+        if (e[3] != NULL && get_bool(e[3], "grant", &grant) && grant) {
+            ch.flags |= VL_CHANNEL_GRANT;
         }
         parse_end(c, e[0], &ch.a);
         parse_end(c, e[1], &ch.b);

@@ -102,6 +102,7 @@ struct vlsys_channel {
     struct vlsys_end a; /* notify: first end; call: client */
     struct vlsys_end b; /* notify: second end; call: server */
     int line;           /* the channel entry */
+    uint64_t flags;     /* VL_CHANNEL_*: call channels only (key `grant`) */
     char iface[VL_SYSIMG_MAX_NAME + 1]; /* call: `interface` name, "" if none (iface.c) */
     unsigned iface_version;             /* its version, 0 if the channel names none */
     int iface_line;

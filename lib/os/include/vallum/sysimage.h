@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define VL_SYSIMG_MAGIC 0x474d49535953564cull /* "LVSYSIMG" */
-#define VL_SYSIMG_VERSION 5
+#define VL_SYSIMG_VERSION 6
 
 /* Limits the tool enforces (and init relies on). */
 #define VL_SYSIMG_MAX_COMPONENTS 32
@@ -110,12 +110,21 @@ enum vl_channel_kind {
     VL_CHANNEL_CALL = 1    /* end a (client) may call end b (server), of higher priority */
 };
 
+/*
+ * A call channel's client may pass capabilities to the server (key `grant: true`): init gives
+ * the client's endpoint cap the Grant right, so the kernel transfers any cap the client
+ * names in a call. Without it the kernel transfers none. Never set on a notify channel.
+ */
+#define VL_CHANNEL_GRANT 1u
+#define VL_CHANNEL_FLAGS_ALL VL_CHANNEL_GRANT
+
 struct vl_sysimg_channel {
-    uint64_t kind; /* enum vl_channel_kind */
-    uint64_t a;    /* component index */
-    uint64_t a_id; /* channel id at a */
-    uint64_t b;    /* component index */
-    uint64_t b_id; /* channel id at b */
+    uint64_t kind;  /* enum vl_channel_kind */
+    uint64_t a;     /* component index */
+    uint64_t a_id;  /* channel id at a */
+    uint64_t b;     /* component index */
+    uint64_t b_id;  /* channel id at b */
+    uint64_t flags; /* VL_CHANNEL_* (version 6); 0 on a notify channel */
 };
 
 struct vl_sysimg_irq {

@@ -1,0 +1,39 @@
+/*
+ * lib/fs tunables, each with its default. A component may override one by defining it
+ * before the first include of a lib/fs header (all lib/fs objects must see the same value).
+ */
+#pragma once
+
+/* Largest file-system block size accepted, in bytes (ext2 allows 1, 2 and 4 KiB here). */
+#ifndef FS_MAX_BLOCK_SIZE
+#define FS_MAX_BLOCK_SIZE 4096
+#endif
+
+/*
+ * Most block-cache slots used, whatever memory the caller gives. Every lookup is a linear
+ * scan, so this also bounds the cost of a cache miss.
+ */
+#ifndef FS_CACHE_SLOTS_MAX
+#define FS_CACHE_SLOTS_MAX 64
+#endif
+
+/*
+ * Fewest cache slots a mount needs: the deepest operation (a write through a triple
+ * indirect block that also allocates a block and updates the inode) pins this many.
+ */
+#define FS_CACHE_SLOTS_MIN 8
+
+/* Longest path fs_walk() resolves, in bytes including the terminating NUL. */
+#ifndef FS_PATH_MAX
+#define FS_PATH_MAX 1024
+#endif
+
+/* Symbolic links fs_walk() follows in one resolution before it reports FS_ELOOP. */
+#ifndef FS_SYMLINK_MAX
+#define FS_SYMLINK_MAX 8
+#endif
+
+/* Parent steps rename() takes looking for a cycle before it calls the tree corrupt. */
+#ifndef FS_DEPTH_MAX
+#define FS_DEPTH_MAX 4096
+#endif

@@ -1,0 +1,150 @@
+/*
+ * The block cache: a fixed set of block-sized slots in memory the caller gave at mount,
+ * looked up linearly, evicted least-recently-used among unpinned slots. Writes go to the
+ * device at fs_bput(dirty) (write-through), so an evicted slot never holds unwritten data
+ * and a failed operation never leaves a half-updated block only in memory.
+ */
+#include "fs_internal.h"
+
+#include <string.h>
+
+int
+fs_dev_read(struct fs *fs, uint64_t byte_off, void *buf, uint32_t len)
+{
+    uint64_t sector = byte_off / FS_SECTOR_SIZE;
+    uint32_t count = len / FS_SECTOR_SIZE;
+
+    if (sector + count > fs->dev.sectors) {
+        return -FS_ECORRUPT;
+    }
+    int err = fs->dev.read(fs->dev.ctx, sector, count, buf);
+    return err < 0 ? err : 0;
+}
+
+int
+fs_dev_write(struct fs *fs, uint64_t byte_off, const void *buf, uint32_t len)
+{
+    uint64_t sector = byte_off / FS_SECTOR_SIZE;
+    uint32_t count = len / FS_SECTOR_SIZE;
+
+    if (sector + count > fs->dev.sectors) {
+        return -FS_ECORRUPT;
+    }
+    int err = fs->dev.write(fs->dev.ctx, sector, count, buf);
+    return err < 0 ? err : 0;
+}
+
+/* Finds block in the cache or claims a slot for it (not yet read). */
+static struct fs_cslot *
+slot_for(struct fs *fs, uint32_t block, bool *hit, int *err)
+{
+    struct fs_cslot *victim = NULL;
+
+    for (uint32_t i = 0; i < fs->nslots; i++) {
+        struct fs_cslot *s = &fs->slots[i];
+        if (s->valid && s->block == block) {
+            *hit = true;
+            return s;
+        }
+        if (s->pins == 0 &&
+            (victim == NULL || !s->valid || (victim->valid && s->used < victim->used))) {
+            victim = s;
+        }
+    }
+    if (victim == NULL) {
+        *err = -FS_EBUSY;
+        return NULL;
+    }
+    *hit = false;
+    victim->valid = false;
+    victim->block = block;
+    return victim;
+}
+
+static uint8_t *
+bget(struct fs *fs, uint32_t block, bool zero, int *err)
+{
+    bool hit;
+
+    /* Callers check block numbers against their own rules (fs_block_ok for file
+     * blocks); this only keeps every device access inside the file system. */
+    if (block >= fs->blocks_count) {
+        *err = -FS_ECORRUPT;
+        return NULL;
+    }
+    struct fs_cslot *s = slot_for(fs, block, &hit, err);
+    if (s == NULL) {
+        return NULL;
+    }
+    if (!hit) {
+        if (zero) {
+            memset(s->data, 0, fs->block_size);
+        } else {
+            int e = fs_dev_read(fs, (uint64_t)block * fs->block_size, s->data, fs->block_size);
+            if (e < 0) {
+                *err = e;
+                return NULL;
+            }
+        }
+        s->valid = true;
+    } else if (zero) {
+        memset(s->data, 0, fs->block_size);
+    }
+    s->pins++;
+    s->used = ++fs->clock;
+    return s->data;
+}
+
+/* Returns block's buffer, pinned; NULL with *err set on failure. */
+uint8_t *
+fs_bget(struct fs *fs, uint32_t block, int *err)
+{
+    return bget(fs, block, false, err);
+}
+
+/* Returns a pinned, zero-filled buffer for block without reading it (a fresh block). */
+uint8_t *
+fs_bget_zero(struct fs *fs, uint32_t block, int *err)
+{
+    return bget(fs, block, true, err);
+}
+
+/*
+ * Unpins a buffer from fs_bget, writing it to the device first if dirty. A failed write
+ * drops the slot so that the cache does not keep contents the disk does not have.
+ */
+int
+fs_bput(struct fs *fs, uint8_t *data, bool dirty)
+{
+    for (uint32_t i = 0; i < fs->nslots; i++) {
+        struct fs_cslot *s = &fs->slots[i];
+        /* Matched by buffer, not validity: a slot dropped by a failed write while another
+         * user held it must still be unpinned by that user. */
+        if (s->data != data || s->pins == 0) {
+            continue;
+        }
+        s->pins--;
+        if (!dirty) {
+            return 0;
+        }
+        if (!s->valid) {
+            return -FS_EIO; /* dropped by an earlier failed write: its contents are gone */
+        }
+        int err = fs_dev_write(fs, (uint64_t)s->block * fs->block_size, data, fs->block_size);
+        if (err < 0) {
+            s->valid = false;
+        }
+        return err;
+    }
+    return -FS_EBUSY;
+}
+
+uint32_t
+fs_pinned(const struct fs *fs)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < fs->nslots; i++) {
+        n += fs->slots[i].pins != 0;
+    }
+    return n;
+}
