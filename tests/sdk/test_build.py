@@ -110,7 +110,8 @@ def test_help_lists_the_test_targets():
     assert wanted <= targets, sorted(wanted - targets)  # the test's own list is real
     missing = sorted(wanted - words)
     assert not missing, "make help does not list %s:\n%s" % (missing, out)
-    listed = {w for w in words if re.match(r"^(unit|fuzz|analyze|bench|oracle|spin|random|fs)-", w)}
+    prefixes = r"^(unit|fuzz|analyze|bench|oracle|spin|random|fs)-"
+    listed = {w for w in words if re.match(prefixes, w)}
     assert listed <= targets, "make help lists targets that do not exist: %s" % sorted(
         listed - targets)
 
