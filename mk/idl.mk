@@ -13,6 +13,9 @@
 
 VLIDL_SRCS := $(sort $(wildcard tools/vlidl/*.c))
 VLIDL := $(BUILD)/host/vlidl
+# The SDK ships it (mk/sdk.mk, included after this file): sdk/vallum.mk generates a
+# project's stubs with it.
+SDK_TOOLS += $(VLIDL)
 VLIDL_ASAN := $(BUILD)/host/vlidl-asan
 IDL_GEN := $(BUILD)/gen
 IDL_IFACES := $(basename $(notdir $(wildcard interfaces/*.idl)))

@@ -10,6 +10,7 @@
 #   PROGRAMS_DIR  where program folders are, default . : program P (named by the
 #                 description's `program:` keys, listed by `vlsys programs`) is built from
 #                 $(PROGRAMS_DIR)/P/*.c, linked with lib/os and lib/sys
+#   INTERFACES_DIR  where the interfaces are, default interfaces: NAME.idl (docs/idl.md)
 #   BUILD         output folder, default build
 #   KERNEL        normal (default) or check: the test kernel, which also runs the kernel's
 #                 invariant walk when init asks (init prints "kernel invariants hold")
@@ -26,6 +27,13 @@
 #
 # Only the programs the description uses are built: a folder with unfinished code that no
 # component uses does not stop the build.
+#
+# Interfaces (docs/idl.md): a program that uses some lists them in $(PROGRAMS_DIR)/P/interfaces,
+# one "<name> client" or "<name> server" a line (blank lines and # comments allowed), as
+# apps/<app>/interfaces in the Vallum tree. bin/vlidl generates the stubs of
+# $(INTERFACES_DIR)/<name>.idl into $(BUILD)/gen; the program's sources include "<name>.h"
+# and it links the stubs of its roles, whose records let vlsys check the description's
+# `interface:` on each call channel.
 
 # Unset, VALLUM_SDK is the folder this file is in (include it by its path).
 VALLUM_SDK ?= $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
@@ -40,6 +48,9 @@ VALLUM_CROSS := riscv64-unknown-elf-
 VALLUM_CC := $(VALLUM_CROSS)gcc
 VALLUM_OBJCOPY := $(VALLUM_CROSS)objcopy
 VALLUM_VLSYS := $(VALLUM_SDK)/bin/vlsys
+VALLUM_VLIDL := $(VALLUM_SDK)/bin/vlidl
+INTERFACES_DIR ?= interfaces
+VALLUM_GEN := $(BUILD)/gen
 VALLUM_NAME := $(basename $(notdir $(SYSTEM)))
 VALLUM_OUT := $(BUILD)/$(VALLUM_NAME)$(if $(filter check,$(KERNEL)),-check)
 VALLUM_ARCH := -march=rv64imac -mabi=lp64 -mcmodel=medany
@@ -65,6 +76,28 @@ endif
 VALLUM_PROGRAMS := $(shell $(VALLUM_VLSYS) programs $(SYSTEM) 2>/dev/null)
 VALLUM_ELFS := $(patsubst %,$(BUILD)/programs/%.elf,$(VALLUM_PROGRAMS))
 VALLUM_LIBS := $(VALLUM_SDK)/lib/crt0.o $(VALLUM_SDK)/lib/libvlos.a $(VALLUM_SDK)/lib/libvlsys.a
+VALLUM_IFACES := $(basename $(notdir $(wildcard $(INTERFACES_DIR)/*.idl)))
+
+# The interfaces program $(1) uses, as name:role words, from the lines of its interfaces
+# file that are well formed and name an existing .idl file. The others are reported by the
+# file's check (vallum-interfaces-%), which runs before anything of the program is built.
+vallum_uses = $(foreach u,$(shell sed -n \
+	's/^\([a-z][a-z0-9_]*\) \(client\|server\)$$/\1:\2/p' $(PROGRAMS_DIR)/$(1)/interfaces \
+	2>/dev/null),$(if $(filter $(firstword $(subst :, ,$(u))),$(VALLUM_IFACES)),$(u)))
+
+# Every line of an interfaces file (awk, with dir = INTERFACES_DIR): a line make would skip
+# silently, or an interface without its file, would otherwise show up later as a compiler's
+# "counter.h: No such file", far from its cause.
+VALLUM_IFACE_CHECK := /^[ \t]*(\#|$$)/ { next } \
+	!/^[a-z][a-z0-9_]* [a-z]+$$/ { \
+		err("expected \047<interface> client\047 or \047<interface> server\047, not \047" $$0 "\047"); \
+		next } \
+	$$2 != "client" && $$2 != "server" { \
+		err("role \047" $$2 "\047 of interface \047" $$1 "\047 must be client or server"); next } \
+	system("test -f \"" dir "/" $$1 ".idl\"") { \
+		err("unknown interface \047" $$1 "\047: there is no " dir "/" $$1 ".idl") } \
+	function err(m) { print FILENAME ":" FNR ": error: " m > "/dev/stderr"; bad = 1 } \
+	END { exit bad }
 
 .PHONY: all run check clean
 .SECONDARY:
@@ -76,20 +109,44 @@ all: $(VALLUM_OUT).bin
 define vallum_program
 vallum_objs_$(1) := $(patsubst $(PROGRAMS_DIR)/$(1)/%.c,$(BUILD)/obj/$(1)/%.o,\
 	$(wildcard $(PROGRAMS_DIR)/$(1)/*.c))
-$(BUILD)/programs/$(1).elf: $$(vallum_objs_$(1)) $(VALLUM_LIBS) $(VALLUM_SDK)/lib/user.ld
+vallum_uses_$(1) := $(call vallum_uses,$(1))
+vallum_stubs_$(1) := $$(patsubst %,$(VALLUM_GEN)/%.o,$$(subst :,_,$$(vallum_uses_$(1))))
+vallum_check_$(1) := $(if $(wildcard $(PROGRAMS_DIR)/$(1)/interfaces),vallum-interfaces-$(1))
+# It depends on its interfaces file: a line taken away or added changes what is linked even
+# when every object is older than the program.
+$(BUILD)/programs/$(1).elf: $$(vallum_objs_$(1)) $$(vallum_stubs_$(1)) $(VALLUM_LIBS) \
+		$(VALLUM_SDK)/lib/user.ld $(wildcard $(PROGRAMS_DIR)/$(1)/interfaces) \
+		| $$(vallum_check_$(1))
 	$(if $(wildcard $(PROGRAMS_DIR)/$(1)/*.c),,@echo "vallum.mk: program '$(1)': no .c files in $(PROGRAMS_DIR)/$(1)/" >&2; exit 1)
 	@mkdir -p $$(dir $$@)
 	$(VALLUM_Q)$(VALLUM_CC) $(VALLUM_CFLAGS) $(CFLAGS) $(VALLUM_LDFLAGS) -o $$@ \
-		$(VALLUM_SDK)/lib/crt0.o $$(vallum_objs_$(1)) \
+		$(VALLUM_SDK)/lib/crt0.o $$(vallum_objs_$(1)) $$(vallum_stubs_$(1)) \
 		-Wl,--whole-archive $(VALLUM_SDK)/lib/libvlos.a -Wl,--no-whole-archive \
 		$(VALLUM_SDK)/lib/libvlsys.a
 	@echo "  built $$@"
 
-$(BUILD)/obj/$(1)/%.o: $(PROGRAMS_DIR)/$(1)/%.c
+# Its sources find the headers of the interfaces it uses, generated first.
+$(BUILD)/obj/$(1)/%.o: $(PROGRAMS_DIR)/$(1)/%.c \
+		$$(foreach u,$$(vallum_uses_$(1)),$(VALLUM_GEN)/$$(firstword $$(subst :, ,$$(u))).h) \
+		| $$(vallum_check_$(1))
 	@mkdir -p $$(dir $$@)
-	$(VALLUM_Q)$(VALLUM_CC) $(VALLUM_CFLAGS) $(CFLAGS) -MMD -MP -c $$< -o $$@
+	$(VALLUM_Q)$(VALLUM_CC) $(VALLUM_CFLAGS) -I$(VALLUM_GEN) $(CFLAGS) -MMD -MP -c $$< -o $$@
 endef
 $(foreach p,$(VALLUM_PROGRAMS),$(eval $(call vallum_program,$(p))))
+
+# Not a file and never made: the check runs on every build (an awk over a few lines).
+vallum-interfaces-%:
+	$(VALLUM_Q)awk -v dir='$(INTERFACES_DIR)' '$(VALLUM_IFACE_CHECK)' \
+		'$(patsubst ./%,%,$(PROGRAMS_DIR)/$*/interfaces)'
+
+# One run of vlidl writes the three files of an interface (a grouped pattern rule).
+$(VALLUM_GEN)/%.h $(VALLUM_GEN)/%_client.c $(VALLUM_GEN)/%_server.c: $(INTERFACES_DIR)/%.idl \
+		$(VALLUM_VLIDL)
+	@mkdir -p $(VALLUM_GEN)
+	$(VALLUM_Q)$(VALLUM_VLIDL) c $< $(VALLUM_GEN)
+
+$(VALLUM_GEN)/%.o: $(VALLUM_GEN)/%.c $(VALLUM_SDK)/include/vallum/idl.h
+	$(VALLUM_Q)$(VALLUM_CC) $(VALLUM_CFLAGS) -c $< -o $@
 
 # The system image, then init with it linked in, then the kernel with that init. `vlsys
 # check` first: for a description it rejects no program was built, and its diagnostics

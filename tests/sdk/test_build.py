@@ -3,6 +3,7 @@ the programs it uses, an unknown SYSTEM names the systems that exist, and a fail
 in a test says which line of which file is wrong."""
 
 import os
+import re
 import subprocess
 
 from conftest import REPO
@@ -66,11 +67,53 @@ def test_failed_build_names_the_vlsys_line(tree):
     assert "not found" not in out, out
 
 
+def make_help():
+    return subprocess.run(["make", "-s", "help"], cwd=REPO, capture_output=True, text=True,
+                          check=True).stdout
+
+
+def rule_targets():
+    """The targets the Makefile and mk/*.mk name literally in a rule (not variables, not
+    patterns): what `make NAME` can be asked for."""
+    names = set()
+    paths = [os.path.join(REPO, "Makefile")] + [
+        os.path.join(REPO, "mk", f) for f in os.listdir(os.path.join(REPO, "mk"))
+        if f.endswith(".mk")]
+    for path in paths:
+        for line in open(path):
+            m = re.match(r"^([a-z][a-z0-9-]*(?: +[a-z][a-z0-9-]*)*) *:(?!=)", line)
+            if m:
+                names.update(m.group(1).split())
+    return names
+
+
 def test_help_lists_deps_sdk_and_run_seconds():
-    out = subprocess.run(["make", "-s", "help"], cwd=REPO, capture_output=True, text=True,
-                         check=True).stdout
-    for needle in ("make deps", "make sdk", "RUN_SECONDS=", "make run SYSTEM="):
+    out = make_help()
+    for needle in ("make deps", "make sdk", "RUN_SECONDS=", "make run SYSTEM=",
+                   "TEST_FILTER="):
         assert needle in out, "make help does not mention %r:\n%s" % (needle, out)
+
+
+def test_help_lists_the_test_targets():
+    """Every make target a step of make test runs, every unit-*, fuzz-* and *-long target,
+    and the other test targets are in make help, and every such name it lists exists."""
+    out = make_help()
+    words = set(re.split(r"[\s,():]+", out))
+    targets = rule_targets()
+    wanted = {t for t in targets if re.match(r"^(unit|fuzz)-|.*-long$", t)}
+    wanted |= {"spin-ring", "sdk", "bench", "bench-quick", "bench-profile", "oracle",
+               "oracle-long", "mutate", "ktest", "unit", "analyze"}
+    for line in open(os.path.join(REPO, "tests", "steps.txt")):
+        m = re.match(r"^[\w-]+: make -s (?:[A-Z_]+=\S+ )*([a-z][a-z0-9-]*)", line)
+        if m and m.group(1) != "all":
+            wanted.add(m.group(1))
+    assert wanted <= targets, sorted(wanted - targets)  # the test's own list is real
+    missing = sorted(wanted - words)
+    assert not missing, "make help does not list %s:\n%s" % (missing, out)
+    prefixes = r"^(unit|fuzz|analyze|bench|oracle|spin|random|fs)-"
+    listed = {w for w in words if re.match(prefixes, w)}
+    assert listed <= targets, "make help lists targets that do not exist: %s" % sorted(
+        listed - targets)
 
 
 def test_driver_shows_the_vlsys_line(tree, tmp_path):

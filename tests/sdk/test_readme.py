@@ -70,3 +70,16 @@ def test_readme_sample_is_a_real_boot():
     assert seen == 1, "the boot never printed %r:\n%s" % (want[-1], "\n".join(out))
     ok, line = matches(want, out)
     assert ok, "README.md's sample line %r does not match the boot:\n%s" % (line, "\n".join(out))
+
+
+def test_readme_names_every_example_system():
+    """The README's list of example systems (the paragraph on `make run SYSTEM=`) names
+    every folder of systems/ but default, so a new system cannot be left out."""
+    text = open(README).read()
+    start = text.index("`make run SYSTEM=pingpong` boots another system")
+    paragraph = text[start:text.index("\n\n", start)]
+    named = set(re.findall(r"`([a-z0-9_]+)`", paragraph))
+    systems = {d for d in os.listdir(os.path.join(REPO, "systems"))
+               if os.path.isfile(os.path.join(REPO, "systems", d, "system.yaml"))}
+    missing = sorted(systems - named - {"default"})
+    assert not missing, "README.md does not list the systems %s" % missing

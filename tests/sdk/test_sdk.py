@@ -38,7 +38,8 @@ def make(cwd, sdk, *args, **env):
 
 def test_sdk_has_its_parts(sdk):
     for part in ("vallum.mk", "README.md", "VERSION", "bin/vlsys", "bin/vallum-run",
-                 "include/vallum/os.h", "include/vallum/sys.h", "include/vallum/msginfo.h",
+                 "bin/vlidl", "include/vallum/os.h", "include/vallum/sys.h",
+                 "include/vallum/msginfo.h", "include/vallum/idl.h",
                  "lib/crt0.o", "lib/libvlsys.a", "lib/libvlos.a", "lib/user.ld",
                  "boot/kernel.o", "boot/kernel-check.o", "boot/init.o", "boot/kernel.ld",
                  "boot/init_image.S", "boot/sysimage.S"):
@@ -86,6 +87,129 @@ def test_errors(sdk, tmp_path):
     assert status == 0 and os.path.exists(os.path.join(root, "build", "system.bin")), out
     status, out = make(root, sdk, "clean")
     assert status == 0 and not os.path.exists(os.path.join(root, "build")), out
+
+
+COUNTER_IDL = "interface counter 1\nmethod add(u64 n) -> (u64 count) errors(overflow)\n"
+COUNTER_C = ('#include <vallum/os.h>\n\n#include "counter.h"\n\nstatic uint64_t count;\n\n'
+             'void\ninit(void)\n{\n}\n\nint\ncounter_do_add(unsigned ch, uint64_t n, '
+             'uint64_t *result)\n{\n    (void)ch;\n    if (count + n < count) {\n'
+             '        return COUNTER_ADD_OVERFLOW;\n    }\n    *result = count += n;\n'
+             '    return 0;\n}\n\nvl_word_t\nprotected(unsigned id, vl_word_t info)\n{\n'
+             '    return counter_dispatch(id, info, NULL);\n}\n')
+CLIENT_C = ('#include <stdint.h>\n#include <stdio.h>\n#include <vallum/os.h>\n\n'
+            '#include "counter.h"\n\nstatic void\nadd(uint64_t n)\n{\n'
+            '    uint64_t count = 0;\n    int status = counter_add(0, n, &count);\n'
+            '    printf("client: add: status %d, count %lu\\n", status, (unsigned long)count);\n'
+            '}\n\nvoid\ninit(void)\n{\n    add(5);\n    add(UINT64_MAX);\n}\n')
+CALL_SYSTEM = ("system: call\ncomponents:\n"
+               "  - {name: client, program: client, priority: 100}\n"
+               "  - {name: counter, program: counter, priority: 150}\n"
+               "channels:\n"
+               "  - call:\n"
+               "      client: {component: client, id: 0}\n"
+               "      server: {component: counter, id: 0}\n"
+               "      interface: counter@1\n")
+
+
+def idl_project(root, **changes):
+    files = {"Makefile": MAKEFILE, "system.yaml": CALL_SYSTEM,
+             "interfaces/counter.idl": COUNTER_IDL,
+             "counter/counter.c": COUNTER_C, "counter/interfaces": "counter server\n",
+             "client/client.c": CLIENT_C,
+             "client/interfaces": "# what the client uses\n\ncounter client\n"}
+    files.update(changes)
+    return project(root, files)
+
+
+def test_interfaces_are_generated_and_linked(sdk, tmp_path):
+    """A project's interfaces/counter.idl, used through <program>/interfaces: the stubs are
+    generated into build/gen, linked by role, and the image boots and calls through them."""
+    root = idl_project(tmp_path)
+    env = dict(os.environ, VALLUM_SDK=sdk, RUN_SECONDS="60")
+    want = ["client: add: status 0, count 5", "client: add: status 1, count 0"]
+    out, _, seen = tutorial.run_command("make -s run", root, env, want)
+    assert seen == len(want), "\n".join(out)
+    for gen in ("counter.h", "counter_client.o", "counter_server.o"):
+        assert os.path.exists(os.path.join(root, "build", "gen", gen)), gen
+    # Only the role each program lists is linked: vlsys reads the records.
+    for program, role, other in (("client", "client", "server"), ("counter", "server", "client")):
+        data = open(os.path.join(root, "build", "programs", program + ".elf"), "rb").read()
+        assert b"counter 1 " + role.encode() in data, program
+        assert b"counter 1 " + other.encode() not in data, program
+    # A new version of the interface rebuilds both programs: the description's counter@1
+    # no longer matches, and vlsys says so.
+    with open(os.path.join(root, "interfaces", "counter.idl"), "w") as f:
+        f.write(COUNTER_IDL.replace("counter 1", "counter 2"))
+    status, out = make(root, sdk)
+    assert status != 0, out
+    assert ("system.yaml:9: error: client 'client' (program 'client') is built for counter "
+            "version 2, not 1") in out, out
+    assert "system.yaml:9: error: server 'counter' (program 'counter') is built for" in out, out
+
+
+def test_interfaces_file_change_relinks(sdk, tmp_path):
+    """A role taken out of a program's interfaces file relinks it without the record, though
+    its objects are up to date: vlsys then refuses the client."""
+    root = idl_project(tmp_path)
+    status, out = make(root, sdk)
+    assert status == 0, out
+    with open(os.path.join(root, "client", "interfaces"), "w") as f:
+        f.write("# none any more\n")
+    status, out = make(root, sdk)
+    assert status != 0, out
+    assert ("system.yaml:9: error: client 'client' (program 'client') is not built as a "
+            "client of interface 'counter'") in out, out
+
+
+def test_interface_ends_that_disagree(sdk, tmp_path):
+    """A server program that does not list the interface: vlsys refuses the image."""
+    root = idl_project(tmp_path, **{
+        "counter/interfaces": "",
+        "counter/counter.c": ("#include <vallum/os.h>\n\nvoid\ninit(void)\n{\n}\n")})
+    status, out = make(root, sdk)
+    assert status != 0, out
+    assert ("system.yaml:9: error: server 'counter' (program 'counter') is not built as a "
+            "server of interface 'counter'") in out, out
+    assert not os.path.exists(os.path.join(root, "build", "call.bin")), out
+
+
+def test_interfaces_file_errors(sdk, tmp_path):
+    """Each kind of bad line of <program>/interfaces is reported with its file and line, and
+    nothing of that program is compiled."""
+    cases = [("countr client\n",
+              "client/interfaces:1: error: unknown interface 'countr': there is no "
+              "interfaces/countr.idl"),
+             ("\ncounter clinet\n",
+              "client/interfaces:2: error: role 'clinet' of interface 'counter' must be client "
+              "or server"),
+             ("counter\n",
+              "client/interfaces:1: error: expected '<interface> client' or '<interface> "
+              "server', not 'counter'"),
+             ("counter  client\n",
+              "client/interfaces:1: error: expected '<interface> client' or '<interface> "
+              "server', not 'counter  client'"),
+             ("Counter client\n",
+              "client/interfaces:1: error: expected '<interface> client' or '<interface> "
+              "server', not 'Counter client'")]
+    for i, (text, want) in enumerate(cases):
+        root = idl_project(tmp_path / str(i), **{"client/interfaces": text})
+        status, out = make(root, sdk)
+        assert status != 0 and want in out, (text, out)
+        assert not os.path.exists(os.path.join(root, "build", "obj", "client")), (text, out)
+    # Under another INTERFACES_DIR, the message names that folder.
+    root = idl_project(tmp_path / "dir", **{"client/interfaces": "counter client\n"})
+    status, out = make(root, sdk, "INTERFACES_DIR=idl")
+    assert status != 0 and ("client/interfaces:1: error: unknown interface 'counter': there "
+                            "is no idl/counter.idl") in out, out
+
+
+def test_interface_file_errors_are_vlidls(sdk, tmp_path):
+    """A mistake in the .idl file is vlidl's FILE:LINE diagnostic, before any compiling."""
+    root = idl_project(tmp_path, **{"interfaces/counter.idl": COUNTER_IDL.replace(
+        "u64 n", "u65 n")})
+    status, out = make(root, sdk)
+    assert status != 0 and "interfaces/counter.idl:2: error: " in out, out
+    assert not os.path.exists(os.path.join(root, "build", "programs")), out
 
 
 def test_vallum_run_errors(sdk, tmp_path):

@@ -112,7 +112,8 @@ def test_tutorial_page_is_followable():
     assert not [s for s in steps if s[0] == "unnamed"], "code blocks without a file name"
     files = {s[1] for s in steps if s[0] == "file"}
     assert {"Makefile", "system.yaml", "client/client.c", "counter/counter.c",
-            "watcher/watcher.c"} <= files, files
+            "watcher/watcher.c", "interfaces/counter.idl", "client/interfaces",
+            "counter/interfaces"} <= files, files
     runs = [s for s in steps if s[0] == "sh" and "make run" in s[1]]
     assert len(runs) >= 4 and all(s[2] for s in runs), runs
 
