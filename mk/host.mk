@@ -23,7 +23,7 @@ unit: $(HOST_O)/test_fdt $(HOST_O)/test_kernel
 KTEST_CFLAGS := -Itests/unit/kernel/host_include -Itests/unit/kernel -DCONFIG_FASTPATH -DCONFIG_DEBUG_CHECK \
 	-Wl,--wrap=arch_finalise_cap
 KERNEL_PORTABLE_C := $(addprefix kernel/src/object/,cap.c cnode.c untyped.c tcb.c endpoint.c \
-	notification.c objecttype.c irq.c shutdown.c) \
+	notification.c objecttype.c irq.c shutdown.c schedcontext.c) \
 	$(addprefix kernel/src/kernel/,cspace.c delete.c thread.c invariants.c refill.c) \
 	$(addprefix kernel/src/api/,debug.c faults.c syscall.c fastpath.c) \
 	kernel/src/arch/riscv64/pagetable.c kernel/src/arch/riscv64/asid.c

@@ -63,7 +63,9 @@ enum {
     S_ASID_POOL = 17, /* the only cap of the round's ASID pool; S_VSPACE's ASID is from it */
     S_VSPACE2 = 18,   /* a VSpace without an ASID */
     S_DEBUG = 19,     /* a debug cap with the print and check rights, not halt */
-    S_USED = 20,      /* slots below this start filled; the rest start empty */
+    S_SC = 20,        /* an unconfigured, unbound scheduling context */
+    S_SCHED_CTL = 21, /* a copy of the SchedControl cap: configures S_SC */
+    S_USED = 22,      /* slots below this start filled; the rest start empty */
 };
 
 struct fz_call {
@@ -75,7 +77,7 @@ static volatile vl_word_t fz_calls;     /* index of the next call */
 static volatile vl_word_t fz_end;       /* the round ends at this index */
 static volatile vl_word_t fz_bad_check; /* 1 + index of a DebugCheck that failed */
 static volatile vl_word_t fz_returned;  /* calls that returned to the fuzzer */
-static volatile vl_word_t fz_ok[64];    /* Calls with this invocation label that succeeded */
+static volatile vl_word_t fz_ok[128];   /* Calls with this invocation label that succeeded */
 #define RING 8
 static struct fz_call fz_ring[RING];
 static vl_word_t fz_seed = FUZZ_SEED;
@@ -244,6 +246,11 @@ static const vl_word_t labels[] = {
     VL_FRAME_GET_ADDRESS,
     VL_ASID_CONTROL_MAKE_POOL,
     VL_ASID_POOL_ASSIGN,
+    VL_SCHED_CONTROL_CONFIGURE,
+    VL_SCHED_CONTEXT_BIND,
+    VL_SCHED_CONTEXT_UNBIND,
+    VL_SCHED_CONTEXT_CONSUMED,
+    VL_SCHED_CONTEXT_GET_BUDGET,
 };
 #define NLABELS (sizeof(labels) / sizeof(labels[0]))
 
@@ -457,6 +464,26 @@ smart(struct fz_call *c, struct vl_ipc_buffer *b, vl_word_t label)
         caps[1] = pick2(S_CNODE, 70);
         extra = 2;
         break;
+    case VL_SCHED_CONTROL_CONFIGURE: {
+        /* Budgets and periods near the bounds as often as anywhere. */
+        c->cap = pick2(S_SCHED_CTL, 70);
+        vl_word_t budget = below(2) ? VL_SC_MIN_BUDGET - 1 + below(2000) : rval();
+        ARG(budget);
+        ARG(below(2) ? budget - 1 + below(3) + below(2) * below(100000) : rval());
+        caps[0] = pick2(S_SC, 80);
+        extra = 1;
+        break;
+    }
+    case VL_SCHED_CONTEXT_BIND:
+        c->cap = pick2(S_SC, 70);
+        caps[0] = rtcb();
+        extra = 1;
+        break;
+    case VL_SCHED_CONTEXT_UNBIND:
+    case VL_SCHED_CONTEXT_CONSUMED:
+    case VL_SCHED_CONTEXT_GET_BUDGET:
+        c->cap = pick2(S_SC, 70);
+        break;
     case VL_ASID_POOL_ASSIGN:
         c->cap = pick2(S_ASID_POOL, 70);
         caps[0] = pick2(below(3) ? S_VSPACE2 : S_VSPACE, 70);
@@ -605,7 +632,7 @@ fuzz_main(vl_word_t arg)
             fz_bad_check = i + 1;
         }
         vl_word_t label = vl_msginfo_label(c.info);
-        if (c.sys == VL_SYS_CALL && label < 64 && vl_msginfo_label(m.info) == 0) {
+        if (c.sys == VL_SYS_CALL && label < 128 && vl_msginfo_label(m.info) == 0) {
             fz_ok[label]++;
         }
     }
@@ -680,6 +707,7 @@ sandbox_fill(vl_cptr_t round_ut, vl_word_t round)
         {S_FRAME, VL_OBJ_FRAME_4K, 0},    {S_FRAME2, VL_OBJ_FRAME_4K, 0},
         {S_PT, VL_OBJ_PAGE_TABLE, 0},     {S_PT2, VL_OBJ_PAGE_TABLE, 0},
         {S_VSPACE2, VL_OBJ_VSPACE, 0},    {S_TCB2, VL_OBJ_TCB, 0},
+        {S_SC, VL_OBJ_SCHED_CONTEXT, 0},
     };
     /* Every other round starts with the page table and the second frame already mapped
      * in the sandbox VSpace: made in root slots, mapped there, then moved in. */
@@ -731,7 +759,9 @@ sandbox_fill(vl_cptr_t round_ut, vl_word_t round)
         vl_cnode_mint(sb, S_FAULT, SB_BITS, ROOT, fep, 64, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY,
                       FAULT_BADGE) != 0 ||
         vl_cnode_copy(sb, S_DEBUG, SB_BITS, ROOT, VL_CAP_DEBUG_SLOT, 64,
-                      VL_DEBUG_RIGHT_PRINT | VL_DEBUG_RIGHT_CHECK) != 0) {
+                      VL_DEBUG_RIGHT_PRINT | VL_DEBUG_RIGHT_CHECK) != 0 ||
+        vl_cnode_copy(sb, S_SCHED_CTL, SB_BITS, ROOT, VL_CAP_SCHED_CONTROL_SLOT, 64,
+                      VL_RIGHTS_ALL) != 0) {
         return 2;
     }
     if (vl_irq_control_get(VL_CAP_IRQ_CONTROL_SLOT, FUZZ_IRQ, sb, S_IRQ, SB_BITS) != 0) {
@@ -853,6 +883,7 @@ test_fuzz_syscalls(void)
     CHECK_TYPE(VL_CAP_INIT_VSPACE, VL_CAP_VSPACE);
     CHECK_TYPE(VL_CAP_IRQ_CONTROL_SLOT, VL_CAP_IRQ_CONTROL);
     CHECK_TYPE(VL_CAP_ASID_CONTROL_SLOT, VL_CAP_ASID_CONTROL);
+    CHECK_TYPE(VL_CAP_SCHED_CONTROL_SLOT, VL_CAP_SCHED_CONTROL);
     CHECK_TYPE(g_asid_pool, VL_CAP_ASID_POOL);
     CHECK(vspace_new() != 0);
     vl_cptr_t ep = obj_new(VL_OBJ_ENDPOINT, 0);

@@ -419,6 +419,7 @@ vl_start(const struct vl_bootinfo *bi)
     asid_tests();
     debug_tests();
     shutdown_tests();
+    sched_context_tests();
     fuzz_tests();
     RUN(test_no_leaks);
 

@@ -48,6 +48,12 @@ enum vl_invocation {
     /* On the IRQControl capability: the console UART and the kernel log. */
     VL_CONSOLE_TAKE = 90,
     VL_CONSOLE_READ_LOG,
+
+    VL_SCHED_CONTROL_CONFIGURE = 100,
+    VL_SCHED_CONTEXT_BIND = 110,
+    VL_SCHED_CONTEXT_UNBIND,
+    VL_SCHED_CONTEXT_CONSUMED,
+    VL_SCHED_CONTEXT_GET_BUDGET,
 };
 
 /* The largest exit status Shutdown_PowerOff accepts (0 = success, 1..255 = failure). */
@@ -65,3 +71,12 @@ enum vl_invocation {
 /* Scheduling. */
 #define VL_NUM_PRIORITIES 256
 #define VL_MAX_PRIORITY 255
+
+/*
+ * Bounds SchedControl_Configure checks, in ticks of the time counter (bootinfo.timebase_hz
+ * a second). A budget below the minimum would end before the timer interrupt that ends it
+ * could be taken; the period's cap keeps the refill arithmetic far from overflow (2^40
+ * ticks is 30 hours at 10 MHz).
+ */
+#define VL_SC_MIN_BUDGET 100ul
+#define VL_SC_MAX_PERIOD (1ul << 40)

@@ -14,6 +14,7 @@ enum vl_object_type {
     VL_OBJ_FRAME_1G = 7,
     VL_OBJ_PAGE_TABLE = 8,
     VL_OBJ_VSPACE = 9,
+    VL_OBJ_SCHED_CONTEXT = 10, /* a CPU budget and period (docs/kernel/scheduling.md) */
     VL_OBJ_NUM_TYPES
 };
 
@@ -27,6 +28,7 @@ enum vl_object_type {
 #define VL_FRAME_1G_BITS 30
 #define VL_PAGE_TABLE_BITS 12
 #define VL_VSPACE_BITS 12
+#define VL_SCHED_CONTEXT_BITS 8
 #define VL_ASID_POOL_BITS 12 /* the untyped an ASID pool is made from */
 #define VL_MIN_UNTYPED_BITS 4
 #define VL_MAX_UNTYPED_BITS 38
@@ -77,6 +79,8 @@ enum vl_cap_type {
     VL_CAP_ASID_POOL = 14,
     VL_CAP_DEBUG = 15,    /* the right to make debug system calls (VL_DEBUG_RIGHT_*) */
     VL_CAP_SHUTDOWN = 16, /* powers the machine off or resets it (docs/kernel/objects.md) */
+    VL_CAP_SCHED_CONTEXT = 17, /* a budget and period a thread runs on */
+    VL_CAP_SCHED_CONTROL = 18, /* the authority to set budgets (SchedControl_Configure) */
     VL_CAP_NUM_TYPES
 };
 
@@ -92,7 +96,8 @@ enum vl_init_slot {
     VL_CAP_ASID_CONTROL_SLOT = 7,
     VL_CAP_DEBUG_SLOT = 8, /* a debug cap with every VL_DEBUG_RIGHT_* */
     VL_CAP_SHUTDOWN_SLOT = 9,
-    VL_NUM_INIT_SLOTS = 10
+    VL_CAP_SCHED_CONTROL_SLOT = 10,
+    VL_NUM_INIT_SLOTS = 11
 };
 
 /* The first task's CNode has 2^VL_INIT_CNODE_BITS slots. */

@@ -18,6 +18,7 @@
 #include <vallum/invocation.h>
 #include <vallum/objects.h>
 
+#include "kernel/refill.h"
 #include "types.h"
 #include "util.h"
 
@@ -44,6 +45,8 @@ enum cap_type {
     CAP_ASID_POOL = VL_CAP_ASID_POOL,
     CAP_DEBUG = VL_CAP_DEBUG,
     CAP_SHUTDOWN = VL_CAP_SHUTDOWN,
+    CAP_SCHED_CONTEXT = VL_CAP_SCHED_CONTEXT,
+    CAP_SCHED_CONTROL = VL_CAP_SCHED_CONTROL,
 };
 
 static inline cap_t
@@ -356,6 +359,20 @@ cap_shutdown(void)
     return cap_make(CAP_SHUTDOWN, 0, 0, 0, 0);
 }
 
+/* Scheduling control: the authority to set budgets; names no object, no rights, no badge. */
+static inline cap_t
+cap_sched_control(void)
+{
+    return cap_make(CAP_SCHED_CONTROL, 0, 0, 0, 0);
+}
+
+/* Scheduling context: ptr = the struct sched_context; no rights, no badge. */
+static inline cap_t
+cap_sched_context(void *sc)
+{
+    return cap_make(CAP_SCHED_CONTEXT, 0, 0, cap_ptr_bits(sc), 0);
+}
+
 static inline cap_t
 cap_irq_handler(word_t irq)
 {
@@ -507,6 +524,20 @@ struct notification {
 
 _Static_assert(sizeof(struct notification) <= (1u << VL_NOTIFICATION_BITS), "ntfn size");
 
+/*
+ * Scheduling context: the CPU time a thread may use, budget per period
+ * (docs/kernel/scheduling.md). 256 bytes. Protected by the kernel lock.
+ */
+struct sched_context {
+    /* Budget and period and the refills that make up the budget; budget 0 (and no
+     * refills) until SchedControl_Configure sets them. */
+    struct refills refills;
+    struct tcb *tcb; /* the thread bound to it, or NULL; then tcb->sc is this context */
+    word_t consumed; /* ticks charged since SchedContext_Consumed last read it */
+};
+
+_Static_assert(sizeof(struct sched_context) <= (1u << VL_SCHED_CONTEXT_BITS), "sc size");
+
 /* Thread states. */
 enum thread_state {
     TS_INACTIVE = 0,
@@ -564,6 +595,7 @@ struct tcb {
     struct tcb *sched_prev;
     word_t time_slice; /* ticks left */
     struct notification *bound_ntfn;
+    struct sched_context *sc; /* bound scheduling context, or NULL; then sc->tcb is this */
     word_t ipc_buffer;      /* user virtual address of the IPC buffer, 0 if none */
     cptr_t fault_ep;        /* cptr of the fault endpoint in the thread's CSpace */
     struct cte *reply_slot; /* slot holding the reply cap for this thread, if any */

@@ -10,6 +10,7 @@
 #include "object/endpoint.h"
 #include "object/irq.h"
 #include "object/notification.h"
+#include "object/schedcontext.h"
 #include "object/untyped.h"
 
 struct cte cdt_root;
@@ -45,6 +46,9 @@ check_tcb(struct tcb *t)
     if (t->bound_ntfn != NULL && t->bound_ntfn->bound_tcb != t) {
         return "binding not mutual";
     }
+    if (t->sc != NULL && t->sc->tcb != t) {
+        return "scheduling context binding not mutual";
+    }
     /* The exit paths load satp from this cap without looking at its ASID. */
     cap_t vs = tcb_slot(t, TCB_VTABLE)->cap;
     if (cap_type(vs) != CAP_NULL && (cap_type(vs) != CAP_VSPACE || cap_vspace_asid(vs) == 0)) {
@@ -66,6 +70,8 @@ check_cap(const struct cte *slot)
         return ntfn_check(cap_ptr(cap));
     case CAP_TCB:
         return check_tcb(cap_tcb_ptr(cap));
+    case CAP_SCHED_CONTEXT:
+        return sc_check(cap_ptr(cap));
     case CAP_UNTYPED:
         return untyped_check(slot);
     default:

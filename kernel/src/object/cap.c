@@ -21,6 +21,7 @@ cap_object_base(cap_t cap)
     case CAP_IRQ_HANDLER:
     case CAP_DEBUG:
     case CAP_SHUTDOWN:
+    case CAP_SCHED_CONTROL:
     case CAP_ASID_CONTROL:
         return NULL;
     case CAP_REPLY:
@@ -54,6 +55,8 @@ cap_object_size_bits(cap_t cap)
         return VL_VSPACE_BITS;
     case CAP_ASID_POOL:
         return VL_ASID_POOL_BITS;
+    case CAP_SCHED_CONTEXT:
+        return VL_SCHED_CONTEXT_BITS;
     case CAP_ZOMBIE:
         return cap_zombie_size_bits(cap);
     default:

@@ -13,8 +13,9 @@
 #include "object/cnode.h"
 #include "object/endpoint.h"
 #include "object/irq.h"
-#include "object/shutdown.h"
 #include "object/notification.h"
+#include "object/schedcontext.h"
+#include "object/shutdown.h"
 #include "object/tcb.h"
 #include "object/untyped.h"
 #include "plat/console.h"
@@ -43,6 +44,8 @@ object_size_bits(word_t type, word_t user_size)
         return VL_PAGE_TABLE_BITS;
     case VL_OBJ_VSPACE:
         return VL_VSPACE_BITS;
+    case VL_OBJ_SCHED_CONTEXT:
+        return VL_SCHED_CONTEXT_BITS;
     default:
         panic("object_size_bits: unknown type");
     }
@@ -78,6 +81,9 @@ object_create(word_t type, void *ptr, word_t user_size, bool is_device)
         arch_vspace_init(ptr);
         return cap_vspace(ptr, 0);
     }
+    case VL_OBJ_SCHED_CONTEXT:
+        /* Zeroed: unconfigured (budget 0, no refills) and unbound. */
+        return cap_sched_context(ptr);
     default:
         panic("object_create: unknown type");
     }
@@ -95,6 +101,7 @@ tcb_finalise(struct tcb *t)
 {
     thread_suspend(t);
     ntfn_unbind_tcb(t);
+    sc_unbind_tcb(t);
     t->fault.type = FAULT_NONE;
     if (ks_sched_action == t) {
         ks_sched_action = SCHED_CHOOSE_NEW;
@@ -120,6 +127,11 @@ cap_finalise(cap_t cap, bool final)
     case CAP_TCB:
         if (final) {
             tcb_finalise(cap_tcb_ptr(cap));
+        }
+        return;
+    case CAP_SCHED_CONTEXT:
+        if (final) {
+            sc_unbind(cap_ptr(cap));
         }
         return;
     case CAP_IRQ_HANDLER:
@@ -165,6 +177,10 @@ object_decode_invocation(struct invocation *inv)
         return decode_irq_handler_invocation(inv);
     case CAP_SHUTDOWN:
         return decode_shutdown_invocation(inv);
+    case CAP_SCHED_CONTROL:
+        return decode_sched_control_invocation(inv);
+    case CAP_SCHED_CONTEXT:
+        return decode_sched_context_invocation(inv);
     case CAP_FRAME:
     case CAP_PAGE_TABLE:
     case CAP_VSPACE:

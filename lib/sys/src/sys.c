@@ -339,6 +339,45 @@ vl_shutdown_reset(vl_cptr_t shutdown)
 }
 
 int
+vl_sched_control_configure(vl_cptr_t control, vl_cptr_t sc, vl_word_t budget, vl_word_t period)
+{
+    vl_cptr_t caps[] = {sc};
+    return INVOKE(control, VL_SCHED_CONTROL_CONFIGURE, caps, 1, budget, period);
+}
+
+int
+vl_sched_context_bind(vl_cptr_t sc, vl_cptr_t tcb)
+{
+    vl_cptr_t caps[] = {tcb};
+    return vl_invoke(sc, VL_SCHED_CONTEXT_BIND, NULL, 0, caps, 1, NULL, 0);
+}
+
+int
+vl_sched_context_unbind(vl_cptr_t sc)
+{
+    return vl_invoke(sc, VL_SCHED_CONTEXT_UNBIND, NULL, 0, NULL, 0, NULL, 0);
+}
+
+int
+vl_sched_context_consumed(vl_cptr_t sc, vl_word_t *ticks)
+{
+    vl_word_t r[1] = {0};
+    int err = vl_invoke(sc, VL_SCHED_CONTEXT_CONSUMED, NULL, 0, NULL, 0, r, 1);
+    *ticks = err == 0 ? r[0] : 0;
+    return err;
+}
+
+int
+vl_sched_context_get_budget(vl_cptr_t sc, vl_word_t *budget, vl_word_t *period)
+{
+    vl_word_t r[2] = {0, 0};
+    int err = vl_invoke(sc, VL_SCHED_CONTEXT_GET_BUDGET, NULL, 0, NULL, 0, r, 2);
+    *budget = err == 0 ? r[0] : 0;
+    *period = err == 0 ? r[1] : 0;
+    return err;
+}
+
+int
 vl_irq_handler_ack(vl_cptr_t handler)
 {
     return vl_invoke(handler, VL_IRQ_ACK, NULL, 0, NULL, 0, NULL, 0);

@@ -292,7 +292,9 @@ create_init(void)
     cte_insert_original(cap_debug(VL_DEBUG_RIGHTS_ALL), &cn[VL_CAP_ASID_CONTROL_SLOT],
                         &cn[VL_CAP_DEBUG_SLOT]);
     cte_insert_original(cap_shutdown(), &cn[VL_CAP_DEBUG_SLOT], &cn[VL_CAP_SHUTDOWN_SLOT]);
-    init.last = &cn[VL_CAP_SHUTDOWN_SLOT];
+    cte_insert_original(cap_sched_control(), &cn[VL_CAP_SHUTDOWN_SLOT],
+                        &cn[VL_CAP_SCHED_CONTROL_SLOT]);
+    init.last = &cn[VL_CAP_SCHED_CONTROL_SLOT];
 
     /* Its ASID pool (ASIDs 0..511, its own among them), in the first slot after the fixed
      * ones: bootinfo.asid_pool says which. */

@@ -142,6 +142,21 @@ int vl_console_read_log(vl_cptr_t control, char *buf, vl_word_t max, vl_word_t *
 int vl_shutdown_power_off(vl_cptr_t shutdown, vl_word_t status);
 int vl_shutdown_reset(vl_cptr_t shutdown);
 
+/*
+ * Scheduling contexts (docs/kernel/scheduling.md). Configure, on the SchedControl cap,
+ * gives the context sc budget ticks of the time counter every period ticks
+ * (VL_SC_MIN_BUDGET <= budget <= period <= VL_SC_MAX_PERIOD). Bind binds the context to a
+ * thread, Unbind undoes it; Consumed sets *ticks to the time charged to the context since
+ * it last asked (0 on error) and starts again from 0; GetBudget reads budget and period
+ * (both 0 until configured, and on error).
+ */
+int vl_sched_control_configure(vl_cptr_t control, vl_cptr_t sc, vl_word_t budget,
+                               vl_word_t period);
+int vl_sched_context_bind(vl_cptr_t sc, vl_cptr_t tcb);
+int vl_sched_context_unbind(vl_cptr_t sc);
+int vl_sched_context_consumed(vl_cptr_t sc, vl_word_t *ticks);
+int vl_sched_context_get_budget(vl_cptr_t sc, vl_word_t *budget, vl_word_t *period);
+
 int vl_irq_handler_ack(vl_cptr_t handler);
 int vl_irq_handler_set_notification(vl_cptr_t handler, vl_cptr_t ntfn);
 int vl_irq_handler_clear(vl_cptr_t handler);
