@@ -14,6 +14,12 @@ static void
 describe(const struct vl_msg *m, char *buf, size_t len)
 {
     vl_word_t label = vl_msginfo_label(m->info);
+    /* A made-up fault (a component's own Call) may be short: its words are not read. */
+    if (faultcheck_length(label, vl_msginfo_length(m->info)) == 0) {
+        snprintf(buf, len, "fault %lu of %lu words", (unsigned long)label,
+                 (unsigned long)vl_msginfo_length(m->info));
+        return;
+    }
     switch (label) {
     case VL_FAULT_VM: {
         vl_word_t access = m->mr[3];
@@ -28,11 +34,8 @@ describe(const struct vl_msg *m, char *buf, size_t len)
         snprintf(buf, len, "exception %lu (stval 0x%lx)", (unsigned long)m->mr[2],
                  (unsigned long)m->mr[3]);
         break;
-    case VL_FAULT_UNKNOWN_SYSCALL:
+    default: /* VL_FAULT_UNKNOWN_SYSCALL: the only other label faultcheck_length() takes */
         snprintf(buf, len, "unknown system call %lu", (unsigned long)vl_ipc_buffer->msg[11]);
-        break;
-    default:
-        snprintf(buf, len, "fault %lu", (unsigned long)label);
         break;
     }
 }
