@@ -167,7 +167,7 @@ def test_misuse_of_channels_and_config_is_reported():
     """Each misuse of a channel or a config parameter returns its status (os.h) and, in a
     debug build, lib/os says why, naming the component and the id (a release build returns
     the status only)."""
-    run = boot("misuse", r"^asker: misuse answered")
+    run = boot("misuse", r"^asker: misuse answered with label 5, word 0")
     check_started(run, "misuse", [("misuse", 100), ("answer", 150), ("asker", 50)])
     expected = [
         (None, "notify 0 -> 0 \\(ok\\)"),
@@ -209,8 +209,12 @@ def test_misuse_of_channels_and_config_is_reported():
     # The notification reached answer (ignored by it); the call was answered once.
     assert len(run.all(r"^answer: call")) == 1, run.text()
     # The server end works: asker (the same program, configured as the client) calls it.
-    at = run.index(r"^misuse: called on channel 2$", at)
-    run.index(r"^asker: misuse answered with label 5$", at)
+    at = run.index(r"^misuse: called on channel 2 with 5 words, words 0 and 4: 0x5ec7e70 "
+                   r"0x5ec7e74$", at)
+    at = run.index(r"^asker: misuse answered with label 5$", at)
+    # Words past a message's length read 0, not the earlier call's or reply's.
+    at = run.index(r"^misuse: called on channel 2 with 0 words, words 0 and 4: 0 0$", at)
+    run.index(r"^asker: misuse answered with label 5, word 0 0$", at)
     assert not run.all(r"faulted"), run.text()
 
 
