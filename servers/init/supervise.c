@@ -1,7 +1,7 @@
 /*
  * init: the supervisor. Every component's fault endpoint is init's supervisor endpoint,
- * badged with the component's index. A fault is logged; the component is then restarted
- * with fresh private memory (its untyped revoked, its image, stack, heap and CSpace rebuilt;
+ * badged with the component's index + 1 (INIT_FAULT_BADGE). A fault is logged; the
+ * component is then restarted with fresh private memory (its untyped revoked, its image, stack, heap and CSpace rebuilt;
  * shared regions, endpoints and peers untouched) or stopped, as its restart policy says, or,
  * for a component with a `fault_handler`, as that handler answers (faults.c).
  */
@@ -126,10 +126,10 @@ supervise(void)
             faults_serve(&m);
             continue;
         }
-        if (m.badge >= g_img.ncomps) {
+        if (m.badge == 0 || m.badge > INIT_FAULT_BADGE(g_img.ncomps - 1)) {
             continue;
         }
-        struct comp *c = &g_comps[m.badge];
+        struct comp *c = &g_comps[m.badge - INIT_FAULT_BADGE(0)];
         char cause[96];
         describe(&m, cause, sizeof(cause));
         printf("init: %s faulted: %s at pc 0x%lx\n", c->name, cause, (unsigned long)m.mr[0]);

@@ -501,7 +501,11 @@ def test_idl_store():
     the kernel transfers none (BAD_CAPS)."""
     run = boot("idl", r"^storeuser: done, \d+ failed$")
     check_started(run, "idl", [("storer", 150), ("storeuser", 100)])
-    run.index(r"^storer: ready, region of 4096 bytes, receive slot \d+$")
+    at = run.index(r"^storer: ready, region of 4096 bytes, receive slot \d+$")
+    # storer (component 0, with its CNode) cannot re-badge its fault endpoint to pass for
+    # storeuser: init badges it with index + 1, never leaving it unbadged.
+    at = run.index(r"^storer: its fault endpoint has badge 1$", at)
+    run.index(r"^storer: minting it with storeuser's badge: illegal operation$", at)
     checks = run.all(r"^storeuser: (\S+) (ok|FAILED.*)$")
     assert [m.group(1) for m in checks if m.group(2) != "ok"] == []
     names = [m.group(1) for m in checks]
