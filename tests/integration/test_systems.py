@@ -284,6 +284,7 @@ def test_probe_least_privilege():
                                  ("probe_dev", 130), ("survivor", 100)])
     at = run.index(r"^probe_caps: keeper answered 1$")
     at = run.index(r"^probe_caps: slots holding a capability: 1 2 3 64 192$", at)
+    at = run.index(r"^probe_caps: unbadged caps to shared endpoints or notifications: 0$", at)
     at = run.index(r"^probe_caps: least privilege holds", at)
     at = run.index(r"^init: probe_caps faulted: capability fault on slot 5 at pc ", at)
     at = run.index(r"^init: probe_caps stopped: restart policy never$", at)
