@@ -6,7 +6,8 @@
  * channel 3 (a PLIC source with no device behind it) and three config parameters.
  *
  * The same program is also the client of channel 2, as component "asker": its `role`
- * parameter says which part it plays.
+ * parameter says which part it plays. Its second call has no words, and neither has the
+ * reply: each side reads 0 there, not the words of the message before.
  */
 #include <stdio.h>
 #include <vallum/os.h>
@@ -18,6 +19,7 @@
 #define CH_SERVED 2
 #define CH_IRQ 3
 #define CH_ASK 0 /* asker's end of channel 2 */
+#define SECRET 0x5ec7e70ul
 
 /* Prints "misuse: WHAT -> STATUS (NAME)", the line the test looks for after lib/os's. */
 static void
@@ -89,8 +91,16 @@ init(void)
 {
     const char *role = "misuse";
     if (vl_os_config_str("role", &role) == VL_OS_OK && role[0] == 'a') {
-        vl_word_t reply = vl_os_ppcall(CH_ASK, vl_msginfo(0, 0, 0, 0));
+        /* A call of five words, then one of none: misuse must not see the first call's
+         * words in the second (they are still in its IPC buffer and registers). */
+        for (unsigned w = 0; w < 5; w++) {
+            vl_os_mr_set(w, SECRET + w);
+        }
+        vl_word_t reply = vl_os_ppcall(CH_ASK, vl_msginfo(0, 0, 0, 5));
         printf("asker: misuse answered with label %lu\n", (unsigned long)vl_msginfo_label(reply));
+        reply = vl_os_ppcall(CH_ASK, vl_msginfo(0, 0, 0, 0));
+        printf("asker: misuse answered with label %lu, word 0 %#lx\n",
+               (unsigned long)vl_msginfo_label(reply), (unsigned long)vl_os_mr_get(0));
         return;
     }
     channels();
@@ -100,7 +110,10 @@ init(void)
 
 vl_word_t protected(unsigned id, vl_word_t info)
 {
-    (void)info;
-    printf("misuse: called on channel %u\n", id);
+    printf("misuse: called on channel %u with %lu words, words 0 and 4: %#lx %#lx\n", id,
+           (unsigned long)vl_msginfo_length(info), (unsigned long)vl_os_mr_get(0),
+           (unsigned long)vl_os_mr_get(4));
+    /* A reply of no words, with a word set that it does not carry. */
+    vl_os_mr_set(0, SECRET);
     return vl_msginfo(5, 0, 0, 0);
 }

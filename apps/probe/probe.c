@@ -2,8 +2,8 @@
  * probe: tries what a component must not be able to do. One program, three components,
  * told apart by name; each makes one attempt, which faults, and the supervisor stops it
  * (restart: never) while the others go on:
- *   probe_caps  lists its CSpace (only the slots component.h promises may hold a cap),
- *               then invokes a slot it was not given: a capability fault
+ *   probe_caps  lists its CSpace (only the slots component.h promises may hold a cap, and
+ *               its caps to shared endpoints are badged), then invokes a slot it was not given: a capability fault
  *   probe_mem   reads memory that is not mapped in its address space: a page fault
  *   probe_dev   reads the UART's registers, which it was not given: a page fault
  * Each first calls keeper (counter_hit, interfaces/counter.idl), to show the peer answers
@@ -22,7 +22,7 @@
 static void
 check_cspace(void)
 {
-    unsigned held = 0, unexpected = 0;
+    unsigned held = 0, unexpected = 0, unbadged = 0;
     printf("probe_caps: slots holding a capability:");
     for (vl_cptr_t s = 0; s < (1u << VL_COMP_CNODE_BITS); s++) {
         vl_word_t t = vl_debug_cap_type(s);
@@ -37,8 +37,16 @@ check_cspace(void)
                        (s == VL_COMP_SLOT_CHANNEL + CH_KEEPER && t == VL_CAP_ENDPOINT) ||
                        (s == VL_COMP_SLOT_DEBUG && t == VL_CAP_DEBUG);
         unexpected += !expected;
+        /* Caps to others' endpoints and notifications come badged: an unbadged one could
+         * be minted with any badge, and so pass for another sender. */
+        struct vl_cap_info ci;
+        if ((t == VL_CAP_ENDPOINT || t == VL_CAP_NOTIFICATION) && s != VL_COMP_SLOT_EP &&
+            s != VL_COMP_SLOT_NTFN && (vl_cap_identify(s, &ci) != 0 || ci.badge == 0)) {
+            unbadged++;
+        }
     }
     printf("\n");
+    printf("probe_caps: unbadged caps to shared endpoints or notifications: %u\n", unbadged);
     if (held == 5 && unexpected == 0) {
         printf("probe_caps: least privilege holds: exactly the 5 capabilities promised\n");
     } else {

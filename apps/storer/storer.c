@@ -20,6 +20,30 @@ static struct {
 } keys[KEYS];
 static struct vl_idl_region shared;
 
+/*
+ * storer is component 0 and holds its CNode (it has `untyped`): it tries to mint its fault
+ * endpoint cap with storeuser's badge (index 1 + 1), which would let it make up faults of
+ * storeuser that init restarts or stops it for. Init badges every fault endpoint cap, so the
+ * kernel refuses to badge it again.
+ */
+static void
+forge_fault_endpoint(void)
+{
+    struct vl_cap_info ci;
+    if (vl_cap_identify(VL_COMP_SLOT_FAULT, &ci) == 0) {
+        printf("storer: its fault endpoint has badge %lu\n", (unsigned long)ci.badge);
+    }
+    vl_cptr_t forged = vl_os_slot_alloc();
+    int err = vl_cnode_mint(VL_COMP_SLOT_CNODE, forged, VL_WORD_BITS, VL_COMP_SLOT_CNODE,
+                            VL_COMP_SLOT_FAULT, VL_WORD_BITS, VL_RIGHTS_ALL, 2);
+    printf("storer: minting it with storeuser's badge: %s\n", vl_error_name(err));
+    if (err == 0) {
+        /* The forgery works: init would take this for a fault of storeuser. */
+        vl_word_t mr[VL_MSG_REGS] = {0};
+        vl_call(forged, vl_msginfo(VL_FAULT_CAP, 0, 0, VL_FAULT_CAP_LENGTH), mr);
+    }
+}
+
 void
 init(void)
 {
@@ -30,6 +54,7 @@ init(void)
     vl_cptr_t slot = vl_os_idl_receive();
     printf("storer: ready, region of %lu bytes, receive slot %lu\n", (unsigned long)size,
            (unsigned long)slot);
+    forge_fault_endpoint();
 }
 
 int

@@ -179,7 +179,7 @@ fill_cspace(struct comp *c, struct vl_comp_info *info)
     }
     if (err == 0) {
         err = give(c, VL_COMP_SLOT_FAULT, g_fault_ep, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY,
-                   c->index);
+                   INIT_FAULT_BADGE(c->index));
     }
     if (err == 0 && c->own_ut != 0) {
         /* Untyped caps are never copied: move it, so it stays a child of c->ut. */

@@ -7,20 +7,29 @@
 #include <vallum/component.h>
 
 vl_word_t
-faultcheck_length(vl_word_t label)
+faultcheck_length(vl_word_t label, vl_word_t len)
 {
+    vl_word_t n;
     switch (label) {
     case VL_FAULT_CAP:
-        return VL_FAULT_CAP_LENGTH;
+        n = VL_FAULT_CAP_LENGTH;
+        break;
     case VL_FAULT_UNKNOWN_SYSCALL:
-        return VL_FAULT_UNKNOWN_SYSCALL_LENGTH;
+        n = VL_FAULT_UNKNOWN_SYSCALL_LENGTH;
+        break;
     case VL_FAULT_USER_EXCEPTION:
-        return VL_FAULT_USER_EXCEPTION_LENGTH;
+        n = VL_FAULT_USER_EXCEPTION_LENGTH;
+        break;
     case VL_FAULT_VM:
-        return VL_FAULT_VM_LENGTH;
+        n = VL_FAULT_VM_LENGTH;
+        break;
     default:
         return 0;
     }
+    /* The kernel always sends all n words; a shorter message is a component's own Call on
+     * its fault endpoint, and the words past its length are whatever init's IPC buffer held
+     * last, another component's fault registers or fault service reply among them. */
+    return len >= n ? n : 0;
 }
 
 void

@@ -23,9 +23,10 @@ struct pending_fault {
     vl_word_t mr[VL_FAULT_UNKNOWN_SYSCALL_LENGTH]; /* the fault message's words */
 };
 
-/* The words of a fault message with label (uapi/vallum/fault.h); 0 for a label init cannot
- * decode, which only a component's own Call on its fault endpoint makes. */
-vl_word_t faultcheck_length(vl_word_t label);
+/* The words of a fault message with label and len words (uapi/vallum/fault.h); 0 for a
+ * label init cannot decode or a message shorter than that label's words, which only a
+ * component's own Call on its fault endpoint makes. */
+vl_word_t faultcheck_length(vl_word_t label, vl_word_t len);
 
 /*
  * Fills mr[0..VL_FAULTS_NEXT_LENGTH) with the NEXT reply (faultsvc.h) for fault p of

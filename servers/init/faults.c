@@ -60,7 +60,7 @@ int
 faults_hand_over(struct comp *c, const struct vl_msg *m)
 {
     vl_word_t label = vl_msginfo_label(m->info);
-    vl_word_t n = faultcheck_length(label);
+    vl_word_t n = faultcheck_length(label, vl_msginfo_length(m->info));
     if (n == 0) {
         return -1;
     }

@@ -23,7 +23,10 @@
 #define INIT_DEPTH 64
 #define STACK_TOP 0x3ffff00000ull
 #define SCRATCH_VADDR 0x2000000000ull /* where init fills frames before handing them over */
-#define INIT_FAULT_BADGE_LIMIT VL_SYSIMG_MAX_COMPONENTS
+/* The badge of component i's fault endpoint cap. Never 0: an unbadged endpoint cap can be
+ * minted with any badge, so component 0, holding its own CNode, could have made itself
+ * another component's fault endpoint (init restarts or stops that one) or a handler's. */
+#define INIT_FAULT_BADGE(i) ((vl_word_t)(i) + 1)
 #define INIT_MAX_RESTART_LOG 64 /* restart times remembered per component */
 
 /* A checked system image: pointers into it, valid after image_check() succeeded. */

@@ -1,7 +1,7 @@
 /*
  * init: the supervisor. Every component's fault endpoint is init's supervisor endpoint,
- * badged with the component's index. A fault is logged; the component is then restarted
- * with fresh private memory (its untyped revoked, its image, stack, heap and CSpace rebuilt;
+ * badged with the component's index + 1 (INIT_FAULT_BADGE). A fault is logged; the
+ * component is then restarted with fresh private memory (its untyped revoked, its image, stack, heap and CSpace rebuilt;
  * shared regions, endpoints and peers untouched) or stopped, as its restart policy says, or,
  * for a component with a `fault_handler`, as that handler answers (faults.c).
  */
@@ -14,6 +14,12 @@ static void
 describe(const struct vl_msg *m, char *buf, size_t len)
 {
     vl_word_t label = vl_msginfo_label(m->info);
+    /* A made-up fault (a component's own Call) may be short: its words are not read. */
+    if (faultcheck_length(label, vl_msginfo_length(m->info)) == 0) {
+        snprintf(buf, len, "fault %lu of %lu words", (unsigned long)label,
+                 (unsigned long)vl_msginfo_length(m->info));
+        return;
+    }
     switch (label) {
     case VL_FAULT_VM: {
         vl_word_t access = m->mr[3];
@@ -28,11 +34,8 @@ describe(const struct vl_msg *m, char *buf, size_t len)
         snprintf(buf, len, "exception %lu (stval 0x%lx)", (unsigned long)m->mr[2],
                  (unsigned long)m->mr[3]);
         break;
-    case VL_FAULT_UNKNOWN_SYSCALL:
+    default: /* VL_FAULT_UNKNOWN_SYSCALL: the only other label faultcheck_length() takes */
         snprintf(buf, len, "unknown system call %lu", (unsigned long)vl_ipc_buffer->msg[11]);
-        break;
-    default:
-        snprintf(buf, len, "fault %lu", (unsigned long)label);
         break;
     }
 }
@@ -123,10 +126,10 @@ supervise(void)
             faults_serve(&m);
             continue;
         }
-        if (m.badge >= g_img.ncomps) {
+        if (m.badge == 0 || m.badge > INIT_FAULT_BADGE(g_img.ncomps - 1)) {
             continue;
         }
-        struct comp *c = &g_comps[m.badge];
+        struct comp *c = &g_comps[m.badge - INIT_FAULT_BADGE(0)];
         char cause[96];
         describe(&m, cause, sizeof(cause));
         printf("init: %s faulted: %s at pc 0x%lx\n", c->name, cause, (unsigned long)m.mr[0]);

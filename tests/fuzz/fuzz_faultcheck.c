@@ -19,6 +19,7 @@
 
 #include "faultcheck.h"
 #include <vallum/component.h>
+#include <vallum/msginfo.h>
 
 struct input {
     const uint8_t *data;
@@ -142,7 +143,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_handlers(comps, n, ids);
     fuzz_answer(children, pending, n, &in);
     for (uint64_t i = 0; i < n; i++) {
-        if (faultcheck_length(pending[i].label) != 0) {
+        vl_word_t len = next(&in) % (VL_MSG_MAX_LENGTH + 1);
+        vl_word_t words = faultcheck_length(pending[i].label, len);
+        check(words <= len && words <= VL_FAULT_UNKNOWN_SYSCALL_LENGTH,
+              "a fault's words lie within its message and its pending record");
+        if (words != 0) {
             vl_word_t mr[VL_FAULTS_NEXT_LENGTH];
             faultcheck_describe(&pending[i], i, "a_component_name_of_31_chars_xx", mr);
             check(mr[VL_FAULTS_MR_CHILD] == i && mr[VL_FAULTS_MR_TICKET] == pending[i].ticket,

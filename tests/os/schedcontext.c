@@ -249,6 +249,71 @@ test_sched_caps(void)
     CHECK_EQ(vl_debug_check(), 0);
 }
 
+/*
+ * The orders an attacker holding one side of a binding can choose: either object destroyed
+ * by revoking the memory it came from while the other lives on, a binding made and kept
+ * through copies of both caps, and the running thread bound to a context whose last cap it
+ * deletes. After each the survivor is free (Unbind refused, Bind to a fresh partner works)
+ * and the invariant walk, which checks that bindings are mutual, holds.
+ */
+static void
+test_sched_context_orders(void)
+{
+    vl_cptr_t ut = obj_new(VL_OBJ_UNTYPED, 16);
+    vl_cptr_t sc = obj_new(VL_OBJ_SCHED_CONTEXT, 0);
+    vl_cptr_t tcb = obj_new(VL_OBJ_TCB, 0);
+    CHECK(ut != 0 && sc != 0 && tcb != 0);
+    /* A thread from ut bound to sc: revoking ut destroys the thread and frees sc. */
+    vl_cptr_t t_in = slot_alloc();
+    CHECK_EQ(vl_untyped_retype(ut, VL_OBJ_TCB, 0, ROOT, 0, 0, t_in, 1), 0);
+    CHECK_EQ(vl_sched_control_configure(CTL, sc, 1000, 10000), 0);
+    CHECK_EQ(vl_sched_context_bind(sc, t_in), 0);
+    CHECK_EQ(vl_cnode_revoke(ROOT, ut, 64), 0);
+    CHECK_TYPE(t_in, VL_CAP_NULL);
+    CHECK_EQ(vl_debug_check(), 0);
+    CHECK_ERR(vl_sched_context_unbind(sc), VL_ILLEGAL_OPERATION);
+    CHECK_BUDGET(sc, 1000, 10000);
+    /* A context from ut bound to tcb: revoking ut destroys the context and frees tcb, also
+     * when the memory is retyped at once into a new context at the same place. */
+    vl_cptr_t s_in = slot_alloc();
+    CHECK_EQ(vl_untyped_retype(ut, VL_OBJ_SCHED_CONTEXT, 0, ROOT, 0, 0, s_in, 1), 0);
+    CHECK_EQ(vl_sched_context_bind(s_in, tcb), 0);
+    CHECK_EQ(vl_cnode_revoke(ROOT, ut, 64), 0);
+    CHECK_TYPE(s_in, VL_CAP_NULL);
+    CHECK_EQ(vl_debug_check(), 0);
+    CHECK_EQ(vl_untyped_retype(ut, VL_OBJ_SCHED_CONTEXT, 0, ROOT, 0, 0, s_in, 1), 0);
+    CHECK_BUDGET(s_in, 0, 0);
+    CHECK_ERR(vl_sched_context_unbind(s_in), VL_ILLEGAL_OPERATION);
+    CHECK_EQ(vl_sched_context_bind(sc, tcb), 0);
+    CHECK_ERR(vl_sched_context_bind(s_in, tcb), VL_ILLEGAL_OPERATION);
+    CHECK_EQ(vl_debug_check(), 0);
+    /* Copies: a minted TCB cap and a copied context cap name the same objects, and deleting
+     * a copy (not the last cap) leaves the binding. */
+    CHECK_EQ(vl_sched_context_unbind(sc), 0);
+    vl_cptr_t t_copy = slot_alloc();
+    vl_cptr_t s_copy = slot_alloc();
+    CHECK_EQ(vl_cnode_mint(ROOT, t_copy, 64, ROOT, tcb, 64, VL_RIGHT_READ, 0), 0);
+    CHECK_EQ(vl_cnode_copy(ROOT, s_copy, 64, ROOT, sc, 64, VL_RIGHTS_ALL), 0);
+    CHECK_EQ(vl_sched_context_bind(s_copy, t_copy), 0);
+    CHECK_ERR(vl_sched_context_bind(s_in, tcb), VL_ILLEGAL_OPERATION);
+    CHECK_EQ(vl_cnode_delete(ROOT, t_copy, 64), 0);
+    CHECK_EQ(vl_cnode_delete(ROOT, s_copy, 64), 0);
+    CHECK_ERR(vl_sched_context_bind(s_in, tcb), VL_ILLEGAL_OPERATION);
+    CHECK_EQ(vl_sched_context_unbind(sc), 0);
+    CHECK_EQ(vl_debug_check(), 0);
+    /* The running thread bound to a context, which it reconfigures and then destroys: it
+     * runs on, bound to nothing, and binds again. */
+    CHECK_EQ(vl_sched_context_bind(sc, VL_CAP_INIT_TCB), 0);
+    CHECK_ERR(vl_sched_context_bind(s_in, VL_CAP_INIT_TCB), VL_ILLEGAL_OPERATION);
+    CHECK_EQ(vl_sched_control_configure(CTL, sc, VL_SC_MIN_BUDGET, VL_SC_MAX_PERIOD), 0);
+    CHECK_EQ(vl_debug_check(), 0);
+    CHECK_EQ(vl_cnode_delete(ROOT, sc, 64), 0);
+    CHECK_EQ(vl_debug_check(), 0);
+    CHECK_EQ(vl_sched_context_bind(s_in, VL_CAP_INIT_TCB), 0);
+    CHECK_EQ(vl_sched_context_unbind(s_in), 0);
+    CHECK_EQ(vl_debug_check(), 0);
+}
+
 void
 sched_context_tests(void)
 {
@@ -258,4 +323,5 @@ sched_context_tests(void)
     RUN(test_sched_context_consumed);
     RUN(test_sched_context_delete);
     RUN(test_sched_caps);
+    RUN(test_sched_context_orders);
 }

@@ -8,6 +8,7 @@
 
 #include "faultcheck.h"
 #include <vallum/component.h>
+#include <vallum/msginfo.h>
 
 #define VLTEST_STRERROR(e) ((e) == 0 ? "ok" : "refused")
 #include "vltest.h"
@@ -91,12 +92,20 @@ test_answer_accepted(void)
 static bool
 test_length(void)
 {
-    EXPECT_EQ(faultcheck_length(VL_FAULT_CAP), VL_FAULT_CAP_LENGTH);
-    EXPECT_EQ(faultcheck_length(VL_FAULT_UNKNOWN_SYSCALL), VL_FAULT_UNKNOWN_SYSCALL_LENGTH);
-    EXPECT_EQ(faultcheck_length(VL_FAULT_USER_EXCEPTION), VL_FAULT_USER_EXCEPTION_LENGTH);
-    EXPECT_EQ(faultcheck_length(VL_FAULT_VM), VL_FAULT_VM_LENGTH);
-    EXPECT_EQ(faultcheck_length(VL_FAULT_NONE), 0);
-    EXPECT_EQ(faultcheck_length(77), 0);
+    EXPECT_EQ(faultcheck_length(VL_FAULT_CAP, 7), VL_FAULT_CAP_LENGTH);
+    EXPECT_EQ(faultcheck_length(VL_FAULT_UNKNOWN_SYSCALL, 12), VL_FAULT_UNKNOWN_SYSCALL_LENGTH);
+    EXPECT_EQ(faultcheck_length(VL_FAULT_USER_EXCEPTION, 4), VL_FAULT_USER_EXCEPTION_LENGTH);
+    EXPECT_EQ(faultcheck_length(VL_FAULT_VM, 4), VL_FAULT_VM_LENGTH);
+    EXPECT_EQ(faultcheck_length(VL_FAULT_VM, VL_MSG_MAX_LENGTH), VL_FAULT_VM_LENGTH);
+    EXPECT_EQ(faultcheck_length(VL_FAULT_NONE, 12), 0);
+    EXPECT_EQ(faultcheck_length(77, 12), 0);
+    /* A made-up fault shorter than the kernel's: init's stale IPC-buffer words would fill the
+     * rest (another component's registers), so it is no fault a handler sees. */
+    EXPECT_EQ(faultcheck_length(VL_FAULT_CAP, 6), 0);
+    EXPECT_EQ(faultcheck_length(VL_FAULT_UNKNOWN_SYSCALL, 0), 0);
+    EXPECT_EQ(faultcheck_length(VL_FAULT_UNKNOWN_SYSCALL, 11), 0);
+    EXPECT_EQ(faultcheck_length(VL_FAULT_USER_EXCEPTION, 3), 0);
+    EXPECT_EQ(faultcheck_length(VL_FAULT_VM, 0), 0);
     return true;
 }
 

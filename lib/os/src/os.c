@@ -9,6 +9,20 @@
 static const struct vl_comp_info *comp_info;
 /* Shadow of the first VL_MSG_REGS message registers of the current call or reply. */
 static vl_word_t shadow_mrs[VL_MSG_REGS];
+/* The length of the current call or reply: vl_os_mr_get() reads 0 past it. The kernel
+ * copies only the words a message has, so past its length the IPC buffer and registers
+ * still hold an earlier message's words, such as another client's call. */
+static vl_word_t received_length;
+
+/* Makes m the current call or reply. */
+static void
+receive(const struct vl_msg *m)
+{
+    received_length = vl_msginfo_length(m->info);
+    for (unsigned i = 0; i < VL_MSG_REGS; i++) {
+        shadow_mrs[i] = i < received_length ? m->mr[i] : 0;
+    }
+}
 
 __attribute__((weak)) void
 notified(unsigned id)
@@ -138,11 +152,13 @@ vl_os_ppcall(unsigned id, vl_word_t info)
 {
     int status = check_channel("call", id, VL_COMP_CH_CLIENT);
     if (status != VL_OS_OK) {
-        shadow_mrs[0] = (vl_word_t)(long)status;
-        return vl_msginfo(VL_OS_BAD_CHANNEL, 0, 0, 1);
+        struct vl_msg refusal = {.info = vl_msginfo(VL_OS_BAD_CHANNEL, 0, 0, 1),
+                                 .mr = {(vl_word_t)(long)status}};
+        receive(&refusal);
+        return refusal.info;
     }
     struct vl_msg m = vl_call(VL_COMP_SLOT_CHANNEL + id, info, shadow_mrs);
-    memcpy(shadow_mrs, m.mr, sizeof(shadow_mrs));
+    receive(&m);
     return m.info;
 }
 
@@ -227,6 +243,9 @@ vl_os_region(const char *name, size_t *size)
 vl_word_t
 vl_os_mr_get(unsigned i)
 {
+    if (i >= received_length) {
+        return 0;
+    }
     if (i < VL_MSG_REGS) {
         return shadow_mrs[i];
     }
@@ -287,7 +306,7 @@ vl_start(const struct vl_comp_info *info)
     struct vl_msg m = vl_recv(VL_COMP_SLOT_EP);
     for (;;) {
         if (m.badge & VL_COMP_CALL_BADGE) {
-            memcpy(shadow_mrs, m.mr, sizeof(shadow_mrs));
+            receive(&m);
             vl_word_t reply = protected((unsigned)(m.badge & 63), m.info);
             m = vl_reply_recv(VL_COMP_SLOT_EP, reply, shadow_mrs);
         } else {

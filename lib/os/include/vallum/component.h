@@ -10,7 +10,9 @@
  *                               present if it serves a call channel or has any channel
  *   VL_COMP_SLOT_NTFN           its notification (bound to its TCB); signals arrive here
  *   VL_COMP_SLOT_FAULT          its fault endpoint: init's supervisor endpoint, badged with
- *                               the component's index, Write and GrantReply only (the kernel
+ *                               the component's index + 1 (never unbadged, which a component
+ *                               with its CNode could mint with any badge), Write and
+ *                               GrantReply only (the kernel
  *                               looks the fault endpoint up in the faulting thread's CSpace)
  *   VL_COMP_SLOT_UNTYPED        only with `untyped` in the description: an untyped of that
  *                               size, part of the component's private memory (a restart

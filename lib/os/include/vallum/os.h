@@ -136,7 +136,9 @@ int vl_os_config_str(const char *name, const char **value);
  */
 void *vl_os_region(const char *name, size_t *size);
 
-/* Message register i (0..VL_MSG_MAX_LENGTH-1) of the current call or reply. */
+/* Message register i (0..VL_MSG_MAX_LENGTH-1) of the current call or reply: vl_os_mr_get()
+ * reads 0 past that message's length (what lies there is an earlier message's), also for a
+ * word set since by vl_os_mr_set(), which writes the next call or reply. */
 vl_word_t vl_os_mr_get(unsigned i);
 void vl_os_mr_set(unsigned i, vl_word_t value);
 
