@@ -454,6 +454,17 @@ taken with the cycle counter.
 seL4's numbers are one-way figures; the round trips compare against the sum of the Call
 and the ReplyRecv. seL4 was measured with GCC 12.2 for rv64imac on QEMU 7.2 like ours.
 
+**The slow paths against 0.6x seL4** (the aim of issue 16 for the paths user-level paging
+and POSIX lean on): none is met yet. `fault_exception_roundtrip` is the closest; about 330
+of its instructions are OpenSBI's (the firmware does not delegate illegal-instruction
+traps), which seL4's figure pays too. For `map_page_4k`, `unmap_page_4k` and
+`retype_frame_4k` what stands in the way is the generic invocation path: the capability
+lookups, the decode and the two thread-state changes (restart, then running) take about
+130 instructions before the architecture code starts, and the page-table walk goes through
+out-of-line address conversions that the host tests substitute. A fast path for map and
+unmap (decode straight from registers, as the IPC fast path does) is what would remove
+them; `make bench-profile METRIC=map_page_4k` shows the split.
+
 ## Where a round trip goes
 
 `make bench-profile METRIC=ipc_call_reply_cross_as` shows the 299 instructions of the
