@@ -3,7 +3,8 @@
  * prints what each returned, so tests/integration can check each status and (in debug
  * builds) lib/os's message about it. systems/misuse gives it notify channel 0 and the client
  * end of call channel 1 (both to answer, which serves interfaces/counter.idl), the server end of call channel 2, interrupt
- * channel 3 (a PLIC source with no device behind it) and three config parameters.
+ * channel 3 (a PLIC source with no device behind it), three config parameters and a 4 KiB
+ * region `scratch` to open rings on.
  *
  * The same program is also the client of channel 2, as component "asker": its `role`
  * parameter says which part it plays. Its second call has no words, and neither has the
@@ -86,6 +87,23 @@ config(void)
     printf("misuse: config '' -> %d, '%s'\n", status, s);
 }
 
+/* vl_os_ring_open on a region that is not there, one too small, and a shape lib/ring refuses. */
+static void
+rings(void)
+{
+    static struct ring r;
+    static uint64_t owned[1];
+    struct ring_config shape = {.capacity = 4, .buf_size = 64, .nbufs = 4, .owned = owned};
+    show("ring nosuch", vl_os_ring_open(&r, RING_PRODUCER, "nosuch", "scratch", shape));
+    struct ring_config big = shape;
+    big.capacity = 1u << 20; /* 8 MiB of queues: more than the 4 KiB region */
+    show("ring too big", vl_os_ring_open(&r, RING_PRODUCER, "scratch", "scratch", big));
+    struct ring_config odd = shape;
+    odd.capacity = 3; /* not a power of two */
+    show("ring odd", vl_os_ring_open(&r, RING_PRODUCER, "scratch", "scratch", odd));
+    show("ring ok", vl_os_ring_open(&r, RING_PRODUCER, "scratch", "scratch", shape));
+}
+
 void
 init(void)
 {
@@ -105,6 +123,7 @@ init(void)
     }
     channels();
     config();
+    rings();
     printf("misuse: done\n");
 }
 

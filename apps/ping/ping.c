@@ -42,23 +42,13 @@ config_in_range(const char *name, int64_t *value, int64_t max)
 static bool
 ring_setup(void)
 {
-    size_t qsize = 0, dsize = 0;
-    void *queues = vl_os_region("ring_queues", &qsize);
-    void *data = vl_os_region("ring_data", &dsize);
-    if (queues == NULL || qsize < RING_QUEUES_SIZE(PINGPONG_CAPACITY) || data == NULL ||
-        dsize < PINGPONG_NBUFS * PINGPONG_BUF) {
-        printf("ping: ring regions missing\n");
-        return false;
-    }
-    struct ring_config cfg = {.queues = queues,
-                              .capacity = PINGPONG_CAPACITY,
-                              .data = data,
-                              .buf_size = PINGPONG_BUF,
-                              .nbufs = PINGPONG_NBUFS,
-                              .owned = owned};
-    int s = ring_init(&ring, RING_PRODUCER, &cfg);
-    if (s != RING_OK) {
-        printf("ping: ring_init: %s\n", ring_status_name(s));
+    struct ring_config shape = {.capacity = PINGPONG_CAPACITY,
+                                .buf_size = PINGPONG_BUF,
+                                .nbufs = PINGPONG_NBUFS,
+                                .owned = owned};
+    int s = vl_os_ring_open(&ring, RING_PRODUCER, "ring_queues", "ring_data", shape);
+    if (s != VL_OS_OK) {
+        printf("ping: no ring: %s\n", vl_os_status_name(s));
         return false;
     }
     ring_own_all(&ring);

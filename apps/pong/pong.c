@@ -65,27 +65,17 @@ drain(unsigned id)
 void
 init(void)
 {
-    size_t qsize = 0, dsize = 0;
-    void *queues = vl_os_region("ring_queues", &qsize);
-    void *data = vl_os_region("ring_data", &dsize);
-    if (queues == NULL || qsize < RING_QUEUES_SIZE(PINGPONG_CAPACITY) || data == NULL ||
-        dsize < PINGPONG_NBUFS * PINGPONG_BUF) {
-        printf("pong: ring regions missing\n");
-        return;
-    }
-    struct ring_config cfg = {.queues = queues,
-                              .capacity = PINGPONG_CAPACITY,
-                              .data = data,
-                              .buf_size = PINGPONG_BUF,
-                              .nbufs = PINGPONG_NBUFS,
-                              .owned = owned};
-    int s = ring_init(&ring, RING_CONSUMER, &cfg);
-    if (s != RING_OK) {
-        printf("pong: ring_init: %s\n", ring_status_name(s));
+    struct ring_config shape = {.capacity = PINGPONG_CAPACITY,
+                                .buf_size = PINGPONG_BUF,
+                                .nbufs = PINGPONG_NBUFS,
+                                .owned = owned};
+    int s = vl_os_ring_open(&ring, RING_CONSUMER, "ring_queues", "ring_data", shape);
+    if (s != VL_OS_OK) {
+        printf("pong: no ring: %s\n", vl_os_status_name(s));
         return;
     }
     ready = true;
-    printf("pong: ready, ring data at %p\n", data);
+    printf("pong: ready, ring data at %p\n", vl_os_region("ring_data", NULL));
     /* Messages queued before pong asked for a signal came without one (docs/drivers.md). */
     drain(PINGPONG_CH_NOTIFY);
 }

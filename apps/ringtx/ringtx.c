@@ -90,23 +90,13 @@ pump(void)
 void
 init(void)
 {
-    size_t qsize = 0, dsize = 0;
-    void *queues = vl_os_region("ring_queues", &qsize);
-    void *data = vl_os_region("ring_data", &dsize);
-    if (queues == NULL || qsize < RING_QUEUES_SIZE(RINGDEMO_CAPACITY) || data == NULL ||
-        dsize < RINGDEMO_NBUFS * RINGDEMO_BUF) {
-        printf("ringtx: ring regions missing\n");
-        return;
-    }
-    struct ring_config cfg = {.queues = queues,
-                              .capacity = RINGDEMO_CAPACITY,
-                              .data = data,
-                              .buf_size = RINGDEMO_BUF,
-                              .nbufs = RINGDEMO_NBUFS,
-                              .owned = owned};
-    int s = ring_init(&tx, RING_PRODUCER, &cfg);
-    if (s != RING_OK) {
-        printf("ringtx: ring_init: %s\n", ring_status_name(s));
+    struct ring_config shape = {.capacity = RINGDEMO_CAPACITY,
+                                .buf_size = RINGDEMO_BUF,
+                                .nbufs = RINGDEMO_NBUFS,
+                                .owned = owned};
+    int s = vl_os_ring_open(&tx, RING_PRODUCER, "ring_queues", "ring_data", shape);
+    if (s != VL_OS_OK) {
+        printf("ringtx: no ring: %s\n", vl_os_status_name(s));
         return;
     }
     ring_own_all(&tx);

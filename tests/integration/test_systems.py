@@ -196,6 +196,12 @@ def test_misuse_of_channels_and_config_is_reported():
          "config rounds as string -> -4, 'unchanged'$"),
         (None, "config missing -> -3, 77$"),
         (None, "config '' -> -3, 'unchanged'$"),
+        ("ring region 'nosuch' is not mapped (320 bytes needed)",
+         "ring nosuch -> -5 \\(no such region, or too small\\)"),
+        ("ring region 'scratch' is too small (16777472 bytes needed)", "ring too big -> -5 "),
+        ("ring on 'scratch' and 'scratch': RING_ERR_ARGUMENT",
+         "ring odd -> -6 \\(ring shape refused\\)"),
+        (None, "ring ok -> 0 \\(ok\\)"),
     ]
     at = 0
     for message, result in expected:

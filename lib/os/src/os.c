@@ -69,6 +69,10 @@ vl_os_status_name(int status)
         return "no such config parameter";
     case VL_OS_EWRONGTYPE:
         return "wrong type of config parameter";
+    case VL_OS_ENOREGION:
+        return "no such region, or too small";
+    case VL_OS_ERING:
+        return "ring shape refused";
     default:
         return "unknown status";
     }

@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 #include <vallum/component.h>
+#include <vallum/ring.h>
 #include <vallum/faultsvc.h>
 #include <vallum/sys.h>
 
@@ -87,7 +88,10 @@ enum vl_os_status {
                               on a notify channel or on the server end, irq ack on a channel
                               that is not an interrupt's, ... */
     VL_OS_ENOCONFIG = -3,  /* the description gives no `config` parameter of this name */
-    VL_OS_EWRONGTYPE = -4  /* the parameter is a string asked for as an integer, or back */
+    VL_OS_EWRONGTYPE = -4, /* the parameter is a string asked for as an integer, or back */
+    VL_OS_ENOREGION = -5,  /* a region the call names is not mapped into the component, or is
+                              smaller than the call needs */
+    VL_OS_ERING = -6       /* lib/ring refused the ring's shape (ring_init's status) */
 };
 
 /* A short description of status (enum vl_os_status), e.g. "no such channel". */
@@ -213,3 +217,14 @@ void vl_os_thread_join(struct vl_os_thread *t);
 
 /* The TCB of thread t (a slot in the component's CSpace). */
 vl_cptr_t vl_os_thread_tcb(const struct vl_os_thread *t);
+
+/*
+ * Sets up r as this component's side (role) of a lib/ring ring (docs/drivers.md) whose
+ * queues and data are the component's regions named `queues` and `data`: shape gives the
+ * capacity, buf_size, nbufs and owned bitmap (its queues and data are set here from the
+ * regions). Returns VL_OS_OK, VL_OS_ENOREGION if a region is not mapped or is smaller than
+ * the shape needs, or VL_OS_ERING if ring_init refuses the shape; debug builds print which
+ * region or which ring status. A producer then holds no buffer: ring_own_all() gives it all.
+ */
+int vl_os_ring_open(struct ring *r, enum ring_role role, const char *queues, const char *data,
+                    struct ring_config shape);
