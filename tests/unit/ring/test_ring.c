@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -719,6 +721,10 @@ test_two_thread_stress(void)
 #define CORRUPT_MAX_STEPS 20000000u
 
 static _Atomic bool vandal_stop;
+/* The vandal's writes so far: the trusting side waits for new ones every CORRUPT_PACE steps,
+ * so however the host schedules the two threads, the vandal is never starved. */
+static _Atomic uint64_t vandal_writes;
+#define CORRUPT_PACE 64
 
 static uint32_t
 xorshift(uint32_t *state)
@@ -750,6 +756,7 @@ vandal(void *arg)
         } else {
             __atomic_store_n(&words[xorshift(&seed) % nwords], xorshift(&seed), __ATOMIC_RELAXED);
         }
+        atomic_fetch_add_explicit(&vandal_writes, 1, memory_order_relaxed);
     }
     return NULL;
 }
@@ -817,9 +824,16 @@ corrupting_peer(enum ring_role role)
     pthread_t t;
     pthread_create(&t, NULL, vandal, (void *)(uintptr_t)(role + 1));
     bool ok = true;
+    uint64_t seen = atomic_load(&vandal_writes);
     for (unsigned step = 0; step < CORRUPT_MAX_STEPS && ok; step++) {
         if (c.accepted >= CORRUPT_ACCEPTED && c.dropped >= CORRUPT_DROPPED) {
             break;
+        }
+        if (step % CORRUPT_PACE == 0) {
+            while (atomic_load(&vandal_writes) == seen) {
+                sched_yield();
+            }
+            seen = atomic_load(&vandal_writes);
         }
         ok = corrupt_step(&c);
     }
