@@ -29,8 +29,7 @@ int
 counter_do_add(unsigned ch, uint64_t n, uint64_t *sum)
 {
     calls++;
-    printf("keeper: call %lu on channel %u adds %lu\n", (unsigned long)calls, ch,
-           (unsigned long)n);
+    printf("keeper: call %lu on channel %u adds %lu\n", (unsigned long)calls, ch, (unsigned long)n);
     if (total + n < total) {
         return COUNTER_ADD_OVERFLOW;
     }

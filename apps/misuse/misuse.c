@@ -2,9 +2,9 @@
  * misuse: uses every lib/os channel and config call wrongly once, and rightly once, and
  * prints what each returned, so tests/integration can check each status and (in debug
  * builds) lib/os's message about it. systems/misuse gives it notify channel 0 and the client
- * end of call channel 1 (both to answer, which serves interfaces/counter.idl), the server end of call channel 2, interrupt
- * channel 3 (a PLIC source with no device behind it), three config parameters and a 4 KiB
- * region `scratch` to open rings on.
+ * end of call channel 1 (both to answer, which serves interfaces/counter.idl), the server end of
+ * call channel 2, interrupt channel 3 (a PLIC source with no device behind it), three config
+ * parameters and a 4 KiB region `scratch` to open rings on.
  *
  * The same program is also the client of channel 2, as component "asker": its `role`
  * parameter says which part it plays. Its second call has no words, and neither has the

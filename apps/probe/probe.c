@@ -3,8 +3,8 @@
  * told apart by name; each makes one attempt, which faults, and the supervisor stops it
  * (restart: never) while the others go on:
  *   probe_caps  lists its CSpace (only the slots component.h promises may hold a cap, and
- *               its caps to shared endpoints are badged), then invokes a slot it was not given: a capability fault
- *   probe_mem   reads memory that is not mapped in its address space: a page fault
+ *               its caps to shared endpoints are badged), then invokes a slot it was not given: a
+ * capability fault probe_mem   reads memory that is not mapped in its address space: a page fault
  *   probe_dev   reads the UART's registers, which it was not given: a page fault
  * Each first calls keeper (counter_hit, interfaces/counter.idl), to show the peer answers
  * before and after every fault.

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#define RINGDEMO_CH 0          /* the notify channel between the two */
+#define RINGDEMO_CH 0 /* the notify channel between the two */
 /* ringtx signals this one once its closing report is printed: ringrx prints its own only
  * then, since both print to the one console a character at a time and would interleave. */
 #define RINGDEMO_REPORTED_CH 1

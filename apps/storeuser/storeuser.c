@@ -52,10 +52,8 @@ use_the_stubs(volatile uint8_t *bulk)
 {
     static const uint8_t hello[] = "hello, store";
     expect("put", store_put(CH_STORE, 3, STORE_KIND_SECRET, true, hello, 12), 0);
-    expect("put_taken", store_put(CH_STORE, 3, STORE_KIND_PLAIN, false, hello, 2),
-           STORE_PUT_TAKEN);
-    expect("put_full", store_put(CH_STORE, 16, STORE_KIND_PLAIN, false, hello, 2),
-           STORE_PUT_FULL);
+    expect("put_taken", store_put(CH_STORE, 3, STORE_KIND_PLAIN, false, hello, 2), STORE_PUT_TAKEN);
+    expect("put_full", store_put(CH_STORE, 16, STORE_KIND_PLAIN, false, hello, 2), STORE_PUT_FULL);
     enum store_kind k = STORE_KIND_PLAIN;
     uint8_t v[24];
     size_t n = 0;
@@ -127,10 +125,10 @@ lie_to_the_server(void)
     lie("lie_bool", STORE_PUT_LABEL, (const vl_word_t[]){6, 0, 2, 0}, 4, VL_IDL_BAD_BOOL);
     lie("lie_string_count", STORE_PUT_LABEL, (const vl_word_t[]){6, 0, 0, 25, 0, 0, 0}, 7,
         VL_IDL_BAD_SIZE);
-    lie("lie_string_longer_than_message", STORE_PUT_LABEL, (const vl_word_t[]){6, 0, 0, 9, 1},
-        5, VL_IDL_BAD_LENGTH);
-    lie("lie_string_shorter_than_message", STORE_PUT_LABEL,
-        (const vl_word_t[]){6, 0, 0, 1, 1, 0}, 6, VL_IDL_BAD_LENGTH);
+    lie("lie_string_longer_than_message", STORE_PUT_LABEL, (const vl_word_t[]){6, 0, 0, 9, 1}, 5,
+        VL_IDL_BAD_LENGTH);
+    lie("lie_string_shorter_than_message", STORE_PUT_LABEL, (const vl_word_t[]){6, 0, 0, 1, 1, 0},
+        6, VL_IDL_BAD_LENGTH);
     lie("lie_string_padding", STORE_PUT_LABEL, (const vl_word_t[]){6, 0, 0, 3, 0x64636261}, 5,
         VL_IDL_BAD_RANGE);
     lie("lie_array_count", STORE_SUM_LABEL, (const vl_word_t[]){9, 0}, 2, VL_IDL_BAD_SIZE);
@@ -138,8 +136,7 @@ lie_to_the_server(void)
         VL_IDL_BAD_LENGTH);
     lie("lie_i16", STORE_SUM_LABEL, (const vl_word_t[]){1, 0x8000, 0}, 3, VL_IDL_BAD_RANGE);
     lie("lie_i32", STORE_SUM_LABEL, (const vl_word_t[]){0, 0xffffffffull}, 2, VL_IDL_BAD_RANGE);
-    lie("lie_bulk_past_end", STORE_LOAD_LABEL, (const vl_word_t[]){1, 4096, 0}, 3,
-        VL_IDL_BAD_BULK);
+    lie("lie_bulk_past_end", STORE_LOAD_LABEL, (const vl_word_t[]){1, 4096, 0}, 3, VL_IDL_BAD_BULK);
     lie("lie_bulk_wrapping", STORE_LOAD_LABEL, (const vl_word_t[]){~0ull, 2, 0}, 3,
         VL_IDL_BAD_BULK);
     lie("lie_kinds", STORE_LOAD_LABEL, (const vl_word_t[]){0, 1, 2, 0, 7}, 5, VL_IDL_BAD_ENUM);

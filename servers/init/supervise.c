@@ -1,9 +1,10 @@
 /*
  * init: the supervisor. Every component's fault endpoint is init's supervisor endpoint,
  * badged with the component's index + 1 (INIT_FAULT_BADGE). A fault is logged; the
- * component is then restarted with fresh private memory (its untyped revoked, its image, stack, heap and CSpace rebuilt;
- * shared regions, endpoints and peers untouched) or stopped, as its restart policy says, or,
- * for a component with a `fault_handler`, as that handler answers (faults.c).
+ * component is then restarted with fresh private memory (its untyped revoked, its image, stack,
+ * heap and CSpace rebuilt; shared regions, endpoints and peers untouched) or stopped, as its
+ * restart policy says, or, for a component with a `fault_handler`, as that handler answers
+ * (faults.c).
  */
 #include "init.h"
 

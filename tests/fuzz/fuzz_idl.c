@@ -19,25 +19,25 @@
 #include "host_os.h"
 #include "store.h"
 
-#define CHECK(cond)                                                                              \
-    do {                                                                                         \
-        if (!(cond)) {                                                                           \
-            fprintf(stderr, "fuzz_idl: %s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-            abort();                                                                             \
-        }                                                                                        \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_idl: %s:%d: %s\n", __FILE__, __LINE__, #cond);                   \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* What the hand-written decode expects a handler to be called with. */
 static struct {
-    int method;            /* 0: no handler may run */
-    vl_word_t w[16];       /* scalars, in argument order */
+    int method;      /* 0: no handler may run */
+    vl_word_t w[16]; /* scalars, in argument order */
     uint8_t bytes[24];
     size_t bytes_len;
     int64_t elems[8];
     size_t elems_len;
-    vl_word_t off, len;    /* bulk */
+    vl_word_t off, len; /* bulk */
     int called;
-    int status;            /* what the handler returns */
+    int status; /* what the handler returns */
 } ex;
 
 static uint8_t *region;
@@ -306,8 +306,8 @@ static vl_word_t
 take(const uint8_t **d, size_t *size, unsigned n)
 {
     vl_word_t v = 0;
-    for (unsigned i = 0; i < n && *size > 0; i++, (*d)++, (*size)--) {
-        v |= (vl_word_t)**d << (8 * i);
+    for (unsigned i = 0; i<n && * size> 0; i++, (*d)++, (*size)--) {
+        v |= (vl_word_t) * *d << (8 * i);
     }
     return v;
 }
@@ -316,10 +316,33 @@ take(const uint8_t **d, size_t *size, unsigned n)
 static vl_word_t
 take_word(const uint8_t **d, size_t *size)
 {
-    static const vl_word_t edges[] = {0, 1, 2, 3, 4, 7, 8, 9, 23, 24, 25, 127, 128, 255, 256,
-                                      0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000ull,
-                                      0xffffffffull, ~0ull, ~0ull - 0x7fff, ~0ull - 0x8000,
-                                      ~0ull - 0x7fffffff, ~0ull - 0x80000000ull, 1ull << 63};
+    static const vl_word_t edges[] = {0,
+                                      1,
+                                      2,
+                                      3,
+                                      4,
+                                      7,
+                                      8,
+                                      9,
+                                      23,
+                                      24,
+                                      25,
+                                      127,
+                                      128,
+                                      255,
+                                      256,
+                                      0x7fff,
+                                      0x8000,
+                                      0xffff,
+                                      0x7fffffff,
+                                      0x80000000ull,
+                                      0xffffffffull,
+                                      ~0ull,
+                                      ~0ull - 0x7fff,
+                                      ~0ull - 0x8000,
+                                      ~0ull - 0x7fffffff,
+                                      ~0ull - 0x80000000ull,
+                                      1ull << 63};
     vl_word_t sel = take(d, size, 1);
     if (sel < 0x80) {
         return sel & 0x3f;
@@ -359,7 +382,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&ex, 0, sizeof(ex));
     /* The handler's own status: 0 mostly, sometimes a declared error or an undeclared one. */
     ex.status = status < 200 ? 0 : (int)(status % 5) - 1;
-    vl_word_t want = is_store ? expect_store(info, words, host_cap_type) : expect_counter(info, words);
+    vl_word_t want =
+        is_store ? expect_store(info, words, host_cap_type) : expect_counter(info, words);
     if (want != 0) {
         ex.method = 0;
     }
@@ -377,7 +401,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* The handler ran: its status, unless it broke its own declaration. */
     unsigned nerrors = !is_store ? (ex.method == 2 ? 1 : 0)
-                                 : (ex.method == 1 ? 2 : ex.method == 2 || ex.method == 5 ? 1 : 0);
+                                 : (ex.method == 1                     ? 2
+                                    : ex.method == 2 || ex.method == 5 ? 1
+                                                                       : 0);
     if (ex.status < 0 || ex.status > (int)nerrors) {
         CHECK(got == VL_IDL_SERVER_ERROR);
     } else if (ex.status != 0) {

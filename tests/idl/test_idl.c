@@ -22,14 +22,14 @@
 static int failures;
 static bool wire;
 
-#define EXPECT(name, cond)                                                                       \
-    do {                                                                                         \
-        if (cond) {                                                                              \
-            printf("VLTEST PASS idl/round_trip/%s\n", name);                                     \
-        } else {                                                                                 \
-            printf("VLTEST FAIL idl/round_trip/%s %s (line %d)\n", name, #cond, __LINE__);       \
-            failures++;                                                                          \
-        }                                                                                        \
+#define EXPECT(name, cond)                                                                         \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            printf("VLTEST PASS idl/round_trip/%s\n", name);                                       \
+        } else {                                                                                   \
+            printf("VLTEST FAIL idl/round_trip/%s %s (line %d)\n", name, #cond, __LINE__);         \
+            failures++;                                                                            \
+        }                                                                                          \
     } while (0)
 
 /* The store: 16 keys. */
@@ -163,15 +163,15 @@ store_do_tag(unsigned ch, vl_cptr_t n, uint64_t *badge)
 }
 
 int
-v_every_do_scalars(unsigned ch, uint8_t a, uint16_t b, uint32_t c, uint64_t d, int8_t e,
-                   int16_t f, int32_t g, int64_t h, bool i, enum v_every_state j, uint8_t *ra,
-                   uint16_t *rb, uint32_t *rc, uint64_t *rd, int8_t *re, int16_t *rf,
-                   int32_t *rg, int64_t *rh, bool *ri, enum v_every_state *rj)
+v_every_do_scalars(unsigned ch, uint8_t a, uint16_t b, uint32_t c, uint64_t d, int8_t e, int16_t f,
+                   int32_t g, int64_t h, bool i, enum v_every_state j, uint8_t *ra, uint16_t *rb,
+                   uint32_t *rc, uint64_t *rd, int8_t *re, int16_t *rf, int32_t *rg, int64_t *rh,
+                   bool *ri, enum v_every_state *rj)
 {
     (void)ch;
     if (wire) {
-        printf("got scalars %u %u %u %" PRIu64 " %d %d %d %" PRId64 " %d %u\n", a, b, c, d, e, f,
-               g, h, i, j);
+        printf("got scalars %u %u %u %" PRIu64 " %d %d %d %" PRId64 " %d %u\n", a, b, c, d, e, f, g,
+               h, i, j);
     }
     *ra = a;
     *rb = b;
@@ -266,8 +266,9 @@ test_store(void)
     EXPECT("put_full", store_put(0, 16, STORE_KIND_PLAIN, false, hello, 1) == STORE_PUT_FULL);
     EXPECT("put_empty_value", store_put(0, 4, STORE_KIND_SEALED, false, hello, 0) == 0);
     uint8_t big[25] = {0};
-    EXPECT("put_too_long_not_sent", store_put(0, 5, STORE_KIND_PLAIN, false, big, 25) ==
-                                        VL_IDL_BAD_SIZE && !keys[5].present);
+    EXPECT("put_too_long_not_sent",
+           store_put(0, 5, STORE_KIND_PLAIN, false, big, 25) == VL_IDL_BAD_SIZE &&
+               !keys[5].present);
     EXPECT("put_24", store_put(0, 5, STORE_KIND_PLAIN, false, big, 24) == 0 && keys[5].len == 24);
     EXPECT("put_bad_enum_not_sent",
            store_put(0, 6, (enum store_kind)3, false, hello, 1) == VL_IDL_BAD_ENUM);
@@ -294,11 +295,11 @@ test_store(void)
     uint32_t sum = 0;
     EXPECT("load", store_load(0, 10, 4, kinds, 4, &sum, sorted, &n) == 0 && sum == 46 && n == 4 &&
                        sorted[0] == STORE_KIND_PLAIN && sorted[3] == STORE_KIND_SEALED);
-    EXPECT("load_whole_region", store_load(0, 0, 64, kinds, 0, &sum, sorted, &n) == 0 &&
-                                    sum == 63 * 64 / 2);
+    EXPECT("load_whole_region",
+           store_load(0, 0, 64, kinds, 0, &sum, sorted, &n) == 0 && sum == 63 * 64 / 2);
     EXPECT("load_past_end", store_load(0, 60, 5, kinds, 0, &sum, sorted, &n) == VL_IDL_BAD_BULK);
-    EXPECT("load_wrapping", store_load(0, ~0ull - 1, 4, kinds, 0, &sum, sorted, &n) ==
-                                VL_IDL_BAD_BULK);
+    EXPECT("load_wrapping",
+           store_load(0, ~0ull - 1, 4, kinds, 0, &sum, sorted, &n) == VL_IDL_BAD_BULK);
     host_cap_type = VL_CAP_NOTIFICATION;
     tag_badge = 0x51;
     uint64_t badge = 0;
@@ -308,8 +309,8 @@ test_store(void)
     tag_badge = 0;
     EXPECT("tag_unbadged", store_tag(0, 12, &badge) == STORE_TAG_UNBADGED);
     host_cap_type = VL_CAP_ENDPOINT;
-    EXPECT("tag_wrong_type", store_tag(0, 12, &badge) == VL_IDL_BAD_CAP_TYPE &&
-                                 host_cap_drops == 3);
+    EXPECT("tag_wrong_type",
+           store_tag(0, 12, &badge) == VL_IDL_BAD_CAP_TYPE && host_cap_drops == 3);
 }
 
 static void
@@ -326,9 +327,9 @@ test_every(void)
     int64_t rh;
     bool ri;
     enum v_every_state rj;
-    EXPECT("scalars_max", v_every_scalars(1, 255, 65535, 0xffffffffu, ~0ull, 127, 32767,
-                                          2147483647, INT64_MAX, true, V_EVERY_STATE_BROKEN, &ra,
-                                          &rb, &rc, &rd, &re, &rf, &rg, &rh, &ri, &rj) == 0 &&
+    EXPECT("scalars_max", v_every_scalars(1, 255, 65535, 0xffffffffu, ~0ull, 127, 32767, 2147483647,
+                                          INT64_MAX, true, V_EVERY_STATE_BROKEN, &ra, &rb, &rc, &rd,
+                                          &re, &rf, &rg, &rh, &ri, &rj) == 0 &&
                               ra == 255 && rb == 65535 && rc == 0xffffffffu && rd == ~0ull &&
                               re == 127 && rf == 32767 && rg == 2147483647 && rh == INT64_MAX &&
                               ri && rj == V_EVERY_STATE_BROKEN);
@@ -346,17 +347,18 @@ test_every(void)
     uint16_t rrb[2];
     size_t rrb_len;
     uint8_t rrc;
-    EXPECT("mixed", v_every_mixed(1, d, 1, 0, c, 3, d, 17, e, 1, f, 2, rra, &rra_len, rrb,
-                                  &rrb_len, &rrc) == 0 && rra_len == 9 &&
-                        memcmp(rra, "abcdefghi", 9) == 0 && rrb_len == 2 && rrb[0] == 1 &&
-                        rrb[1] == 6 && rrc == 1);
+    EXPECT("mixed", v_every_mixed(1, d, 1, 0, c, 3, d, 17, e, 1, f, 2, rra, &rra_len, rrb, &rrb_len,
+                                  &rrc) == 0 &&
+                        rra_len == 9 && memcmp(rra, "abcdefghi", 9) == 0 && rrb_len == 2 &&
+                        rrb[0] == 1 && rrb[1] == 6 && rrc == 1);
     EXPECT("mixed_empty", v_every_mixed(1, d, 0, 0, c, 0, d, 0, e, 0, f, 0, rra, &rra_len, rrb,
-                                        &rrb_len, &rrc) == 0 && rra_len == 0 && rrc == 0);
+                                        &rrb_len, &rrc) == 0 &&
+                              rra_len == 0 && rrc == 0);
     EXPECT("mixed_error", v_every_mixed(1, d, 0, 3, c, 0, d, 0, e, 0, f, 0, rra, &rra_len, rrb,
                                         &rrb_len, &rrc) == V_EVERY_MIXED_THIRD);
     EXPECT("mixed_undeclared_error",
-           v_every_mixed(1, d, 0, 4, c, 0, d, 0, e, 0, f, 0, rra, &rra_len, rrb, &rrb_len,
-                         &rrc) == VL_IDL_SERVER_ERROR);
+           v_every_mixed(1, d, 0, 4, c, 0, d, 0, e, 0, f, 0, rra, &rra_len, rrb, &rrb_len, &rrc) ==
+               VL_IDL_SERVER_ERROR);
     EXPECT("nothing", v_every_nothing(1) == 0);
     host_cap_type = VL_CAP_ENDPOINT;
     EXPECT("bulk2", v_every_bulk2(1, 0, 64, 64, 0, 5) == 0);
@@ -453,8 +455,8 @@ run_wire(void)
                 for (size_t i = 0; i < bl && i < sizeof(b); i++) {
                     sscanf(bytes + 2 * i, "%2hhx", &b[i]);
                 }
-                printf("status %d\n", store_put(0, (uint8_t)a[0], (enum store_kind)a[1],
-                                                 a[2] != 0, b, bl));
+                printf("status %d\n",
+                       store_put(0, (uint8_t)a[0], (enum store_kind)a[1], a[2] != 0, b, bl));
             } else if (strcmp(iface, "sum") == 0 && na >= 1) {
                 int16_t xs[16];
                 for (unsigned i = 1; i < na; i++) {

@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char *const c_scalar[] = {"uint8_t", "uint16_t", "uint32_t", "uint64_t", "int8_t",
-                                       "int16_t", "int32_t", "int64_t", "bool"};
+                                       "int16_t", "int32_t",  "int64_t",  "bool"};
 
 /* Which side a decoder or encoder is generated for. */
 enum side { SERVER, CLIENT };
@@ -231,21 +231,26 @@ gen_header(FILE *o)
         }
         fprintf(o, "};\n\n");
     }
-    fprintf(o, "/*\n * Server (%s_server.c): the handlers the server program defines, called "
-               "with checked\n * values only; each returns 0 or one of its method's errors. "
-               "%s_dispatch decodes a\n * request (the message info and registers of a protected "
-               "call on channel vl_ch),\n * calls the handler, writes the reply's registers and "
-               "returns its message info.\n * vl_shared is the region bulk arguments point into "
-               "(NULL: none).\n */\n", F->name, F->name);
+    fprintf(o,
+            "/*\n * Server (%s_server.c): the handlers the server program defines, called "
+            "with checked\n * values only; each returns 0 or one of its method's errors. "
+            "%s_dispatch decodes a\n * request (the message info and registers of a protected "
+            "call on channel vl_ch),\n * calls the handler, writes the reply's registers and "
+            "returns its message info.\n * vl_shared is the region bulk arguments point into "
+            "(NULL: none).\n */\n",
+            F->name, F->name);
     for (unsigned i = 0; i < F->nmethods; i++) {
         prototype(o, &F->methods[i], SERVER, ";\n");
     }
-    fprintf(o, "vl_word_t %s_dispatch(unsigned vl_ch, vl_word_t vl_info,\n"
-               "    const struct vl_idl_region *vl_shared);\n", F->name);
-    fprintf(o, "\n/*\n * Client stubs: each calls the server on call channel vl_ch and returns the "
-               "reply's\n * status (0, a method error, or a VL_IDL_ status); results are written "
-               "only with\n * status 0. Inline, as the same code written by hand would be; a "
-               "client links\n * %s_client.c, which records its role for vlsys.\n */\n",
+    fprintf(o,
+            "vl_word_t %s_dispatch(unsigned vl_ch, vl_word_t vl_info,\n"
+            "    const struct vl_idl_region *vl_shared);\n",
+            F->name);
+    fprintf(o,
+            "\n/*\n * Client stubs: each calls the server on call channel vl_ch and returns the "
+            "reply's\n * status (0, a method error, or a VL_IDL_ status); results are written "
+            "only with\n * status 0. Inline, as the same code written by hand would be; a "
+            "client links\n * %s_client.c, which records its role for vlsys.\n */\n",
             F->name);
     for (unsigned i = 0; i < F->nmethods; i++) {
         fprintf(o, "\n");
@@ -283,11 +288,11 @@ gen_decode(FILE *o, const struct vlidl_field *f, unsigned n, enum side side, con
         const char *cond = NULL;
         unsigned rest = vlidl_min_words(f + i + 1, n - i - 1);
         char failbuf[64];
-#define FAIL(status)                                                                             \
-    (side == SERVER ? (snprintf(failbuf, sizeof(failbuf), "return vl_idl_refuse(vl_info, %s);", \
-                                (status)),                                                       \
-                       failbuf)                                                                  \
-                    : "return VL_IDL_BAD_REPLY;")
+#define FAIL(status)                                                                               \
+    (side == SERVER                                                                                \
+         ? (snprintf(failbuf, sizeof(failbuf), "return vl_idl_refuse(vl_info, %s);", (status)),    \
+            failbuf)                                                                               \
+         : "return VL_IDL_BAD_REPLY;")
         switch (t->kind) {
         case K_CAP:
             break;
@@ -296,8 +301,9 @@ gen_decode(FILE *o, const struct vlidl_field *f, unsigned n, enum side side, con
                     (word_at(at, sizeof(at), dyn, off), at));
             fprintf(o, "%svl_word_t %s_length = vl_os_mr_get(%s);\n", ind, nm,
                     (word_at(at, sizeof(at), dyn, off + 1), at));
-            fprintf(o, "%sif (vl_shared == NULL || %s_offset > vl_shared->size ||\n"
-                       "%s    %s_length > vl_shared->size - %s_offset) {\n%s    %s\n%s}\n",
+            fprintf(o,
+                    "%sif (vl_shared == NULL || %s_offset > vl_shared->size ||\n"
+                    "%s    %s_length > vl_shared->size - %s_offset) {\n%s    %s\n%s}\n",
                     ind, nm, ind, nm, nm, ind, FAIL("VL_IDL_BAD_BULK"), ind);
             fprintf(o, "%svolatile uint8_t *%s = vl_shared->base + %s_offset;\n", ind, nm, nm);
             off += 2;
@@ -431,12 +437,14 @@ gen_value_checks(FILE *o, const struct vlidl_field *f, unsigned n, const char *i
                     size_status, ind);
         }
         if (t->kind == K_ENUM) {
-            fprintf(o, "%sif ((unsigned)%s >= %s_%s_COUNT) {\n%s    return %s;\n%s}\n", ind, nm,
-                    UP, eu, ind, enum_status, ind);
+            fprintf(o, "%sif ((unsigned)%s >= %s_%s_COUNT) {\n%s    return %s;\n%s}\n", ind, nm, UP,
+                    eu, ind, enum_status, ind);
         } else if (t->kind == K_ARRAY && t->elem == K_ENUM) {
             fprintf(o, "%sfor (size_t vl_i = 0; vl_i < %s_len; vl_i++) {\n", ind, nm);
-            fprintf(o, "%s    if ((unsigned)%s[vl_i] >= %s_%s_COUNT) {\n%s        return %s;\n"
-                       "%s    }\n%s}\n", ind, nm, UP, eu, ind, enum_status, ind, ind);
+            fprintf(o,
+                    "%s    if ((unsigned)%s[vl_i] >= %s_%s_COUNT) {\n%s        return %s;\n"
+                    "%s    }\n%s}\n",
+                    ind, nm, UP, eu, ind, enum_status, ind, ind);
         }
     }
 }
@@ -459,9 +467,11 @@ gen_client(FILE *o)
     fprintf(o, "#include \"%s.h\"\n\n", F->name);
     fprintf(o, "/* Tells vlsys that this program is a client of %s, version %u. */\n", F->name,
             F->version);
-    fprintf(o, "__asm__(\".pushsection .vlidl,\\\"\\\",@progbits\\n\"\n"
-               "        \".asciz \\\"%s %u client\\\"\\n\"\n"
-               "        \".popsection\\n\");\n", F->name, F->version);
+    fprintf(o,
+            "__asm__(\".pushsection .vlidl,\\\"\\\",@progbits\\n\"\n"
+            "        \".asciz \\\"%s %u client\\\"\\n\"\n"
+            "        \".popsection\\n\");\n",
+            F->name, F->version);
 }
 
 /* One client stub (static inline, in the header). */
@@ -485,8 +495,9 @@ gen_client_stub(FILE *o, const struct vlidl_method *m)
         }
         char len[32];
         length_expr(len, sizeof(len), m->args, m->nargs);
-        fprintf(o, "    vl_word_t vl_info = vl_os_ppcall(vl_ch, vl_msginfo(%s_%s_LABEL, 0, %u, %s));\n",
-                UP, mu, caps, len);
+        fprintf(
+            o, "    vl_word_t vl_info = vl_os_ppcall(vl_ch, vl_msginfo(%s_%s_LABEL, 0, %u, %s));\n",
+            UP, mu, caps, len);
         fprintf(o, "    if (vl_msginfo_label(vl_info) != 0) {\n"
                    "        return vl_idl_client_status(vl_msginfo_label(vl_info));\n    }\n");
         unsigned lo = vlidl_min_words(m->results, m->nresults);
@@ -495,8 +506,10 @@ gen_client_stub(FILE *o, const struct vlidl_method *m)
         if (lo == hi) {
             fprintf(o, "    if (vl_len != %u || vl_msginfo_extra_caps(vl_info) != 0) {\n", lo);
         } else {
-            fprintf(o, "    if (vl_len < %u || vl_len > %u || vl_msginfo_extra_caps(vl_info) != 0) "
-                       "{\n", lo, hi);
+            fprintf(o,
+                    "    if (vl_len < %u || vl_len > %u || vl_msginfo_extra_caps(vl_info) != 0) "
+                    "{\n",
+                    lo, hi);
         }
         fprintf(o, "        return VL_IDL_BAD_REPLY;\n    }\n");
         if (has_variable(m->results, m->nresults)) {
@@ -517,8 +530,10 @@ gen_client_stub(FILE *o, const struct vlidl_method *m)
 static void
 gen_server_method(FILE *o, const struct vlidl_method *m)
 {
-    fprintf(o, "\nstatic vl_word_t\n%s_decode_%s(unsigned vl_ch, vl_word_t vl_info,\n"
-               "    const struct vl_idl_region *vl_shared)\n{\n", F->name, m->name);
+    fprintf(o,
+            "\nstatic vl_word_t\n%s_decode_%s(unsigned vl_ch, vl_word_t vl_info,\n"
+            "    const struct vl_idl_region *vl_shared)\n{\n",
+            F->name, m->name);
     unsigned lo = vlidl_min_words(m->args, m->nargs);
     unsigned hi = vlidl_max_words(m->args, m->nargs);
     unsigned caps = count_caps(m);
@@ -547,14 +562,17 @@ gen_server_method(FILE *o, const struct vlidl_method *m)
         fprintf(o, "    vl_word_t vl_w;\n");
     }
     gen_decode(o, m->args, m->nargs, SERVER, "    ");
-    fprintf(o, "    if (vl_idl_caps_field(vl_info) != %u) {\n"
-               "        return vl_idl_refuse(vl_info, VL_IDL_BAD_CAPS);\n    }\n", caps);
+    fprintf(o,
+            "    if (vl_idl_caps_field(vl_info) != %u) {\n"
+            "        return vl_idl_refuse(vl_info, VL_IDL_BAD_CAPS);\n    }\n",
+            caps);
     for (unsigned a = 0; a < m->nargs; a++) {
         const struct vlidl_field *f = &m->args[a];
         if (f->type.kind == K_CAP) {
             fprintf(o, "    vl_cptr_t %s = vl_idl_recv_slot();\n", f->name);
-            fprintf(o, "    if (vl_idl_cap_type(%s) != %s) {\n"
-                       "        return vl_idl_refuse(vl_info, VL_IDL_BAD_CAP_TYPE);\n    }\n",
+            fprintf(o,
+                    "    if (vl_idl_cap_type(%s) != %s) {\n"
+                    "        return vl_idl_refuse(vl_info, VL_IDL_BAD_CAP_TYPE);\n    }\n",
                     f->name, vlidl_cap_types[f->type.cap_type].constant);
         }
     }
@@ -605,12 +623,13 @@ gen_server_method(FILE *o, const struct vlidl_method *m)
         fprintf(o, "    if (vl_st != 0) {\n"
                    "        return vl_idl_status_reply(VL_IDL_SERVER_ERROR);\n    }\n");
     } else {
-        fprintf(o, "    if (vl_st != 0) {\n        return vl_idl_status_reply(\n"
-                   "            vl_st > 0 && vl_st <= %u ? (vl_word_t)vl_st : VL_IDL_SERVER_ERROR);\n"
-                   "    }\n", m->nerrors);
+        fprintf(o,
+                "    if (vl_st != 0) {\n        return vl_idl_status_reply(\n"
+                "            vl_st > 0 && vl_st <= %u ? (vl_word_t)vl_st : VL_IDL_SERVER_ERROR);\n"
+                "    }\n",
+                m->nerrors);
     }
-    gen_value_checks(o, m->results, m->nresults, "    ",
-                     "vl_idl_status_reply(VL_IDL_SERVER_ERROR)",
+    gen_value_checks(o, m->results, m->nresults, "    ", "vl_idl_status_reply(VL_IDL_SERVER_ERROR)",
                      "vl_idl_status_reply(VL_IDL_SERVER_ERROR)");
     if (has_variable(m->results, m->nresults)) {
         fprintf(o, "    %svl_pos = 0;\n", lo != hi ? "" : "vl_word_t ");
@@ -628,26 +647,34 @@ gen_server(FILE *o)
     fprintf(o, "#include \"%s.h\"\n\n", F->name);
     fprintf(o, "/* Tells vlsys that this program is a server of %s, version %u. */\n", F->name,
             F->version);
-    fprintf(o, "__asm__(\".pushsection .vlidl,\\\"\\\",@progbits\\n\"\n"
-               "        \".asciz \\\"%s %u server\\\"\\n\"\n"
-               "        \".popsection\\n\");\n", F->name, F->version);
+    fprintf(o,
+            "__asm__(\".pushsection .vlidl,\\\"\\\",@progbits\\n\"\n"
+            "        \".asciz \\\"%s %u server\\\"\\n\"\n"
+            "        \".popsection\\n\");\n",
+            F->name, F->version);
     for (unsigned i = 0; i < F->nmethods; i++) {
         gen_server_method(o, &F->methods[i]);
     }
     fprintf(o, "\n/* Every path deletes a capability that came with the request: a refusal at "
                "once,\n * a method with a capability argument after its handler. */\n");
-    fprintf(o, "vl_word_t\n%s_dispatch(unsigned vl_ch, vl_word_t vl_info, "
-               "const struct vl_idl_region *vl_shared)\n{\n"
-               "    switch (vl_msginfo_label(vl_info)) {\n", F->name);
+    fprintf(o,
+            "vl_word_t\n%s_dispatch(unsigned vl_ch, vl_word_t vl_info, "
+            "const struct vl_idl_region *vl_shared)\n{\n"
+            "    switch (vl_msginfo_label(vl_info)) {\n",
+            F->name);
     for (unsigned i = 0; i < F->nmethods; i++) {
         char mu[VLIDL_MAX_NAME + 1];
         upper(mu, F->methods[i].name);
-        fprintf(o, "    case %s_%s_LABEL:\n        return %s_decode_%s(vl_ch, vl_info, "
-                   "vl_shared);\n", UP, mu, F->name, F->methods[i].name);
+        fprintf(o,
+                "    case %s_%s_LABEL:\n        return %s_decode_%s(vl_ch, vl_info, "
+                "vl_shared);\n",
+                UP, mu, F->name, F->methods[i].name);
     }
-    fprintf(o, "    default:\n        return vl_idl_refuse(vl_info,\n"
-               "            vl_idl_bad_label(vl_msginfo_label(vl_info), %s_VERSION));\n"
-               "    }\n}\n", UP);
+    fprintf(o,
+            "    default:\n        return vl_idl_refuse(vl_info,\n"
+            "            vl_idl_bad_label(vl_msginfo_label(vl_info), %s_VERSION));\n"
+            "    }\n}\n",
+            UP);
 }
 
 /* Writes one output file through a temporary file renamed into place. */

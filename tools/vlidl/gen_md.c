@@ -42,8 +42,8 @@ words(const struct vlidl_type *t)
 }
 
 static void
-field_table(FILE *o, const struct vlidl_iface *f, const char *what,
-            const struct vlidl_field *fl, unsigned n)
+field_table(FILE *o, const struct vlidl_iface *f, const char *what, const struct vlidl_field *fl,
+            unsigned n)
 {
     if (n == 0) {
         fprintf(o, "%s: none.\n\n", what);

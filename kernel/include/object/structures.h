@@ -596,10 +596,10 @@ struct tcb {
     word_t time_slice; /* ticks left */
     struct notification *bound_ntfn;
     struct sched_context *sc; /* bound scheduling context, or NULL; then sc->tcb is this */
-    word_t ipc_buffer;      /* user virtual address of the IPC buffer, 0 if none */
-    cptr_t fault_ep;        /* cptr of the fault endpoint in the thread's CSpace */
-    struct cte *reply_slot; /* slot holding the reply cap for this thread, if any */
-    struct fault fault;     /* pending fault, delivered to the fault endpoint */
+    word_t ipc_buffer;        /* user virtual address of the IPC buffer, 0 if none */
+    cptr_t fault_ep;          /* cptr of the fault endpoint in the thread's CSpace */
+    struct cte *reply_slot;   /* slot holding the reply cap for this thread, if any */
+    struct fault fault;       /* pending fault, delivered to the fault endpoint */
     char name[32];
 };
 

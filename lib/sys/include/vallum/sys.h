@@ -150,8 +150,7 @@ int vl_shutdown_reset(vl_cptr_t shutdown);
  * it last asked (0 on error) and starts again from 0; GetBudget reads budget and period
  * (both 0 until configured, and on error).
  */
-int vl_sched_control_configure(vl_cptr_t control, vl_cptr_t sc, vl_word_t budget,
-                               vl_word_t period);
+int vl_sched_control_configure(vl_cptr_t control, vl_cptr_t sc, vl_word_t budget, vl_word_t period);
 int vl_sched_context_bind(vl_cptr_t sc, vl_cptr_t tcb);
 int vl_sched_context_unbind(vl_cptr_t sc);
 int vl_sched_context_consumed(vl_cptr_t sc, vl_word_t *ticks);
