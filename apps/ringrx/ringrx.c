@@ -30,14 +30,6 @@ static unsigned errors, wakeups;
 static uint64_t first_instret;
 static uint64_t check_instret; /* instructions spent checking message bytes (not ring work) */
 
-static uint64_t
-instret(void)
-{
-    uint64_t v;
-    __asm__ volatile("rdinstret %0" : "=r"(v));
-    return v;
-}
-
 /* Whether buffer d holds message `received`, byte for byte. */
 static bool
 message_ok(struct ring_desc d)

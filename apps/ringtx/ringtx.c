@@ -20,14 +20,6 @@ static uint32_t fresh;        /* buffers not used yet: 0..fresh-1 have been */
 static unsigned wakeups;      /* times ringtx woke on a signal */
 static uint64_t fill_instret; /* instructions spent writing message bytes (not ring work) */
 
-static uint64_t
-instret(void)
-{
-    uint64_t v;
-    __asm__ volatile("rdinstret %0" : "=r"(v));
-    return v;
-}
-
 /* The next buffer this side holds and may fill: a fresh one, else one given back. */
 static bool
 next_buffer(struct ring_desc *d)
