@@ -220,7 +220,8 @@ include mk/mutate.mk
 RUN_SECONDS ?=
 ifneq ($(filter $(SYSTEM),$(SYSTEMS)),)
 run: $(O)/images/$(SYSTEM).bin
-	$(Q)RUN_SECONDS='$(RUN_SECONDS)' QEMU='$(QEMU)' sh tools/run.sh $<
+	$(Q)RUN_SECONDS='$(RUN_SECONDS)' QEMU='$(QEMU)' sh tools/run.sh \
+		--args-file systems/$(SYSTEM)/qemu.args $<
 else
 run:
 	@echo "make run: there is no system '$(SYSTEM)' (no systems/$(SYSTEM)/system.yaml)." >&2

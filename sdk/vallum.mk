@@ -175,7 +175,8 @@ $(VALLUM_OUT).bin: $(VALLUM_OUT).elf
 	@echo "  built $@"
 
 run: $(VALLUM_OUT).bin
-	$(VALLUM_Q)RUN_SECONDS='$(RUN_SECONDS)' sh $(VALLUM_SDK)/bin/vallum-run $<
+	$(VALLUM_Q)RUN_SECONDS='$(RUN_SECONDS)' sh $(VALLUM_SDK)/bin/vallum-run \
+		--args-file $(dir $(SYSTEM))qemu.args $<
 
 check:
 	$(VALLUM_Q)$(VALLUM_VLSYS) check $(SYSTEM)

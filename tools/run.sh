@@ -2,7 +2,11 @@
 # Boots a Vallum boot image in QEMU for a person: what `make run` runs (the Makefile, and the
 # SDK's vallum.mk, which ships this script as bin/vallum-run).
 #
-# Usage: run.sh IMAGE [extra QEMU arguments...]
+# Usage: run.sh [--args-file FILE] IMAGE [extra QEMU arguments...]
+#
+# --args-file FILE  a system's extra QEMU arguments (systems/<name>/qemu.args; devices such as
+#                   a NIC, or `-rtc clock=vm`): whitespace-separated words, `#` starts a
+#                   comment; no quoting. A missing FILE is no error (most systems have none).
 #
 # Environment:
 #   RUN_SECONDS=N  stop QEMU after N seconds; 0 means no limit. Unset or empty: no limit when
@@ -17,12 +21,21 @@
 # 125, 126 or 127 when timeout or QEMU could not be run.
 set -u
 
+args_file=
+if [ $# -ge 2 ] && [ "$1" = --args-file ]; then
+    args_file=$2
+    shift 2
+fi
 if [ $# -lt 1 ]; then
-    echo "usage: run.sh IMAGE [QEMU arguments...]" >&2
+    echo "usage: run.sh [--args-file FILE] IMAGE [QEMU arguments...]" >&2
     exit 2
 fi
 image=$1
 shift
+system_args=
+if [ -n "$args_file" ] && [ -f "$args_file" ]; then
+    system_args=$(sed -e 's/#.*//' "$args_file")
+fi
 if [ ! -f "$image" ]; then
     echo "run: no boot image $image" >&2
     exit 2
@@ -45,7 +58,10 @@ esac
 
 qemu=${QEMU:-qemu-system-riscv64}
 # $qemu is split into words on purpose: QEMU may name a command with arguments.
-set -- -machine virt -cpu rv64 -m 256M -smp 1 -nographic -bios default -kernel "$image" "$@"
+# $system_args is split into words on purpose too (the file's format says so).
+# shellcheck disable=SC2086
+set -- -machine virt -cpu rv64 -m 256M -smp 1 -nographic -bios default -kernel "$image" \
+    $system_args "$@"
 if [ "$seconds" -eq 0 ]; then
     # shellcheck disable=SC2086
     $qemu "$@"
