@@ -6,8 +6,7 @@
 struct store_key store_keys[STORE_KEYS];
 
 int
-store_keys_put(uint8_t key, enum store_kind k, bool sticky, const uint8_t *value,
-               size_t value_len)
+store_keys_put(uint8_t key, enum store_kind k, bool sticky, const uint8_t *value, size_t value_len)
 {
     if (key >= STORE_KEYS) {
         return STORE_PUT_FULL;
@@ -37,8 +36,7 @@ store_keys_get(uint8_t key, enum store_kind *k, uint8_t *value, size_t *value_le
 }
 
 void
-store_keys_sum(const int16_t *xs, size_t xs_len, int32_t bias, int64_t *total,
-               uint8_t *negatives)
+store_keys_sum(const int16_t *xs, size_t xs_len, int32_t bias, int64_t *total, uint8_t *negatives)
 {
     int64_t t = bias;
     uint8_t neg = 0;
@@ -51,9 +49,8 @@ store_keys_sum(const int16_t *xs, size_t xs_len, int32_t bias, int64_t *total,
 }
 
 void
-store_keys_load(const volatile uint8_t *data, size_t data_length,
-                const enum store_kind *kinds, size_t kinds_len, uint32_t *checksum,
-                enum store_kind *sorted, size_t *sorted_len)
+store_keys_load(const volatile uint8_t *data, size_t data_length, const enum store_kind *kinds,
+                size_t kinds_len, uint32_t *checksum, enum store_kind *sorted, size_t *sorted_len)
 {
     uint32_t sum = 0;
     for (size_t i = 0; i < data_length; i++) {

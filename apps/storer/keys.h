@@ -33,8 +33,8 @@ int store_keys_get(uint8_t key, enum store_kind *k, uint8_t *value, size_t *valu
 void store_keys_sum(const int16_t *xs, size_t xs_len, int32_t bias, int64_t *total,
                     uint8_t *negatives);
 /* load: the byte sum of data, and the kinds sorted (insertion sort: at most the IDL's bound). */
-void store_keys_load(const volatile uint8_t *data, size_t data_length,
-                     const enum store_kind *kinds, size_t kinds_len, uint32_t *checksum,
-                     enum store_kind *sorted, size_t *sorted_len);
+void store_keys_load(const volatile uint8_t *data, size_t data_length, const enum store_kind *kinds,
+                     size_t kinds_len, uint32_t *checksum, enum store_kind *sorted,
+                     size_t *sorted_len);
 
 #endif

@@ -225,7 +225,8 @@ test_store(void)
     EXPECT("put_too_long_not_sent",
            store_put(0, 5, STORE_KIND_PLAIN, false, big, 25) == VL_IDL_BAD_SIZE &&
                !store_keys[5].present);
-    EXPECT("put_24", store_put(0, 5, STORE_KIND_PLAIN, false, big, 24) == 0 && store_keys[5].len == 24);
+    EXPECT("put_24",
+           store_put(0, 5, STORE_KIND_PLAIN, false, big, 24) == 0 && store_keys[5].len == 24);
     EXPECT("put_bad_enum_not_sent",
            store_put(0, 6, (enum store_kind)3, false, hello, 1) == VL_IDL_BAD_ENUM);
     enum store_kind k = STORE_KIND_PLAIN;
