@@ -84,6 +84,8 @@ METRICS = [
     ("unmap_page_4k", "instructions", "Frame_Unmap of a mapped 4 KiB frame"),
     ("retype_frame_4k", "instructions", "Untyped_Retype of one 4 KiB frame"),
     ("boot_to_init", "instructions", "kernel's first instruction to the first task's"),
+    ("ring_batch32", "instructions",
+     "lib/ring, per buffer, 32 per signal, batch calls: both sides, kernel, signal and wait"),
     ("ring_batch32_calls", "instructions",
      "lib/ring, per buffer, 32 per signal, one call per buffer: both sides, kernel, signal"),
     ("ring_signalled", "instructions",

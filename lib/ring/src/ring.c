@@ -73,24 +73,33 @@ ring_own_all(struct ring *r)
     }
 }
 
+/*
+ * Whether a descriptor {offset, length} names a buffer of a region of nbufs buffers of
+ * buf_size bytes: its offset is the start of buffer *buf (which exists) and its length fits
+ * in that buffer. That is the whole check "inside the region": offset + length <= (*buf + 1)
+ * * buf_size <= nbufs * buf_size, and nothing is added that could overflow. Every descriptor
+ * the peer hands over passes here, so the limits come as arguments: the batch loops keep
+ * them in registers.
+ */
+static inline bool
+is_buffer(uint32_t offset, uint32_t length, uint32_t buf_size, uint32_t nbufs, uint32_t *buf)
+{
+    *buf = offset / buf_size;
+    return offset % buf_size == 0 && *buf < nbufs && length <= buf_size;
+}
+
+static inline bool
+desc_is_buffer(const struct ring *r, struct ring_desc d, uint32_t *buf)
+{
+    return is_buffer(d.offset, d.length, r->buf_size, r->nbufs, buf);
+}
+
 /* Whether d is a whole-buffer-aligned descriptor inside the data region. */
 static bool
 desc_in_region(const struct ring *r, struct ring_desc d)
 {
-    uint32_t size = r->buf_size * r->nbufs; /* fits: checked by ring_init */
-    if (d.offset >= size) {
-        return false; /* starts outside the region */
-    }
-    if (d.length > size - d.offset) {
-        return false; /* ends outside it (written so that offset + length cannot overflow) */
-    }
-    if (d.offset % r->buf_size != 0) {
-        return false; /* not the start of a buffer */
-    }
-    if (d.length > r->buf_size) {
-        return false; /* runs into the next buffer */
-    }
-    return true;
+    uint32_t buf;
+    return desc_is_buffer(r, d, &buf);
 }
 
 static bool
@@ -184,6 +193,130 @@ ring_enqueue(struct ring *r, struct ring_desc d)
     STORE_REL(&r->out->tail, r->out_tail);
     r->stats.enqueued++;
     return RING_OK;
+}
+
+int
+ring_dequeue_many(struct ring *r, struct ring_desc *d, uint32_t max, uint32_t *n)
+{
+    *n = 0;
+    if (r->broken) {
+        return RING_ERR_BROKEN;
+    }
+    uint32_t head = r->in_head;
+    uint32_t avail = r->in_tail - head;
+    if (avail < max) {
+        /* Fewer than asked for as far as we knew: read the peer's tail once and check it. */
+        uint32_t tail = LOAD_ACQ(&r->in->tail);
+        if ((uint32_t)(tail - head) > r->capacity) {
+            return bad_index(r);
+        }
+        r->in_tail = tail;
+        avail = tail - head;
+    }
+    if (avail == 0 && max != 0) {
+        return RING_EMPTY;
+    }
+    uint32_t todo = avail < max ? avail : max;
+    /* The handle's fields in locals: the stores into d and the bitmap could alias them. */
+    const struct ring_desc *q = r->in->desc;
+    const uint32_t buf_size = r->buf_size, nbufs = r->nbufs;
+    const size_t mask = r->capacity - 1;
+    uint64_t *owned = r->owned;
+    /* Word-sized counters: the slot's index is (head + taken) mod capacity, whose low bits do
+     * not depend on whether the sum wraps at 2^32 (the capacity divides it). */
+    size_t taken = 0;
+    int status = RING_OK;
+    while (taken < todo) {
+        const struct ring_desc *slot = &q[((size_t)head + taken) & mask];
+        uint32_t offset = LOAD_RLX(&slot->offset), length = LOAD_RLX(&slot->length);
+        /* Consumed whatever it holds, as in ring_dequeue; the batch stops at a bad entry. */
+        uint32_t buf;
+        if (!is_buffer(offset, length, buf_size, nbufs, &buf)) {
+            r->stats.bad_desc++;
+            status = RING_ERR_DESC;
+            break;
+        }
+        uint64_t word = owned[buf / 64], bit = (uint64_t)1 << (buf % 64);
+        if (word & bit) {
+            r->stats.bad_owner++;
+            status = RING_ERR_OWNED;
+            break;
+        }
+        owned[buf / 64] = word | bit;
+        d[taken].offset = offset;
+        d[taken].length = length;
+        taken++;
+    }
+    uint32_t got = (uint32_t)taken;
+    if (status != RING_OK) {
+        taken++; /* the bad entry */
+    }
+    /* One publication for the batch: every copy above is made before the peer may reuse a
+     * slot (release). */
+    r->in_head = head + (uint32_t)taken;
+    STORE_REL(&r->in->head, r->in_head);
+    r->stats.dequeued += got;
+    *n = got;
+    return status;
+}
+
+int
+ring_enqueue_many(struct ring *r, const struct ring_desc *d, uint32_t n, uint32_t *done)
+{
+    *done = 0;
+    if (r->broken) {
+        return RING_ERR_BROKEN;
+    }
+    uint32_t tail = r->out_tail;
+    uint32_t space = r->capacity - (tail - r->out_head);
+    if (space < n) {
+        /* Not room for all as far as we knew: read the peer's head once and check it. */
+        uint32_t head = LOAD_ACQ(&r->out->head);
+        if ((uint32_t)(tail - head) > r->capacity) {
+            return bad_index(r);
+        }
+        r->out_head = head;
+        space = r->capacity - (tail - head);
+    }
+    /* The handle's fields in locals: the stores into the queue and the bitmap could alias
+     * them. */
+    struct ring_desc *q = r->out->desc;
+    const uint32_t buf_size = r->buf_size, nbufs = r->nbufs;
+    const size_t mask = r->capacity - 1;
+    uint64_t *owned = r->owned;
+    size_t k = 0; /* word-sized, as in ring_dequeue_many */
+    int status = RING_OK;
+    for (; k < n; k++) {
+        uint32_t offset = d[k].offset, length = d[k].length;
+        uint32_t buf;
+        /* The checks of ring_enqueue, in its order: the descriptor, the buffer, the room. */
+        if (!is_buffer(offset, length, buf_size, nbufs, &buf)) {
+            status = RING_ERR_DESC;
+            break;
+        }
+        uint64_t word = owned[buf / 64], bit = (uint64_t)1 << (buf % 64);
+        if ((word & bit) == 0) {
+            status = RING_ERR_NOT_OWNED; /* never held, or twice in this batch */
+            break;
+        }
+        if (k == space) {
+            status = RING_FULL;
+            break;
+        }
+        owned[buf / 64] = word & ~bit;
+        struct ring_desc *slot = &q[((size_t)tail + k) & mask];
+        STORE_RLX(&slot->offset, offset);
+        STORE_RLX(&slot->length, length);
+    }
+    if (k != 0) {
+        /* One publication for the batch: the descriptors (and the buffers' bytes) before the
+         * new tail (release). */
+        r->out_tail = tail + (uint32_t)k;
+        STORE_REL(&r->out->tail, r->out_tail);
+        r->stats.enqueued += k;
+    }
+    *done = (uint32_t)k;
+    return status;
 }
 
 bool
