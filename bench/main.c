@@ -1260,7 +1260,6 @@ static uint64_t ring_b_cowned[RING_OWNED_WORDS(RING_B_NBUFS)];
 static struct ring ring_b_p, ring_b_c;
 static vl_cptr_t ring_b_to_c, ring_b_to_p; /* notifications: wake the consumer, the producer */
 static unsigned ring_b_batch;
-static bool ring_b_many; /* the batch calls (ring_dequeue_many, ...), else one per buffer */
 
 /* The length that carries sequence number seq (0..RING_B_BUF). */
 static inline uint32_t
@@ -1269,12 +1268,15 @@ ring_b_len(uint32_t seq)
     return seq % (RING_B_BUF + 1);
 }
 
-/* Takes up to max buffers from r's `in` queue into d; the number taken. */
-static unsigned
-ring_b_take(struct ring *r, struct ring_desc *d, unsigned max)
+/*
+ * Takes up to max buffers from r's `in` queue into d; the number taken. Inlined with `many`
+ * a constant, so that each thread's loop below is as tight as a driver's would be.
+ */
+static inline __attribute__((always_inline)) unsigned
+ring_b_take(bool many, struct ring *r, struct ring_desc *d, unsigned max)
 {
     uint32_t n = 0;
-    if (ring_b_many) {
+    if (many) {
         (void)ring_dequeue_many(r, d, max, &n); /* a bad status takes nothing: n checks it */
         return n;
     }
@@ -1284,12 +1286,12 @@ ring_b_take(struct ring *r, struct ring_desc *d, unsigned max)
     return n;
 }
 
-/* Hands d[0..n) to the peer; the number handed over. */
-static unsigned
-ring_b_give(struct ring *r, const struct ring_desc *d, unsigned n)
+/* Hands d[0..n) to the peer; the number handed over. Inlined as ring_b_take. */
+static inline __attribute__((always_inline)) unsigned
+ring_b_give(bool many, struct ring *r, const struct ring_desc *d, unsigned n)
 {
     uint32_t i = 0;
-    if (ring_b_many) {
+    if (many) {
         (void)ring_enqueue_many(r, d, n, &i);
         return i;
     }
@@ -1299,25 +1301,30 @@ ring_b_give(struct ring *r, const struct ring_desc *d, unsigned n)
     return i;
 }
 
-static void
-ring_consumer(vl_word_t arg)
+/*
+ * The consumer: drains while whole batches come (a shorter one means the queue was empty
+ * when read; ring_sleep_prepare's re-check catches anything that came since), gives every
+ * buffer back, signals the producer only if it asked, and sleeps.
+ */
+static inline __attribute__((always_inline)) void
+ring_consumer_loop(bool many)
 {
-    (void)arg;
     struct ring_desc d[RING_B_MAX_BATCH];
     uint32_t seq = 0;
     for (;;) {
         ring_awake(&ring_b_c);
         unsigned n;
-        while ((n = ring_b_take(&ring_b_c, d, RING_B_MAX_BATCH)) != 0) {
+        do {
+            n = ring_b_take(many, &ring_b_c, d, RING_B_MAX_BATCH);
             for (unsigned i = 0; i < n; i++) {
                 if (d[i].length != ring_b_len(seq++)) {
                     g_fail = 10;
                 }
             }
-            if (ring_b_give(&ring_b_c, d, n) != n) {
+            if (ring_b_give(many, &ring_b_c, d, n) != n) {
                 g_fail = 11;
             }
-        }
+        } while (n == RING_B_MAX_BATCH);
         if (ring_signal_needed(&ring_b_c)) {
             vl_signal(ring_b_to_p);
         }
@@ -1327,20 +1334,31 @@ ring_consumer(vl_word_t arg)
     }
 }
 
+/* arg: true for the batch calls. */
 static void
-ring_producer(vl_word_t arg)
+ring_consumer(vl_word_t many)
 {
-    (void)arg;
+    if (many) {
+        ring_consumer_loop(true);
+    } else {
+        ring_consumer_loop(false);
+    }
+}
+
+static inline __attribute__((always_inline)) void
+ring_producer_loop(bool many)
+{
     struct ring_desc d[RING_B_MAX_BATCH];
     uint32_t seq = 0;
-    uint64_t prev = rdcycle();
+    const unsigned batch = ring_b_batch;
+    uint64_t prev = 0;
     for (unsigned i = 0; i <= n_total; i++) {
         /* The consumer gave back every buffer before it slept: a whole batch is free. */
-        unsigned n = ring_b_take(&ring_b_p, d, ring_b_batch);
+        unsigned n = ring_b_take(many, &ring_b_p, d, batch);
         for (unsigned k = 0; k < n; k++) {
             d[k].length = ring_b_len(seq++);
         }
-        if (n != ring_b_batch || ring_b_give(&ring_b_p, d, n) != n) {
+        if (n != batch || ring_b_give(many, &ring_b_p, d, n) != n) {
             g_fail = 12;
         }
         if (ring_signal_needed(&ring_b_p)) {
@@ -1349,18 +1367,28 @@ ring_producer(vl_word_t arg)
         uint64_t now = rdcycle();
         if (i > 0) {
             /* Per buffer, rounded to the nearest instruction. */
-            samples[i - 1] = (now - prev - overhead + ring_b_batch / 2) / ring_b_batch;
+            samples[i - 1] = (now - prev - overhead + batch / 2) / batch;
         }
         prev = now;
     }
     vl_signal(g_done);
 }
 
+/* arg: true for the batch calls. */
+static void
+ring_producer(vl_word_t many)
+{
+    if (many) {
+        ring_producer_loop(true);
+    } else {
+        ring_producer_loop(false);
+    }
+}
+
 static void
 bench_ring(const char *name, unsigned batch, bool many)
 {
     ring_b_batch = batch;
-    ring_b_many = many;
     memset(ring_b_queues, 0, sizeof(ring_b_queues));
     struct ring_config cfg = {.queues = ring_b_queues,
                               .capacity = RING_B_CAP,
@@ -1382,8 +1410,8 @@ bench_ring(const char *name, unsigned batch, bool many)
         error(name, "ring set-up failed", err);
         return;
     }
-    if (thread_new(ring_consumer, 0, PRIO_HIGH, vs2, 0) == NULL ||
-        thread_new(ring_producer, 0, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
+    if (thread_new(ring_consumer, many, PRIO_HIGH, vs2, 0) == NULL ||
+        thread_new(ring_producer, many, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
         error(name, "cannot create threads", 0);
         threads_reset();
         return;

@@ -106,6 +106,9 @@ PREEMPT_METRICS = ("delete_preempt_max_256", "delete_preempt_max_1024", "delete_
 SINGLE_SAMPLE = ("boot_to_init", "kernel_text_bytes", "kernel_sloc") + PREEMPT_METRICS
 # Measured in fewer samples than the rest (each takes two timeslices of virtual time).
 FEW_SAMPLES = {"timeslice_ticks": 6, "timer_tick": 20}
+# Metrics reported per buffer: each sample is one round of this many buffers, divided by it
+# and rounded (tools/bench_profile.py finds such a round).
+PER_BUFFER = {"ring_batch32": 32, "ring_batch32_calls": 32, "ring_signalled": 1}
 # Metrics that must lie within a tolerance of a known value: name -> (value, tolerance).
 # A timeslice is CONFIG_TIMESLICE_TICKS (5) ticks of CONFIG_TICK_US (2000 us) at QEMU
 # virt's 10 MHz timebase (kernel/include/config.h): 100000 ticks, less the switch into the

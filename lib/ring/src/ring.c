@@ -218,17 +218,19 @@ ring_dequeue_many(struct ring *r, struct ring_desc *d, uint32_t max, uint32_t *n
     }
     uint32_t todo = avail < max ? avail : max;
     /* The handle's fields in locals: the stores into d and the bitmap could alias them. */
-    const struct ring_desc *q = r->in->desc;
     const uint32_t buf_size = r->buf_size, nbufs = r->nbufs;
-    const size_t mask = r->capacity - 1;
     uint64_t *owned = r->owned;
-    /* Word-sized counters: the slot's index is (head + taken) mod capacity, whose low bits do
-     * not depend on whether the sum wraps at 2^32 (the capacity divides it). */
-    size_t taken = 0;
+    /* The slots in order from head's, wrapping at the queue's end: a pointer step, not an
+     * index computation, per entry. */
+    const struct ring_desc *slot = &r->in->desc[head & (r->capacity - 1)];
+    const struct ring_desc *end = &r->in->desc[r->capacity];
+    size_t taken = 0; /* word-sized: no re-extension per entry */
     int status = RING_OK;
     while (taken < todo) {
-        const struct ring_desc *slot = &q[((size_t)head + taken) & mask];
         uint32_t offset = LOAD_RLX(&slot->offset), length = LOAD_RLX(&slot->length);
+        if (++slot == end) {
+            slot = r->in->desc;
+        }
         /* Consumed whatever it holds, as in ring_dequeue; the batch stops at a bad entry. */
         uint32_t buf;
         if (!is_buffer(offset, length, buf_size, nbufs, &buf)) {
@@ -280,10 +282,11 @@ ring_enqueue_many(struct ring *r, const struct ring_desc *d, uint32_t n, uint32_
     }
     /* The handle's fields in locals: the stores into the queue and the bitmap could alias
      * them. */
-    struct ring_desc *q = r->out->desc;
     const uint32_t buf_size = r->buf_size, nbufs = r->nbufs;
-    const size_t mask = r->capacity - 1;
     uint64_t *owned = r->owned;
+    /* The slots in order, as in ring_dequeue_many. */
+    struct ring_desc *slot = &r->out->desc[tail & (r->capacity - 1)];
+    struct ring_desc *end = &r->out->desc[r->capacity];
     size_t k = 0; /* word-sized, as in ring_dequeue_many */
     int status = RING_OK;
     for (; k < n; k++) {
@@ -303,10 +306,12 @@ ring_enqueue_many(struct ring *r, const struct ring_desc *d, uint32_t n, uint32_
             status = RING_FULL;
             break;
         }
-        owned[buf / 64] = word & ~bit;
-        struct ring_desc *slot = &q[((size_t)tail + k) & mask];
+        owned[buf / 64] = word ^ bit; /* the bit is set: clears it */
         STORE_RLX(&slot->offset, offset);
         STORE_RLX(&slot->length, length);
+        if (++slot == end) {
+            slot = r->out->desc;
+        }
     }
     if (k != 0) {
         /* One publication for the batch: the descriptors (and the buffers' bytes) before the
