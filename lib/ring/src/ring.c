@@ -238,13 +238,14 @@ ring_dequeue_many(struct ring *r, struct ring_desc *d, uint32_t max, uint32_t *n
             status = RING_ERR_DESC;
             break;
         }
-        uint64_t word = owned[buf / 64], bit = (uint64_t)1 << (buf % 64);
-        if (word & bit) {
+        /* Set the bit; if that changed nothing, the buffer was held already. */
+        uint64_t word = owned[buf / 64], set = word | (uint64_t)1 << (buf % 64);
+        if (set == word) {
             r->stats.bad_owner++;
             status = RING_ERR_OWNED;
             break;
         }
-        owned[buf / 64] = word | bit;
+        owned[buf / 64] = set;
         d[taken].offset = offset;
         d[taken].length = length;
         taken++;
@@ -297,8 +298,9 @@ ring_enqueue_many(struct ring *r, const struct ring_desc *d, uint32_t n, uint32_
             status = RING_ERR_DESC;
             break;
         }
-        uint64_t word = owned[buf / 64], bit = (uint64_t)1 << (buf % 64);
-        if ((word & bit) == 0) {
+        /* Flip the bit: a held buffer's set bit turns to 0, so the word gets smaller. */
+        uint64_t word = owned[buf / 64], flipped = word ^ (uint64_t)1 << (buf % 64);
+        if (flipped > word) {
             status = RING_ERR_NOT_OWNED; /* never held, or twice in this batch */
             break;
         }
@@ -306,7 +308,7 @@ ring_enqueue_many(struct ring *r, const struct ring_desc *d, uint32_t n, uint32_
             status = RING_FULL;
             break;
         }
-        owned[buf / 64] = word ^ bit; /* the bit is set: clears it */
+        owned[buf / 64] = flipped;
         STORE_RLX(&slot->offset, offset);
         STORE_RLX(&slot->length, length);
         if (++slot == end) {
