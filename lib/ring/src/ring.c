@@ -88,31 +88,18 @@ is_buffer(uint32_t offset, uint32_t length, uint32_t buf_size, uint32_t nbufs, u
     return offset % buf_size == 0 && *buf < nbufs && length <= buf_size;
 }
 
+/* The same check for a descriptor, against r's region (the single calls, ring_buffer). */
 static inline bool
 desc_is_buffer(const struct ring *r, struct ring_desc d, uint32_t *buf)
 {
     return is_buffer(d.offset, d.length, r->buf_size, r->nbufs, buf);
 }
 
-/* Whether d is a whole-buffer-aligned descriptor inside the data region. */
-static bool
-desc_in_region(const struct ring *r, struct ring_desc d)
-{
-    uint32_t buf;
-    return desc_is_buffer(r, d, &buf);
-}
-
+/* Whether this side holds buffer slot (below nbufs). */
 static bool
 holds(const struct ring *r, uint32_t slot)
 {
     return (r->owned[slot / 64] >> (slot % 64)) & 1;
-}
-
-static void
-set_held(struct ring *r, uint32_t slot, bool held)
-{
-    uint64_t bit = (uint64_t)1 << (slot % 64);
-    r->owned[slot / 64] = held ? (r->owned[slot / 64] | bit) : (r->owned[slot / 64] & ~bit);
 }
 
 /* Marks the ring broken after the peer wrote an impossible index. */
@@ -146,16 +133,19 @@ ring_dequeue(struct ring *r, struct ring_desc *d)
     /* The entry is consumed whatever it holds: a bad one is the peer's loss, not a stall. */
     r->in_head++;
     STORE_REL(&r->in->head, r->in_head);
-    if (!desc_in_region(r, copy)) {
+    uint32_t buf;
+    if (!desc_is_buffer(r, copy, &buf)) {
         r->stats.bad_desc++;
         return RING_ERR_DESC;
     }
-    uint32_t buf = copy.offset / r->buf_size;
-    if (holds(r, buf)) {
+    /* Set the bit; if that changed nothing, the buffer was held already. */
+    uint64_t *word = &r->owned[buf / 64];
+    uint64_t set = *word | (uint64_t)1 << (buf % 64);
+    if (set == *word) {
         r->stats.bad_owner++;
         return RING_ERR_OWNED;
     }
-    set_held(r, buf, true);
+    *word = set;
     r->stats.dequeued++;
     *d = copy;
     return RING_OK;
@@ -167,11 +157,14 @@ ring_enqueue(struct ring *r, struct ring_desc d)
     if (r->broken) {
         return RING_ERR_BROKEN;
     }
-    if (!desc_in_region(r, d)) {
+    uint32_t buf;
+    if (!desc_is_buffer(r, d, &buf)) {
         return RING_ERR_DESC;
     }
-    uint32_t buf = d.offset / r->buf_size;
-    if (!holds(r, buf)) {
+    /* Flip the bit: a held buffer's set bit turns to 0, so the word gets smaller. */
+    uint64_t *word = &r->owned[buf / 64];
+    uint64_t flipped = *word ^ (uint64_t)1 << (buf % 64);
+    if (flipped > *word) {
         return RING_ERR_NOT_OWNED;
     }
     if (r->out_tail - r->out_head == r->capacity) {
@@ -188,7 +181,7 @@ ring_enqueue(struct ring *r, struct ring_desc d)
     struct ring_desc *slot = &r->out->desc[r->out_tail & (r->capacity - 1)];
     STORE_RLX(&slot->offset, d.offset);
     STORE_RLX(&slot->length, d.length);
-    set_held(r, buf, false);
+    *word = flipped;
     r->out_tail++;
     STORE_REL(&r->out->tail, r->out_tail);
     r->stats.enqueued++;
@@ -381,7 +374,8 @@ ring_holds(const struct ring *r, uint32_t offset)
 void *
 ring_buffer(const struct ring *r, struct ring_desc d)
 {
-    if (r->data == NULL || !desc_in_region(r, d) || !holds(r, d.offset / r->buf_size)) {
+    uint32_t buf;
+    if (r->data == NULL || !desc_is_buffer(r, d, &buf) || !holds(r, buf)) {
         return NULL;
     }
     return r->data + d.offset;
