@@ -84,8 +84,9 @@ ring_own_all(struct ring *r)
 static inline bool
 is_buffer(uint32_t offset, uint32_t length, uint32_t buf_size, uint32_t nbufs, uint32_t *buf)
 {
+    /* offset < nbufs * buf_size (which ring_init checked fits in 32 bits) is *buf < nbufs. */
     *buf = offset / buf_size;
-    return offset % buf_size == 0 && *buf < nbufs && length <= buf_size;
+    return offset % buf_size == 0 && offset < nbufs * buf_size && length <= buf_size;
 }
 
 /* The same check for a descriptor, against r's region (the single calls, ring_buffer). */
