@@ -136,13 +136,13 @@ SEL4 = {
 # `make bench-profile METRIC=...` and write the analysis here).
 OBSTACLES = {
     "ring_batch32": (
-        "a round of 32 buffers is 4,770 instructions: the four checked queue operations each "
+        "a round of 32 buffers is 4,657 instructions: the four checked queue operations each "
         "buffer takes (the producer takes it from the free queue and hands it over on the "
-        "active queue; the consumer takes it and gives it back) cost about 28 each with the "
-        "calls' fixed parts, 112 per buffer (3,576 in `ring_dequeue_many` and "
+        "active queue; the consumer takes it and gives it back) cost about 27 each with the "
+        "calls' fixed parts, 108 per buffer (3,452 in `ring_dequeue_many` and "
         "`ring_enqueue_many`); the Signal with its switch and the consumer's Wait with the "
         "switch back 22 per buffer (695, 631 of them in the kernel); the benchmark's own "
-        "loops (numbering and checking each buffer) 16 (499). Per operation and entry: two loads of the "
+        "loops (numbering and checking each buffer) 16 (510). Per operation and entry: two loads of the "
         "descriptor, the region check (a remainder, a quotient and three compares, plus a "
         "sign extension), the ownership bit (its word's address, the bit, a load, set or "
         "flip and compare, a store: 8), the slot step, the copy and the loop. 50 for both "
