@@ -93,3 +93,31 @@ unit-tcp: $(BUILD)/host/test_tcp
 
 unit-tcp-long: $(BUILD)/host/test_tcp
 	$(Q)$(BUILD)/host/test_tcp --long
+
+# libFuzzer on TCP segment processing against live connections (tests/fuzz/fuzz_tcp.c).
+#   make fuzz-tcp [FUZZ_SECONDS=N]   seeded with tests/fuzz/corpus/tcp
+#   make fuzz-tcp-long               an hour (NET_FUZZ_LONG=seconds)
+$(BUILD)/fuzz/fuzz_tcp: $(NET_SRC) $(NET_H) tests/fuzz/fuzz_tcp.c tests/unit/net/netsim.h \
+		tests/unit/net/tcpsim.h | deps-test
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Ilib/net/include $(NET_SRC) tests/fuzz/fuzz_tcp.c -o $@
+
+define tcp_fuzz_run
+	@mkdir -p $(2)
+	$(Q)if $(BUILD)/fuzz/fuzz_tcp -max_total_time=$(1) -timeout=10 -max_len=4096 \
+		-artifact_prefix=$(BUILD)/fuzz/tcp- $(2) tests/fuzz/corpus/tcp \
+		> $(BUILD)/fuzz/fuzz_tcp.log 2>&1; then \
+		echo "VLTEST PASS fuzz/tcp"; \
+	else \
+		echo "VLTEST FAIL fuzz/tcp see $(BUILD)/fuzz/fuzz_tcp.log"; \
+		tail -n 30 $(BUILD)/fuzz/fuzz_tcp.log; exit 1; \
+	fi
+endef
+
+.PHONY: fuzz-tcp fuzz-tcp-long
+fuzz-tcp: $(BUILD)/fuzz/fuzz_tcp
+	$(call tcp_fuzz_run,$(FUZZ_SECONDS),$(BUILD)/fuzz/tcp-corpus)
+
+fuzz-tcp-long: $(BUILD)/fuzz/fuzz_tcp
+	$(call tcp_fuzz_run,$(NET_FUZZ_LONG),$(BUILD)/fuzz/tcp-corpus-long)
