@@ -372,7 +372,10 @@ test_simultaneous_open(void)
     EXPECT_EQ(state(&g_a, a), NET_TCP_TIME_WAIT);
     settle(0);
     EXPECT_EQ(state(&g_b, b), NET_TCP_TIME_WAIT);
+    /* Closed in TIME_WAIT: the buffers go back to the pool at once. */
+    EXPECT(g_a.conns[a & 0xffff].tx_cap != 0);
     EXPECT_ERR(net_tcp_close(&g_a.n.s, 0, a), 0);
+    EXPECT(g_a.conns[a & 0xffff].tx_cap == 0 && g_a.conns[a & 0xffff].state == NET_TCP_TIME_WAIT);
     EXPECT_ERR(net_tcp_close(&g_b.n.s, 0, b), 0);
     return end(0);
 }

@@ -643,6 +643,9 @@ net_tcp_close(struct net_stack *s, uint64_t now, int sock)
     if (c->state == NET_TCP_FIN_WAIT_2 && c->t_close == NET_NO_DEADLINE) {
         c->t_close = now + NET_TCP_FIN_WAIT2_MS;
     }
+    if (c->state == NET_TCP_TIME_WAIT) {
+        tcp_release_buffers(s, c);
+    }
     return 0;
 }
 

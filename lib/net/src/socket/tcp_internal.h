@@ -98,5 +98,7 @@ void tcp_send_cookie(struct net_stack *s, uint64_t now, const struct net_ipv4 *i
 /* RTT sample (RFC 6298 2.2, 2.3). */
 void tcp_rtt_sample(struct net_tcp_conn *c, uint32_t rtt);
 void tcp_arm_rexmt(struct net_tcp_conn *c, uint64_t now);
+/* Gives c's buffers back to the pool (a connection in TIME_WAIT nobody reads). */
+void tcp_release_buffers(struct net_stack *s, struct net_tcp_conn *c);
 /* Enters TIME_WAIT. */
 void tcp_time_wait(struct net_stack *s, uint64_t now, struct net_tcp_conn *c);

@@ -216,13 +216,22 @@ tcp_time_wait(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
     c->t_close = now + 2 * (uint64_t)s->tcp->cfg.msl_ms;
     /* Nobody will read or send any more: the buffers go back to the pool now, so that
      * connections piling up in TIME_WAIT hold a slot each and no buffer. */
-    if (!c->has_handle && c->tx_cap != 0) {
-        memset(s->tcp->mem.block_used + c->tx_block, 0, c->tx_cap / NET_TCP_BLOCK);
-        memset(s->tcp->mem.block_used + c->rx_block, 0, c->rx_cap / NET_TCP_BLOCK);
-        c->tx_cap = c->rx_cap = 0;
-        c->tx_len = c->rx_len = 0;
-        c->nooo = 0;
+    if (!c->has_handle) {
+        tcp_release_buffers(s, c);
     }
+}
+
+void
+tcp_release_buffers(struct net_stack *s, struct net_tcp_conn *c)
+{
+    if (c->tx_cap == 0) {
+        return;
+    }
+    memset(s->tcp->mem.block_used + c->tx_block, 0, c->tx_cap / NET_TCP_BLOCK);
+    memset(s->tcp->mem.block_used + c->rx_block, 0, c->rx_cap / NET_TCP_BLOCK);
+    c->tx_cap = c->rx_cap = 0;
+    c->tx_len = c->rx_len = 0;
+    c->nooo = 0;
 }
 
 /* Sends the SYN (SYN_SENT) or SYN-ACK (SYN_RCVD) if it is due. */
