@@ -28,6 +28,8 @@ static struct tl_link g_link;
 static uint8_t g_frame[NET_FRAME_MAX];
 static uint8_t g_buf[1u << 20];
 static bool g_long;
+static bool g_x_sack;                 /* the scripted peer offers SACK in its SYNs */
+static struct net_tcp_seg g_x_blocks; /* SACK blocks it sends (nsack, sack[]) */
 
 /* --- Helpers --------------------------------------------------------------------------- */
 
@@ -55,6 +57,8 @@ checked(struct tcp_node *n)
 static bool
 pair(const struct net_tcp_config *cfg)
 {
+    g_x_sack = false;
+    g_x_blocks.nsack = 0;
     if (tcp_node_init(&g_a, 1, IP_A, cfg, TS_CONNS, TS_POOL) != 0 ||
         tcp_node_init(&g_b, 2, IP_B, cfg, TS_CONNS, TS_POOL) != 0) {
         return false;
@@ -167,6 +171,10 @@ x_send(uint64_t now, uint16_t xport, uint8_t flags, uint32_t seq, uint32_t ack, 
 
     if (flags & NET_TCP_SYN) {
         h.mss = 1000;
+        h.sack_ok = g_x_sack;
+    } else {
+        h.nsack = g_x_blocks.nsack;
+        memcpy(h.sack, g_x_blocks.sack, sizeof(h.sack));
     }
     n = tcp_frame_build(g_frame, &MAC_A, IP_X, IP_A, &h, data, len);
     net_input(&g_a.n.s, now, g_frame, n);
@@ -288,6 +296,35 @@ test_wire(void)
     len = raw_seg(p, (const uint8_t[]){0, 9, 9, 9}, 4, 3);
     EXPECT_ERR(net_tcp_parse(p, len, IP_A, IP_B, &g), 0);
     EXPECT(g.wscale == -1 && g.mss == 0 && g.payload_len == 3);
+    /* SACK blocks: written and read back; lengths other than 2 + 8n (n 1..4) refused. */
+    memset(&h, 0, sizeof(h));
+    h.wscale = -1;
+    h.has_ts = true;
+    h.nsack = 3;
+    h.sack[0].start = 1, h.sack[0].end = 2, h.sack[1].start = 3, h.sack[1].end = 4;
+    h.sack[2].start = 0xfffffff0u, h.sack[2].end = 5;
+    n = net_tcp_emit_header(p, &h);
+    EXPECT_EQ(n, 60);
+    net_put16(p + NET_TCP_CSUM, net_tcp_checksum(p, n, IP_A, IP_B));
+    EXPECT_ERR(net_tcp_parse(p, n, IP_A, IP_B, &g), 0);
+    EXPECT(g.nsack == 3 && g.sack[0].start == 1 && g.sack[1].end == 4 &&
+           g.sack[2].start == 0xfffffff0u && g.sack[2].end == 5 && g.has_ts);
+    len = raw_seg(p, (const uint8_t[]){5, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1}, 12, 0);
+    EXPECT_ERR(net_tcp_parse(p, len, IP_A, IP_B, &g), 0);
+    EXPECT(g.nsack == 1 && g.sack[0].start == 1 && g.sack[0].end == 2);
+    len = raw_seg(p, (const uint8_t[]){5, 11, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1}, 12, 0);
+    EXPECT_ERR(net_tcp_parse(p, len, IP_A, IP_B, &g), -NET_DROP_TCP_OPTIONS);
+    len = raw_seg(p, (const uint8_t[]){5, 2, 1, 1}, 4, 0);
+    EXPECT_ERR(net_tcp_parse(p, len, IP_A, IP_B, &g), -NET_DROP_TCP_OPTIONS);
+    {
+        uint8_t five[40] = {5, 34};
+        len = raw_seg(p, five, 36, 0);
+        EXPECT_ERR(net_tcp_parse(p, len, IP_A, IP_B, &g), 0);
+        EXPECT_EQ(g.nsack, 4);
+        five[1] = 42;
+        len = raw_seg(p, five, 40, 0);
+        EXPECT_ERR(net_tcp_parse(p, len, IP_A, IP_B, &g), -NET_DROP_TCP_OPTIONS);
+    }
     for (n = 0; n < sizeof(bad) / sizeof(bad[0]); n++) {
         len = raw_seg(p, bad[n], 8, 0);
         if (net_tcp_parse(p, len, IP_A, IP_B, &g) != -NET_DROP_TCP_OPTIONS) {
@@ -1019,6 +1056,99 @@ test_paws_and_time_wait_reuse(void)
     return checked(&g_a);
 }
 
+/* Sequence number of X's k-th segment of 1000 bytes from A (1-based), after ISN iss. */
+#define SEG(iss, k) ((iss) + 1 + ((uint32_t)(k)-1) * 1000)
+
+static bool
+test_sack_receiver(void)
+{
+    struct net_tcp_seg seg;
+    uint32_t iss = 0;
+    int ls = -1, as;
+
+    EXPECT(pair(NULL));
+    learn_x(&g_a, 0);
+    g_x_sack = true;
+    as = x_connect(0, 5000, &ls, &iss);
+    EXPECT(as >= 0);
+    EXPECT(net_tcp_conn(&g_a.n.s, as)->sack_ok);
+    /* Data after a hole: A answers at once with a duplicate ACK that SACKs it. */
+    x_send(1, 5000, NET_TCP_ACKF, 1001 + 100, iss + 1, 65535, g_buf, 50);
+    EXPECT_EQ(g_a.n.nout, 1);
+    EXPECT(a_sent(0, &seg) && seg.ack == 1001 && seg.payload_len == 0 && seg.nsack == 1);
+    EXPECT(seg.sack[0].start == 1101 && seg.sack[0].end == 1151);
+    g_a.n.nout = 0;
+    /* A second island: it comes first (the latest), then the older one. */
+    x_send(1, 5000, NET_TCP_ACKF, 1001 + 300, iss + 1, 65535, g_buf, 50);
+    EXPECT(a_sent(0, &seg) && seg.nsack == 2);
+    EXPECT(seg.sack[0].start == 1301 && seg.sack[1].start == 1101);
+    g_a.n.nout = 0;
+    /* The hole filled: a cumulative ACK up to the second island, which is still SACKed. */
+    x_send(1, 5000, NET_TCP_ACKF, 1001, iss + 1, 65535, g_buf, 100);
+    EXPECT(a_sent(0, &seg) && seg.ack == 1151 && seg.nsack == 1 && seg.sack[0].start == 1301);
+    g_a.n.nout = 0;
+    return checked(&g_a);
+}
+
+static bool
+test_sack_recovery(void)
+{
+    struct net_tcp_seg seg;
+    const struct net_tcp_conn *c;
+    uint32_t iss = 0;
+    int ls = -1, as;
+
+    EXPECT(pair(NULL));
+    learn_x(&g_a, 0);
+    g_x_sack = true;
+    as = x_connect(0, 5000, &ls, &iss);
+    EXPECT(as >= 0);
+    c = net_tcp_conn(&g_a.n.s, as);
+    EXPECT_ERR(net_tcp_setopt(&g_a.n.s, as, NET_TCP_NODELAY, 1), 0);
+    EXPECT_EQ(net_tcp_send(&g_a.n.s, 0, as, g_buf, 20000), 20000);
+    /* Segments 1-2 are acknowledged; the window opens to 3-8 in flight. */
+    x_send(10, 5000, NET_TCP_ACKF, 1001, SEG(iss, 2), 65535, NULL, 0);
+    x_send(10, 5000, NET_TCP_ACKF, 1001, SEG(iss, 3), 65535, NULL, 0);
+    EXPECT_EQ(c->snd_max, SEG(iss, 9));
+    g_a.n.nout = 0;
+    /* Segments 3 and 5 are lost: three duplicate ACKs SACK 4, then 6-7. */
+    g_x_blocks.nsack = 1;
+    g_x_blocks.sack[0].start = SEG(iss, 4), g_x_blocks.sack[0].end = SEG(iss, 5);
+    x_send(11, 5000, NET_TCP_ACKF, 1001, SEG(iss, 3), 65535, NULL, 0);
+    g_x_blocks.nsack = 2;
+    g_x_blocks.sack[1].start = SEG(iss, 6), g_x_blocks.sack[1].end = SEG(iss, 7);
+    x_send(11, 5000, NET_TCP_ACKF, 1001, SEG(iss, 3), 65535, NULL, 0);
+    EXPECT_EQ(g_a.n.nout, 0);
+    g_x_blocks.sack[1].end = SEG(iss, 8);
+    x_send(11, 5000, NET_TCP_ACKF, 1001, SEG(iss, 3), 65535, NULL, 0);
+    EXPECT_EQ(c->nsacked, 2);
+    /* RFC 6675: cwnd = ssthresh = 3000; segment 3 goes, and with pipe at 2000 the next hole,
+     * segment 5, goes in the same round trip (NewReno would wait for a partial ACK). */
+    EXPECT_EQ(c->ssthresh, 3000);
+    EXPECT_EQ(c->cwnd, 3000);
+    EXPECT_EQ(g_a.n.nout, 2);
+    EXPECT(a_sent(0, &seg) && seg.seq == SEG(iss, 3) && seg.payload_len == 1000);
+    EXPECT(a_sent(1, &seg) && seg.seq == SEG(iss, 5) && seg.payload_len == 1000);
+    EXPECT_EQ(c->fast_retransmits, 1);
+    EXPECT_EQ(c->retransmits, 2);
+    g_a.n.nout = 0;
+    /* A fourth duplicate changes nothing: pipe is at cwnd. */
+    x_send(12, 5000, NET_TCP_ACKF, 1001, SEG(iss, 3), 65535, NULL, 0);
+    EXPECT_EQ(g_a.n.nout, 0);
+    /* Blocks outside SND.UNA..SND.MAX are ignored. */
+    g_x_blocks.nsack = 1;
+    g_x_blocks.sack[0].start = SEG(iss, 30), g_x_blocks.sack[0].end = SEG(iss, 31);
+    x_send(12, 5000, NET_TCP_ACKF, 1001, SEG(iss, 3), 65535, NULL, 0);
+    EXPECT_EQ(c->nsacked, 2);
+    /* Everything up to segment 8 arrives: recovery ends, the scoreboard empties. */
+    g_x_blocks.nsack = 0;
+    x_send(13, 5000, NET_TCP_ACKF, 1001, SEG(iss, 9), 65535, NULL, 0);
+    EXPECT(!c->in_recovery);
+    EXPECT_EQ(c->nsacked, 0);
+    EXPECT(c->cwnd <= 3000);
+    return checked(&g_a);
+}
+
 /* --- The API's errors, and running out of memory ----------------------------------------- */
 
 static bool
@@ -1458,7 +1588,7 @@ static const struct bulk g_bulks[] = {
       .reorder_ms = 3,
       .bytes_per_ms = 2000,
       .queue_frames = 40},
-     {.no_timestamps = true, .no_wscale = true},
+     {.no_timestamps = true, .no_wscale = true, .no_sack = true},
      48 * 1024,
      6u << 20,
      true},
@@ -1497,6 +1627,8 @@ main(int argc, char **argv)
     run("tcp/api_errors", test_api_errors);
     run("tcp/out_of_memory", test_out_of_memory);
     run("tcp/isn_rfc6528", test_isn);
+    run("tcp/sack_receiver_blocks", test_sack_receiver);
+    run("tcp/sack_recovery_rfc6675", test_sack_recovery);
     for (i = 0; i < sizeof(g_bulks) / sizeof(g_bulks[0]); i++) {
         struct bulk b = g_bulks[i];
         for (k = 0; k < seeds; k++) {

@@ -78,6 +78,17 @@ check_conn(const struct net_stack *s, const struct net_tcp_conn *c, size_t i, ch
         CHECK(c->ooo[k].end - c->rcv_nxt <= c->rx_cap - c->rx_len, "tcp %zu: ooo past buffer", i);
         CHECK(k == 0 || SEQ_LT(c->ooo[k - 1].end, c->ooo[k].start), "tcp %zu: ooo order", i);
     }
+    CHECK(c->nsacked <= NET_TCP_OOO_MAX, "tcp %zu: %u sacked ranges", i, c->nsacked);
+    for (k = 0; k < c->nsacked; k++) {
+        /* The scoreboard lies within SND.UNA..SND.MAX, sorted and apart. */
+        CHECK(SEQ_LEQ(c->snd_una, c->sacked[k].start) &&
+                  SEQ_LT(c->sacked[k].start, c->sacked[k].end) &&
+                  SEQ_LEQ(c->sacked[k].end, c->snd_max),
+              "tcp %zu: sacked %u [%u,%u) una %u max %u", i, k, c->sacked[k].start,
+              c->sacked[k].end, c->snd_una, c->snd_max);
+        CHECK(k == 0 || SEQ_LT(c->sacked[k - 1].end, c->sacked[k].start), "tcp %zu: sacked order",
+              i);
+    }
     CHECK(c->parent == NET_TCP_NONE ||
               (c->parent < t->mem.conn_count && t->mem.conns[c->parent].state == NET_TCP_LISTEN),
           "tcp %zu: parent %u not a listener", i, c->parent);

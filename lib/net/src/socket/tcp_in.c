@@ -84,6 +84,7 @@ syn_options(struct net_stack *s, struct net_tcp_conn *c, const struct net_tcp_se
         c->rcv_wscale = 0;
     }
     c->ts_ok = seg->has_ts && !s->tcp->cfg.no_timestamps;
+    c->sack_ok = seg->sack_ok && !s->tcp->cfg.no_sack;
     c->ts_recent = seg->tsval;
     c->irs = seg->seq;
     c->rcv_nxt = seg->seq + 1;
@@ -172,7 +173,7 @@ listen_input(struct net_stack *s, uint64_t now, struct net_tcp_conn *l, const st
         c->snd_una = c->snd_nxt = c->snd_max = seg->ack;
         c->mss = cookie_mss[mi];
         c->cookie = true;
-        c->ws_ok = c->ts_ok = false;
+        c->ws_ok = c->ts_ok = c->sack_ok = false;
         c->snd_wscale = c->rcv_wscale = 0;
         c->irs = seg->seq - 1;
         c->rcv_nxt = c->rcv_adv = seg->seq;
@@ -256,36 +257,69 @@ ring_put(struct net_stack *s, struct net_tcp_conn *c, uint32_t off, const uint8_
     memcpy(ring, data + first, len - first);
 }
 
-/* Records [start, end) as held out of order, merging neighbours; false if that needs
- * more ranges than NET_TCP_OOO_MAX. */
+/* Adds [start, end) to the sorted, disjoint ranges r[0..*n), merging those it touches;
+ * false if that needs more than NET_TCP_OOO_MAX ranges. */
 static bool
-ooo_add(struct net_tcp_conn *c, uint32_t start, uint32_t end)
+ranges_add(struct net_tcp_range *r, uint8_t *n, uint32_t start, uint32_t end)
 {
     uint8_t i = 0, j;
 
-    while (i < c->nooo && SEQ_LT(c->ooo[i].end, start)) {
+    while (i < *n && SEQ_LT(r[i].end, start)) {
         i++;
     }
-    /* Ranges i.. start at or after start's neighbourhood: merge those that touch. */
+    /* Ranges i..j-1 touch [start, end): they merge into one. */
     j = i;
-    while (j < c->nooo && SEQ_LEQ(c->ooo[j].start, end)) {
-        if (SEQ_LT(c->ooo[j].start, start)) {
-            start = c->ooo[j].start;
+    while (j < *n && SEQ_LEQ(r[j].start, end)) {
+        if (SEQ_LT(r[j].start, start)) {
+            start = r[j].start;
         }
-        if (SEQ_GT(c->ooo[j].end, end)) {
-            end = c->ooo[j].end;
+        if (SEQ_GT(r[j].end, end)) {
+            end = r[j].end;
         }
         j++;
     }
-    if (j == i && c->nooo == NET_TCP_OOO_MAX) {
+    if (j == i && *n == NET_TCP_OOO_MAX) {
         return false;
     }
-    /* Replace ranges i..j-1 by one. */
-    memmove(&c->ooo[i + 1], &c->ooo[j], (size_t)(c->nooo - j) * sizeof(c->ooo[0]));
-    c->nooo = (uint8_t)(c->nooo - (j - i) + 1);
-    c->ooo[i].start = start;
-    c->ooo[i].end = end;
+    memmove(&r[i + 1], &r[j], (size_t)(*n - j) * sizeof(r[0]));
+    *n = (uint8_t)(*n - (j - i) + 1);
+    r[i].start = start;
+    r[i].end = end;
     return true;
+}
+
+/* Takes the SACK blocks of an acceptable ACK into the scoreboard (RFC 6675 4's Update):
+ * only blocks within SND.UNA..SND.MAX (others are old, D-SACKs or lies), clipped to SND.UNA;
+ * when the scoreboard is full the block is ignored (recovery then falls back on what it
+ * holds, and on the timer). */
+static void
+sack_update(struct net_tcp_conn *c, const struct net_tcp_seg *seg)
+{
+    uint8_t k;
+
+    for (k = 0; k < seg->nsack; k++) {
+        uint32_t start = seg->sack[k].start, end = seg->sack[k].end;
+        if (!SEQ_LT(start, end) || SEQ_GT(end, c->snd_max) || SEQ_LEQ(end, c->snd_una)) {
+            continue;
+        }
+        if (SEQ_LT(start, c->snd_una)) {
+            start = c->snd_una;
+        }
+        ranges_add(c->sacked, &c->nsacked, start, end);
+    }
+}
+
+/* Drops what SND.UNA has passed from the scoreboard. */
+static void
+sack_prune(struct net_tcp_conn *c)
+{
+    while (c->nsacked > 0 && SEQ_LEQ(c->sacked[0].end, c->snd_una)) {
+        c->nsacked--;
+        memmove(&c->sacked[0], &c->sacked[1], c->nsacked * sizeof(c->sacked[0]));
+    }
+    if (c->nsacked > 0 && SEQ_LT(c->sacked[0].start, c->snd_una)) {
+        c->sacked[0].start = c->snd_una;
+    }
 }
 
 /* Takes the data of an acceptable segment (RFC 9293 3.10.7.4, seventh). */
@@ -318,13 +352,16 @@ receive_data(struct net_stack *s, uint64_t now, struct net_tcp_conn *c,
     }
     len = tcp_min32(len, free - off);
     if (off > 0) {
-        /* Out of order: keep it in place, and say at once what is missing (RFC 5681 4.2). */
-        if (!ooo_add(c, seq, seq + len)) {
+        /* Out of order: keep it in place, and say at once what is missing (RFC 5681 4.2)
+         * in an ACK of its own: a duplicate ACK counts only without data (RFC 5681 2), so
+         * it must not ride on a data segment, and only it carries SACK blocks. */
+        if (!ranges_add(c->ooo, &c->nooo, seq, seq + len)) {
             net_drop(s, NET_DROP_TCP_OOO_FULL);
         } else {
             ring_put(s, c, off, data, len);
+            c->ooo_recent = seq;
         }
-        c->ack_now = true;
+        tcp_send_ack(s, now, c);
         return;
     }
     ring_put(s, c, 0, data, len);
@@ -378,6 +415,10 @@ new_ack(struct net_stack *s, uint64_t now, struct net_tcp_conn *c, const struct 
     if (SEQ_LT(c->snd_nxt, c->snd_una)) {
         c->snd_nxt = c->snd_una;
     }
+    sack_prune(c);
+    if (SEQ_LT(c->rxt_high, c->snd_una)) {
+        c->rxt_high = c->snd_una;
+    }
     if (c->ts_ok && seg->has_ts && seg->tsecr != 0) {
         tcp_rtt_sample(c, tcp_ts_now(c, now) - seg->tsecr);
     } else if (c->rtt_timing && SEQ_GT(seg->ack, c->rtt_seq)) {
@@ -394,6 +435,10 @@ new_ack(struct net_stack *s, uint64_t now, struct net_tcp_conn *c, const struct 
             c->cwnd = tcp_min32(c->ssthresh, tcp_max32(tcp_flight(c), smss) + smss);
             c->in_recovery = false;
             c->dupacks = 0;
+        } else if (c->sack_ok) {
+            /* RFC 6675: the scoreboard says which holes to fill; pipe, not inflation and
+             * deflation, says how much may go. */
+            tcp_sack_output(s, now, c);
         } else {
             /* Partial ACK: the next hole was lost too; resend it and deflate. */
             retransmit_first(s, now, c);
@@ -427,6 +472,10 @@ dup_ack(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
 
     c->dupacks++;
     c->dup_acks_rx++;
+    if (c->in_recovery && c->sack_ok) {
+        tcp_sack_output(s, now, c);
+        return;
+    }
     if (c->in_recovery) {
         c->cwnd += smss; /* another segment has left the network */
         return;
@@ -442,6 +491,13 @@ dup_ack(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
     s->tcp->stats.fast_retransmits++;
     c->rtt_timing = false;
     retransmit_first(s, now, c);
+    if (c->sack_ok) {
+        /* RFC 6675 5: cwnd = ssthresh, then as much as pipe allows, holes first. */
+        c->cwnd = c->ssthresh;
+        c->rxt_high = c->snd_una + tcp_min32(smss, c->tx_len);
+        tcp_sack_output(s, now, c);
+        return;
+    }
     c->cwnd = c->ssthresh + 3 * smss;
 }
 
@@ -521,14 +577,15 @@ ack_input(struct net_stack *s, uint64_t now, struct net_tcp_conn *c, const struc
         tcp_challenge_ack(s, now, c);
         return false;
     }
+    if (c->sack_ok) {
+        sack_update(c, seg);
+    }
     if (SEQ_GT(seg->ack, c->snd_una)) {
         new_ack(s, now, c, seg);
     } else if (seg->ack == c->snd_una && seg->payload_len == 0 &&
                !(seg->flags & (NET_TCP_SYN | NET_TCP_FIN)) && wnd == c->snd_wnd &&
                c->snd_max != c->snd_una) {
         dup_ack(s, now, c);
-    } else if (seg->ack == c->snd_una) {
-        c->dupacks = 0;
     }
     if (SEQ_LT(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq && SEQ_LEQ(c->snd_wl2, seg->ack))) {
         if (c->snd_wnd == 0 && wnd > 0) {

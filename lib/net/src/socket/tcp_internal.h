@@ -82,6 +82,8 @@ void tcp_init_seq(struct net_tcp_conn *c, uint32_t iss);
 
 /* tcp_out.c: transmission and timers. */
 void tcp_output(struct net_stack *s, uint64_t now, struct net_tcp_conn *c);
+/* Sends what SACK recovery allows (RFC 6675 5's NextSeg while pipe < cwnd). */
+void tcp_sack_output(struct net_stack *s, uint64_t now, struct net_tcp_conn *c);
 /* Sends a segment with no data: flags at seq (ACK carries RCV.NXT). */
 void tcp_send_ctl(struct net_stack *s, uint64_t now, struct net_tcp_conn *c, uint32_t seq,
                   uint8_t flags);

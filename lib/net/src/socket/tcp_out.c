@@ -40,6 +40,33 @@ rcv_window(struct net_tcp_conn *c, bool syn)
     return (uint16_t)win;
 }
 
+/* Fills h's SACK blocks from the out-of-order data held (RFC 2018 4): the range with the
+ * latest arrival first, then the others in order, as many as the option space holds. Only
+ * segments without data carry them, so that they never cost a data segment its MSS. */
+static void
+sack_blocks(const struct net_tcp_conn *c, struct net_tcp_seg *h)
+{
+    uint8_t max = h->has_ts ? 3 : NET_TCP_SACK_BLOCKS, i, first = 0;
+
+    for (i = 0; i < c->nooo; i++) {
+        if (SEQ_LEQ(c->ooo[i].start, c->ooo_recent) && SEQ_LT(c->ooo_recent, c->ooo[i].end)) {
+            first = i;
+        }
+    }
+    h->nsack = 0;
+    if (c->nooo == 0) {
+        return;
+    }
+    h->sack[h->nsack].start = c->ooo[first].start;
+    h->sack[h->nsack++].end = c->ooo[first].end;
+    for (i = 0; i < c->nooo && h->nsack < max; i++) {
+        if (i != first) {
+            h->sack[h->nsack].start = c->ooo[i].start;
+            h->sack[h->nsack++].end = c->ooo[i].end;
+        }
+    }
+}
+
 /* Builds and sends one segment of c: flags at seq, with len bytes of the send ring from
  * offset off past SND.UNA. Returns 0 or -NET_E* (nothing sent). */
 static int
@@ -65,8 +92,12 @@ send_seg(struct net_stack *s, uint64_t now, struct net_tcp_conn *c, uint32_t seq
             h.wscale = (int8_t)c->rcv_wscale;
         }
         h.has_ts = active ? !t->cfg.no_timestamps : c->ts_ok;
+        h.sack_ok = active ? !t->cfg.no_sack : c->sack_ok;
     } else {
         h.has_ts = c->ts_ok && !(flags & NET_TCP_RST);
+        if (c->sack_ok && len == 0 && !(flags & NET_TCP_RST)) {
+            sack_blocks(c, &h);
+        }
     }
     h.tsval = tcp_ts_now(c, now);
     h.tsecr = c->ts_recent;
@@ -353,6 +384,87 @@ tcp_output(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
     }
 }
 
+/* RFC 6675 4's pipe, with every hole below the highest SACKed byte taken as lost (FACK's
+ * estimate, simpler than IsLost and the same once three segments are SACKed above a hole):
+ * what was sent above the highest SACKed byte, plus the holes retransmitted. */
+static uint32_t
+sack_pipe(const struct net_tcp_conn *c)
+{
+    uint32_t high, lim, holes;
+    uint8_t i;
+
+    if (c->nsacked == 0) {
+        return tcp_flight(c);
+    }
+    high = c->sacked[c->nsacked - 1].end;
+    lim = SEQ_LT(c->rxt_high, high) ? c->rxt_high : high;
+    holes = SEQ_GT(lim, c->snd_una) ? lim - c->snd_una : 0;
+    for (i = 0; i < c->nsacked && SEQ_LT(c->sacked[i].start, lim); i++) {
+        uint32_t end = SEQ_LT(c->sacked[i].end, lim) ? c->sacked[i].end : lim;
+        holes -= end - c->sacked[i].start;
+    }
+    return c->snd_max - high + holes;
+}
+
+/* The next hole at or after HighRxt and below the highest SACKed byte (NextSeg's rule 1);
+ * false if none. */
+static bool
+sack_next_hole(const struct net_tcp_conn *c, uint32_t *seq, uint32_t *len)
+{
+    uint32_t from = SEQ_GT(c->rxt_high, c->snd_una) ? c->rxt_high : c->snd_una;
+    uint32_t prev = c->snd_una;
+    uint8_t i;
+
+    for (i = 0; i < c->nsacked; i++) {
+        if (SEQ_LT(from, c->sacked[i].start)) {
+            *seq = SEQ_GT(from, prev) ? from : prev;
+            *len = tcp_min32(c->sacked[i].start - *seq, seg_data_max(c));
+            return true;
+        }
+        prev = c->sacked[i].end;
+    }
+    return false;
+}
+
+void
+tcp_sack_output(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
+{
+    uint32_t smss = seg_data_max(c), seq, len;
+    int n;
+
+    /* Bounded: each pass sends a segment or stops. */
+    for (n = 0; n < 256 && sack_pipe(c) + smss <= c->cwnd; n++) {
+        if (sack_next_hole(c, &seq, &len)) {
+            uint32_t off = seq - c->snd_una;
+            len = off < c->tx_len ? tcp_min32(len, c->tx_len - off) : 0;
+            if (len == 0 || send_seg(s, now, c, seq, NET_TCP_ACKF, off, len) != 0) {
+                break;
+            }
+            c->rxt_high = seq + len;
+            c->retransmits++;
+            s->tcp->stats.retransmits++;
+            continue;
+        }
+        /* No hole left: new data, full segments only (tcp_output sends the rest). */
+        {
+            uint32_t sent = c->snd_nxt - c->snd_una;
+            uint32_t rwnd_end = c->snd_una + c->snd_wnd;
+            uint32_t room = SEQ_GT(rwnd_end, c->snd_nxt) ? rwnd_end - c->snd_nxt : 0;
+            if (sent >= c->tx_len || c->tx_len - sent < smss || room < smss ||
+                send_seg(s, now, c, c->snd_nxt, NET_TCP_ACKF, sent, smss) != 0) {
+                break;
+            }
+            c->snd_nxt += smss;
+            if (SEQ_GT(c->snd_nxt, c->snd_max)) {
+                c->snd_max = c->snd_nxt;
+            }
+        }
+    }
+    if (c->t_rexmt == NET_NO_DEADLINE && c->snd_max != c->snd_una) {
+        tcp_arm_rexmt(c, now);
+    }
+}
+
 /* The retransmission timer of c fired. */
 static void
 rexmt_expired(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
@@ -408,6 +520,9 @@ rexmt_expired(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
         c->in_recovery = false;
         c->recover = c->snd_max;
         c->dupacks = 0;
+        /* RFC 6675 5.1: the scoreboard may be wrong now (the peer may renege): start over. */
+        c->nsacked = 0;
+        c->rxt_high = c->snd_una;
     }
     c->rtt_timing = false;
     c->snd_nxt = syn ? c->iss : c->snd_una;

@@ -52,8 +52,18 @@ parse_options(const uint8_t *opt, size_t len, struct net_tcp_seg *out)
             out->tsval = net_get32(opt + i + 2);
             out->tsecr = net_get32(opt + i + 6);
             break;
+        case NET_TCP_OPT_SACK:
+            /* 2 + 8n bytes, n 1..4: anything else cannot be read as blocks. */
+            if (olen < 10 || (olen - 2) % 8 != 0 || olen > 2 + 8 * NET_TCP_SACK_BLOCKS) {
+                return -NET_DROP_TCP_OPTIONS;
+            }
+            for (out->nsack = 0; out->nsack < (olen - 2) / 8; out->nsack++) {
+                out->sack[out->nsack].start = net_get32(opt + i + 2 + 8 * out->nsack);
+                out->sack[out->nsack].end = net_get32(opt + i + 6 + 8 * out->nsack);
+            }
+            break;
         default:
-            /* SACK blocks and unknown kinds: skipped by their length. */
+            /* Unknown kinds: skipped by their length. */
             break;
         }
         i += olen;
@@ -92,6 +102,7 @@ net_tcp_parse(const uint8_t *p, size_t len, net_ip4_t src, net_ip4_t dst, struct
     out->sack_ok = false;
     out->has_ts = false;
     out->tsval = out->tsecr = 0;
+    out->nsack = 0;
     err = parse_options(p + NET_TCP_HDR_LEN, hl - NET_TCP_HDR_LEN, out);
     if (err != 0) {
         return err;
@@ -143,6 +154,18 @@ net_tcp_emit_header(uint8_t *p, const struct net_tcp_seg *h)
         net_put32(p + n + 4, h->tsval);
         net_put32(p + n + 8, h->tsecr);
         n += 12;
+    }
+    if (h->nsack > 0) {
+        uint8_t k;
+        p[n] = NET_TCP_OPT_NOP;
+        p[n + 1] = NET_TCP_OPT_NOP;
+        p[n + 2] = NET_TCP_OPT_SACK;
+        p[n + 3] = (uint8_t)(2 + 8 * h->nsack);
+        for (k = 0; k < h->nsack && k < NET_TCP_SACK_BLOCKS; k++) {
+            net_put32(p + n + 4 + 8 * k, h->sack[k].start);
+            net_put32(p + n + 8 + 8 * k, h->sack[k].end);
+        }
+        n += 4 + 8 * (size_t)k;
     }
     p[NET_TCP_OFF] = (uint8_t)((n / 4) << 4);
     return n;

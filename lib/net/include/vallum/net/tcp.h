@@ -40,6 +40,11 @@ const char *net_tcp_state_name(int state);
 
 #define NET_TCP_NONE 0xffffu
 
+/* A range of sequence numbers, end exclusive. */
+struct net_tcp_range {
+    uint32_t start, end;
+};
+
 /* One connection (or listener). The fields are the library's; tests read them. Sequence
  * numbers are 32-bit and compared modulo 2^32; times are ms; NET_NO_DEADLINE is "off". */
 struct net_tcp_conn {
@@ -60,9 +65,13 @@ struct net_tcp_conn {
     uint32_t tx_head, tx_len; /* byte at SND.UNA (data), and bytes queued from there */
     uint32_t rx_head, rx_len; /* first unread byte, and in-order bytes unread */
     uint8_t nooo;             /* out-of-order ranges held beyond rx_len */
-    struct {
-        uint32_t start, end; /* sequence numbers, end exclusive */
-    } ooo[NET_TCP_OOO_MAX];
+    struct net_tcp_range ooo[NET_TCP_OOO_MAX];
+    uint32_t ooo_recent; /* a sequence number of the latest out-of-order data (SACK's first) */
+
+    /* SACK scoreboard (RFC 6675): ranges above SND.UNA the peer holds, sorted, apart. */
+    uint8_t nsacked;
+    struct net_tcp_range sacked[NET_TCP_OOO_MAX];
+    uint32_t rxt_high; /* HighRxt: holes below it were retransmitted in this recovery */
 
     /* Send sequence space (RFC 9293 3.3.1); snd_max is the highest SND.NXT reached. */
     uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
@@ -73,6 +82,7 @@ struct net_tcp_conn {
     uint8_t rcv_wscale; /* shift applied to windows we send */
     bool ws_ok;         /* window scaling negotiated (both SYNs carried it) */
     bool ts_ok;         /* timestamps negotiated */
+    bool sack_ok;       /* SACK negotiated (both SYNs carried SACK-permitted) */
     bool fin_queued;    /* shutdown: FIN follows the queued data */
     bool fin_sent;      /* FIN sent at least once: it is at SND.UNA + tx_len */
     bool rcv_fin;       /* the peer's FIN arrived in order: no more data */
@@ -127,6 +137,7 @@ struct net_tcp_config {
     uint32_t keepidle_ms, keepintvl_ms; /* 0: NET_TCP_KEEPIDLE_MS, NET_TCP_KEEPINTVL_MS */
     bool no_timestamps; /* do not offer timestamps (tests; peers that mishandle them) */
     bool no_wscale;     /* do not offer window scaling */
+    bool no_sack;       /* do not offer SACK */
 };
 
 struct net_tcp_stats {

@@ -365,6 +365,7 @@ enum {
 #define NET_TCP_OPT_SACK 5      /* length 2 + 8n */
 #define NET_TCP_OPT_TS 8        /* length 10 */
 #define NET_TCP_WSCALE_MAX 14   /* RFC 7323 2.3: larger shifts are taken as 14 */
+#define NET_TCP_SACK_BLOCKS 4   /* the most a 40-byte option space holds */
 
 struct net_tcp_seg {
     uint16_t sport;
@@ -380,21 +381,26 @@ struct net_tcp_seg {
     bool has_ts;      /* timestamps option present: tsval, tsecr */
     uint32_t tsval;
     uint32_t tsecr;
+    uint8_t nsack; /* SACK blocks (RFC 2018), 0..NET_TCP_SACK_BLOCKS */
+    struct {
+        uint32_t start, end; /* sequence numbers, end exclusive, as sent (unchecked) */
+    } sack[4];
     const uint8_t *payload; /* within the parsed bytes */
     size_t payload_len;
 };
 
 /* Parses a TCP segment carried in len bytes of IPv4 payload from src to dst: a header of
  * at least 20 bytes whose data offset stays within len, a checksum that verifies, and
- * options each within the header with the length its kind requires (unknown kinds are
- * skipped by their length; SACK blocks are skipped). Returns 0 or -NET_DROP_TCP_SHORT,
- * -NET_DROP_TCP_CHECKSUM, -NET_DROP_TCP_OPTIONS. */
+ * options each within the header with the length its kind requires (a SACK option 2 + 8n
+ * bytes, n 1..4; unknown kinds are skipped by their length). Returns 0 or
+ * -NET_DROP_TCP_SHORT, -NET_DROP_TCP_CHECKSUM, -NET_DROP_TCP_OPTIONS. */
 int net_tcp_parse(const uint8_t *p, size_t len, net_ip4_t src, net_ip4_t dst,
                   struct net_tcp_seg *out);
 
 /* Writes the header of h at p with the options it names (MSS if mss != 0, window scale if
- * wscale >= 0, SACK-permitted, timestamps), padded to words, checksum zero. Returns the
- * header's length (20..40 bytes). */
+ * wscale >= 0, SACK-permitted, timestamps, nsack SACK blocks), padded to words, checksum
+ * zero. The caller keeps the options within 40 bytes (timestamps leave room for three SACK
+ * blocks). Returns the header's length (20..60 bytes). */
 size_t net_tcp_emit_header(uint8_t *p, const struct net_tcp_seg *h);
 
 /* Returns the checksum field for a TCP segment of len bytes at p (checksum field zero)
