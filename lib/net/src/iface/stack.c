@@ -76,11 +76,10 @@ net_drop_name(enum net_drop reason)
 const char *
 net_strerror(int err)
 {
-    static const char *const names[] = {"NET_OK",         "NET_EINVAL",       "NET_ENOBUFS",
-                                        "NET_EADDRINUSE", "NET_EHOSTUNREACH", "NET_EMSGSIZE",
-                                        "NET_EAGAIN",     "NET_EBADF",
-                                        "NET_ENOTCONN",   "NET_EISCONN",      "NET_ECONNREFUSED",
-                                        "NET_ECONNRESET", "NET_ETIMEDOUT",    "NET_EPIPE"};
+    static const char *const names[] = {
+        "NET_OK",           "NET_EINVAL",     "NET_ENOBUFS",   "NET_EADDRINUSE", "NET_EHOSTUNREACH",
+        "NET_EMSGSIZE",     "NET_EAGAIN",     "NET_EBADF",     "NET_ENOTCONN",   "NET_EISCONN",
+        "NET_ECONNREFUSED", "NET_ECONNRESET", "NET_ETIMEDOUT", "NET_EPIPE"};
 
     if (err < 0) {
         err = -err;

@@ -39,12 +39,12 @@ enum net_err {
     NET_EAGAIN = 6,       /* no free socket or ephemeral port */
     NET_EBADF = 7,        /* not a bound socket */
     /* TCP (tcp.h) */
-    NET_ENOTCONN = 8,     /* the connection is not (or no longer) established */
-    NET_EISCONN = 9,      /* the socket is connected or listening already */
+    NET_ENOTCONN = 8,      /* the connection is not (or no longer) established */
+    NET_EISCONN = 9,       /* the socket is connected or listening already */
     NET_ECONNREFUSED = 10, /* the peer answered the SYN with a reset */
-    NET_ECONNRESET = 11,  /* the peer reset the connection */
-    NET_ETIMEDOUT = 12,   /* retransmissions or keepalives went unanswered */
-    NET_EPIPE = 13,       /* sending after shutdown */
+    NET_ECONNRESET = 11,   /* the peer reset the connection */
+    NET_ETIMEDOUT = 12,    /* retransmissions or keepalives went unanswered */
+    NET_EPIPE = 13,        /* sending after shutdown */
 };
 
 /* Returns a constant name for a NET_E* value given positive or negative. */

@@ -359,13 +359,13 @@ enum {
 
 #define NET_TCP_OPT_EOL 0
 #define NET_TCP_OPT_NOP 1
-#define NET_TCP_OPT_MSS 2       /* length 4 */
-#define NET_TCP_OPT_WSCALE 3    /* length 3 */
-#define NET_TCP_OPT_SACK_OK 4   /* length 2 */
-#define NET_TCP_OPT_SACK 5      /* length 2 + 8n */
-#define NET_TCP_OPT_TS 8        /* length 10 */
-#define NET_TCP_WSCALE_MAX 14   /* RFC 7323 2.3: larger shifts are taken as 14 */
-#define NET_TCP_SACK_BLOCKS 4   /* the most a 40-byte option space holds */
+#define NET_TCP_OPT_MSS 2     /* length 4 */
+#define NET_TCP_OPT_WSCALE 3  /* length 3 */
+#define NET_TCP_OPT_SACK_OK 4 /* length 2 */
+#define NET_TCP_OPT_SACK 5    /* length 2 + 8n */
+#define NET_TCP_OPT_TS 8      /* length 10 */
+#define NET_TCP_WSCALE_MAX 14 /* RFC 7323 2.3: larger shifts are taken as 14 */
+#define NET_TCP_SACK_BLOCKS 4 /* the most a 40-byte option space holds */
 
 struct net_tcp_seg {
     uint16_t sport;
@@ -375,10 +375,10 @@ struct net_tcp_seg {
     uint8_t flags; /* NET_TCP_FIN ... NET_TCP_URG; the reserved bits are ignored */
     uint16_t wnd;  /* as sent: not scaled */
     uint16_t urp;
-    uint16_t mss;     /* MSS option, or 0 if absent */
-    int8_t wscale;    /* window scale shift 0..14, or -1 if absent */
-    bool sack_ok;     /* SACK-permitted option present */
-    bool has_ts;      /* timestamps option present: tsval, tsecr */
+    uint16_t mss;  /* MSS option, or 0 if absent */
+    int8_t wscale; /* window scale shift 0..14, or -1 if absent */
+    bool sack_ok;  /* SACK-permitted option present */
+    bool has_ts;   /* timestamps option present: tsval, tsecr */
     uint32_t tsval;
     uint32_t tsecr;
     uint8_t nsack; /* SACK blocks (RFC 2018), 0..NET_TCP_SACK_BLOCKS */
