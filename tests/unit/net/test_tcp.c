@@ -747,6 +747,12 @@ test_rto_backoff(void)
             /* RFC 5681 3.1 (4): one segment of cwnd, ssthresh = max(FlightSize / 2, 2 SMSS). */
             EXPECT_EQ(c->cwnd, 1000);
             EXPECT_EQ(c->ssthresh, 2000);
+            /* SND.NXT went back for the resend, but an ACK goes at SND.MAX: the peer may
+             * hold everything sent, and would drop an ACK below its window. */
+            EXPECT(c->snd_nxt != c->snd_max);
+            x_send(t, 5000, NET_TCP_ACKF, 1001 + 10, iss + 1, 65535, g_buf, 1);
+            EXPECT(a_sent(0, &seg) && seg.payload_len == 0 && seg.seq == c->snd_max);
+            g_a.n.nout = 0;
         }
     }
     EXPECT_EQ(c->timeouts, NET_TCP_RETRIES);

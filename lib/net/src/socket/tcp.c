@@ -597,7 +597,7 @@ reset_children(struct net_stack *s, uint64_t now, struct net_tcp_conn *l)
     for (i = 0; i < s->tcp->mem.conn_count; i++) {
         struct net_tcp_conn *c = tcp_slot(s, i);
         if (c->state != NET_TCP_FREE && c->parent == li) {
-            tcp_send_ctl(s, now, c, c->snd_nxt, NET_TCP_RST);
+            tcp_send_ctl(s, now, c, c->snd_max, NET_TCP_RST);
             tcp_free(s, c);
         }
     }
@@ -614,7 +614,7 @@ net_tcp_abort(struct net_stack *s, uint64_t now, int sock)
     if (c->state == NET_TCP_LISTEN) {
         reset_children(s, now, c);
     } else if (c->state >= NET_TCP_SYN_RCVD) {
-        tcp_send_ctl(s, now, c, c->snd_nxt, NET_TCP_RST | NET_TCP_ACKF);
+        tcp_send_ctl(s, now, c, c->snd_max, NET_TCP_RST | NET_TCP_ACKF);
         s->tcp->stats.resets_sent++;
     }
     tcp_free(s, c);

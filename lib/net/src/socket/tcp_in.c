@@ -734,7 +734,7 @@ conn_input(struct net_stack *s, uint64_t now, struct net_tcp_conn *c, const stru
         c->state == NET_TCP_FIN_WAIT_2) {
         if (!c->has_handle && c->parent == NET_TCP_NONE && seg->payload_len > 0) {
             /* Closed by the component: nobody will read this (RFC 9293 3.10.7.4). */
-            tcp_send_ctl(s, now, c, c->snd_nxt, NET_TCP_RST | NET_TCP_ACKF);
+            tcp_send_ctl(s, now, c, c->snd_max, NET_TCP_RST | NET_TCP_ACKF);
             tcp_drop(s, c, NET_ECONNRESET);
             return;
         }

@@ -135,7 +135,10 @@ tcp_send_ctl(struct net_stack *s, uint64_t now, struct net_tcp_conn *c, uint32_t
 void
 tcp_send_ack(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
 {
-    if (send_seg(s, now, c, c->snd_nxt, NET_TCP_ACKF, 0, 0) != 0) {
+    /* At SND.MAX, not SND.NXT: after a timeout SND.NXT goes back to SND.UNA, below what the
+     * peer may hold already, and an ACK there would be outside its window and dropped (two
+     * such peers then trade unacceptable ACKs for ever, as the long bulk test found). */
+    if (send_seg(s, now, c, c->snd_max, NET_TCP_ACKF, 0, 0) != 0) {
         /* No buffer: try again from the delayed-ACK timer rather than lose the ACK. */
         c->t_delack = now + 1;
     }
@@ -503,7 +506,7 @@ rexmt_expired(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
     }
     if (c->backoff >= limit) {
         if (tcp_synchronized(c)) {
-            tcp_send_ctl(s, now, c, c->snd_nxt, NET_TCP_RST | NET_TCP_ACKF);
+            tcp_send_ctl(s, now, c, c->snd_max, NET_TCP_RST | NET_TCP_ACKF);
         }
         tcp_drop(s, c, NET_ETIMEDOUT);
         return;
