@@ -1166,10 +1166,27 @@ test_api_errors(void)
     int ls, bs, s2, stale;
     char ch;
 
+    /* Names: every state, error and drop reason TCP added has one. */
+    EXPECT(strcmp(net_tcp_state_name(NET_TCP_ESTABLISHED), "ESTABLISHED") == 0);
+    EXPECT(strcmp(net_tcp_state_name(NET_TCP_TIME_WAIT), "TIME_WAIT") == 0);
+    EXPECT(strcmp(net_tcp_state_name(-1), "?") == 0 && strcmp(net_tcp_state_name(12), "?") == 0);
+    EXPECT(strcmp(net_strerror(-NET_EPIPE), "NET_EPIPE") == 0);
+    EXPECT(strcmp(net_strerror(NET_EPIPE + 1), "NET_E?") == 0);
+    for (stale = NET_DROP_TCP_SHORT; stale < NET_DROP_COUNT; stale++) {
+        EXPECT(strcmp(net_drop_name((enum net_drop)stale), "?") != 0);
+    }
     /* A stack without TCP. */
     EXPECT(sim_node_init(&g_a.n, 1, IP_A, 0, 0) == 0);
     EXPECT_ERR(net_tcp_socket(&g_a.n.s), -NET_EINVAL);
     EXPECT_ERR(net_tcp_close(&g_a.n.s, 0, 0), -NET_EBADF);
+    {
+        /* It answers TCP as a protocol it does not speak. */
+        struct net_tcp_seg h = {.sport = 1, .dport = 80, .flags = NET_TCP_SYN, .wscale = -1};
+        size_t n = tcp_frame_build(g_frame, &MAC_A, IP_X, IP_A, &h, NULL, 0);
+        net_input(&g_a.n.s, 0, g_frame, n);
+        EXPECT_EQ(g_a.n.s.stats.rx_drops[NET_DROP_IP_PROTO], 1);
+        EXPECT_EQ(g_a.n.s.stats.icmp_errors_sent, 1);
+    }
     mem.conn_count = 0;
     EXPECT_ERR(net_tcp_init(&g_a.n.s, &t, &cfg, &mem), -NET_EINVAL);
     mem.conn_count = 65535;
@@ -1183,6 +1200,18 @@ test_api_errors(void)
     EXPECT(g_a.n.s.tcp == NULL);
 
     EXPECT(pair(NULL));
+    {
+        /* TCP to a broadcast address, or with a bad checksum, is dropped unanswered. */
+        struct net_tcp_seg h = {.sport = 1, .dport = 80, .flags = NET_TCP_SYN, .wscale = -1};
+        size_t n = tcp_frame_build(g_frame, &MAC_A, IP_X, NET_IP4(10, 0, 2, 255), &h, NULL, 0);
+        net_input(&g_a.n.s, 0, g_frame, n);
+        EXPECT_EQ(g_a.n.s.stats.rx_drops[NET_DROP_TCP_BROADCAST], 1);
+        n = tcp_frame_build(g_frame, &MAC_A, IP_X, IP_A, &h, NULL, 0);
+        g_frame[n - 1] ^= 1;
+        net_input(&g_a.n.s, 0, g_frame, n);
+        EXPECT_EQ(g_a.n.s.stats.rx_drops[NET_DROP_TCP_CHECKSUM], 1);
+        EXPECT_EQ(g_a.n.nout, 0);
+    }
     bs = net_tcp_socket(&g_b.n.s);
     /* Bad handles. */
     EXPECT_ERR(net_tcp_bind(&g_b.n.s, -1, 1), -NET_EBADF);
