@@ -599,11 +599,13 @@ test_backlog_cookies(void)
     x_send(1, 7004, NET_TCP_ACKF | NET_TCP_PSH, 1001, cookie[4] + 1, 65535, (const uint8_t *)"hi",
            2);
     EXPECT_EQ(g_a.tcp.stats.cookies_accepted, 1);
+    EXPECT_EQ(net_tcp_events(&g_a.n.s, ls), NET_TCP_ACCEPTABLE);
     accepted[0] = net_tcp_accept(&g_a.n.s, ls);
     EXPECT(accepted[0] >= 0);
     EXPECT_EQ(net_tcp_recv(&g_a.n.s, 1, accepted[0], buf, sizeof(buf)), 2);
     EXPECT(net_tcp_conn(&g_a.n.s, accepted[0])->cookie);
     EXPECT_ERR(net_tcp_accept(&g_a.n.s, ls), -NET_EAGAIN);
+    EXPECT_EQ(net_tcp_events(&g_a.n.s, ls), 0); /* two handshaking: not acceptable yet */
     /* A cookie is good for the next period too, not for the one after. */
     learn_x(&g_a, NET_TCP_COOKIE_PERIOD_MS);
     x_send(NET_TCP_COOKIE_PERIOD_MS, 7003, NET_TCP_ACKF, 1001, cookie[3] + 1, 65535, NULL, 0);
