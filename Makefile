@@ -130,7 +130,9 @@ $(O)/user/%.c.o: %.c | deps
 	$(Q)$(CC_K) $(UCFLAGS) -MMD -MP -c $< -o $@
 
 # A user program: name, sources. IDL_OBJS_<name>: its generated interface stubs (mk/idl.mk).
+# objs_of_<name>: its objects, which mk/systems.mk links again at each system's address.
 define program
+objs_of_$(1) := $(patsubst %,$(O)/user/%.o,$(2)) $(IDL_OBJS_$(1))
 $(O)/programs/$(1).elf: $(patsubst %,$(O)/user/%.o,$(2)) $(IDL_OBJS_$(1)) $(CRT0) $(LIBSYS_OBJS) lib/sys/user.ld
 	@mkdir -p $$(dir $$@)
 	$(Q)$(CC_K) $(UCFLAGS) $(ULDFLAGS) -o $$@ $(CRT0) $(patsubst %,$(O)/user/%.o,$(2)) $(IDL_OBJS_$(1)) $(LIBSYS_OBJS)

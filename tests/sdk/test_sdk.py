@@ -2,6 +2,7 @@
 tutorial does not take, each error included."""
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -54,7 +55,13 @@ def test_only_used_programs_are_built(sdk, tmp_path):
     status, out = make(root, sdk)
     assert status == 0, out
     assert os.path.exists(os.path.join(root, "build", "system.bin"))
-    assert not os.path.exists(os.path.join(root, "build", "programs", "draft.elf"))
+    # Programs are per system (build/programs/<system>/), each linked where `vlsys layout`
+    # puts it: solo, the first, at 16 MiB (component.h, VL_COMP_PROGRAM_BASE).
+    progs = os.path.join(root, "build", "programs", "system")
+    assert sorted(os.listdir(progs)) == ["solo.elf"]
+    out = subprocess.run(["riscv64-unknown-elf-readelf", "-lW", os.path.join(progs, "solo.elf")],
+                         capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^  LOAD +0x[0-9a-f]+ 0x0*1000000 .* R E ", out, re.M), out
 
 
 def test_check_kernel_runs_the_invariant_walk(sdk, tmp_path):
@@ -133,7 +140,8 @@ def test_interfaces_are_generated_and_linked(sdk, tmp_path):
         assert os.path.exists(os.path.join(root, "build", "gen", gen)), gen
     # Only the role each program lists is linked: vlsys reads the records.
     for program, role, other in (("client", "client", "server"), ("counter", "server", "client")):
-        data = open(os.path.join(root, "build", "programs", program + ".elf"), "rb").read()
+        data = open(os.path.join(root, "build", "programs", "system", program + ".elf"),
+                    "rb").read()
         assert b"counter 1 " + role.encode() in data, program
         assert b"counter 1 " + other.encode() not in data, program
     # A new version of the interface rebuilds both programs: the description's counter@1
