@@ -17,11 +17,16 @@
 #   CFLAGS        added to the compiler flags of your programs
 #   RUN_SECONDS   `make run`'s time limit (bin/vallum-run): unset, none when interactive and
 #                 120 s otherwise; 0: none
+#   GDB_BATCH     `make debug` runs gdb in batch mode on the commands in this file
 #
 # Targets:
 #   make          $(BUILD)/<system>.bin, where <system> is SYSTEM's file name without .yaml
 #                 (<system>-check.bin with KERNEL=check)
 #   make run      builds it and boots it in QEMU (quit with Ctrl-A X)
+#   make debug    boots it in QEMU stopped, and gdb-multiarch connected with the symbols of the
+#                 kernel, init and every program (bin/vallum-debug; docs/debugging.md in the
+#                 Vallum tree): the script is $(BUILD)/<system>.gdb, the console
+#                 $(BUILD)/<system>.console
 #   make check    checks the description alone (vlsys check)
 #   make clean    removes $(BUILD)
 #
@@ -104,7 +109,7 @@ VALLUM_IFACE_CHECK := /^[ \t]*(\#|$$)/ { next } \
 	function err(m) { print FILENAME ":" FNR ": error: " m > "/dev/stderr"; bad = 1 } \
 	END { exit bad }
 
-.PHONY: all run check clean
+.PHONY: all run debug check clean
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -184,6 +189,12 @@ $(VALLUM_OUT).bin: $(VALLUM_OUT).elf
 run: $(VALLUM_OUT).bin
 	$(VALLUM_Q)RUN_SECONDS='$(RUN_SECONDS)' sh $(VALLUM_SDK)/bin/vallum-run \
 		--args-file $(dir $(SYSTEM))qemu.args $<
+
+GDB_BATCH ?=
+debug: $(VALLUM_OUT).bin
+	$(VALLUM_Q)sh $(VALLUM_SDK)/bin/vallum-debug --args-file $(dir $(SYSTEM))qemu.args \
+		$(if $(GDB_BATCH),--batch $(GDB_BATCH)) $< $(VALLUM_OUT).gdb $(VALLUM_OUT).elf \
+		$(VALLUM_OUT)-init.elf $(VALLUM_ELFS)
 
 check:
 	$(VALLUM_Q)$(VALLUM_VLSYS) check $(SYSTEM)
