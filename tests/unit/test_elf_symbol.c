@@ -348,8 +348,9 @@ load(const char *elf, const char *nm)
     for (g_file.lone = 0; g_file.lone < g_file.nsyms; g_file.lone++) {
         const struct nm_sym *a = &g_file.syms[g_file.lone];
         unsigned k = 0;
-        while (k < g_file.nsyms && (k == g_file.lone || a->value + a->size <= g_file.syms[k].value ||
-                                    g_file.syms[k].value + g_file.syms[k].size <= a->value)) {
+        while (k < g_file.nsyms &&
+               (k == g_file.lone || a->value + a->size <= g_file.syms[k].value ||
+                g_file.syms[k].value + g_file.syms[k].size <= a->value)) {
             k++;
         }
         if (k == g_file.nsyms) {
