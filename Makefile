@@ -240,6 +240,8 @@ endif
 # $(O)/debug/$(SYSTEM).gdb; the console goes to $(O)/debug/$(SYSTEM).console.
 # GDB_BATCH=FILE runs gdb in batch mode on the commands in FILE (tests/integration/test_debug.py).
 GDB_BATCH ?=
+# The component names of `vlsys dump`'s "component N 'NAME': ..." lines, for vl-break.
+VLSYS_COMPONENTS := sed -n "s/^component [0-9]* '\([^']*\)':.*/\1/p" | tr '\n' ' '
 .PHONY: debug deps-debug
 deps-debug:
 	$(Q)sh mk/deps.sh debug
@@ -247,6 +249,7 @@ deps-debug:
 ifneq ($(filter $(SYSTEM),$(SYSTEMS)),)
 debug: $(O)/images/$(SYSTEM).bin $(O)/sysinit/$(SYSTEM).elf tools/vallum-gdb.py | deps-debug
 	$(Q)QEMU='$(QEMU)' sh tools/debug.sh --args-file systems/$(SYSTEM)/qemu.args \
+		--components "$$($(VLSYS) dump $(O)/systems/$(SYSTEM).img | $(VLSYS_COMPONENTS))" \
 		$(if $(GDB_BATCH),--batch $(GDB_BATCH)) $< $(O)/debug/$(SYSTEM).gdb \
 		$(O)/images/$(SYSTEM).elf $(O)/sysinit/$(SYSTEM).elf \
 		$(patsubst %,$(O)/systems/$(SYSTEM)/%.elf,$(filter $(APPS),$(programs_of_$(SYSTEM))))

@@ -193,6 +193,8 @@ run: $(VALLUM_OUT).bin
 GDB_BATCH ?=
 debug: $(VALLUM_OUT).bin
 	$(VALLUM_Q)sh $(VALLUM_SDK)/bin/vallum-debug --args-file $(dir $(SYSTEM))qemu.args \
+		--components "$$($(VALLUM_VLSYS) dump $(VALLUM_OUT).img | sed -n \
+			"s/^component [0-9]* '\([^']*\)':.*/\1/p" | tr '\n' ' ')" \
 		$(if $(GDB_BATCH),--batch $(GDB_BATCH)) $< $(VALLUM_OUT).gdb $(VALLUM_OUT).elf \
 		$(VALLUM_OUT)-init.elf $(VALLUM_ELFS)
 

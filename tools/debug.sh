@@ -2,7 +2,8 @@
 # Debugs a Vallum system in gdb: what `make debug` runs (the Makefile, and the SDK's vallum.mk,
 # which ships this script as bin/vallum-debug beside vallum-gdb.py). docs/debugging.md.
 #
-# Usage: debug.sh [--args-file FILE] [--batch COMMANDS] IMAGE SCRIPT KERNEL INIT [PROGRAM...]
+# Usage: debug.sh [--args-file FILE] [--components NAMES] [--batch COMMANDS] IMAGE SCRIPT
+#                 KERNEL INIT [PROGRAM...]
 #
 # Writes SCRIPT, a gdb script that loads the symbols of KERNEL (the kernel's ELF file, IMAGE's
 # source), of INIT (init's ELF file) and of each PROGRAM (a component program's ELF file, as
@@ -14,6 +15,8 @@
 # process id), so nothing is left running.
 #
 # --args-file FILE  the system's extra QEMU arguments, as for tools/run.sh
+# --components NAMES  the names of the system's components, one word of blank-separated
+#                   names (for vl-break's COMPONENT; `vlsys dump` of the image lists them)
 # --batch COMMANDS  gdb runs in batch mode: after SCRIPT, the commands in file COMMANDS, then
 #                   it exits; the whole run is limited to DEBUG_SECONDS (default 120). For
 #                   scripts and tests (tests/integration/test_debug.py).
@@ -24,16 +27,18 @@
 set -u
 
 usage() {
-    echo "usage: debug.sh [--args-file FILE] [--batch COMMANDS] IMAGE SCRIPT KERNEL INIT" \
-        "[PROGRAM...]" >&2
+    echo "usage: debug.sh [--args-file FILE] [--components NAMES] [--batch COMMANDS] IMAGE" \
+        "SCRIPT KERNEL INIT [PROGRAM...]" >&2
     exit 2
 }
 
 args_file=
 batch=
+components=
 while [ $# -ge 2 ]; do
     case $1 in
     --args-file) args_file=$2 ;;
+    --components) components=$2 ;;
     --batch) batch=$2 ;;
     *) break ;;
     esac
@@ -80,7 +85,11 @@ mkdir -p "$(dirname "$script")"
     for p in "$@"; do
         printf "'%s': '%s', " "$(basename "$p" .elf)" "$(abs "$p")"
     done
-    echo "})"
+    printf "}, ["
+    for c in $components; do
+        printf "'%s', " "$c"
+    done
+    echo "])"
 } >"$script"
 
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));

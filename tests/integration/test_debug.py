@@ -88,6 +88,44 @@ end
     assert "VLDEBUG hits 1" in out, out
 
 
+def test_breakpoint_in_one_component_of_a_shared_program(tmp_path):
+    """In greetings, one program (hello) runs as three components, shy (priority 110), hello
+    (100) and bonjour (90), which run its init() in that order. `vl-break hello init bonjour`
+    stops only in bonjour's: gdb passes it in shy's and hello's address spaces (a breakpoint
+    that never stops records the component each time), and vl-where names bonjour."""
+    init = function("greetings", "hello", "init")
+    status, out = debug(tmp_path, "greetings", """python
+class Trace(gdb.Breakpoint):
+    def stop(self):
+        print("VLDEBUG passed %%s" %% _component())
+        return False
+Trace("*0x%x", internal=True)
+end
+vl-break hello init bonjour
+continue
+vl-where
+python print("VLDEBUG stops %%d" %% gdb.breakpoints()[-1].hit_count)
+python
+for args in ["hello init nosuch", "hello init bonjour extra"]:
+    try:
+        gdb.execute("vl-break " + args)
+    except gdb.error as e:
+        print("VLDEBUG error %%s: %%s" %% (args, e))
+end
+""" % init)
+    assert status == 0, out
+    assert "vl-break: hello's init at %#x, in component bonjour only" % init in out, out
+    passed = re.findall(r"^VLDEBUG passed (\w+)$", out, re.M)
+    assert passed == ["shy", "hello", "bonjour"], out
+    assert "pc %#x is in program hello, function init, component bonjour" % init in out, out
+    assert out.index("VLDEBUG passed bonjour") < out.index("component bonjour\n"), out
+    assert "VLDEBUG stops 1" in out, out
+    assert ("VLDEBUG error hello init nosuch: no component 'nosuch' in this system (it has "
+            "shy, hello, bonjour)") in out, out
+    assert ("VLDEBUG error hello init bonjour extra: usage: vl-break PROGRAM FUNCTION "
+            "[COMPONENT]") in out, out
+
+
 def test_breakpoint_in_the_kernel_and_errors(tmp_path):
     """The kernel's symbols are there too (a breakpoint on its C entry stops before init
     runs); vl-break names a program that is not in the system, a function a program lacks,
@@ -108,7 +146,7 @@ end
     assert status == 0, out
     assert "VLDEBUG error nosuch init: no program 'nosuch' in this system" in out, out
     assert "VLDEBUG error hello nosuch: program 'hello' has no function 'nosuch'" in out, out
-    assert "VLDEBUG error hello: usage: vl-break PROGRAM FUNCTION" in out, out
+    assert "VLDEBUG error hello: usage: vl-break PROGRAM FUNCTION [COMPONENT]" in out, out
     assert "VLDEBUG kernel stop kernel_main" in out, out
 
 

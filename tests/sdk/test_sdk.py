@@ -170,7 +170,8 @@ def test_debug(sdk, tmp_path):
                      re.M), out
     assert re.search(r"^counter +entry 0x2000000 +\S+/build/programs/system/counter\.elf$",
                      out, re.M), out
-    assert re.search(r"^pc 0x1[0-9a-f]{6} is in program client, function init$", out, re.M), out
+    assert re.search(r"^pc 0x1[0-9a-f]{6} is in program client, function init, component "
+                     r"client$", out, re.M), out
     console = open(os.path.join(root, "build", "system.console")).read()
     assert "init: started counter" in console, console
     assert os.path.exists(os.path.join(root, "build", "system.gdb"))
