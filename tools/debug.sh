@@ -96,15 +96,17 @@ port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0
 print(s.getsockname()[1])') || exit 2
 qemu=${QEMU:-qemu-system-riscv64}
 gdb=${GDB:-gdb-multiarch}
-# $qemu and $system_args are split into words on purpose, as in tools/run.sh.
+# $qemu and $system_args are split into words on purpose, as in tools/run.sh. QEMU runs in a
+# session of its own: Ctrl-C at the terminal is for gdb (it stops the system), and QEMU would
+# take it as the end. setsid runs it in this process (no fork: a background job of a script
+# leads no process group), so $! is QEMU's process id.
 # shellcheck disable=SC2086
-$qemu -machine virt -cpu rv64 -m 256M -smp 1 -bios default -display none -monitor none \
+setsid $qemu -machine virt -cpu rv64 -m 256M -smp 1 -bios default -display none -monitor none \
     -serial "file:$console" -kernel "$image" $system_args -S -gdb "tcp:127.0.0.1:$port" \
     </dev/null &
 qemu_pid=$!
 trap 'kill "$qemu_pid" 2>/dev/null; wait "$qemu_pid" 2>/dev/null' EXIT
-# Ctrl-C is gdb's (it stops the target): the script ignores it, and QEMU, started in the
-# background of a script, does too.
+# Ctrl-C is gdb's (it stops the target): the script ignores it.
 trap '' INT
 trap 'exit 143' TERM HUP
 echo "debug: QEMU (pid $qemu_pid) waits for gdb on 127.0.0.1:$port; the console goes to" \

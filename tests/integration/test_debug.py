@@ -150,6 +150,34 @@ end
     assert "VLDEBUG kernel stop kernel_main" in out, out
 
 
+def test_at_a_terminal(tmp_path):
+    """make debug as a person runs it (pexpect): the gdb prompt; `continue` runs the system;
+    Ctrl-C stops it in gdb and leaves QEMU running (it is in a session of its own); `quit`
+    ends gdb and QEMU. make, which saw the Ctrl-C too, then reports an interrupt."""
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn("make", ["-s", "CONFIG=" + CONFIG, "debug", "SYSTEM=hello"],
+                          cwd=REPO, encoding="utf-8", timeout=TIMEOUT)
+    try:
+        child.expect(r"QEMU \(pid (\d+)\)")
+        pid = int(child.match.group(1))
+        child.expect(r"\(gdb\) ")
+        child.sendline("continue")
+        child.expect("Continuing.")
+        child.expect(pexpect.TIMEOUT, timeout=2)  # the system runs a while
+        child.sendintr()
+        child.expect(r"\(gdb\) ", timeout=60)
+        os.kill(pid, 0)  # QEMU still runs: ProcessLookupError otherwise
+        child.sendline("vl-where")
+        child.expect(r"pc 0x[0-9a-f]+ is in ")
+        child.expect(r"\(gdb\) ")
+        child.sendline("quit")
+        child.expect(pexpect.EOF, timeout=60)
+    finally:
+        child.close(force=True)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
 def test_unknown_system_and_usage():
     """make debug with an unknown system lists the systems; tools/debug.sh refuses too few
     arguments, a missing file and a bad DEBUG_SECONDS, before starting anything."""
