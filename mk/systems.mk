@@ -50,7 +50,7 @@ $(O)/systems/%.programs.mk: systems/%/system.yaml $(VLSYS)
 	$(Q)echo "programs_of_$* := $$($(VLSYS) programs $< 2>/dev/null | tr '\n' ' ')" >$@
 	$(Q)echo "layout_of_$* := $$($(VLSYS) layout $< 2>/dev/null | tr ' \n' '= ')" >>$@
 
-ifneq ($(filter run debug debug-test systems bad-images %.bin %.elf %.img,$(MAKECMDGOALS)),)
+ifneq ($(filter run debug systems bad-images %.bin %.elf %.img,$(MAKECMDGOALS)),)
 -include $(patsubst %,$(O)/systems/%.programs.mk,$(SYSTEMS))
 endif
 
