@@ -113,6 +113,8 @@ $(BUILD)/fuzz/fuzz_iface: tools/vlsys/iface.c tools/vlsys/diag.c tests/fuzz/fuzz
 fuzz-iface: $(BUILD)/fuzz/fuzz_iface
 	@mkdir -p $(BUILD)/fuzz/iface-corpus
 	$(Q)cp $(wildcard $(O)/programs/*.elf) $(BUILD)/fuzz/iface-corpus/ 2>/dev/null || true
+	$(Q)for f in $(wildcard $(O)/systems/*/*.elf); do \
+		cp $$f $(BUILD)/fuzz/iface-corpus/$$(echo $$f | tr / _); done
 	$(Q)if $(BUILD)/fuzz/fuzz_iface -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 		-artifact_prefix=$(BUILD)/fuzz/iface- $(BUILD)/fuzz/iface-corpus \
 		> $(BUILD)/fuzz/fuzz_iface.log 2>&1; then echo "VLTEST PASS fuzz/iface"; \
