@@ -9,9 +9,10 @@ static void
 on_fire(void *ctx, unsigned client, unsigned id, uint64_t deadline, bool notify)
 {
     struct service *s = ctx;
-    (void)id;
-    (void)deadline;
     s->fired++;
+    if (s->log != NULL) {
+        s->log(client, id, deadline, s->now);
+    }
     if (notify) {
         s->notify(client);
     }
@@ -24,6 +25,7 @@ static uint64_t
 update(struct service *s)
 {
     uint64_t now = goldfish_timer_now(&s->dev);
+    s->now = now;
     timeouts_expire(&s->timeouts, now, on_fire, s);
     uint64_t next;
     if (timeouts_next(&s->timeouts, &next)) {
@@ -42,6 +44,7 @@ service_open(struct service *s, const char *region, service_notify_fn *notify)
     }
     timeouts_init(&s->timeouts);
     s->notify = notify;
+    s->log = NULL;
     s->interrupts = 0;
     s->fired = 0;
     return true;

@@ -17,10 +17,15 @@
 /* Wakes client (the service signals its notification). */
 typedef void service_notify_fn(unsigned client);
 
+/* Told of each firing: client, id, the deadline it fired for and the time it fired at. */
+typedef void service_log_fn(unsigned client, unsigned id, uint64_t deadline, uint64_t now);
+
 struct service {
     struct goldfish_timer dev;
     struct timeouts timeouts;
     service_notify_fn *notify;
+    service_log_fn *log; /* NULL, or set after service_open to watch firings */
+    uint64_t now;        /* the time the current update read */
     uint64_t interrupts; /* interrupts handled */
     uint64_t fired;      /* firings so far */
 };
