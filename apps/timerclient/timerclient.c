@@ -10,6 +10,10 @@
  *           past.
  *   lazy    arms a periodic timeout and a one-shot and never collects them until it gets the
  *           token (below): one signal from the service only, and every firing counted.
+ *   stray   calls the service on channels that break its convention (channel 0 has no
+ *           notify channel at the service, channel 1 is not a client's channel there): every
+ *           call but `now` is refused with bad_id, and nothing fires. It prints at init,
+ *           before the other clients print anything.
  *
  * Channels: 0 calls the service, 1 is its signal, 2 brings the token, 3 passes it on. The
  * clients print nothing while they work (a line printed as another client prints would be cut
@@ -277,6 +281,26 @@ lazy_collect(void)
     vl_os_notify(CH_TOKEN_OUT);
 }
 
+/* Calls on channel ch, which the service does not serve. Returns true if each is refused. */
+static bool
+stray_channel(unsigned ch)
+{
+    uint64_t t = 0, ids = 1, ov = 1, at = 1;
+    bool ok = timer_now(ch, &t) == 0 && t != 0;
+    ok = ok && timer_set_timeout(ch, 0, t - 1, 0) == TIMER_SET_TIMEOUT_BAD_ID;
+    ok = ok && timer_cancel(ch, 0) == TIMER_CANCEL_BAD_ID;
+    ok = ok && timer_fired(ch, &ids, &ov, &at) == 0 && ids == 0 && ov == 0;
+    return ok;
+}
+
+static void
+stray(void)
+{
+    bool ok = stray_channel(0) && stray_channel(1);
+    printf("%s: unserved channels: %s\n", vl_os_name(),
+           ok ? "now works, set_timeout and cancel get bad_id, nothing fires" : "FAIL");
+}
+
 void
 init(void)
 {
@@ -284,7 +308,9 @@ init(void)
     vl_os_config_int("index", &index_);
     vl_os_config_int("errors", &errors);
     has_token = vl_os_info()->channels[CH_TOKEN_IN] == VL_COMP_CH_NONE;
-    if (strcmp(role, "lazy") == 0) {
+    if (strcmp(role, "stray") == 0) {
+        stray();
+    } else if (strcmp(role, "lazy") == 0) {
         lazy_start();
     } else {
         start_one_shots();

@@ -573,13 +573,18 @@ def test_idl_store():
 def test_timer_service():
     """systems/timers (docs/drivers.md#the-timer-service): 100 one-shot timeouts over four
     clients fire in deadline order across all of them and never early, periodic timeouts stay
-    on their grid, every error of interfaces/timer.idl is returned as documented, and a client
+    on their grid, every error of interfaces/timer.idl is returned as documented (also on
+    channels the service does not serve), and a client
     that never collects is signalled once and has every firing counted. The clients check
     against the service's clock; the global order is checked here from the service's log."""
     run = boot("timers", r"^timer: \d+ firings logged")
     check_started(run, "timers", [("timer", 200), ("c0", 100), ("c1", 100), ("c2", 100),
-                                  ("c3", 100), ("lazy", 100)])
+                                  ("c3", 100), ("lazy", 100), ("stray", 100)])
+    run.index(r"^timer: call channel 6 has no notify channel 22$")
+    run.index(r"^timer: call channel 40 is not a client's \(1\.\.16\)$")
     run.index(r"^timer: serving 5 clients, clock at \d+ ns$")
+    run.index(r"^stray: unserved channels: now works, set_timeout and cancel get bad_id, "
+              r"nothing fires$")
     due = {}
     for c in range(4):
         for m in run.all(r"^c%d: id (\d+) due (\d+) fired by (\d+)$" % c):
