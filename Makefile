@@ -85,6 +85,7 @@ help:
 	@echo "  make unit-elf, unit-vlsys, unit-vlidl, unit-faults, unit-ring, unit-hw, unit-net,"
 	@echo "       unit-fs    one module's host tests (ASan + UBSan)"
 	@echo "  make unit-timer  the timer service's driver, timeouts and logic on the host (ASan + UBSan)"
+	@echo "  make fuzz-timer  libFuzzer as every client of the timer service's tables (FUZZ_SECONDS)"
 	@echo "  make fuzz-fdt, fuzz-elf, fuzz-vlsys, fuzz-idl, fuzz-iface, fuzz-faults, fuzz-ring,"
 	@echo "       fuzz-net, fuzz-fs  libFuzzer on one parser, FUZZ_SECONDS=<n> (default 20)"
 	@echo "  make fuzz-idl-long, fuzz-ring-long, fuzz-net-long, fuzz-fs-long  longer fuzzing"
