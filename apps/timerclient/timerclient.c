@@ -10,6 +10,10 @@
  *           past.
  *   lazy    arms a periodic timeout and a one-shot and never collects them until it gets the
  *           token (below): one signal from the service only, and every firing counted.
+ *   napper  sleeps in its init() with vallum/timer_sleep.h (blocking, outside the event loop)
+ *           on its call channel 0 / signal channel 1, while a second identity at the service
+ *           (call channel 4, signal channel 5) has a timeout fire during the sleep: that
+ *           signal must reach notified() only after init() returns.
  *   stray   calls the service on channels that break its convention (channel 0 has no
  *           notify channel at the service, channel 1 is not a client's channel there): every
  *           call but `now` is refused with bad_id, and nothing fires. It prints at init,
@@ -27,11 +31,14 @@
 #include <vallum/os.h>
 
 #include "timer.h"
+#include <vallum/timer_sleep.h>
 
 #define CH_TIMER 0
 #define CH_FIRED 1
 #define CH_TOKEN_IN 2
 #define CH_TOKEN_OUT 3
+#define CH_TIMER_B 4 /* napper's second identity at the service */
+#define CH_FIRED_B 5
 
 #define ONE_SHOTS 25
 #define SPACING 500000ull      /* ns between consecutive deadlines of all order clients */
@@ -281,6 +288,80 @@ lazy_collect(void)
     vl_os_notify(CH_TOKEN_OUT);
 }
 
+static unsigned naps;                /* sleeps that returned at or after their deadline */
+static uint64_t nap_others;          /* other ids collected while sleeping */
+static bool napped, nap_signal_late; /* init's sleeps done; identity B's signal came after */
+static unsigned nap_b_signals;
+
+/* One sleep until `deadline`; counts it if it did not return early. */
+static void
+nap_until(uint64_t deadline)
+{
+    uint64_t ov = 0;
+    int st = vl_timer_sleep_until(CH_TIMER, CH_FIRED, 63, deadline, &nap_others, &ov);
+    if (st != 0 || ov != 0) {
+        FAIL("sleep: status %d, %lu overruns", st, (unsigned long)ov);
+    } else if (now() < deadline) {
+        FAIL("sleep returned early");
+    } else {
+        naps++;
+    }
+}
+
+static void
+napper_start(void)
+{
+    uint64_t t = now();
+    int st = timer_set_timeout(CH_TIMER_B, 0, t + 1000000, 0); /* fires during the first nap */
+    if (st != 0) {
+        FAIL("identity B: set_timeout status %d", st);
+    }
+    nap_until(t + 3000000);
+    set(1, now() + 500000, 0, 0); /* fires during the next nap: collected by it */
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t ov = 0;
+        int st = vl_timer_sleep(CH_TIMER, CH_FIRED, 63, 1000000, &nap_others, &ov);
+        if (st != 0) {
+            FAIL("sleep %u: status %d", i, st);
+        } else {
+            naps++;
+        }
+    }
+    nap_until(t); /* in the past: returns at once */
+    napped = true;
+}
+
+/* Identity B's signal: kept during the nap, delivered once init() returned. */
+static void
+napper_signal_b(void)
+{
+    uint64_t ids = 0, ov = 0, at = 0;
+    timer_fired(CH_TIMER_B, &ids, &ov, &at);
+    if (ids == 1) {
+        nap_signal_late = napped;
+        nap_b_signals++;
+    }
+}
+
+static void
+napper_report(void)
+{
+    /* Waiting on channels that are not notify channels: refused without waiting. */
+    int wrong = vl_os_wait_signal(CH_TIMER);
+    int none = vl_os_wait_signal(9);
+    printf("%s: %u sleeps, none early; others %#lx collected while sleeping\n", vl_os_name(), naps,
+           (unsigned long)nap_others);
+    printf("%s: the signal that came during the sleep reached notified() after it: %s\n",
+           vl_os_name(), nap_signal_late && nap_b_signals == 1 ? "yes" : "no");
+    printf("%s: wait on a call channel: %s; on channel 9: %s\n", vl_os_name(),
+           vl_os_status_name(wrong), vl_os_status_name(none));
+    if (failures != 0) {
+        printf("%s: FAIL %s\n", vl_os_name(), first_failure);
+    }
+    printf("%s: done, %u failures\n", vl_os_name(), failures);
+    vl_os_notify(CH_TOKEN_OUT);
+}
+
 /* Calls on channel ch, which the service does not serve. Returns true if each is refused. */
 static bool
 stray_channel(unsigned ch)
@@ -308,7 +389,9 @@ init(void)
     vl_os_config_int("index", &index_);
     vl_os_config_int("errors", &errors);
     has_token = vl_os_info()->channels[CH_TOKEN_IN] == VL_COMP_CH_NONE;
-    if (strcmp(role, "stray") == 0) {
+    if (strcmp(role, "napper") == 0) {
+        napper_start();
+    } else if (strcmp(role, "stray") == 0) {
         stray();
     } else if (strcmp(role, "lazy") == 0) {
         lazy_start();
@@ -320,6 +403,14 @@ init(void)
 void
 notified(unsigned id)
 {
+    if (strcmp(role, "napper") == 0) {
+        if (id == CH_FIRED_B) {
+            napper_signal_b();
+        } else if (id == CH_TOKEN_IN) {
+            napper_report();
+        }
+        return;
+    }
     if (strcmp(role, "lazy") == 0) {
         if (id == CH_FIRED) {
             lazy_signals++;

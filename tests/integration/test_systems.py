@@ -574,15 +574,17 @@ def test_timer_service():
     """systems/timers (docs/drivers.md#the-timer-service): 100 one-shot timeouts over four
     clients fire in deadline order across all of them and never early, periodic timeouts stay
     on their grid, every error of interfaces/timer.idl is returned as documented (also on
-    channels the service does not serve), and a client
-    that never collects is signalled once and has every firing counted. The clients check
+    channels the service does not serve), a client that never collects is signalled once and
+    has every firing counted, and a client sleeps (vallum/timer_sleep.h) with a signal of
+    another channel kept until its entry point returns. The clients check
     against the service's clock; the global order is checked here from the service's log."""
     run = boot("timers", r"^timer: \d+ firings logged")
     check_started(run, "timers", [("timer", 200), ("c0", 100), ("c1", 100), ("c2", 100),
-                                  ("c3", 100), ("lazy", 100), ("stray", 100)])
-    run.index(r"^timer: call channel 6 has no notify channel 22$")
+                                  ("c3", 100), ("lazy", 100), ("napper", 100),
+                                  ("stray", 100)])
+    run.index(r"^timer: call channel 8 has no notify channel 24$")
     run.index(r"^timer: call channel 40 is not a client's \(1\.\.16\)$")
-    run.index(r"^timer: serving 5 clients, clock at \d+ ns$")
+    run.index(r"^timer: serving 7 clients, clock at \d+ ns$")
     run.index(r"^stray: unserved channels: now works, set_timeout and cancel get bad_id, "
               r"nothing fires$")
     due = {}
@@ -597,6 +599,12 @@ def test_timer_service():
     run.index(r"^c0: errors: bad_id, unknown, bad_period, full and past deadlines as documented$")
     run.index(r"^lazy: 1 signal, ids 0x3, \d+ periodic firings \(\d+ overruns\) by \d+$")
     run.index(r"^lazy: done, 0 failures$")
+    run.index(r"^napper: 6 sleeps, none early; others 0x2 collected while sleeping$")
+    run.index(r"^napper: the signal that came during the sleep reached notified\(\) after it: "
+              r"yes$")
+    run.index(r"^napper: wait on a call channel: wrong kind of channel; on channel 9: "
+              r"no such channel$")
+    run.index(r"^napper: done, 0 failures$")
     # The service's log, in firing order: nothing early, its clock never goes back, and the
     # one-shots (all armed before any of them was due) fire in the order of their deadlines.
     log = [(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)))
