@@ -30,7 +30,6 @@
 #include <string.h>
 #include <vallum/os.h>
 
-#include "timer.h"
 #include <vallum/timer_sleep.h>
 
 #define CH_TIMER 0

@@ -1,8 +1,9 @@
 /*
  * Sleeping on the timer service (apps/timer, interfaces/timer.idl; docs/drivers.md#the-timer-
  * service), for a client that must block in the middle of an entry point rather than return
- * to the event loop and be notified. Header-only, on top of the generated client stubs:
- * include it after "timer.h", in a program whose apps/<app>/interfaces says `timer client`.
+ * to the event loop and be notified. Header-only, on top of the generated client stubs
+ * ("timer.h", which it includes): for a program whose apps/<app>/interfaces says
+ * `timer client`, so that the build generates them and puts them on its include path.
  *
  *   call    the client's call channel to the service
  *   signal  its notify channel from the service
@@ -16,6 +17,8 @@
 
 #include <stdint.h>
 #include <vallum/os.h>
+
+#include "timer.h"
 
 /*
  * Sleeps until the service's clock reaches deadline (ns): arms id for it and waits until it
