@@ -87,6 +87,8 @@ help:
 	@echo "                  (sdk: the SDK and tutorial tests, tests/sdk)"
 	@echo "  make unit-elf, unit-vlsys, unit-vlidl, unit-faults, unit-ring, unit-hw, unit-net,"
 	@echo "       unit-fs    one module's host tests (ASan + UBSan)"
+	@echo "  make unit-timer  the timer service's driver, timeouts and logic on the host (ASan + UBSan)"
+	@echo "  make fuzz-timer  libFuzzer as every client of the timer service's tables (FUZZ_SECONDS)"
 	@echo "  make fuzz-fdt, fuzz-elf, fuzz-vlsys, fuzz-idl, fuzz-iface, fuzz-faults, fuzz-ring,"
 	@echo "       fuzz-net, fuzz-fs  libFuzzer on one parser, FUZZ_SECONDS=<n> (default 20)"
 	@echo "  make fuzz-idl-long, fuzz-ring-long, fuzz-net-long, fuzz-fs-long  longer fuzzing"
@@ -223,6 +225,7 @@ include mk/faults.mk
 include mk/sdk.mk
 include mk/oracle.mk
 include mk/mutate.mk
+include mk/timer.mk
 
 # Boots systems/$(SYSTEM) (mk/systems.mk builds its image) through tools/run.sh: RUN_SECONDS
 # and the exit status are described there.
