@@ -11,11 +11,19 @@ import re
 import subprocess
 
 import pytest
+from make_helper import run_make
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.environ.get("CONFIG", "debug")
 SYSTEMS = os.path.join(REPO, "build", CONFIG, "systems")
 TIMEOUT = 300  # the build of the system, when make debug is the first to need it, and gdb's run
+
+
+@pytest.fixture(scope="module", autouse=True)
+def build():
+    """The programs as linked per system, which function() reads before make debug runs: this
+    module may run first, in a tree where nothing has built the systems yet."""
+    run_make(["-s", "CONFIG=" + CONFIG, "systems"], cwd=REPO)
 
 
 def function(system, program, name):
