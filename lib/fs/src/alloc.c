@@ -200,6 +200,7 @@ fs_block_free(struct fs *fs, uint32_t block)
     }
     gd_add(gd, EXT2_GD_FREE_BLOCKS, 1);
     sb_add(fs, EXT2_SB_FREE_BLOCKS, 1);
+    fs_tx_revoke(fs, block);
     return fs_bput(fs, b, true);
 }
 
