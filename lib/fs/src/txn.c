@@ -168,7 +168,7 @@ fs_journal_start(struct fs *fs, bool sync)
     }
     j->start = j->first;
     j->n = j->nrevoke = j->nprev = 0;
-    j->aborted = false;
+    j->aborted = j->need_commit = j->committed_valid = false;
     j->sync = sync;
     j->on = true;
     return 0;
@@ -247,6 +247,32 @@ fs_tx_revoke(struct fs *fs, uint32_t block)
     }
     /* Room: revoked blocks are distinct members of the two live transactions. */
     j->revoke[j->nrevoke++] = block;
+}
+
+/*
+ * Sets *bits to block bitmap block as the last commit left it, or NULL when the running
+ * transaction has not changed it. The home copy is that state: only a checkpoint,
+ * right after a commit, writes a logged block home.
+ */
+int
+fs_tx_committed_bitmap(struct fs *fs, uint32_t block, const uint8_t **bits)
+{
+    struct fs_journal *j = &fs->j;
+    *bits = NULL;
+    if (!j->on || tx_find(j, block) < 0) {
+        return 0;
+    }
+    if (!j->committed_valid || j->committed_block != block) {
+        j->committed_valid = false;
+        int err = fs_dev_read(fs, (uint64_t)block * fs->block_size, j->committed, fs->block_size);
+        if (err < 0) {
+            return err;
+        }
+        j->committed_block = block;
+        j->committed_valid = true;
+    }
+    *bits = j->committed;
+    return 0;
 }
 
 /* Logs the in-memory superblock into its block (block 1, or bytes 1024.. of block 0). */
@@ -403,6 +429,8 @@ commit(struct fs *fs)
     memcpy(j->prev, j->block, j->n * sizeof(j->block[0]));
     j->nprev = j->n;
     j->n = j->nrevoke = 0;
+    j->committed_valid = false; /* the checkpoint rewrote the home copies */
+    j->need_commit = false;
     j->seq++;
     j->start = log_pos(j, pos, 1);
     j->commits++;
@@ -428,7 +456,7 @@ fs_tx_begin(struct fs *fs)
     if (!j->on || j->aborted) {
         return 0;
     }
-    if (j->n + FS_JOURNAL_OP_BLOCKS > j->tx_max) {
+    if (j->n + FS_JOURNAL_OP_BLOCKS > j->tx_max || j->need_commit) {
         return commit(fs);
     }
     return 0;

@@ -76,6 +76,7 @@ struct fs_journal {
     bool on;                 /* metadata goes through the journal */
     bool sync;               /* commit at the end of every operation */
     bool aborted;            /* a device error: nothing more is written */
+    bool need_commit;        /* an allocation found only blocks this transaction freed */
     uint8_t inode[128];      /* the journal inode (its block map locates the log) */
     uint8_t uuid[16];        /* the journal superblock's, for the first tag */
     uint32_t first, maxlen;  /* the log's blocks: [first, maxlen) of the journal inode */
@@ -90,6 +91,9 @@ struct fs_journal {
     uint32_t nprev;          /* blocks of the last committed transaction (replayable) */
     uint32_t prev[FS_JOURNAL_TX_MAX];
     uint64_t commits;        /* transactions committed this mount */
+    uint32_t committed_block; /* the bitmap block whose home copy is in committed[] */
+    bool committed_valid;
+    uint8_t committed[FS_MAX_BLOCK_SIZE]; /* a block bitmap as last committed */
     uint8_t buf[FS_MAX_BLOCK_SIZE]; /* descriptor, revoke, commit and escaped blocks */
 };
 
@@ -216,11 +220,17 @@ long fs_read(struct fs *fs, uint32_t ino, uint64_t off, void *buf, size_t len);
 /*
  * Writes len bytes at off of regular file ino, allocating blocks and extending the size.
  * Returns len, or an error (FS_ENOSPC, FS_EFBIG, ...); a failed write leaves the size
- * unchanged but may leave newly allocated (zeroed) blocks inside it.
+ * unchanged but may leave newly allocated (zeroed) blocks inside it. With a journal the
+ * write is done in steps of FS_JOURNAL_STEP_BLOCKS blocks, one transaction's worth each:
+ * a failure keeps the steps before it (the size grows to where they end).
  */
 long fs_write(struct fs *fs, uint32_t ino, uint64_t off, const void *buf, size_t len);
 
-/* Sets the size of regular file ino, freeing blocks past it or leaving a hole. */
+/*
+ * Sets the size of regular file ino, freeing blocks past it or leaving a hole. With a
+ * journal it frees FS_JOURNAL_STEP_BLOCKS blocks per step from the end: a failure (or a
+ * crash) leaves the file between its old and its new size.
+ */
 int fs_truncate(struct fs *fs, uint32_t ino, uint64_t size);
 
 /* Reads symbolic link ino's target into buf (NUL-terminated). Returns its length. */
