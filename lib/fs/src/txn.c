@@ -90,6 +90,8 @@ static int
 tx_abort(struct fs *fs, int err, const char *what)
 {
     fs->j.aborted = true;
+    fs->j.abort_fresh = true;
+    fs->j.abort_err = err;
     fs->rdonly = true;
     snprintf(fs->why, sizeof(fs->why), "journal aborted: %s (%s)", what, fs_strerror(err));
     return err;
@@ -453,6 +455,7 @@ int
 fs_tx_begin(struct fs *fs)
 {
     struct fs_journal *j = &fs->j;
+    j->abort_fresh = false;
     if (!j->on || j->aborted) {
         return 0;
     }
@@ -465,6 +468,11 @@ fs_tx_begin(struct fs *fs)
 int
 fs_tx_end(struct fs *fs, int err)
 {
+    if (fs->j.abort_fresh) {
+        /* The operation's own error may be a consequence (a buffer the abort dropped). */
+        fs->j.abort_fresh = false;
+        return fs->j.abort_err;
+    }
     /* A synchronous mount: with or without a journal, durable before the reply. */
     if (fs->j.sync && !fs->rdonly) {
         int serr = fs_sync(fs);

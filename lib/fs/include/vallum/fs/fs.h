@@ -76,6 +76,8 @@ struct fs_journal {
     bool on;                 /* metadata goes through the journal */
     bool sync;               /* commit at the end of every operation */
     bool aborted;            /* a device error: nothing more is written */
+    bool abort_fresh;        /* the running operation aborted it, with abort_err */
+    int abort_err;
     bool need_commit;        /* an allocation found only blocks this transaction freed */
     uint8_t inode[128];      /* the journal inode (its block map locates the log) */
     uint8_t uuid[16];        /* the journal superblock's, for the first tag */
