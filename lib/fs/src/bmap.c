@@ -191,7 +191,10 @@ free_tree(struct fs *fs, struct fs_inode *in, uint32_t blk, int depth, uint64_t 
     if (!fs_block_ok(fs, blk)) {
         return -FS_ECORRUPT;
     }
-    if (depth == 0 && fb->left == 0) {
+    /* With a journal, also stop while the running transaction still has room for what
+     * one more free dirties (its bitmap and descriptor, the indirect blocks above it). */
+    if (depth == 0 &&
+        (fb->left == 0 || (fs->j.on && fs->j.n + FS_JOURNAL_OP_BLOCKS / 2 > fs->j.tx_max))) {
         fb->stopped = true;
         return 0;
     }
@@ -241,7 +244,8 @@ free_tree(struct fs *fs, struct fs_inode *in, uint32_t blk, int depth, uint64_t 
 
 /*
  * Frees blocks of in mapping logical blocks >= first_lblk, and the indirect blocks left
- * empty, from the last one backwards, at most max_blocks data blocks. Returns with *low
+ * empty, from the last one backwards, at most max_blocks data blocks, and with a journal
+ * only while the running transaction has room. Returns with *low
  * the first logical block from which all are free (first_lblk when it finished; more
  * when the budget stopped it). Updates in's i_block and i_blocks (the caller writes in
  * back).

@@ -243,14 +243,15 @@ truncate_op(struct fs *fs, uint32_t ino, uint64_t size, uint64_t max_blocks, boo
 }
 
 /*
- * With a journal, shrinking frees at most FS_JOURNAL_STEP_BLOCKS data blocks per step,
- * from the end, each step one operation: a crash may leave the file between its old and
- * its new size, never with a hole it did not have.
+ * With a journal, shrinking frees blocks from the end in steps, each one operation that
+ * stops when the running transaction is nearly full (the next step starts a new one):
+ * a crash may leave the file between its old and its new size, never with a hole it did
+ * not have.
  */
 int
 fs_truncate(struct fs *fs, uint32_t ino, uint64_t size)
 {
-    uint64_t budget = fs->j.on ? FS_JOURNAL_STEP_BLOCKS : UINT64_MAX;
+    uint64_t budget = UINT64_MAX;
     bool left = true;
     int err = 0;
     while (err == 0 && left) {

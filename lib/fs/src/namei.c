@@ -594,6 +594,19 @@ unlink_op(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
 int
 fs_unlink(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
 {
+    /* With a journal, a file's last name goes only after its blocks, freed by
+     * fs_truncate over as many transactions as they need: freeing a large file in one
+     * operation could outgrow a transaction. A crash in between leaves the file shorter. */
+    uint32_t ino;
+    struct fs_stat st;
+    if (fs->j.on && !fs->rdonly && fs_lookup(fs, dir_ino, name, len, &ino) == 0 &&
+        fs_stat(fs, ino, &st) == 0 && (st.mode & EXT2_S_IFMT) == EXT2_S_IFREG &&
+        st.links == 1 && st.blocks > 0 && !fs_is_reserved(fs, ino)) {
+        int terr = fs_truncate(fs, ino, 0);
+        if (terr < 0) {
+            return terr;
+        }
+    }
     int err = fs_tx_begin(fs);
     if (err == 0) {
         err = unlink_op(fs, dir_ino, name, len);

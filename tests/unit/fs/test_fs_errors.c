@@ -789,6 +789,33 @@ test_journal_escape(void)
     return true;
 }
 
+/*
+ * Freeing a file's blocks stops whenever the running transaction is nearly full and goes
+ * on in the next: with a bound that lets each step free about one block, unlinking a
+ * 200 KiB file takes a commit per block and ends with every block returned.
+ */
+static bool
+test_journal_steps(void)
+{
+    static uint8_t buf[200 * 1024];
+    uint32_t f;
+    memset(buf, 0x5a, sizeof(buf));
+    EXPECT_ERR(fresh(0), 0);
+    uint32_t free0 = fs_le32(g_fs.sb + EXT2_SB_FREE_BLOCKS);
+    EXPECT_ERR(fs_mknod(&g_fs, 2, "f", 1, EXT2_S_IFREG | 0644, 0, &f), 0);
+    EXPECT_EQ(fs_write(&g_fs, f, 0, buf, sizeof(buf)), sizeof(buf));
+    EXPECT_ERR(fs_sync(&g_fs), 0);
+    uint64_t commits = g_fs.j.commits;
+    g_fs.j.tx_max = FS_JOURNAL_OP_BLOCKS / 2 + 1;
+    EXPECT_ERR(fs_unlink(&g_fs, 2, "f", 1), 0);
+    EXPECT(g_fs.j.commits - commits >= sizeof(buf) / 1024 / 2);
+    EXPECT_ERR(fs_sync(&g_fs), 0);
+    EXPECT_EQ(fs_le32(g_fs.sb + EXT2_SB_FREE_BLOCKS), free0);
+    EXPECT_ERR(fs_unmount(&g_fs), 0);
+    done();
+    return true;
+}
+
 /* A device that fails every request from the g_fail_at-th on (fault injection). */
 static struct fs_dev g_real;
 static long g_requests, g_fail_at;
@@ -927,6 +954,7 @@ test_fs_errors(const char *image)
     run("fs/errors/journal_write", test_journal_write);
     run("fs/errors/journal_busy", test_journal_busy);
     run("fs/errors/journal_escape", test_journal_escape);
+    run("fs/errors/journal_steps", test_journal_steps);
     run("fs/errors/big_file", test_big_file); /* last: leaves its image for e2fsck */
     free(g_before);
     free(g_after);
