@@ -591,21 +591,31 @@ unlink_op(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
     return err;
 }
 
-int
-fs_unlink(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
+/*
+ * With a journal, a regular file's last name goes only after its blocks, freed by
+ * fs_truncate over as many transactions as they need: freeing a large file in one
+ * operation could outgrow a transaction. A crash in between leaves the file shorter
+ * under its name. Called when dir/name is about to be removed or replaced.
+ */
+static int
+free_before_removal(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
 {
-    /* With a journal, a file's last name goes only after its blocks, freed by
-     * fs_truncate over as many transactions as they need: freeing a large file in one
-     * operation could outgrow a transaction. A crash in between leaves the file shorter. */
     uint32_t ino;
     struct fs_stat st;
     if (fs->j.on && !fs->rdonly && fs_lookup(fs, dir_ino, name, len, &ino) == 0 &&
         fs_stat(fs, ino, &st) == 0 && (st.mode & EXT2_S_IFMT) == EXT2_S_IFREG &&
         st.links == 1 && st.blocks > 0 && !fs_is_reserved(fs, ino)) {
-        int terr = fs_truncate(fs, ino, 0);
-        if (terr < 0) {
-            return terr;
-        }
+        return fs_truncate(fs, ino, 0);
+    }
+    return 0;
+}
+
+int
+fs_unlink(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
+{
+    int terr = free_before_removal(fs, dir_ino, name, len);
+    if (terr < 0) {
+        return terr;
     }
     int err = fs_tx_begin(fs);
     if (err == 0) {
@@ -818,6 +828,20 @@ int
 fs_rename(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uint32_t ndir,
           const char *nname, size_t nlen)
 {
+    /* A file replacing a regular file: the rename cannot fail once both names resolve
+     * (a directory source could still meet FS_ENOTDIR), so the target may go first. */
+    uint32_t src;
+    struct fs_stat st;
+    if (fs->j.on && fs_lookup(fs, odir, oname, olen, &src) == 0 && fs_stat(fs, src, &st) == 0 &&
+        (st.mode & EXT2_S_IFMT) != EXT2_S_IFDIR) {
+        uint32_t dst;
+        int terr = fs_lookup(fs, ndir, nname, nlen, &dst) == 0 && dst != src
+                       ? free_before_removal(fs, ndir, nname, nlen)
+                       : 0;
+        if (terr < 0) {
+            return terr;
+        }
+    }
     int err = fs_tx_begin(fs);
     if (err == 0) {
         err = rename_op(fs, odir, oname, olen, ndir, nname, nlen);

@@ -792,7 +792,8 @@ test_journal_escape(void)
 /*
  * Freeing a file's blocks stops whenever the running transaction is nearly full and goes
  * on in the next: with a bound that lets each step free about one block, unlinking a
- * 200 KiB file takes a commit per block and ends with every block returned.
+ * 200 KiB file (or renaming another over it) takes a commit per block or two and ends
+ * with every block returned.
  */
 static bool
 test_journal_steps(void)
@@ -806,9 +807,25 @@ test_journal_steps(void)
     EXPECT_EQ(fs_write(&g_fs, f, 0, buf, sizeof(buf)), sizeof(buf));
     EXPECT_ERR(fs_sync(&g_fs), 0);
     uint64_t commits = g_fs.j.commits;
+    uint32_t tx_max = g_fs.j.tx_max;
     g_fs.j.tx_max = FS_JOURNAL_OP_BLOCKS / 2 + 1;
     EXPECT_ERR(fs_unlink(&g_fs, 2, "f", 1), 0);
     EXPECT(g_fs.j.commits - commits >= sizeof(buf) / 1024 / 2);
+    EXPECT_ERR(fs_sync(&g_fs), 0);
+    EXPECT_EQ(fs_le32(g_fs.sb + EXT2_SB_FREE_BLOCKS), free0);
+    /* The same for a file replaced by a rename. */
+    uint32_t g, h;
+    g_fs.j.tx_max = tx_max;
+    EXPECT_ERR(fs_mknod(&g_fs, 2, "g", 1, EXT2_S_IFREG | 0644, 0, &g), 0);
+    EXPECT_ERR(fs_mknod(&g_fs, 2, "h", 1, EXT2_S_IFREG | 0644, 0, &h), 0);
+    EXPECT_EQ(fs_write(&g_fs, g, 0, buf, sizeof(buf)), sizeof(buf));
+    EXPECT_ERR(fs_sync(&g_fs), 0);
+    commits = g_fs.j.commits;
+    g_fs.j.tx_max = FS_JOURNAL_OP_BLOCKS / 2 + 1;
+    EXPECT_ERR(fs_rename(&g_fs, 2, "h", 1, 2, "g", 1), 0);
+    EXPECT(g_fs.j.commits - commits >= sizeof(buf) / 1024 / 2);
+    EXPECT_ERR(fs_lookup(&g_fs, 2, "g", 1, &f), 0);
+    EXPECT_EQ(f, h);
     EXPECT_ERR(fs_sync(&g_fs), 0);
     EXPECT_EQ(fs_le32(g_fs.sb + EXT2_SB_FREE_BLOCKS), free0);
     EXPECT_ERR(fs_unmount(&g_fs), 0);
