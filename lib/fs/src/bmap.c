@@ -209,8 +209,7 @@ free_tree(struct fs *fs, struct fs_inode *in, uint32_t blk, int depth, uint64_t 
         for (uint32_t i = fs->addr_per_block; i-- > 0 && !fb->stopped;) {
             uint32_t e = fs_le32(b + 4 * i);
             bool cgone = false;
-            err = e != 0 ? free_tree(fs, in, e, depth - 1, base + i * child, child, fb, &cgone)
-                         : 0;
+            err = e != 0 ? free_tree(fs, in, e, depth - 1, base + i * child, child, fb, &cgone) : 0;
             if (err < 0) {
                 fs_bput(fs, b, dirty);
                 return err;
@@ -271,8 +270,8 @@ fs_free_blocks_upto(struct fs *fs, struct fs_inode *in, uint64_t first_lblk, uin
         uint32_t blk = fs_le32(field);
         if (blk != 0) {
             bool gone;
-            int err = free_tree(fs, in, blk, depth_of[slot], base_of[slot], span_of[slot], &fb,
-                                &gone);
+            int err =
+                free_tree(fs, in, blk, depth_of[slot], base_of[slot], span_of[slot], &fb, &gone);
             if (err < 0) {
                 return err;
             }

@@ -35,8 +35,8 @@ bool fs_is_reserved(const struct fs *fs, uint32_t ino);
 int fs_bmap(struct fs *fs, struct fs_inode *in, uint64_t lblk, bool alloc, uint32_t *pblk,
             bool *fresh);
 int fs_free_blocks_from(struct fs *fs, struct fs_inode *in, uint64_t first_lblk);
-int fs_free_blocks_upto(struct fs *fs, struct fs_inode *in, uint64_t first_lblk, uint64_t max_blocks,
-                        uint64_t *low);
+int fs_free_blocks_upto(struct fs *fs, struct fs_inode *in, uint64_t first_lblk,
+                        uint64_t max_blocks, uint64_t *low);
 uint64_t fs_max_lblocks(const struct fs *fs);
 
 /* alloc.c */

@@ -603,8 +603,8 @@ free_before_removal(struct fs *fs, uint32_t dir_ino, const char *name, size_t le
     uint32_t ino;
     struct fs_stat st;
     if (fs->j.on && !fs->rdonly && fs_lookup(fs, dir_ino, name, len, &ino) == 0 &&
-        fs_stat(fs, ino, &st) == 0 && (st.mode & EXT2_S_IFMT) == EXT2_S_IFREG &&
-        st.links == 1 && st.blocks > 0 && !fs_is_reserved(fs, ino)) {
+        fs_stat(fs, ino, &st) == 0 && (st.mode & EXT2_S_IFMT) == EXT2_S_IFREG && st.links == 1 &&
+        st.blocks > 0 && !fs_is_reserved(fs, ino)) {
         return fs_truncate(fs, ino, 0);
     }
     return 0;

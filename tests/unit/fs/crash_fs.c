@@ -487,7 +487,8 @@ check_counts(const uint8_t *img)
         fb += fs_le16(gd + EXT2_GD_FREE_BLOCKS);
         fi += fs_le16(gd + EXT2_GD_FREE_INODES);
     }
-    if (fb != fs_le32(g_fs.sb + EXT2_SB_FREE_BLOCKS) || fi != fs_le32(g_fs.sb + EXT2_SB_FREE_INODES)) {
+    if (fb != fs_le32(g_fs.sb + EXT2_SB_FREE_BLOCKS) ||
+        fi != fs_le32(g_fs.sb + EXT2_SB_FREE_INODES)) {
         return "superblock free counts differ from the groups'";
     }
     return NULL;
@@ -745,7 +746,8 @@ main(int argc, char **argv)
     memcpy(live, g_base, g_size);
 
     struct fs_dev dev = {live, g_size / FS_SECTOR_SIZE, rec_read, rec_write, rec_flush};
-    int err = fs_mount(&g_fs, &dev, g_cache, sizeof(g_cache), strstr(flags, "sync") ? FS_MOUNT_SYNC : 0);
+    int err =
+        fs_mount(&g_fs, &dev, g_cache, sizeof(g_cache), strstr(flags, "sync") ? FS_MOUNT_SYNC : 0);
     if (err < 0 || !g_fs.j.on) {
         printf("VLTEST FAIL %s mount: %s (%s)\n", name, fs_strerror(err), g_fs.why);
         return 1;

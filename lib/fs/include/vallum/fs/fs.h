@@ -73,30 +73,30 @@ struct fs_cslot {
  * The running transaction's blocks are logged as they change; see docs/storage.md.
  */
 struct fs_journal {
-    bool on;                 /* metadata goes through the journal */
-    bool sync;               /* commit at the end of every operation */
-    bool aborted;            /* a device error: nothing more is written */
-    bool abort_fresh;        /* the running operation aborted it, with abort_err */
+    bool on;          /* metadata goes through the journal */
+    bool sync;        /* commit at the end of every operation */
+    bool aborted;     /* a device error: nothing more is written */
+    bool abort_fresh; /* the running operation aborted it, with abort_err */
     int abort_err;
-    bool need_commit;        /* an allocation found only blocks this transaction freed */
-    uint8_t inode[128];      /* the journal inode (its block map locates the log) */
-    uint8_t uuid[16];        /* the journal superblock's, for the first tag */
-    uint32_t first, maxlen;  /* the log's blocks: [first, maxlen) of the journal inode */
-    uint32_t tx_max;         /* blocks one transaction logs at most, this mount */
-    uint32_t seq;            /* the running transaction's sequence number */
-    uint32_t start;          /* its descriptor's log position */
-    uint32_t n;              /* blocks it logs: block i at start + 1 + i */
+    bool need_commit;       /* an allocation found only blocks this transaction freed */
+    uint8_t inode[128];     /* the journal inode (its block map locates the log) */
+    uint8_t uuid[16];       /* the journal superblock's, for the first tag */
+    uint32_t first, maxlen; /* the log's blocks: [first, maxlen) of the journal inode */
+    uint32_t tx_max;        /* blocks one transaction logs at most, this mount */
+    uint32_t seq;           /* the running transaction's sequence number */
+    uint32_t start;         /* its descriptor's log position */
+    uint32_t n;             /* blocks it logs: block i at start + 1 + i */
     uint32_t block[FS_JOURNAL_TX_MAX];
     uint8_t flags[FS_JOURNAL_TX_MAX]; /* FS_JBLOCK_* */
-    uint32_t nrevoke;        /* blocks it revokes */
+    uint32_t nrevoke;                 /* blocks it revokes */
     uint32_t revoke[2 * FS_JOURNAL_TX_MAX];
-    uint32_t nprev;          /* blocks of the last committed transaction (replayable) */
+    uint32_t nprev; /* blocks of the last committed transaction (replayable) */
     uint32_t prev[FS_JOURNAL_TX_MAX];
-    uint64_t commits;        /* transactions committed this mount */
+    uint64_t commits;         /* transactions committed this mount */
     uint32_t committed_block; /* the bitmap block whose home copy is in committed[] */
     bool committed_valid;
     uint8_t committed[FS_MAX_BLOCK_SIZE]; /* a block bitmap as last committed */
-    uint8_t buf[FS_MAX_BLOCK_SIZE]; /* descriptor, revoke, commit and escaped blocks */
+    uint8_t buf[FS_MAX_BLOCK_SIZE];       /* descriptor, revoke, commit and escaped blocks */
 };
 
 struct fs {
