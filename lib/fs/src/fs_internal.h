@@ -70,6 +70,7 @@ int fs_journal_recover(struct fs *fs, uint32_t jino, bool *replayed);
  * fs_tx_read reads a logged block back on a cache miss (1 if it did, 0 if the block is
  * not logged); fs_tx_revoke marks a freed block so that no replay writes it.
  */
+#define FS_EFREE_FIRST 100  /* internal: free the file's blocks, then try again */
 #define FS_JBLOCK_ESCAPED 1 /* stored with its first word zeroed: it began with the magic */
 #define FS_JBLOCK_REVOKED 2 /* freed after it was logged: never written home */
 int fs_journal_start(struct fs *fs, bool sync);

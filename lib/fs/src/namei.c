@@ -573,8 +573,30 @@ prepare_remove(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, st
     return err;
 }
 
+/*
+ * With a journal, a regular file's last name goes only after its blocks: freeing a large
+ * file in one operation could outgrow a transaction, so the removal stops before it
+ * changes anything (FS_EFREE_FIRST), fs_truncate frees the blocks over as many
+ * transactions as they need, and the removal runs again (without asking twice: an
+ * extended-attribute block still counts in i_blocks). A crash in between leaves the
+ * file shorter under its name.
+ */
+static bool
+must_free_first(const struct fs *fs, const struct fs_inode *in)
+{
+    return fs->j.on && (fs_imode(in) & EXT2_S_IFMT) == EXT2_S_IFREG &&
+           fs_le16(in->raw + EXT2_I_LINKS) == 1 && fs_le32(in->raw + EXT2_I_BLOCKS) != 0;
+}
+
 static int
-unlink_op(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
+free_first(struct fs *fs, uint32_t ino)
+{
+    int err = fs_truncate(fs, ino, 0);
+    return err == 0 ? fs_tx_begin(fs) : err;
+}
+
+static int
+unlink_op(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint32_t *free_ino)
 {
     struct fs_inode dir, victim;
     int err = prepare_remove(fs, dir_ino, name, len, &dir, &victim);
@@ -584,6 +606,10 @@ unlink_op(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
     if (is_dir(&victim)) {
         return -FS_EISDIR;
     }
+    if (*free_ino != victim.ino && must_free_first(fs, &victim)) {
+        *free_ino = victim.ino;
+        return -FS_EFREE_FIRST;
+    }
     err = fs_dir_remove(fs, &dir, name, len);
     if (err == 0) {
         err = drop_link(fs, victim.ino);
@@ -591,35 +617,19 @@ unlink_op(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
     return err;
 }
 
-/*
- * With a journal, a regular file's last name goes only after its blocks, freed by
- * fs_truncate over as many transactions as they need: freeing a large file in one
- * operation could outgrow a transaction. A crash in between leaves the file shorter
- * under its name. Called when dir/name is about to be removed or replaced.
- */
-static int
-free_before_removal(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
-{
-    uint32_t ino;
-    struct fs_stat st;
-    if (fs->j.on && !fs->rdonly && fs_lookup(fs, dir_ino, name, len, &ino) == 0 &&
-        fs_stat(fs, ino, &st) == 0 && (st.mode & EXT2_S_IFMT) == EXT2_S_IFREG && st.links == 1 &&
-        st.blocks > 0 && !fs_is_reserved(fs, ino)) {
-        return fs_truncate(fs, ino, 0);
-    }
-    return 0;
-}
-
 int
 fs_unlink(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
 {
-    int terr = free_before_removal(fs, dir_ino, name, len);
-    if (terr < 0) {
-        return terr;
-    }
+    uint32_t free_ino = 0;
     int err = fs_tx_begin(fs);
     if (err == 0) {
-        err = unlink_op(fs, dir_ino, name, len);
+        err = unlink_op(fs, dir_ino, name, len, &free_ino);
+    }
+    if (err == -FS_EFREE_FIRST) {
+        err = free_first(fs, free_ino);
+        if (err == 0) {
+            err = unlink_op(fs, dir_ino, name, len, &free_ino);
+        }
     }
     return fs_tx_end(fs, err);
 }
@@ -764,7 +774,7 @@ prepare_rename(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uin
  */
 static int
 rename_op(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uint32_t ndir,
-          const char *nname, size_t nlen)
+          const char *nname, size_t nlen, uint32_t *free_ino)
 {
     struct fs_inode src, dst, dir;
     int err = prepare_rename(fs, odir, oname, olen, ndir, nname, nlen, &src, &dst);
@@ -773,6 +783,10 @@ rename_op(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uint32_t
     }
     if (dst.ino == src.ino) {
         return 0; /* POSIX: two links to the same file, nothing to do */
+    }
+    if (dst.ino != 0 && *free_ino != dst.ino && must_free_first(fs, &dst)) {
+        *free_ino = dst.ino;
+        return -FS_EFREE_FIRST;
     }
     bool moving_dir = is_dir(&src) && odir != ndir;
     if (moving_dir && dst.ino == 0) {
@@ -828,23 +842,16 @@ int
 fs_rename(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uint32_t ndir,
           const char *nname, size_t nlen)
 {
-    /* A file replacing a regular file: the rename cannot fail once both names resolve
-     * (a directory source could still meet FS_ENOTDIR), so the target may go first. */
-    uint32_t src;
-    struct fs_stat st;
-    if (fs->j.on && fs_lookup(fs, odir, oname, olen, &src) == 0 && fs_stat(fs, src, &st) == 0 &&
-        (st.mode & EXT2_S_IFMT) != EXT2_S_IFDIR) {
-        uint32_t dst;
-        int terr = fs_lookup(fs, ndir, nname, nlen, &dst) == 0 && dst != src
-                       ? free_before_removal(fs, ndir, nname, nlen)
-                       : 0;
-        if (terr < 0) {
-            return terr;
-        }
-    }
+    uint32_t free_ino = 0;
     int err = fs_tx_begin(fs);
     if (err == 0) {
-        err = rename_op(fs, odir, oname, olen, ndir, nname, nlen);
+        err = rename_op(fs, odir, oname, olen, ndir, nname, nlen, &free_ino);
+    }
+    if (err == -FS_EFREE_FIRST) {
+        err = free_first(fs, free_ino);
+        if (err == 0) {
+            err = rename_op(fs, odir, oname, olen, ndir, nname, nlen, &free_ino);
+        }
     }
     return fs_tx_end(fs, err);
 }
