@@ -85,7 +85,7 @@ fs-iostat: $(BUILD)/host/test_fs
 # recorded workload checked by lib/fs, every FS_CRASH_FSCK_EVERY-th also by e2fsck -fn.
 #   make crash-fs        two seeds at 1 KiB blocks, one at 4 KiB, one synchronous mount
 #   make crash-fs-long   more operations and seeds, e2fsck on every cut point
-FS_CRASH_OPS ?= 160
+FS_CRASH_OPS ?= 240
 FS_CRASH_SEEDS ?= 1 2
 FS_CRASH_FSCK_EVERY ?= 40
 FS_CRASH_VARIANTS ?= 1

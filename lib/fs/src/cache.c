@@ -1,11 +1,14 @@
 /*
  * The block cache: a fixed set of block-sized slots in memory the caller gave at mount,
- * looked up linearly, evicted least-recently-used among unpinned slots. A dirty buffer
- * leaves the cache at fs_bput: without a journal it is written home (write-through);
- * with one, a metadata block goes to the running transaction's log (txn.c) and a miss
- * reads it back from there, while file data (fs_bput_data) is written home (ordered
- * mode). So an evicted slot never holds unwritten data, and a failed operation never
- * leaves a half-updated block only in memory.
+ * looked up linearly, evicted least-recently-used among unpinned slots (clean ones
+ * first). Without a journal a dirty buffer is written home at fs_bput (write-through),
+ * so an evicted slot never holds unwritten data and a failed operation never leaves a
+ * half-updated block only in memory. With a journal, a changed metadata block joins the
+ * running transaction (txn.c) and stays in its slot, marked dirty, until the commit
+ * writes it to the log, or until eviction does (a later miss reads it back from the
+ * log): the cache is write-back, within the caller's memory, and everything it holds
+ * reaches the disk in journal order (log, commit, then home). File data (fs_bput_data)
+ * is written home at once (ordered mode).
  */
 #include "fs_internal.h"
 
@@ -37,7 +40,17 @@ fs_dev_write(struct fs *fs, uint64_t byte_off, const void *buf, uint32_t len)
     return err < 0 ? err : 0;
 }
 
-/* Finds block in the cache or claims a slot for it (not yet read). */
+/* Eviction order: empty slots, then clean ones, then changed ones (which cost a write). */
+static int
+rank(const struct fs_cslot *s)
+{
+    return !s->valid ? 0 : s->dirty ? 2 : 1;
+}
+
+/*
+ * Finds block in the cache or claims a slot for it (not yet read). A changed block
+ * evicted before its transaction commits is written to its place in the log first.
+ */
 static struct fs_cslot *
 slot_for(struct fs *fs, uint32_t block, bool *hit, int *err)
 {
@@ -49,14 +62,22 @@ slot_for(struct fs *fs, uint32_t block, bool *hit, int *err)
             *hit = true;
             return s;
         }
-        if (s->pins == 0 &&
-            (victim == NULL || !s->valid || (victim->valid && s->used < victim->used))) {
+        if (s->pins == 0 && (victim == NULL || rank(s) < rank(victim) ||
+                             (rank(s) == rank(victim) && s->used < victim->used))) {
             victim = s;
         }
     }
     if (victim == NULL) {
         *err = -FS_EBUSY;
         return NULL;
+    }
+    if (victim->valid && victim->dirty) {
+        int e = fs_tx_log(fs, victim->block, victim->data);
+        if (e < 0) {
+            *err = e;
+            return NULL;
+        }
+        victim->dirty = false;
     }
     *hit = false;
     victim->valid = false;
@@ -139,10 +160,15 @@ bput(struct fs *fs, uint8_t *data, bool dirty, bool file_data)
             err = -FS_EIO; /* dropped by an earlier failed write: its contents are gone */
         } else if (dirty && fs->j.aborted) {
             err = -FS_EROFS;
+        } else if (dirty && fs->j.on && !file_data && fs->j.nruns != 0) {
+            /* Write-back: logged once, at the commit or when evicted. */
+            err = fs_tx_note(fs, s->block);
+            s->dirty = err == 0;
         } else if (dirty && fs->j.on && !file_data) {
             err = fs_tx_log(fs, s->block, data);
         } else if (dirty) {
             err = fs_dev_write(fs, (uint64_t)s->block * fs->block_size, data, fs->block_size);
+            s->dirty = false;
         }
         if (err < 0) {
             s->valid = false;

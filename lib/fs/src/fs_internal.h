@@ -79,6 +79,7 @@ int fs_tx_begin(struct fs *fs);
 int fs_tx_end(struct fs *fs, int err);
 int fs_tx_commit(struct fs *fs);
 int fs_tx_log(struct fs *fs, uint32_t block, const uint8_t *data);
+int fs_tx_note(struct fs *fs, uint32_t block);
 int fs_tx_read(struct fs *fs, uint32_t block, uint8_t *buf);
 void fs_tx_revoke(struct fs *fs, uint32_t block);
 int fs_tx_committed_bitmap(struct fs *fs, uint32_t block, const uint8_t **bits);

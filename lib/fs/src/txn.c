@@ -3,10 +3,12 @@
  * changes join the running transaction; a commit makes it durable and a checkpoint
  * writes it home. The steps and the ordering each relies on (docs/storage.md):
  *
- *   1. A metadata block that an operation changes (fs_bput dirty) is written at once to
- *      its place in the log, not home: block i of the transaction sits at log position
- *      start + 1 + i, after the descriptor's place. Changing it again rewrites the same
- *      place. A cache miss on it reads the log, so the cache may evict it.
+ *   1. A metadata block that an operation changes (fs_bput dirty) joins the transaction,
+ *      with its place in the log: block i sits at log position start + 1 + i, after the
+ *      descriptor's place. It stays changed in the cache (write-back) until the commit
+ *      or an eviction writes it there, never home; a cache miss on it reads the log. (A
+ *      log not in one run of blocks is written at once instead, as the block map that
+ *      locates it reads through the cache.)
  *   2. File data (fs_bput_data) is written home at once: ordered mode.
  *   3. Commit: the descriptor (one tag per logged block) and the revoke blocks go to the
  *      log, then a flush: the data of step 2, the logged blocks of step 1 and the home
@@ -44,6 +46,12 @@ log_pos(const struct fs_journal *j, uint32_t pos, uint32_t k)
 static int
 log_block_nr(struct fs *fs, uint32_t pos, uint32_t *pblk)
 {
+    for (uint32_t r = 0; r < fs->j.nruns; r++) {
+        if (pos - fs->j.runs[r].pos < fs->j.runs[r].len) {
+            *pblk = fs->j.runs[r].block + (pos - fs->j.runs[r].pos); /* checked at start */
+            return 0;
+        }
+    }
     struct fs_inode in;
     in.ino = EXT2_JOURNAL_INO;
     memcpy(in.raw, fs->j.inode, sizeof(in.raw));
@@ -89,6 +97,9 @@ flush(struct fs *fs)
 static int
 tx_abort(struct fs *fs, int err, const char *what)
 {
+    for (uint32_t i = 0; i < fs->nslots; i++) {
+        fs->slots[i].dirty = false; /* never to be written: the cache keeps them for reads */
+    }
     fs->j.aborted = true;
     fs->j.abort_fresh = true;
     fs->j.abort_err = err;
@@ -168,6 +179,29 @@ fs_journal_start(struct fs *fs, bool sync)
     if (j->tx_max < 2 * FS_JOURNAL_OP_BLOCKS) {
         return -FS_ENOSPC; /* a log this short cannot hold two transactions */
     }
+    /* A log in few runs of blocks (as mke2fs makes it) is located without its block
+     * map, which lets the cache write a changed block back when it evicts it (cache.c). */
+    j->nruns = 0;
+    uint32_t nruns = 0;
+    for (uint32_t pos = 0; pos < j->maxlen && err == 0; pos++) {
+        uint32_t p;
+        err = log_block_nr(fs, pos, &p);
+        if (err == 0 && nruns > 0 && j->runs[nruns - 1].block + j->runs[nruns - 1].len == p) {
+            j->runs[nruns - 1].len++;
+        } else if (err == 0 && nruns < FS_JOURNAL_RUNS) {
+            j->runs[nruns].pos = pos;
+            j->runs[nruns].block = p;
+            j->runs[nruns].len = 1;
+            nruns++;
+        } else if (err == 0) {
+            nruns = 0; /* too many runs: locate each block through the map */
+            break;
+        }
+    }
+    if (err < 0) {
+        return err;
+    }
+    j->nruns = nruns;
     j->start = j->first;
     j->n = j->nrevoke = j->nprev = 0;
     j->aborted = j->need_commit = j->committed_valid = false;
@@ -194,8 +228,12 @@ fs_tx_read(struct fs *fs, uint32_t block, uint8_t *buf)
     return 1;
 }
 
-int
-fs_tx_log(struct fs *fs, uint32_t block, const uint8_t *data)
+/*
+ * Makes block part of the running transaction (its place in the log: start + 1 + its
+ * index); the caller writes it there now (fs_tx_log) or keeps it dirty in the cache.
+ */
+static int
+tx_add(struct fs *fs, uint32_t block)
 {
     struct fs_journal *j = &fs->j;
     if (j->aborted) {
@@ -208,9 +246,29 @@ fs_tx_log(struct fs *fs, uint32_t block, const uint8_t *data)
         }
         i = (int)j->n++;
         j->block[i] = block;
+        j->flags[i] = 0;
     }
     /* Logged again after a free: this copy is the one a replay must write. */
     unrevoke(j, block);
+    j->flags[i] &= (uint8_t)~FS_JBLOCK_REVOKED;
+    return i;
+}
+
+int
+fs_tx_note(struct fs *fs, uint32_t block)
+{
+    int i = tx_add(fs, block);
+    return i < 0 ? i : 0;
+}
+
+int
+fs_tx_log(struct fs *fs, uint32_t block, const uint8_t *data)
+{
+    struct fs_journal *j = &fs->j;
+    int i = tx_add(fs, block);
+    if (i < 0) {
+        return i;
+    }
     j->flags[i] = 0;
     const uint8_t *src = data;
     if (fs_be32(data) == JBD2_MAGIC) {
@@ -401,6 +459,17 @@ commit(struct fs *fs)
     }
     if (err < 0 || (j->n == 0 && j->nrevoke == 0)) {
         return err;
+    }
+    /* The blocks the cache still holds changed go to their places in the log. */
+    for (uint32_t i = 0; i < fs->nslots && err == 0; i++) {
+        struct fs_cslot *s = &fs->slots[i];
+        if (s->valid && s->dirty) {
+            err = fs_tx_log(fs, s->block, s->data);
+            s->dirty = err != 0;
+        }
+    }
+    if (err < 0) {
+        return tx_abort(fs, err, "writing the log");
     }
     /* Without tags there is no descriptor: the revoke blocks start the transaction. */
     uint32_t pos = j->n > 0 ? log_pos(j, j->start, 1 + j->n) : j->start;

@@ -54,4 +54,13 @@
  * split into steps of FS_JOURNAL_STEP_BLOCKS data blocks to make it so).
  */
 #define FS_JOURNAL_OP_BLOCKS 32
+
+/*
+ * Runs of consecutive blocks a log may lie in for the cache to write back (mke2fs's logs
+ * take one run per indirect block: 5 for 1,024 blocks of 1 KiB, 33 for 8,192). A log in
+ * more runs is written as each block changes.
+ */
+#ifndef FS_JOURNAL_RUNS
+#define FS_JOURNAL_RUNS 64
+#endif
 #define FS_JOURNAL_STEP_BLOCKS 4

@@ -61,6 +61,7 @@ struct fs_cslot {
     uint32_t pins;  /* users between fs_bget and fs_bput */
     uint64_t used;  /* LRU stamp */
     bool valid;
+    bool dirty; /* changed in the running transaction, not yet written to the log */
     uint8_t *data;
 };
 
@@ -78,7 +79,11 @@ struct fs_journal {
     bool aborted;     /* a device error: nothing more is written */
     bool abort_fresh; /* the running operation aborted it, with abort_err */
     int abort_err;
-    bool need_commit;       /* an allocation found only blocks this transaction freed */
+    bool need_commit; /* an allocation found only blocks this transaction freed */
+    uint32_t nruns;   /* the log as runs of blocks (0: too many, use its map) */
+    struct {
+        uint32_t pos, block, len;
+    } runs[FS_JOURNAL_RUNS];
     uint8_t inode[128];     /* the journal inode (its block map locates the log) */
     uint8_t uuid[16];       /* the journal superblock's, for the first tag */
     uint32_t first, maxlen; /* the log's blocks: [first, maxlen) of the journal inode */
