@@ -44,6 +44,8 @@ enum fs_error {
 /*
  * The block device, in 512-byte sectors. read/write move count sectors at sector into
  * buf and return 0 or a negative FS_E* code; flush makes every completed write durable.
+ * flush is the only ordering lib/fs assumes: writes since the last flush may reach the
+ * disk in any order, or not at all, if the power fails (the journal relies on no more).
  */
 struct fs_dev {
     void *ctx;
