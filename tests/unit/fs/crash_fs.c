@@ -6,7 +6,9 @@
  *
  * A seeded workload (create, write, append, truncate, rename, unlink, hard and symbolic
  * links, mkdir and rmdir, fsync and sync in between) runs on IMAGE (a fresh mke2fs -t ext3
- * image, left untouched) through a recording device, which keeps every write and flush.
+ * image, left untouched) through a recording device, which keeps every write and flush,
+ * after an unrecorded warm-up that brings the log near its end (so the workload's
+ * transactions wrap around it).
  * Then for every prefix of that log (the disk stopped after the K-th request), and for
  * VARIANTS seeded variants of each where the writes since the last flush are a random
  * subset applied in a random order (what a volatile disk cache may do), the resulting
@@ -83,11 +85,16 @@ rec_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
     return 0;
 }
 
+static bool g_recording = true; /* off during the warm-up */
+
 static int
 rec_write(void *ctx, uint64_t sector, uint32_t count, const void *buf)
 {
     size_t len = (size_t)count * FS_SECTOR_SIZE;
     memcpy((uint8_t *)ctx + sector * FS_SECTOR_SIZE, buf, len);
+    if (!g_recording) {
+        return 0;
+    }
     g_log = grow(g_log, &g_caplog, g_nlog + 1, sizeof(*g_log));
     g_arena = grow(g_arena, &g_caparena, g_narena + len, 1);
     memcpy(g_arena + g_narena, buf, len);
@@ -100,6 +107,9 @@ static int
 rec_flush(void *ctx)
 {
     (void)ctx;
+    if (!g_recording) {
+        return 0;
+    }
     g_log = grow(g_log, &g_caplog, g_nlog + 1, sizeof(*g_log));
     g_log[g_nlog++] = (struct req){true, 0, 0, 0};
     return 0;
@@ -763,21 +773,42 @@ main(int argc, char **argv)
     }
     g_fs.now = 1700000000;
     uint32_t bs = g_fs.block_size;
-    uint32_t d0;
+    uint32_t d0, warm;
+    /* Warm-up, not recorded: synced rewrites of one file bring the log near its end, so
+     * that the workload's transactions wrap around it. The disk so left (mounted, its
+     * last transaction live in the log) is where every cut starts from. */
+    g_recording = false;
     err = fs_mkdir(&g_fs, EXT2_ROOT_INO, "d0", 2, 0755, &d0);
+    err = err ? err : fs_mknod(&g_fs, EXT2_ROOT_INO, "warm", 4, EXT2_S_IFREG | 0644, 0, &warm);
+    while (err == 0 && g_fs.j.start < g_fs.j.maxlen - g_fs.j.maxlen / 8) {
+        long n = fs_write(&g_fs, warm, 0, "\xf0\xf1\xf2\xf3", 4);
+        err = n < 0 ? (int)n : fs_fsync(&g_fs, warm);
+    }
+    memcpy(g_base, live, g_size);
+    g_nlog = g_narena = 0; /* the mount's requests are in the base already */
+    g_recording = true;
     bool trace = getenv("CRASH_TRACE") != NULL;
+    uint64_t warm_commits = g_fs.j.commits;
+    unsigned wraps = 0; /* times the log went round */
     for (unsigned i = 0; i < ops && err == 0; i++) {
         size_t before = g_nlog;
+        uint32_t start = g_fs.j.start;
         err = step();
+        wraps += g_fs.j.start < start;
         if (trace) {
             fprintf(stderr, "op %u: log %zu..%zu\n", i, before, g_nlog);
+            for (size_t r = before; r < g_nlog; r++) {
+                fprintf(stderr, "  req %zu: %s sector %llu (block %llu)\n", r,
+                        g_log[r].flush ? "flush" : "write", (unsigned long long)g_log[r].sector,
+                        (unsigned long long)(g_log[r].sector * FS_SECTOR_SIZE / g_fs.block_size));
+            }
         }
         if (err < 0) {
             printf("VLTEST FAIL %s/workload step %u: %s\n", name, i, fs_strerror(err));
             return 1;
         }
     }
-    uint64_t commits = g_fs.j.commits;
+    uint64_t commits = g_fs.j.commits - warm_commits;
     /* No unmount: the disk stops while mounted, as in a power cut. */
     if (strstr(flags, "keep")) {
         keep_cut();
@@ -854,21 +885,22 @@ main(int argc, char **argv)
             apply(work, &g_log[k]);
         }
     }
-    printf("%s: %u operations, %llu commits, %zu requests; %zu cut points checked by lib/fs "
-           "(%zu prefixes, %zu reordered), %u by e2fsck; %zu failed\n",
-           name, ops, (unsigned long long)commits, g_nlog, cuts, cuts - reordered, reordered,
+    printf("%s: %u operations, %llu commits, log wrapped %u times, %zu requests; %zu cut points "
+           "checked by lib/fs (%zu prefixes, %zu reordered), %u by e2fsck; %zu failed\n",
+           name, ops, (unsigned long long)commits, wraps, g_nlog, cuts, cuts - reordered, reordered,
            g_fsck_runs, bad);
     if (bad != 0) {
         fail_with("%s", first_bad);
     }
     report(name, bad == 0);
     failed |= bad != 0;
-    /* Enough cut points, and a commit in the log for each the workload made. */
-    bool enough = cuts >= 200 && logged_commits == commits && commits > 2;
+    /* Enough cut points, a commit in the log for each the workload made, and the log
+     * gone round its end at least once. */
+    bool enough = cuts >= 200 && logged_commits == commits && commits > 2 && wraps >= 1;
     snprintf(name + strlen(name), sizeof(name) - strlen(name), "/coverage");
     if (!enough) {
-        fail_with("%zu cuts, %zu commit blocks for %llu commits", cuts, logged_commits,
-                  (unsigned long long)commits);
+        fail_with("%zu cuts, %zu commit blocks for %llu commits, %u wraps", cuts, logged_commits,
+                  (unsigned long long)commits, wraps);
     }
     report(name, enough);
     failed |= !enough;

@@ -833,6 +833,44 @@ test_journal_steps(void)
     return true;
 }
 
+/*
+ * The log wraps around: 300 synced creates go round a 1,024-block log more than once;
+ * after a power cut with the last transaction near the wrap, the replay gives back
+ * every file.
+ */
+static bool
+test_journal_wrap(void)
+{
+    char name[16];
+    uint8_t data[100], got[100];
+    uint32_t ino;
+    unsigned wraps = 0;
+    EXPECT_ERR(fresh(0), 0);
+    for (int i = 0; i < 300; i++) {
+        uint32_t before = g_fs.j.start;
+        snprintf(name, sizeof(name), "w%d", i);
+        memset(data, i, sizeof(data));
+        EXPECT_ERR(fs_mknod(&g_fs, 2, name, strlen(name), EXT2_S_IFREG | 0644, 0, &ino), 0);
+        EXPECT_EQ(fs_write(&g_fs, ino, 0, data, sizeof(data)), sizeof(data));
+        EXPECT_ERR(fs_fsync(&g_fs, ino), 0);
+        wraps += g_fs.j.start < before;
+    }
+    EXPECT(wraps >= 1);
+    done(); /* a power cut: no unmount */
+    EXPECT_ERR(imagedev_open(&g_dev, g_image, false), 0);
+    EXPECT_ERR(fs_mount(&g_fs, &g_dev, g_cache, sizeof(g_cache), 0), 0);
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof(name), "w%d", i);
+        memset(data, i, sizeof(data));
+        EXPECT_ERR(fs_lookup(&g_fs, 2, name, strlen(name), &ino), 0);
+        EXPECT_EQ(fs_read(&g_fs, ino, 0, got, sizeof(got)), sizeof(got));
+        EXPECT(memcmp(got, data, sizeof(data)) == 0);
+    }
+    EXPECT_ERR(fs_unmount(&g_fs), 0);
+    done();
+    return true;
+}
+
 /* A device that fails every request from the g_fail_at-th on (fault injection). */
 static struct fs_dev g_real;
 static long g_requests, g_fail_at;
@@ -972,6 +1010,7 @@ test_fs_errors(const char *image)
     run("fs/errors/journal_busy", test_journal_busy);
     run("fs/errors/journal_escape", test_journal_escape);
     run("fs/errors/journal_steps", test_journal_steps);
+    run("fs/errors/journal_wrap", test_journal_wrap);
     run("fs/errors/big_file", test_big_file); /* last: leaves its image for e2fsck */
     free(g_before);
     free(g_after);
