@@ -340,8 +340,9 @@ fs_mount(struct fs *fs, const struct fs_dev *dev, void *cache, size_t cache_byte
             err = fs_journal_start(fs, (flags & FS_MOUNT_SYNC) != 0);
             if (err < 0) {
                 return reject(fs, err,
-                              "the journal cannot be written (a v1 superblock, or "
-                              "a log too short for two transactions)");
+                              "the journal cannot be written (%s): a v1 superblock, a log "
+                              "too short for two transactions, or a log block out of place",
+                              fs_strerror(err));
             }
             /* As Linux does: set for the whole mount, so that a crash at any point
              * sends e2fsck and the next mount to the log first. */
