@@ -105,6 +105,8 @@ help:
 	@echo "  make oracle-caught TEST_DEFECT=PT  the oracle catches a kernel with a known defect"
 	@echo "  make analyze-cppcheck, analyze-gcc  one half of make analyze"
 	@echo "  make idl-docs   regenerate docs/interfaces/*.md from interfaces/*.idl"
+	@echo "  make crash-fs   lib/fs's journal crash test: every cut point of a recorded workload"
+	@echo "  make crash-fs-long  the crash test with more operations and seeds, e2fsck on every cut"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1, TEST_DEFECT=PT (a kernel"
 	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md),"
 	@echo "  RUN_SECONDS=<n>: make run's time limit (default: none at a terminal, 120 otherwise;"
