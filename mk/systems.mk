@@ -15,7 +15,8 @@ APPS := $(notdir $(patsubst %/,%,$(wildcard apps/*/)))
 SYSTEMS := $(notdir $(patsubst %/,%,$(wildcard systems/*/)))
 LIBOS_SRCS := $(sort $(wildcard lib/os/src/*.c))
 # lib/ring and lib/hw (with its example driver) for every app; --gc-sections drops what is unused.
-COMPONENT_LIB_SRCS := lib/ring/src/ring.c lib/hw/src/hw.c lib/hw/src/hw_mmio.c lib/hw/example/goldfish_clock.c
+COMPONENT_LIB_SRCS := lib/ring/src/ring.c lib/hw/src/hw.c lib/hw/src/hw_mmio.c lib/hw/example/goldfish_clock.c \
+	lib/virtio/src/virtio.c lib/virtio/src/virtq.c $(sort $(wildcard lib/net/src/*/*.c))
 INIT_SRCS := $(sort $(wildcard servers/init/*.c)) lib/elf/src/elf.c
 INIT_OBJS := $(patsubst %,$(O)/user/%.o,$(INIT_SRCS))
 
@@ -23,7 +24,10 @@ INIT_OBJS := $(patsubst %,$(O)/user/%.o,$(INIT_SRCS))
 systems: $(patsubst %,$(O)/images/%.bin,$(SYSTEMS)) $(patsubst %,$(O)/images/%-check.bin,$(SYSTEMS))
 
 $(O)/user/apps/%.c.o $(O)/user/lib/os/%.c.o $(O)/user/lib/ring/%.c.o $(O)/user/lib/hw/%.c.o: \
-	UCFLAGS += -Ilib/os/include -Ilib/ring/include -Ilib/hw/include
+	UCFLAGS += -Ilib/os/include -Ilib/ring/include -Ilib/hw/include -Ilib/virtio/include \
+	-Ilib/net/include
+$(O)/user/lib/virtio/%.c.o: UCFLAGS += -Ilib/virtio/include -Ilib/hw/include
+$(O)/user/lib/net/%.c.o: UCFLAGS += -Ilib/net/include
 $(O)/user/servers/init/%.c.o: UCFLAGS += -Ilib/os/include -Ilib/elf/include
 
 $(foreach a,$(APPS),$(eval $(call program,$(a),$(sort $(wildcard apps/$(a)/*.c)) $(LIBOS_SRCS) $(COMPONENT_LIB_SRCS))))

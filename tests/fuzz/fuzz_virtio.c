@@ -121,12 +121,12 @@ step_add(struct virtq *q, const struct hw_dma *dma, struct chain *chains, uint8_
     for (unsigned i = 0; i < n; i++) {
         /* Some buffers run past the region's end, some are empty: virtq_add refuses them. */
         uint32_t off = take(2) % (MEM_SIZE - BUFS_OFF), len = take(2) % 4096;
-        bufs[i] = (struct virtq_buf){mem + BUFS_OFF + off, len, (take(1) & 1) != 0};
+        bufs[i] = (struct virtq_buf){dma, mem + BUFS_OFF + off, len, (take(1) & 1) != 0};
         writable += bufs[i].device_writes ? len : 0;
     }
     uint16_t head = 0xffff;
     unsigned free_before = q->num_free;
-    int r = virtq_add(q, dma, bufs, n, &head);
+    int r = virtq_add(q, bufs, n, &head);
     if (r == VIRTIO_OK) {
         check(head < q->num && !chains[head].in_flight, "a new head is not in flight");
         chains[head] = (struct chain){true, n, (uint32_t)writable};

@@ -21,12 +21,12 @@ load_acquire16(volatile uint16_t *p)
 
 /* Checks the chain's buffers before anything is written: lengths, order, region. */
 static int
-chain_check(const struct hw_dma *dma, const struct virtq_buf *bufs, unsigned n, uint64_t *writable)
+chain_check(const struct virtq_buf *bufs, unsigned n, uint64_t *writable)
 {
     bool seen_writable = false;
     *writable = 0;
     for (unsigned i = 0; i < n; i++) {
-        if (bufs[i].len == 0 || hw_dma_addr(dma, bufs[i].p, bufs[i].len) == HW_DMA_NONE) {
+        if (bufs[i].len == 0 || hw_dma_addr(bufs[i].dma, bufs[i].p, bufs[i].len) == HW_DMA_NONE) {
             return VIRTIO_EARGUMENT;
         }
         if (!bufs[i].device_writes && seen_writable) {
@@ -41,8 +41,7 @@ chain_check(const struct hw_dma *dma, const struct virtq_buf *bufs, unsigned n, 
 }
 
 int
-virtq_add(struct virtq *q, const struct hw_dma *dma, const struct virtq_buf *bufs, unsigned n,
-          uint16_t *head)
+virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, uint16_t *head)
 {
     if (q->broken) {
         return VIRTIO_EDEVICE;
@@ -51,7 +50,7 @@ virtq_add(struct virtq *q, const struct hw_dma *dma, const struct virtq_buf *buf
         return VIRTIO_EARGUMENT;
     }
     uint64_t writable;
-    int err = chain_check(dma, bufs, n, &writable);
+    int err = chain_check(bufs, n, &writable);
     if (err != VIRTIO_OK) {
         return err;
     }
@@ -61,7 +60,7 @@ virtq_add(struct virtq *q, const struct hw_dma *dma, const struct virtq_buf *buf
     uint16_t first = q->free_head, d = first;
     for (unsigned i = 0; i < n; i++) {
         bool last = i + 1 == n;
-        q->desc[d].addr = hw_dma_addr(dma, bufs[i].p, bufs[i].len);
+        q->desc[d].addr = hw_dma_addr(bufs[i].dma, bufs[i].p, bufs[i].len);
         q->desc[d].len = bufs[i].len;
         q->desc[d].flags = (uint16_t)((bufs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
                                       (last ? 0 : VIRTQ_DESC_F_NEXT));

@@ -202,9 +202,9 @@ test_queue_setup(void)
 static bool
 post_rx(struct virtq *rx, unsigned i, uint8_t **by_head)
 {
-    struct virtq_buf b = {buf(i), BUF_SIZE, true};
+    struct virtq_buf b = {&mem, buf(i), BUF_SIZE, true};
     uint16_t head;
-    EXPECT_ERR(virtq_add(rx, &mem, &b, 1, &head), VIRTIO_OK);
+    EXPECT_ERR(virtq_add(rx, &b, 1, &head), VIRTIO_OK);
     EXPECT(head < QSIZE && by_head[head] == NULL);
     by_head[head] = buf(i);
     return true;
@@ -233,10 +233,10 @@ test_loopback(void)
         for (uint32_t i = 0; i < len; i++) {
             data[i] = (uint8_t)(f + i * 7);
         }
-        struct virtq_buf chain[2] = {{hdr, 10, false}, {data, len, false}};
+        struct virtq_buf chain[2] = {{&mem, hdr, 10, false}, {&mem, data, len, false}};
         uint16_t th, h;
         uint32_t n;
-        EXPECT_ERR(virtq_add(&tx, &mem, chain, 2, &th), VIRTIO_OK);
+        EXPECT_ERR(virtq_add(&tx, chain, 2, &th), VIRTIO_OK);
         EXPECT_EQ(model.frames, f); /* not yet published */
         virtq_kick(&tx);
         EXPECT_EQ(virtq_get_used(&tx, &h, &n), 1);
@@ -276,9 +276,9 @@ test_loopback(void)
 static bool
 send(struct virtq *tx, uint32_t len)
 {
-    struct virtq_buf b = {buf(15), len, false};
+    struct virtq_buf b = {&mem, buf(15), len, false};
     uint16_t head;
-    EXPECT_ERR(virtq_add(tx, &mem, &b, 1, &head), VIRTIO_OK);
+    EXPECT_ERR(virtq_add(tx, &b, 1, &head), VIRTIO_OK);
     virtq_kick(tx);
     return true;
 }
@@ -298,8 +298,8 @@ test_batch_and_interrupts(void)
         EXPECT(post_rx(&rx, i % 8, by_head) || true);
     }
     EXPECT_EQ(rx.num_free, 0);
-    struct virtq_buf b = {buf(0), 64, true};
-    EXPECT_ERR(virtq_add(&rx, &mem, &b, 1, &h), VIRTIO_ENOSPC);
+    struct virtq_buf b = {&mem, buf(0), 64, true};
+    EXPECT_ERR(virtq_add(&rx, &b, 1, &h), VIRTIO_ENOSPC);
     virtq_kick(&rx);
     EXPECT_EQ(rx.stats.notifies, 1);
     virtq_disable_interrupts(&rx);
@@ -348,33 +348,33 @@ test_add_errors(void)
     EXPECT(ready(&d, &rx, &tx));
     struct virtq before = tx;
     uint8_t outside[16];
-    struct virtq_buf ok = {buf(0), 10, false}, empty = {buf(0), 0, false};
-    struct virtq_buf out = {outside, 16, false}, past = {mem_bytes + MEM_SIZE - 8, 16, false};
-    struct virtq_buf w = {buf(1), 10, true};
+    struct virtq_buf ok = {&mem, buf(0), 10, false}, empty = {&mem, buf(0), 0, false};
+    struct virtq_buf out = {&mem, outside, 16, false};
+    struct virtq_buf past = {&mem, mem_bytes + MEM_SIZE - 8, 16, false};
+    struct virtq_buf w = {&mem, buf(1), 10, true};
     struct virtq_buf many[VIRTIO_CHAIN_MAX + 1];
     for (unsigned i = 0; i <= VIRTIO_CHAIN_MAX; i++) {
         many[i] = ok;
     }
-    EXPECT_ERR(virtq_add(&tx, &mem, &ok, 0, &h), VIRTIO_EARGUMENT);
-    EXPECT_ERR(virtq_add(&tx, &mem, many, VIRTIO_CHAIN_MAX + 1, &h), VIRTIO_EARGUMENT);
-    EXPECT_ERR(virtq_add(&tx, &mem, &empty, 1, &h), VIRTIO_EARGUMENT);
-    EXPECT_ERR(virtq_add(&tx, &mem, &out, 1, &h), VIRTIO_EARGUMENT);
-    EXPECT_ERR(virtq_add(&tx, &mem, &past, 1, &h), VIRTIO_EARGUMENT);
+    EXPECT_ERR(virtq_add(&tx, &ok, 0, &h), VIRTIO_EARGUMENT);
+    EXPECT_ERR(virtq_add(&tx, many, VIRTIO_CHAIN_MAX + 1, &h), VIRTIO_EARGUMENT);
+    EXPECT_ERR(virtq_add(&tx, &empty, 1, &h), VIRTIO_EARGUMENT);
+    EXPECT_ERR(virtq_add(&tx, &out, 1, &h), VIRTIO_EARGUMENT);
+    EXPECT_ERR(virtq_add(&tx, &past, 1, &h), VIRTIO_EARGUMENT);
     struct virtq_buf order[2] = {w, ok};
-    EXPECT_ERR(virtq_add(&tx, &mem, order, 2, &h), VIRTIO_EARGUMENT);
+    EXPECT_ERR(virtq_add(&tx, order, 2, &h), VIRTIO_EARGUMENT);
     static uint8_t big_bytes[16];
     struct hw_dma big = {big_bytes, 0x1000, 1ull << 40}; /* only its bounds are used */
-    struct virtq_buf huge[2] = {{big_bytes, UINT32_MAX, true}, {big_bytes, 2, true}};
-    EXPECT_ERR(virtq_add(&tx, &mem, huge, 2, &h), VIRTIO_EARGUMENT);
-    (void)big;
+    struct virtq_buf huge[2] = {{&big, big_bytes, UINT32_MAX, true}, {&big, big_bytes, 2, true}};
+    EXPECT_ERR(virtq_add(&tx, huge, 2, &h), VIRTIO_EARGUMENT);
     EXPECT_EQ(h, 999);
     EXPECT(memcmp(&before, &tx, sizeof(tx)) == 0);
     /* Chains of VIRTIO_CHAIN_MAX descriptors until the queue is full. */
     for (unsigned i = 0; i < QSIZE / VIRTIO_CHAIN_MAX; i++) {
-        EXPECT_ERR(virtq_add(&tx, &mem, many, VIRTIO_CHAIN_MAX, &h), VIRTIO_OK);
+        EXPECT_ERR(virtq_add(&tx, many, VIRTIO_CHAIN_MAX, &h), VIRTIO_OK);
     }
     before = tx;
-    EXPECT_ERR(virtq_add(&tx, &mem, &ok, 1, &h), VIRTIO_ENOSPC);
+    EXPECT_ERR(virtq_add(&tx, &ok, 1, &h), VIRTIO_ENOSPC);
     EXPECT(memcmp(&before, &tx, sizeof(tx)) == 0);
     return true;
 }
@@ -422,8 +422,8 @@ test_hostile_device(void)
         }
         EXPECT_ERR(first, VIRTIO_EDEVICE);
         EXPECT_ERR(virtq_get_used(&rx, &h, &n), VIRTIO_EDEVICE);
-        struct virtq_buf b = {buf(2), 64, true};
-        EXPECT_ERR(virtq_add(&rx, &mem, &b, 1, &h), VIRTIO_EDEVICE);
+        struct virtq_buf b = {&mem, buf(2), 64, true};
+        EXPECT_ERR(virtq_add(&rx, &b, 1, &h), VIRTIO_EDEVICE);
         unsigned notifies = model.notifies;
         virtq_kick(&rx);
         EXPECT_EQ(model.notifies, notifies);

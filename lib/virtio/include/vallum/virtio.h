@@ -155,23 +155,23 @@ struct virtq {
 int virtio_queue_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t num,
                        const struct hw_dma *dma, uint64_t offset);
 
-/* One buffer of a chain, in the DMA region virtq_add is given. */
+/* One buffer of a chain. A chain's buffers may lie in different DMA regions. */
 struct virtq_buf {
-    const void *p;      /* the driver's address of the buffer */
-    uint32_t len;       /* bytes, > 0 */
-    bool device_writes; /* the device writes it (receive) rather than reads it (send) */
+    const struct hw_dma *dma; /* the region the buffer lies in */
+    const void *p;            /* the driver's address of the buffer */
+    uint32_t len;             /* bytes, > 0 */
+    bool device_writes;       /* the device writes it (receive) rather than reads it (send) */
 };
 
 /*
  * Adds a chain of n buffers (1..VIRTIO_CHAIN_MAX; those the device reads first, then those
- * it writes) lying in region `dma`, and stores its head (the id virtq_get_used returns) in
- * *head. The chain is visible to the device after virtq_kick. Returns VIRTIO_OK,
- * VIRTIO_ENOSPC (fewer than n descriptors free), VIRTIO_EARGUMENT (n, an empty buffer, a
- * buffer outside dma, a readable buffer after a writable one, more than 4 GiB writable) or
- * VIRTIO_EDEVICE (the queue is broken). Nothing is added on error.
+ * it writes), and stores its head (the id virtq_get_used returns) in *head. The chain is
+ * visible to the device after virtq_kick. Returns VIRTIO_OK, VIRTIO_ENOSPC (fewer than n
+ * descriptors free), VIRTIO_EARGUMENT (n, an empty buffer, a buffer outside its region, a
+ * readable buffer after a writable one, more than 4 GiB writable) or VIRTIO_EDEVICE (the
+ * queue is broken). Nothing is added on error.
  */
-int virtq_add(struct virtq *q, const struct hw_dma *dma, const struct virtq_buf *bufs, unsigned n,
-              uint16_t *head);
+int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, uint16_t *head);
 
 /* Publishes the chains added since the last kick, and notifies the device unless it asked
  * not to be (VIRTQ_USED_F_NO_NOTIFY). Nothing happens on a broken queue. */
