@@ -435,7 +435,8 @@ image_dump(const char *path)
     for (uint64_t i = 0; i < nr; i++) {
         const uint8_t *r = regions + i * sizeof(struct vl_sysimg_region);
         uint64_t kind = get_u64(r + 16), flags = get_u64(r + 32);
-        if ((flags & ~(uint64_t)VL_REGION_FLAGS_ALL) != 0 || (kind != VL_REGION_RAM && flags != 0)) {
+        if ((flags & ~(uint64_t)VL_REGION_FLAGS_ALL) != 0 ||
+            (kind != VL_REGION_RAM && flags != 0)) {
             dump_error(&d, "bad region flags", flags);
         }
         printf("region %llu '%s': %s, size 0x%llx, paddr 0x%llx%s\n", (unsigned long long)i,
