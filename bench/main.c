@@ -27,6 +27,7 @@
 #include <picotls.h>
 #include <string.h>
 #include <vallum/goldfish_rtc.h>
+#include <vallum/ring.h>
 #include <vallum/sys.h>
 
 #include "counter.h"
@@ -1232,6 +1233,194 @@ bench_irq(void)
     report(name, mmio_overhead);
 }
 
+/* ---- Rings: buffers moved between two address spaces through lib/ring. ---- */
+
+/*
+ * The producer (priority 100, first address space) takes free buffers from the free queue,
+ * hands them over on the active queue in batches of `batch`, and signals the consumer when
+ * ring_signal_needed() says it sleeps. The consumer (priority 110, second address space)
+ * wakes at once, drains the active queue, gives every buffer back on the free queue and
+ * goes back to sleep (ring_sleep_prepare, Wait). One sample is one such round, from the
+ * producer's counter read before it takes the batch's free buffers to its read before the
+ * next batch: both sides' ring work, the Signal with its switch and the consumer's Wait
+ * with the switch back, divided by the batch. The transfer carries no payload; each
+ * buffer's length is the next number of a sequence the consumer checks, so a lost, doubled
+ * or reordered buffer fails the benchmark. The queues and the region are in the image's
+ * data, which both address spaces map (the region is never touched).
+ */
+#define RING_B_CAP 64
+#define RING_B_NBUFS 64
+#define RING_B_BUF 64
+#define RING_B_MAX_BATCH 32
+
+static _Alignas(RING_LINE) uint8_t ring_b_queues[RING_QUEUES_SIZE(RING_B_CAP)];
+static _Alignas(RING_LINE) uint8_t ring_b_data[RING_B_NBUFS * RING_B_BUF];
+static uint64_t ring_b_powned[RING_OWNED_WORDS(RING_B_NBUFS)];
+static uint64_t ring_b_cowned[RING_OWNED_WORDS(RING_B_NBUFS)];
+static struct ring ring_b_p, ring_b_c;
+static vl_cptr_t ring_b_to_c, ring_b_to_p; /* notifications: wake the consumer, the producer */
+static unsigned ring_b_batch;
+
+/* The length that carries sequence number seq (0..RING_B_BUF). */
+static inline uint32_t
+ring_b_len(uint32_t seq)
+{
+    return seq % (RING_B_BUF + 1);
+}
+
+/*
+ * Takes up to max buffers from r's `in` queue into d; the number taken. Inlined with `many`
+ * a constant, so that each thread's loop below is as tight as a driver's would be.
+ */
+static inline __attribute__((always_inline)) unsigned
+ring_b_take(bool many, struct ring *r, struct ring_desc *d, unsigned max)
+{
+    uint32_t n = 0;
+    if (many) {
+        (void)ring_dequeue_many(r, d, max, &n); /* a bad status takes nothing: n checks it */
+        return n;
+    }
+    while (n < max && ring_dequeue(r, &d[n]) == RING_OK) {
+        n++;
+    }
+    return n;
+}
+
+/* Hands d[0..n) to the peer; the number handed over. Inlined as ring_b_take. */
+static inline __attribute__((always_inline)) unsigned
+ring_b_give(bool many, struct ring *r, const struct ring_desc *d, unsigned n)
+{
+    uint32_t i = 0;
+    if (many) {
+        (void)ring_enqueue_many(r, d, n, &i);
+        return i;
+    }
+    while (i < n && ring_enqueue(r, d[i]) == RING_OK) {
+        i++;
+    }
+    return i;
+}
+
+/*
+ * The consumer: drains while whole batches come (a shorter one means the queue was empty
+ * when read; ring_sleep_prepare's re-check catches anything that came since), gives every
+ * buffer back, signals the producer only if it asked, and sleeps.
+ */
+static inline __attribute__((always_inline)) void
+ring_consumer_loop(bool many)
+{
+    struct ring_desc d[RING_B_MAX_BATCH];
+    uint32_t seq = 0;
+    for (;;) {
+        ring_awake(&ring_b_c);
+        unsigned n;
+        do {
+            n = ring_b_take(many, &ring_b_c, d, RING_B_MAX_BATCH);
+            for (unsigned i = 0; i < n; i++) {
+                if (d[i].length != ring_b_len(seq++)) {
+                    g_fail = 10;
+                }
+            }
+            if (ring_b_give(many, &ring_b_c, d, n) != n) {
+                g_fail = 11;
+            }
+        } while (n == RING_B_MAX_BATCH);
+        if (ring_signal_needed(&ring_b_c)) {
+            vl_signal(ring_b_to_p);
+        }
+        if (ring_sleep_prepare(&ring_b_c)) {
+            vl_wait(ring_b_to_c);
+        }
+    }
+}
+
+/* arg: true for the batch calls. */
+static void
+ring_consumer(vl_word_t many)
+{
+    if (many) {
+        ring_consumer_loop(true);
+    } else {
+        ring_consumer_loop(false);
+    }
+}
+
+static inline __attribute__((always_inline)) void
+ring_producer_loop(bool many)
+{
+    struct ring_desc d[RING_B_MAX_BATCH];
+    uint32_t seq = 0;
+    const unsigned batch = ring_b_batch;
+    uint64_t prev = 0;
+    for (unsigned i = 0; i <= n_total; i++) {
+        /* The consumer gave back every buffer before it slept: a whole batch is free. */
+        unsigned n = ring_b_take(many, &ring_b_p, d, batch);
+        for (unsigned k = 0; k < n; k++) {
+            d[k].length = ring_b_len(seq++);
+        }
+        if (n != batch || ring_b_give(many, &ring_b_p, d, n) != n) {
+            g_fail = 12;
+        }
+        if (ring_signal_needed(&ring_b_p)) {
+            vl_signal(ring_b_to_c);
+        }
+        uint64_t now = rdcycle();
+        if (i > 0) {
+            /* Per buffer, rounded to the nearest instruction. */
+            samples[i - 1] = (now - prev - overhead + batch / 2) / batch;
+        }
+        prev = now;
+    }
+    vl_signal(g_done);
+}
+
+/* arg: true for the batch calls. */
+static void
+ring_producer(vl_word_t many)
+{
+    if (many) {
+        ring_producer_loop(true);
+    } else {
+        ring_producer_loop(false);
+    }
+}
+
+static void
+bench_ring(const char *name, unsigned batch, bool many)
+{
+    ring_b_batch = batch;
+    memset(ring_b_queues, 0, sizeof(ring_b_queues));
+    struct ring_config cfg = {.queues = ring_b_queues,
+                              .capacity = RING_B_CAP,
+                              .data = ring_b_data,
+                              .buf_size = RING_B_BUF,
+                              .nbufs = RING_B_NBUFS,
+                              .owned = ring_b_powned};
+    int err = ring_init(&ring_b_p, RING_PRODUCER, &cfg);
+    cfg.owned = ring_b_cowned;
+    if (err == RING_OK) {
+        err = ring_init(&ring_b_c, RING_CONSUMER, &cfg);
+    }
+    /* The consumer owns the region at first and puts every buffer on the free queue. */
+    ring_own_all(&ring_b_c);
+    for (uint32_t i = 0; i < RING_B_NBUFS && err == RING_OK; i++) {
+        err = ring_enqueue(&ring_b_c, (struct ring_desc){i * RING_B_BUF, 0});
+    }
+    if (err != RING_OK) {
+        error(name, "ring set-up failed", err);
+        return;
+    }
+    if (thread_new(ring_consumer, many, PRIO_HIGH, vs2, 0) == NULL ||
+        thread_new(ring_producer, many, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
+        error(name, "cannot create threads", 0);
+        threads_reset();
+        return;
+    }
+    wait_done();
+    /* The counter overhead was subtracted per round, before the division. */
+    report(name, 0);
+}
+
 /* ---- Main. ---- */
 
 /* The metric named by "only=<metric>" on the command line, or NULL to run them all. */
@@ -1312,7 +1501,9 @@ vl_start(const struct vl_bootinfo *bi)
         error("setup", "TLS block too large", 0);
     } else if ((g_done = obj_new(VL_OBJ_NOTIFICATION, 0)) == 0 ||
                (g_ep = obj_new(VL_OBJ_ENDPOINT, 0)) == 0 ||
-               (g_ntfn = obj_new(VL_OBJ_NOTIFICATION, 0)) == 0) {
+               (g_ntfn = obj_new(VL_OBJ_NOTIFICATION, 0)) == 0 ||
+               (ring_b_to_c = obj_new(VL_OBJ_NOTIFICATION, 0)) == 0 ||
+               (ring_b_to_p = obj_new(VL_OBJ_NOTIFICATION, 0)) == 0) {
         error("setup", "cannot create objects", 0);
     } else if ((err = make_second_vspace()) != 0) {
         error("setup", "cannot build the second address space", err);
@@ -1373,6 +1564,15 @@ vl_start(const struct vl_bootinfo *bi)
     }
     if (wanted("irq_to_user")) {
         bench_irq();
+    }
+    if (wanted("ring_batch32")) {
+        bench_ring("ring_batch32", 32, true);
+    }
+    if (wanted("ring_batch32_calls")) {
+        bench_ring("ring_batch32_calls", 32, false);
+    }
+    if (wanted("ring_signalled")) {
+        bench_ring("ring_signalled", 1, false);
     }
     /* Only a benchmark kernel has the system call these need (make bench runs it apart). */
     if (only != NULL && wanted("delete_preempt_max_256 delete_preempt_max_1024 "

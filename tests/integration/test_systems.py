@@ -56,6 +56,29 @@ class Run:
         return [m for m in (re.search(regex, l) for l in self.lines) if m]
 
 
+def function_at(system, program, pc):
+    """(name, offset) of the function of program, as linked for system, that pc falls in,
+    from the cross nm (text symbols with a size): what init's fault report must name."""
+    elf = os.path.join(REPO, "build", CONFIG, "systems", system, program + ".elf")
+    out = subprocess.run(["riscv64-unknown-elf-nm", "-S", "--defined-only", elf],
+                         capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[2] in "tT" and int(f[0], 16) <= pc < int(f[0], 16) + int(f[1], 16):
+            return f[3], pc - int(f[0], 16)
+    pytest.fail("no function of %s holds 0x%x" % (elf, pc))
+
+
+def check_report(line, system, program):
+    """Checks that fault report line (init's "... at pc 0xPC (function+0xOFFSET)") names the
+    function nm finds at PC in program, linked for system; returns PC."""
+    m = re.search(r" at pc (0x[0-9a-f]+) \((\w+)\+(0x[0-9a-f]+)\)$", line)
+    assert m, line
+    pc = int(m.group(1), 16)
+    assert (m.group(2), int(m.group(3), 16)) == function_at(system, program, pc), line
+    return pc
+
+
 def system_qemu_args(name):
     """The extra QEMU arguments of systems/<name>/qemu.args, as tools/run.sh reads them:
     whitespace-separated words, `#` to the end of a line a comment; none without the file."""
@@ -270,7 +293,12 @@ def test_crash_restarts_until_limit():
         # The shared region survives the restarts: the crasher's count there goes on.
         at = run.index(r"^answer: call %d on channel 0, board says %d$" % (n + 1, n + 1), at)
         at = run.index(r"^crasher: run %d, counter 7, peer answered %d$" % (n, n + 1), at)
-        at = run.index(r"^init: crasher faulted: page fault writing 0x0 at pc 0x[0-9a-f]+$", at)
+        at = run.index(r"^init: crasher faulted: page fault writing 0x0 at pc 0x[0-9a-f]+ "
+                       r"\(init\+0x[0-9a-f]+\)$", at)
+        # The function is the crasher's own init(), not answer's (both programs have one):
+        # crasher, the second program of the system, is linked at 32 MiB (vlsys layout).
+        pc = check_report(run.lines[at], "crash", "crasher")
+        assert 0x2000000 <= pc < 0x3000000, hex(pc)
         if n < 3:
             at = run.index(r"^init: restarted crasher \(restart %d\)$" % (n + 1), at)
     run.index(r"^init: crasher stopped: restart limit reached$", at)
@@ -288,7 +316,9 @@ def test_restart_always():
     at = 0
     for n in range(5):
         at = run.index(r"^flaky: run %d fails$" % n, at)
-        at = run.index(r"^init: flaky faulted: exception 2 \(stval 0x0\) at pc 0x[0-9a-f]+$", at)
+        at = run.index(r"^init: flaky faulted: exception 2 \(stval 0x0\) at pc 0x[0-9a-f]+ "
+                       r"\(init\+0x[0-9a-f]+\)$", at)
+        check_report(run.lines[at], "flaky", "flaky")
         at = run.index(r"^init: restarted flaky \(restart %d\)$" % (n + 1), at)
     run.index(r"^flaky: run 5 succeeded$", at)
     mem = memory_values(run)
@@ -439,10 +469,14 @@ def test_fault_handlers():
     pc = r"0x[0-9a-f]+"
     # A handler that never answers: waiter stays stopped, and so does its second thread,
     # which faulted while the first fault was pending; init goes on with everything else.
-    at = run.index(r"^init: waiter faulted: exception 2 \(stval 0x7ff00073\) at pc %s$" % pc)
+    at = run.index(r"^init: waiter faulted: exception 2 \(stval 0x7ff00073\) at pc %s "
+                   r"\(init\+%s\)$" % (pc, pc))
+    check_report(run.lines[at], "faults", "waiter")
     at = run.index(r"^init: waiter's fault goes to its handler sleeper$", at)
     at = run.index(r"^sleeper: holding waiter's fault \(component 6\) for ever$", at)
-    at = run.index(r"^init: waiter faulted: page fault writing 0x20 at pc %s$" % pc, at)
+    at = run.index(r"^init: waiter faulted: page fault writing 0x20 at pc %s \(second\+%s\)$"
+                   % (pc, pc), at)
+    check_report(run.lines[at], "faults", "waiter")
     at = run.index(r"^init: waiter faulted again with a fault pending: that thread stays "
                    r"stopped$", at)
     assert not run.all(r"never printed|restarted waiter|waiter stopped")
@@ -460,13 +494,15 @@ def test_fault_handlers():
     # Resume: the breakpoint is retried (the same pc faults again), then stepped over; the
     # unknown system call is stepped over; registers and stack are intact throughout.
     at = run.index(r"^breaker: run 0, before the breakpoint$")
-    m = re.search(r"exception 3 \(stval 0x0\) at pc (0x[0-9a-f]+)$",
+    m = re.search(r"exception 3 \(stval 0x0\) at pc (0x[0-9a-f]+) \(init\+0x[0-9a-f]+\)$",
                   run.lines[run.index(r"^init: breaker faulted: exception 3", at)])
     bp = int(m.group(1), 16)
     at = run.index(r"^warden: breaker \(component 1\): exception at pc %#x, addr 0x0, detail 3$"
                    % bp, at)
     at = run.index(r"^init: warden resumes breaker at pc %#x$" % bp, at)
-    at = run.index(r"^init: breaker faulted: exception 3 \(stval 0x0\) at pc %#x$" % bp, at)
+    at = run.index(r"^init: breaker faulted: exception 3 \(stval 0x0\) at pc %#x "
+                   r"\(init\+0x[0-9a-f]+\)$" % bp, at)
+    check_report(run.lines[at], "faults", "breaker")
     at = run.index(r"^warden: step breaker over the instruction$", at)
     at = run.index(r"^init: warden resumes breaker at pc %#x$" % (bp + 4), at)
     at = run.index(r"^breaker: after the breakpoint, x = 42$", at)
