@@ -13,7 +13,7 @@
 SDK ?= $(BUILD)/sdk
 SDK_TOOLS += $(VLSYS)
 SDK_HEADERS := $(wildcard uapi/vallum/*.h lib/sys/include/vallum/*.h lib/os/include/vallum/*.h \
-	lib/ring/include/vallum/*.h lib/hw/include/vallum/*.h)
+	lib/ring/include/vallum/*.h lib/hw/include/vallum/*.h lib/virtio/include/vallum/*.h)
 LIBOS_OBJS := $(patsubst %,$(O)/user/%.o,$(LIBOS_SRCS) $(COMPONENT_LIB_SRCS))
 
 .PHONY: sdk

@@ -24,7 +24,8 @@ BAD_IMAGES = ["bad_magic", "bad_size", "bad_table", "bad_program", "bad_string",
               "bad_channel", "bad_priority", "bad_untyped", "bad_debug", "bad_elf",
               "bad_fault_self", "bad_fault_index", "bad_fault_cycle", "bad_fault_channel",
               "bad_config", "bad_config_table", "bad_config_twice", "bad_config_count",
-              "bad_grant_notify", "bad_channel_flags"]
+              "bad_grant_notify", "bad_channel_flags", "bad_region_flags", "bad_map_paddr",
+              "bad_map_paddr_driver"]
 
 
 @pytest.fixture(scope="session", autouse=True)

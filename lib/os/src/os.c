@@ -76,6 +76,8 @@ vl_os_status_name(int status)
         return "no such region, or too small";
     case VL_OS_ERING:
         return "ring shape refused";
+    case VL_OS_ENOPADDR:
+        return "physical address not given";
     default:
         return "unknown status";
     }
@@ -228,8 +230,9 @@ vl_os_config_str(const char *name, const char **value)
     return status;
 }
 
-void *
-vl_os_region(const char *name, size_t *size)
+/* The info page's entry for region name, or NULL. */
+static const struct vl_comp_region *
+find_region(const char *name)
 {
     vl_word_t n = comp_info->num_regions;
     if (n > VL_COMP_MAX_REGIONS) {
@@ -238,13 +241,37 @@ vl_os_region(const char *name, size_t *size)
     for (vl_word_t i = 0; i < n; i++) {
         const struct vl_comp_region *r = &comp_info->regions[i];
         if (strncmp(r->name, name, sizeof(r->name)) == 0) {
-            if (size != NULL) {
-                *size = (size_t)r->size;
-            }
-            return (void *)(uintptr_t)r->vaddr;
+            return r;
         }
     }
     return NULL;
+}
+
+void *
+vl_os_region(const char *name, size_t *size)
+{
+    const struct vl_comp_region *r = find_region(name);
+    if (r == NULL) {
+        return NULL;
+    }
+    if (size != NULL) {
+        *size = (size_t)r->size;
+    }
+    return (void *)(uintptr_t)r->vaddr;
+}
+
+int
+vl_os_region_paddr(const char *name, uint64_t *paddr)
+{
+    const struct vl_comp_region *r = find_region(name);
+    if (r == NULL) {
+        return VL_OS_ENOREGION;
+    }
+    if (r->paddr == 0) {
+        return VL_OS_ENOPADDR;
+    }
+    *paddr = r->paddr;
+    return VL_OS_OK;
 }
 
 vl_word_t

@@ -149,11 +149,11 @@ def read_image(data):
     """Checks the layout rules of sysimage.h on an image; returns (header words, problems)."""
     bad = []
     h = struct.unpack_from("<18Q", data, 0)
-    if h[0] != 0x474d49535953564c or h[1] != 6 or h[2] != len(data):
+    if h[0] != 0x474d49535953564c or h[1] != 7 or h[2] != len(data):
         bad.append("header magic/version/size")
     # (header word of the table, record size): components, regions, maps, channels, irqs,
     # then configs (at the end of the header, before the string table in the file).
-    tables = [(4, 96), (6, 32), (8, 32), (10, 48), (12, 24), (16, 32)]
+    tables = [(4, 96), (6, 40), (8, 40), (10, 48), (12, 24), (16, 32)]
     end = 144
     for w, rec in tables:
         off, count = h[w], h[w + 1]
@@ -248,6 +248,14 @@ def test_misc(vlsys, progdir, workdir):
     for name, channel, value in [("channel_flags", 0, 2), ("grant_on_notify", 3, 1)]:
         data = bytearray(good_grant)
         struct.pack_into("<Q", data, h[10] + 48 * channel + 40, value)
+        cases["bad_" + name] = data
+    # Region and map flags (v_dma's): a bit no version defines, dma on a device region.
+    good_dma = open(os.path.join(workdir, "v_dma.1.img"), "rb").read()
+    h = struct.unpack_from("<18Q", good_dma, 0)
+    for name, at, value in [("region_flags", h[6] + 32, 2), ("dma_on_device", h[6] + 80 + 32, 1),
+                            ("map_flags", h[8] + 32, 2)]:
+        data = bytearray(good_dma)
+        struct.pack_into("<Q", data, at, value)
         cases["bad_" + name] = data
     cases["config_table_out_of_bounds"] = good[:136] + struct.pack("<Q", 1 << 50) + good[144:]
     for name, data in cases.items():

@@ -112,6 +112,8 @@ struct vl_comp_region {
     uint64_t vaddr;
     uint64_t size;
     uint64_t perms; /* VL_PERM_* of sysimage.h */
+    uint64_t paddr; /* a dma region mapped with `paddr: true`: its physical address (the
+                       region is contiguous); 0 for every other region */
 };
 
 enum vl_comp_config_kind {
@@ -152,7 +154,7 @@ struct vl_comp_info {
 
 #define VL_COMP_INFO_MAGIC 0x4f464e49504d4f43ull /* "COMPINFO" */
 
-/* init writes the info page as one frame: it must stay within one page (2896 bytes with 16
+/* init writes the info page as one frame: it must stay within one page (3024 bytes with 16
  * config parameters). */
 _Static_assert(sizeof(struct vl_comp_info) <= 4096, "component info fits one page");
 _Static_assert(sizeof(struct vl_comp_config) == 112, "config entry layout");
