@@ -10,6 +10,9 @@ CONFIG ?= debug
 SYSTEM ?= default
 # FASTPATH=0 builds the kernel without the IPC fast path (into its own directory).
 FASTPATH ?= 1
+# MCS=1 builds a kernel that enforces scheduling contexts' budgets (into its own directory;
+# docs/kernel/scheduling.md): a thread runs only on a context with budget left.
+MCS ?= 0
 # BENCH_KERNEL=1 builds a benchmark kernel (its own directory): it records the longest
 # stretch between preemption checks for `make bench` (VL_SYS_BENCH_PREEMPT_MAX).
 BENCH_KERNEL ?= 0
@@ -17,7 +20,7 @@ BENCH_KERNEL ?= 0
 # (CONFIG_TEST_DEFECT_PT, kernel/include/config.h; CONFIG_TEST_DEFECT_SCHED,
 # kernel/src/kernel/thread.c), into its own directory, to show the tests catch it.
 TEST_DEFECT ?=
-O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)$(if $(filter 1,$(BENCH_KERNEL)),-bench)$(if $(TEST_DEFECT),-defect-$(TEST_DEFECT))
+O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)$(if $(filter 1,$(MCS)),-mcs)$(if $(filter 1,$(BENCH_KERNEL)),-bench)$(if $(TEST_DEFECT),-defect-$(TEST_DEFECT))
 PYTHON := /usr/bin/python3
 CROSS := riscv64-unknown-elf-
 CC_K := $(CROSS)gcc
@@ -40,11 +43,12 @@ $(error CONFIG must be debug or release)
 endif
 
 KCFLAGS := $(WARN) $(CONFIG_FLAGS) $(if $(filter 1,$(FASTPATH)),-DCONFIG_FASTPATH) \
+	$(if $(filter 1,$(MCS)),-DCONFIG_MCS) \
 	$(if $(filter 1,$(BENCH_KERNEL)),-DCONFIG_BENCH_PREEMPTION) \
 	$(if $(TEST_DEFECT),-DCONFIG_TEST_DEFECT_$(TEST_DEFECT)=1) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
 	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fno-pic \
 	-fno-common -Ikernel/include -Iuapi
-UCFLAGS := $(WARN) $(CONFIG_FLAGS) -g -march=rv64imac -mabi=lp64 -mcmodel=medany \
+UCFLAGS := $(WARN) $(CONFIG_FLAGS) $(if $(filter 1,$(MCS)),-DCONFIG_MCS) -g -march=rv64imac -mabi=lp64 -mcmodel=medany \
 	--specs=picolibc.specs -Iuapi -Ilib/sys/include
 ULDFLAGS := -nostartfiles -T lib/sys/user.ld -Wl,--gc-sections
 
