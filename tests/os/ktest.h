@@ -137,4 +137,5 @@ void asid_tests(void);
 void debug_tests(void);
 void shutdown_tests(void);
 void sched_context_tests(void);
+void mcs_tests(void);
 void oracle_tests(void); /* run by its own image: see tests/os/oracle.c */

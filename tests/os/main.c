@@ -449,6 +449,7 @@ vl_start(const struct vl_bootinfo *bi)
     debug_tests();
     shutdown_tests();
     sched_context_tests();
+    mcs_tests();
     fuzz_tests();
     RUN(test_no_leaks);
 

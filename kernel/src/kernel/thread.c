@@ -129,14 +129,22 @@ sched_leave_release_queue(struct tcb *t)
     }
 }
 
-/* Charges the time since ks_sc_start to the current thread's context, if it has one. */
+/*
+ * Charges the time since ks_sc_start to the current thread's context, if it has one. A
+ * full-share context (budget = period, sched_is_full_share) is like seL4's round-robin
+ * one: its time is counted in consumed but not taken from its refills. Nothing could hold
+ * it back anyway, and its refills would fill with the chunks of every preemption and, once
+ * merged, delay budget it is owed.
+ */
 static void
 sched_charge(word_t now)
 {
     struct tcb *cur = ks_cur_thread;
     if (cur != ks_idle_thread && cur->sc != NULL && cur->sc->refills.budget != 0 &&
         now > ks_sc_start) {
-        refill_charge(&cur->sc->refills, ks_sc_start, now - ks_sc_start);
+        if (!sched_is_full_share(cur)) {
+            refill_charge(&cur->sc->refills, ks_sc_start, now - ks_sc_start);
+        }
         cur->sc->consumed += now - ks_sc_start;
     }
     ks_sc_start = now;
@@ -196,7 +204,8 @@ sched_arm_timer(void)
     timer_rearm = false;
     word_t deadline = plat_timer_next_tick();
     struct tcb *cur = ks_cur_thread;
-    if (cur != ks_idle_thread && cur->sc != NULL && cur->sc->refills.budget != 0) {
+    if (cur != ks_idle_thread && cur->sc != NULL && cur->sc->refills.budget != 0 &&
+        !sched_is_full_share(cur)) {
         word_t end = ks_sc_start + refill_available(&cur->sc->refills, ks_sc_start);
         deadline = MIN(deadline, end);
     }
