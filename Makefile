@@ -3,7 +3,8 @@
 #   make test           run every test (host unit tests, static analysis, QEMU suites)
 #   make help           list the targets
 #   make sdk            the SDK for projects outside the tree (build/sdk, docs/tutorial.md)
-# Variables: CONFIG=debug|release, SYSTEM=<name>, BUILD=<dir>, VERBOSE=1, RUN_SECONDS=<n>.
+# Variables: CONFIG=debug|release, SYSTEM=<name>, BUILD=<dir>, VERBOSE=1, RUN_SECONDS=<n>,
+# MCS=1 (a kernel that enforces scheduling contexts).
 
 BUILD ?= build
 CONFIG ?= debug
@@ -80,6 +81,7 @@ help:
 	@echo "  make bench-quick  quick benchmark sanity check (20 samples, VLTEST lines)"
 	@echo "  make bench-profile METRIC=m  instructions of one sample of metric m, by function"
 	@echo "  make ktest      the in-QEMU kernel test suite only"
+	@echo "  make ktest-mcs  the kernel suite on a kernel built with MCS=1, under -icount"
 	@echo "  make oracle     the isolation oracle (make oracle-long: 10^6 steps)"
 	@echo "  make mutate     mutation testing of the kernel (MUTANTS=100 SEED=1, MUTANT=<id>)"
 	@echo "  make clean      remove $(BUILD)"
@@ -104,6 +106,8 @@ help:
 	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md),"
 	@echo "  RUN_SECONDS=<n>: make run's time limit (default: none at a terminal, 120 otherwise;"
 	@echo "  0: none; reaching it, quitting with Ctrl-A X or a power-off all exit 0: tools/run.sh)"
+	@echo "  MCS=1: a kernel that enforces scheduling contexts (build/<config>-mcs; make ktest-mcs"
+	@echo "  runs the kernel suite on it; docs/kernel/scheduling.md)"
 
 deps:
 	$(Q)sh mk/deps.sh run
@@ -185,6 +189,13 @@ $(O)/images/%.bin: $(O)/images/%.elf
 
 ktest: $(O)/images/ktest.bin deps-test
 	$(PYTHON) tools/qemu_run.py --timeout 300 --name ktest -- $< -m 2G
+
+# The kernel suite on a kernel that enforces scheduling contexts, on the virtual clock.
+.PHONY: ktest-mcs
+ktest-mcs: deps-test
+	$(Q)$(MAKE) --no-print-directory MCS=1 CONFIG=$(CONFIG) BUILD=$(BUILD) all
+	$(PYTHON) tools/qemu_run.py --timeout 300 --icount --name ktest-mcs -- \
+		$(BUILD)/$(CONFIG)-mcs/images/ktest.bin -m 2G
 
 # Shutdown_PowerOff ends QEMU with the status given (42); a first task still running after
 # 60 s fails (timeout's status 124). Shutdown_Reset reboots the machine, which boots the

@@ -113,12 +113,13 @@ void sched_charge_if_current(const struct tcb *t);
 void sched_sc_changed(struct tcb *t);
 
 /* True if t has a context whose budget is its whole period: nothing can throttle it, so the
- * fast path may switch to and from it without charging (docs/kernel/scheduling.md). */
+ * fast path may switch to and from it without charging (docs/kernel/scheduling.md). The
+ * flag is kept by the context's invocations (sc_update_share), so the fast path reads one
+ * byte. */
 static inline bool
 sched_is_full_share(const struct tcb *t)
 {
-    return t->sc != NULL && t->sc->refills.budget != 0 &&
-           t->sc->refills.budget == t->sc->refills.period;
+    return t->sc_full_share;
 }
 
 /* The fast path may switch from cur to next directly: both are full-share. */

@@ -53,6 +53,11 @@ check_tcb(struct tcb *t)
     if (t->sc != NULL && sc_check(t->sc) != NULL) {
         return sc_check(t->sc);
     }
+    bool full = t->sc != NULL && t->sc->refills.budget != 0 &&
+                t->sc->refills.budget == t->sc->refills.period;
+    if (t->sc_full_share != full) {
+        return "thread's full-share flag disagrees with its context";
+    }
     if (t->in_release_queue && (t->in_ready_queue || !thread_is_runnable(t))) {
         return "thread in the release queue queued or not runnable";
     }

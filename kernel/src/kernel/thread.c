@@ -48,12 +48,19 @@ static struct tcb *release_head;
  * release queue's head changed. */
 static bool timer_rearm;
 
-/* True if t's context lets it run at now: configured, with budget available. */
+/* The deadline the timer is armed for (timebase ticks), so an unchanged one is not armed
+ * again (through SBI that is a trap into the firmware). */
+static word_t armed_deadline;
+/* The timer interrupt came: its deadline is spent and must be armed again even if equal. */
+static bool timer_fired;
+
+/* True if t's context lets it run at now: configured, with budget available. A full-share
+ * context always has its budget (sched_charge takes nothing from its refills). */
 static bool
 sc_can_run(const struct tcb *t, word_t now)
 {
-    return t->sc != NULL && t->sc->refills.budget != 0 &&
-           refill_available(&t->sc->refills, now) > 0;
+    return sched_is_full_share(t) || (t->sc != NULL && t->sc->refills.budget != 0 &&
+                                      refill_available(&t->sc->refills, now) > 0);
 }
 
 /* Puts t, whose context has no budget available now, in the release queue. */
@@ -105,6 +112,9 @@ release_remove(struct tcb *t)
 static bool
 sched_admit(struct tcb *t)
 {
+    if (sched_is_full_share(t)) {
+        return true;
+    }
     if (t->sc == NULL || t->sc->refills.budget == 0) {
         return false;
     }
@@ -212,7 +222,11 @@ sched_arm_timer(void)
     if (release_head != NULL) {
         deadline = MIN(deadline, refill_head_time(&release_head->sc->refills));
     }
-    plat_timer_set_deadline(deadline);
+    if (deadline != armed_deadline || timer_fired) {
+        timer_fired = false;
+        armed_deadline = deadline;
+        plat_timer_set_deadline(deadline);
+    }
 }
 
 bool
@@ -221,6 +235,7 @@ sched_timer_interrupt(void)
     word_t now = plat_time_now();
     sched_charge(now);
     timer_rearm = true;
+    timer_fired = true;
     bool tick = plat_timer_tick_due(now);
     if (tick) {
         sched_timer_tick();

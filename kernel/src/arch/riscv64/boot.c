@@ -282,6 +282,7 @@ init_sched_context(struct tcb *t)
     refill_reset(&sc->refills, period, period, plat_time_now());
     sc->tcb = t;
     t->sc = sc;
+    t->sc_full_share = true;
 }
 #else
 static void
