@@ -65,6 +65,10 @@ struct vlsys_component {
     char fault_handler_name[VL_SYSIMG_MAX_NAME + 1]; /* `fault_handler`, "" if none */
     int fault_handler_line;
     int fault_handler; /* index of the handler (faults.c), -1: none or unknown */
+    uint64_t budget_us; /* `budget` (budget.c), 0 if absent */
+    int budget_line;    /* 0 if absent, -1 if not an integer (reported) */
+    uint64_t period_us; /* `period`, 0 if absent */
+    int period_line;    /* 0 if absent, -1 if not an integer (reported) */
 };
 
 struct vlsys_region {
@@ -218,6 +222,13 @@ void faults_resolve(struct vlsys_system *sys);
 
 /* faults.c: reports channel id VL_COMP_FAULT_CHANNEL in a fault handler (reserved there). */
 void faults_check(const struct vlsys_system *sys);
+
+/*
+ * Checks every component's `budget` and `period` (budget.c): both or neither, each in
+ * range, and admission: the budget/period of all components add up to at most 1, counted
+ * in millionths rounded up (as init counts them).
+ */
+void budget_check(const struct vlsys_system *sys);
 
 /* Frees everything parse_system() allocated in sys. */
 void system_free(struct vlsys_system *sys);
