@@ -111,7 +111,44 @@ perms_rights(uint64_t perms)
     return VL_RIGHT_READ | ((perms & VL_PERM_W) ? VL_RIGHT_WRITE : 0);
 }
 
-/* Shared RAM regions (frames from the pool) and one copy of their frames per mapping. */
+/*
+ * A dma region's frames: retyped from an untyped of its own (the next power of two of the
+ * region's size, cut from the pool), in one run, so they are physically contiguous; each
+ * frame's address is checked to be so, and the first is the region's physical address.
+ */
+static int
+make_dma_frames(struct region *reg)
+{
+    vl_word_t bits = VL_PAGE_BITS;
+    while ((1ul << bits) < reg->npages * VL_PAGE_SIZE) {
+        bits++;
+    }
+    vl_cptr_t ut = alloc_slots(1);
+    if (ut == 0) {
+        return VL_NOT_ENOUGH_MEMORY;
+    }
+    int err = alloc_pool(VL_OBJ_UNTYPED, bits, ut, 1);
+    for (vl_word_t done = 0; err == 0 && done < reg->npages;) {
+        vl_word_t k = reg->npages - done > 256 ? 256 : reg->npages - done;
+        err = vl_untyped_retype(ut, VL_OBJ_FRAME_4K, 0, ROOT, 0, 0, reg->frames + done, k);
+        done += k;
+    }
+    for (vl_word_t i = 0; err == 0 && i < reg->npages; i++) {
+        vl_word_t paddr, vaddr;
+        err = vl_frame_get_address(reg->frames + i, &paddr, &vaddr);
+        if (err == 0 && i == 0) {
+            reg->paddr = paddr;
+        } else if (err == 0 && paddr != reg->paddr + i * VL_PAGE_SIZE) {
+            printf("init: dma frame %lu at 0x%lx, not 0x%lx\n", (unsigned long)i,
+                   (unsigned long)paddr, (unsigned long)(reg->paddr + i * VL_PAGE_SIZE));
+            err = VL_RANGE_ERROR;
+        }
+    }
+    return err;
+}
+
+/* Shared RAM regions (frames from the pool; dma regions contiguous) and one copy of their
+ * frames per mapping. */
 static int
 make_regions(void)
 {
@@ -127,6 +164,8 @@ make_regions(void)
             for (vl_word_t i = 0; err == 0 && i < g_regions[r].npages; i++) {
                 err = alloc_device_frame(reg->paddr + i * VL_PAGE_SIZE, g_regions[r].frames + i);
             }
+        } else if ((reg->flags & VL_REGION_DMA) != 0) {
+            err = make_dma_frames(&g_regions[r]);
         } else {
             err = alloc_pool(VL_OBJ_FRAME_4K, 0, g_regions[r].frames, g_regions[r].npages);
         }

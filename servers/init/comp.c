@@ -92,6 +92,8 @@ fill_info(struct comp *c, struct vl_comp_info *info)
         r->vaddr = map->vaddr;
         r->size = g_img.regions[map->region].size;
         r->perms = map->perms;
+        /* image_check() saw to it that only a driver's map of a dma region has the flag. */
+        r->paddr = (map->flags & VL_MAP_PADDR) != 0 ? g_regions[map->region].paddr : 0;
     }
     /* image_check() saw to it that names, strings and counts fit. */
     for (uint64_t i = 0; i < g_img.nconfigs; i++) {

@@ -152,6 +152,48 @@ check_map(struct sysimg *img, uint64_t i, const struct elf_image *elfs, unsigned
     return 0;
 }
 
+/* Whether component c holds a device: a device region mapped into it, or an interrupt. */
+static bool
+holds_device(const struct sysimg *img, uint64_t c)
+{
+    for (uint64_t i = 0; i < img->nmaps; i++) {
+        if (img->maps[i].component == c &&
+            img->regions[img->maps[i].region].kind == VL_REGION_DEVICE) {
+            return true;
+        }
+    }
+    for (uint64_t i = 0; i < img->nirqs; i++) {
+        if (img->irqs[i].component == c) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Map flags: a physical address only of a dma region, only to a driver (as vlsys checks:
+ * the address lets a device write anywhere, docs/system-description.md). After the maps'
+ * and irqs' indices are checked. */
+static int
+check_paddr_maps(const struct sysimg *img)
+{
+    for (uint64_t i = 0; i < img->nmaps; i++) {
+        const struct vl_sysimg_map *m = &img->maps[i];
+        if ((m->flags & ~(uint64_t)VL_MAP_FLAGS_ALL) != 0) {
+            return bad("map flags", i);
+        }
+        if ((m->flags & VL_MAP_PADDR) == 0) {
+            continue;
+        }
+        if ((img->regions[m->region].flags & VL_REGION_DMA) == 0) {
+            return bad("physical address of a region that is not a dma region", i);
+        }
+        if (!holds_device(img, m->component)) {
+            return bad("physical address to a component without a device", i);
+        }
+    }
+    return 0;
+}
+
 /* Marks channel id as used in component c; fails if out of range or used twice. */
 static int
 use_id(uint64_t *ids, uint64_t c, uint64_t id)
@@ -341,7 +383,8 @@ image_check(const void *base, uint64_t size, struct sysimg *img)
         const struct vl_sysimg_region *r = &img->regions[i];
         if (!name_ok(img, r->name) || r->size == 0 || r->size % VL_PAGE_SIZE != 0 ||
             r->size > (1ull << 30) || r->kind > VL_REGION_DEVICE || r->paddr % VL_PAGE_SIZE != 0 ||
-            r->paddr + r->size < r->paddr) {
+            r->paddr + r->size < r->paddr || (r->flags & ~(uint64_t)VL_REGION_FLAGS_ALL) != 0 ||
+            (r->kind != VL_REGION_RAM && r->flags != 0)) {
             return bad("region", i);
         }
     }
@@ -351,7 +394,7 @@ image_check(const void *base, uint64_t size, struct sysimg *img)
             return -1;
         }
     }
-    if (check_channels(img) != 0 || check_configs(img) != 0) {
+    if (check_channels(img) != 0 || check_configs(img) != 0 || check_paddr_maps(img) != 0) {
         return -1;
     }
     for (uint64_t i = 0; i < img->ncomps; i++) {

@@ -83,6 +83,7 @@ struct comp {
 struct region {
     vl_cptr_t frames; /* first of npages consecutive slots */
     vl_word_t npages;
+    vl_word_t paddr; /* dma regions: physical address of the first frame (contiguous); else 0 */
 };
 
 extern struct sysimg g_img;

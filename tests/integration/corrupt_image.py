@@ -24,7 +24,7 @@ def put(img, off, value):
 
 def table(img, name, index, field):
     """Offset of word `field` of record `index` of table `name` (records of 8-byte words)."""
-    sizes = {"components": 14, "regions": 4, "maps": 4, "channels": 6, "irqs": 3, "configs": 4}
+    sizes = {"components": 14, "regions": 5, "maps": 5, "channels": 6, "irqs": 3, "configs": 4}
     base = word(img, HEADER[name])
     return base + (index * sizes[name] + field) * 8
 
@@ -92,6 +92,15 @@ CORRUPTIONS = {
                                          word(img, table(img, "configs", 0, 1))),
                          "config parameter twice"),
     "bad_config_count": (lambda img: many_configs(img, 17), "too many config parameters"),
+    # Dma regions (image version 7): a flag no version defines on ring_queues; ping told the
+    # physical address of ring_queues, not a dma region; then made one, but ping holds no
+    # device.
+    "bad_region_flags": (lambda img: put(img, table(img, "regions", 0, 4), 2), "region (0x0)"),
+    "bad_map_paddr": (lambda img: put(img, table(img, "maps", 0, 4), 1),
+                      "physical address of a region that is not a dma region (0x0)"),
+    "bad_map_paddr_driver": (lambda img: (put(img, table(img, "regions", 0, 4), 1),
+                                          put(img, table(img, "maps", 0, 4), 1)),
+                             "physical address to a component without a device (0x0)"),
     # pong given a budget above its period, and a budget without a period.
     "bad_budget": (lambda img: (put(img, table(img, "components", 1, 12), 2000),
                                 put(img, table(img, "components", 1, 13), 1000)),

@@ -328,5 +328,6 @@ check_system(const struct vlsys_system *sys)
     check_calls(sys);
     check_interfaces(sys);
     faults_check(sys);
+    dma_check(sys);
     budget_check(sys);
 }

@@ -15,8 +15,8 @@
 
 _Static_assert(sizeof(struct vl_sysimg_header) == 144, "header layout");
 _Static_assert(sizeof(struct vl_sysimg_component) == 112, "component layout");
-_Static_assert(sizeof(struct vl_sysimg_region) == 32, "region layout");
-_Static_assert(sizeof(struct vl_sysimg_map) == 32, "map layout");
+_Static_assert(sizeof(struct vl_sysimg_region) == 40, "region layout");
+_Static_assert(sizeof(struct vl_sysimg_map) == 40, "map layout");
 _Static_assert(sizeof(struct vl_sysimg_channel) == 48, "channel layout");
 _Static_assert(sizeof(struct vl_sysimg_irq) == 24, "irq layout");
 _Static_assert(sizeof(struct vl_sysimg_config) == 32, "config layout");
@@ -152,13 +152,14 @@ image_build(struct vlsys_system *sys, struct buf *b)
     uint64_t region_name = region_names_at;
     for (size_t i = 0; i < nr; i++) {
         const struct vlsys_region *r = VEC_AT(&sys->regions, struct vlsys_region, i);
-        uint64_t rec[] = {region_name, r->size, r->kind, r->paddr};
+        uint64_t rec[] = {region_name, r->size, r->kind, r->paddr, r->flags};
         put_record(b, rec, WORDS(vl_sysimg_region));
         region_name += strlen(r->name) + 1;
     }
     for (size_t i = 0; i < sys->maps.count; i++) {
         const struct vlsys_map *m = VEC_AT(&sys->maps, struct vlsys_map, i);
-        uint64_t rec[] = {(uint64_t)m->region, (uint64_t)m->component, m->vaddr, m->perms};
+        uint64_t rec[] = {(uint64_t)m->region, (uint64_t)m->component, m->vaddr, m->perms,
+                          m->flags};
         put_record(b, rec, WORDS(vl_sysimg_map));
     }
     for (size_t i = 0; i < sys->channels.count; i++) {
@@ -438,10 +439,15 @@ image_dump(const char *path)
     dump_components(&d, comps, nc);
     for (uint64_t i = 0; i < nr; i++) {
         const uint8_t *r = regions + i * sizeof(struct vl_sysimg_region);
-        uint64_t kind = get_u64(r + 16);
-        printf("region %llu '%s': %s, size 0x%llx, paddr 0x%llx\n", (unsigned long long)i,
+        uint64_t kind = get_u64(r + 16), flags = get_u64(r + 32);
+        if ((flags & ~(uint64_t)VL_REGION_FLAGS_ALL) != 0 ||
+            (kind != VL_REGION_RAM && flags != 0)) {
+            dump_error(&d, "bad region flags", flags);
+        }
+        printf("region %llu '%s': %s, size 0x%llx, paddr 0x%llx%s\n", (unsigned long long)i,
                dump_string(&d, get_u64(r)), kind == VL_REGION_RAM ? "ram" : "device",
-               (unsigned long long)get_u64(r + 8), (unsigned long long)get_u64(r + 24));
+               (unsigned long long)get_u64(r + 8), (unsigned long long)get_u64(r + 24),
+               (flags & VL_REGION_DMA) != 0 ? ", dma" : "");
     }
     for (uint64_t i = 0; i < nm; i++) {
         const uint8_t *m = maps + i * sizeof(struct vl_sysimg_map);
@@ -450,10 +456,16 @@ image_dump(const char *path)
         if (region >= nr) {
             dump_error(&d, "bad region index", region);
         }
-        printf("map %llu: region '%s' in '%s' at 0x%llx %s\n", (unsigned long long)i,
-               region < nr ? dump_string(&d, get_u64(regions + region * 32)) : "?",
+        uint64_t flags = get_u64(m + 32);
+        if ((flags & ~(uint64_t)VL_MAP_FLAGS_ALL) != 0) {
+            dump_error(&d, "bad map flags", flags);
+        }
+        printf("map %llu: region '%s' in '%s' at 0x%llx %s%s\n", (unsigned long long)i,
+               region < nr
+                   ? dump_string(&d, get_u64(regions + region * sizeof(struct vl_sysimg_region)))
+                   : "?",
                dump_component(&d, comps, nc, get_u64(m + 8)), (unsigned long long)get_u64(m + 16),
-               perms_string(get_u64(m + 24), perms));
+               perms_string(get_u64(m + 24), perms), (flags & VL_MAP_PADDR) != 0 ? ", paddr" : "");
     }
     for (uint64_t i = 0; i < nch; i++) {
         const uint8_t *ch = chans + i * sizeof(struct vl_sysimg_channel);

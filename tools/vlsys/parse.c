@@ -699,13 +699,17 @@ add_region(struct ctx *c, yaml_node_t *node, yaml_node_t *name_node, yaml_node_t
 static void
 parse_region(struct ctx *c, yaml_node_t *node)
 {
-    static const char *const keys[] = {"name", "size", "map", NULL};
-    static const char *const map_keys[] = {"component", "vaddr", "perms", NULL};
-    yaml_node_t *v[3];
+    static const char *const keys[] = {"name", "size", "map", "dma", NULL};
+    static const char *const map_keys[] = {"component", "vaddr", "perms", "paddr", NULL};
+    yaml_node_t *v[4];
     if (!get_fields(c, node, "memory region", keys, 3, v)) {
         return;
     }
     int region = add_region(c, node, v[0], v[1]);
+    bool dma = false;
+    if (v[3] != NULL && get_bool(v[3], "dma", &dma) && dma) {
+        VEC_AT(&c->sys->regions, struct vlsys_region, region)->flags |= VL_REGION_DMA;
+    }
     yaml_node_item_t *it;
     yaml_node_item_t *top;
     if (v[2] == NULL || !get_list(v[2], "map", &it, &top)) {
@@ -713,12 +717,18 @@ parse_region(struct ctx *c, yaml_node_t *node)
     }
     for (; it < top; it++) {
         yaml_node_t *e = yaml_document_get_node(c->doc, *it);
-        yaml_node_t *m[3];
+        yaml_node_t *m[4];
         if (!get_fields(c, e, "map entry", map_keys, 7, m)) {
             continue;
         }
         int comp = m[0] ? get_component_ref(c, m[0]) : -1;
         add_map(c, region, comp, e, m[1], m[2]);
+        bool paddr = false;
+        if (m[3] != NULL && get_bool(m[3], "paddr", &paddr) && paddr) {
+            struct vlsys_map *map = VEC_AT(&c->sys->maps, struct vlsys_map, c->sys->maps.count - 1);
+            map->flags |= VL_MAP_PADDR;
+            map->paddr_line = line_of(m[3]);
+        }
     }
 }
 

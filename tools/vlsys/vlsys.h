@@ -81,6 +81,7 @@ struct vlsys_region {
     int device;       /* the driver's component index for device regions, else -1 */
     bool is_valid;    /* size is a valid, non-zero multiple of 4 KiB */
     bool paddr_valid; /* device regions: paddr is aligned and paddr + size does not wrap */
+    uint64_t flags;   /* VL_REGION_* (key `dma`, dma.c) */
 };
 
 struct vlsys_map {
@@ -90,6 +91,8 @@ struct vlsys_map {
     uint64_t perms; /* VL_PERM_* */
     int line;       /* the map entry */
     bool is_valid;  /* component known, vaddr aligned and below the limit, perms valid */
+    uint64_t flags; /* VL_MAP_* (key `paddr`, dma.c) */
+    int paddr_line; /* the `paddr` value, 0 if absent */
 };
 
 /* One end of a channel, or the channel id of an interrupt. */
@@ -222,6 +225,10 @@ void faults_resolve(struct vlsys_system *sys);
 
 /* faults.c: reports channel id VL_COMP_FAULT_CHANNEL in a fault handler (reserved there). */
 void faults_check(const struct vlsys_system *sys);
+
+/* dma.c: reports maps with `paddr` on a region without `dma`, or into a component that
+ * holds no device (docs/system-description.md, dma regions). */
+void dma_check(const struct vlsys_system *sys);
 
 /*
  * Checks every component's `budget` and `period` (budget.c): both or neither, each in

@@ -10,9 +10,10 @@
 
 struct host_device {
     char name[32];
-    const struct hw_model *model;
+    const struct hw_model *model; /* NULL: a dma region (dma) */
     void *ctx;
     uint64_t size;
+    struct hw_dma dma;
 };
 
 static struct host_device devices[HW_HOST_MAX_DEVICES];
@@ -32,6 +33,30 @@ hw_host_attach(const char *name, const struct hw_model *model, void *ctx, uint64
     return true;
 }
 
+bool
+hw_host_attach_dma(const char *name, const struct hw_dma *dma)
+{
+    if (num_devices == HW_HOST_MAX_DEVICES || strlen(name) >= sizeof(devices[0].name)) {
+        return false;
+    }
+    struct host_device *d = &devices[num_devices++];
+    *d = (struct host_device){.dma = *dma};
+    strcpy(d->name, name);
+    return true;
+}
+
+bool
+hw_dma_open(struct hw_dma *dma, const char *name)
+{
+    for (unsigned i = 0; i < num_devices; i++) {
+        if (devices[i].model == NULL && strcmp(devices[i].name, name) == 0) {
+            *dma = devices[i].dma;
+            return true;
+        }
+    }
+    return false;
+}
+
 void
 hw_host_reset(void)
 {
@@ -42,7 +67,7 @@ bool
 hw_window_open(struct hw_window *w, const char *name)
 {
     for (unsigned i = 0; i < num_devices; i++) {
-        if (strcmp(devices[i].name, name) == 0) {
+        if (devices[i].model != NULL && strcmp(devices[i].name, name) == 0) {
             *w = (struct hw_window){
                 .size = devices[i].size, .model = devices[i].model, .model_ctx = devices[i].ctx};
             return true;

@@ -234,6 +234,34 @@ test_goldfish_clock_driver(void)
     return true;
 }
 
+/* hw_dma_open finds a dma region by name, never a device window, and leaves *d alone on a
+ * miss; hw_window_open never returns a dma region. */
+static bool
+test_dma_open(void)
+{
+    static uint8_t mem[8192];
+    static struct regfile rf;
+    struct hw_dma reg = {mem, 0x80400000, sizeof(mem)}, d = {NULL, 7, 7};
+    struct hw_window w = {.size = 5};
+    hw_host_reset();
+    EXPECT(!hw_dma_open(&d, "bufs"));
+    EXPECT(hw_host_attach("regs", &regfile_model, &rf, sizeof(rf.bytes)));
+    EXPECT(hw_host_attach_dma("bufs", &reg));
+    EXPECT(!hw_dma_open(&d, "regs"));
+    EXPECT(!hw_window_open(&w, "bufs"));
+    EXPECT(d.vaddr == NULL && d.device_addr == 7 && d.size == 7 && w.size == 5);
+    EXPECT(hw_dma_open(&d, "bufs"));
+    EXPECT(d.vaddr == mem && d.device_addr == 0x80400000 && d.size == sizeof(mem));
+    EXPECT(!hw_host_attach_dma("a_name_of_thirty_two_characters_", &reg));
+    for (unsigned i = 2; i < HW_HOST_MAX_DEVICES; i++) {
+        EXPECT(hw_host_attach_dma("more", &reg));
+    }
+    EXPECT(!hw_host_attach_dma("full", &reg));
+    hw_host_reset();
+    EXPECT(!hw_dma_open(&d, "bufs"));
+    return true;
+}
+
 int
 main(void)
 {
@@ -241,6 +269,7 @@ main(void)
     run("hw/widths", test_widths);
     run("hw/bad_accesses", test_bad_accesses);
     run("hw/dma_addr", test_dma_addr);
+    run("hw/dma_open", test_dma_open);
     run("hw/goldfish_clock_driver", test_goldfish_clock_driver);
     return g_failed == 0 ? 0 : 1;
 }

@@ -149,11 +149,11 @@ def read_image(data):
     """Checks the layout rules of sysimage.h on an image; returns (header words, problems)."""
     bad = []
     h = struct.unpack_from("<18Q", data, 0)
-    if h[0] != 0x474d49535953564c or h[1] != 7 or h[2] != len(data):
+    if h[0] != 0x474d49535953564c or h[1] != 8 or h[2] != len(data):
         bad.append("header magic/version/size")
     # (header word of the table, record size): components, regions, maps, channels, irqs,
     # then configs (at the end of the header, before the string table in the file).
-    tables = [(4, 112), (6, 32), (8, 32), (10, 48), (12, 24), (16, 32)]
+    tables = [(4, 112), (6, 40), (8, 40), (10, 48), (12, 24), (16, 32)]
     end = 144
     for w, rec in tables:
         off, count = h[w], h[w + 1]
@@ -249,6 +249,14 @@ def test_misc(vlsys, progdir, workdir):
         data = bytearray(good_grant)
         struct.pack_into("<Q", data, h[10] + 48 * channel + 40, value)
         cases["bad_" + name] = data
+    # Region and map flags (v_dma's): a bit no version defines, dma on a device region.
+    good_dma = open(os.path.join(workdir, "v_dma.1.img"), "rb").read()
+    h = struct.unpack_from("<18Q", good_dma, 0)
+    for name, at, value in [("region_flags", h[6] + 32, 2), ("dma_on_device", h[6] + 80 + 32, 1),
+                            ("map_flags", h[8] + 32, 2)]:
+        data = bytearray(good_dma)
+        struct.pack_into("<Q", data, at, value)
+        cases["bad_" + name] = data
     cases["config_table_out_of_bounds"] = good[:136] + struct.pack("<Q", 1 << 50) + good[144:]
     for name, data in cases.items():
         p = os.path.join(workdir, "damaged_%s.img" % name)
@@ -324,8 +332,9 @@ def test_real_elf(vlsys, workdir):
 
 
 def test_programs(vlsys, workdir):
-    """`vlsys programs`: each program once, in order of first use; errors as `check` prints
-    them without --programs; usage errors."""
+    """`vlsys programs` and `vlsys layout`: each program once, in order of first use (with its
+    link address, VL_COMP_PROGRAM_BASE, for layout); errors as `check` prints them without
+    --programs; usage errors."""
     path = os.path.join(workdir, "programs.yaml")
     with open(path, "w") as f:
         f.write("system: progs\ncomponents:\n  - {name: a, program: pong, priority: 1}\n"
@@ -334,16 +343,22 @@ def test_programs(vlsys, workdir):
     rc, out, err = run(vlsys, "programs", path)
     report("programs/list", rc == 0 and out == "pong\nhello\n" and not err,
            "rc %d %r %r" % (rc, out, err))
-    for f in ("e_priority_range.yaml", "e_missing_program.yaml"):
-        bad = os.path.join(FIXTURES, f)
-        rc, out, err = run(vlsys, "programs", bad)
-        rc_check, _, err_check = run(vlsys, "check", bad)
-        report("programs/error_" + f[:-5], rc == 1 and not out and err == err_check and err,
-               "rc %d %r %r, check said %r" % (rc, out, err, err_check))
-    for args in ([], [path, path], ["--programs", path]):
-        rc, out, err = run(vlsys, "programs", *args)
-        report("usage/programs_%d_args" % len(args), rc == 2 and "usage" in err and not out,
-               "rc %d %r" % (rc, err))
+    # 16 MiB slots from 16 MiB: init keeps 0x10000, and no two programs share a code address.
+    rc, out, err = run(vlsys, "layout", path)
+    report("layout/list", rc == 0 and out == "pong 0x1000000\nhello 0x2000000\n" and not err,
+           "rc %d %r %r" % (rc, out, err))
+    for cmd in ("programs", "layout"):
+        for f in ("e_priority_range.yaml", "e_missing_program.yaml"):
+            bad = os.path.join(FIXTURES, f)
+            rc, out, err = run(vlsys, cmd, bad)
+            rc_check, _, err_check = run(vlsys, "check", bad)
+            report("%s/error_%s" % (cmd, f[:-5]),
+                   rc == 1 and not out and err == err_check and err,
+                   "rc %d %r %r, check said %r" % (rc, out, err, err_check))
+        for args in ([], [path, path], ["--programs", path]):
+            rc, out, err = run(vlsys, cmd, *args)
+            report("usage/%s_%d_args" % (cmd, len(args)), rc == 2 and "usage" in err and not out,
+                   "rc %d %r" % (rc, err))
 
 
 def main():

@@ -85,6 +85,14 @@ struct hw_dma {
     uint64_t size;        /* bytes */
 };
 
+/*
+ * Finds the dma region `name` (docs/system-description.md: `dma: true`, mapped into this
+ * driver with `paddr: true`) and fills *d with its mapping, device address and size.
+ * Returns false (and *d untouched) if there is no such region or its physical address is
+ * not given to this component. Host: the region is what hw_host_attach_dma registered.
+ */
+bool hw_dma_open(struct hw_dma *d, const char *name);
+
 /* Returned by hw_dma_addr for a range outside the region. */
 #define HW_DMA_NONE UINT64_MAX
 
@@ -100,6 +108,9 @@ uint64_t hw_dma_addr(const struct hw_dma *d, const void *p, uint64_t len);
  * longer than 31 characters. hw_host_reset() forgets every device. */
 #define HW_HOST_MAX_DEVICES 8
 bool hw_host_attach(const char *name, const struct hw_model *model, void *ctx, uint64_t size);
+/* Host implementation only: registers *d as dma region `name` for hw_dma_open (the same
+ * table and limits as hw_host_attach). */
+bool hw_host_attach_dma(const char *name, const struct hw_dma *d);
 void hw_host_reset(void);
 
 /* Each implementation's raw access, called by hw.c after the checks (not for drivers). */

@@ -91,7 +91,9 @@ enum vl_os_status {
     VL_OS_EWRONGTYPE = -4, /* the parameter is a string asked for as an integer, or back */
     VL_OS_ENOREGION = -5,  /* a region the call names is not mapped into the component, or is
                               smaller than the call needs */
-    VL_OS_ERING = -6       /* lib/ring refused the ring's shape (ring_init's status) */
+    VL_OS_ERING = -6,      /* lib/ring refused the ring's shape (ring_init's status) */
+    VL_OS_ENOPADDR = -7    /* the region's physical address is not the component's to know:
+                              not a dma region, or mapped without `paddr: true` */
 };
 
 /* A short description of status (enum vl_os_status), e.g. "no such channel". */
@@ -103,6 +105,16 @@ const char *vl_os_status_name(int status);
  * is signalled).
  */
 int vl_os_notify(unsigned id);
+
+/*
+ * Waits, outside the event loop, until notify channel id is signalled: for code that must
+ * block for one event in the middle of an entry point (vallum/timer_sleep.h sleeps with it).
+ * Signals on other channels that arrive meanwhile are kept and delivered to notified() once
+ * the entry point returns to the event loop; protected calls to this component wait until
+ * then too. Returns VL_OS_OK, or VL_OS_ENOCHANNEL / VL_OS_EWRONGKIND (without waiting) if id
+ * is not a notify channel.
+ */
+int vl_os_wait_signal(unsigned id);
 
 /*
  * Calls the server of call channel id with message info `info` and the message registers
@@ -139,6 +151,16 @@ int vl_os_config_str(const char *name, const char **value);
  * size in bytes in *size (if size is not NULL). Returns NULL if no such region is mapped.
  */
 void *vl_os_region(const char *name, size_t *size);
+
+/*
+ * The physical address of the dma region `name` mapped into this component, in *paddr: the
+ * device-visible address of its first byte, the region being physically contiguous
+ * (docs/system-description.md, dma regions). Only a driver whose description maps the
+ * region with `paddr: true` is told it. Returns VL_OS_OK, VL_OS_ENOREGION if no such region
+ * is mapped, or VL_OS_ENOPADDR if its address is not given to this component; *paddr is left
+ * alone on an error.
+ */
+int vl_os_region_paddr(const char *name, uint64_t *paddr);
 
 /* Message register i (0..VL_MSG_MAX_LENGTH-1) of the current call or reply: vl_os_mr_get()
  * reads 0 past that message's length (what lies there is an earlier message's), also for a

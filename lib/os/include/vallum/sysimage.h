@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define VL_SYSIMG_MAGIC 0x474d49535953564cull /* "LVSYSIMG" */
-#define VL_SYSIMG_VERSION 7
+#define VL_SYSIMG_VERSION 8
 
 /* Limits the tool enforces (and init relies on). */
 #define VL_SYSIMG_MAX_COMPONENTS 32
@@ -74,7 +74,7 @@ struct vl_sysimg_component {
                                faults (key `fault_handler`, docs/faults.md), or
                                VL_SYSIMG_NO_FAULT_HANDLER: init's restart policy decides. Never
                                the component itself; the handlers form no cycle */
-    uint64_t budget_us;     /* keys `budget` and `period` (version 7): the component's thread
+    uint64_t budget_us;     /* keys `budget` and `period` (version 8): the component's thread
                                runs at most budget_us microseconds in any period_us;
                                VL_SYSIMG_MIN_BUDGET_US <= budget_us <= period_us <=
                                VL_SYSIMG_MAX_PERIOD_US, and the budget_us / period_us of all
@@ -100,7 +100,16 @@ struct vl_sysimg_region {
     uint64_t size;  /* bytes, multiple of 4096 */
     uint64_t kind;  /* enum vl_region_kind */
     uint64_t paddr; /* device regions: physical address (4096-aligned); RAM: 0 */
+    uint64_t flags; /* VL_REGION_* (version 7); 0 on a device region */
 };
+
+/*
+ * A RAM region a device reads or writes (key `dma: true`): init makes it physically
+ * contiguous (its frames retyped from one untyped of its own) and writes its physical
+ * address on the info page of the mappings that carry VL_MAP_PADDR, and no other.
+ */
+#define VL_REGION_DMA 1u
+#define VL_REGION_FLAGS_ALL VL_REGION_DMA
 
 #define VL_PERM_R 1u
 #define VL_PERM_W 2u
@@ -111,7 +120,16 @@ struct vl_sysimg_map {
     uint64_t component; /* index */
     uint64_t vaddr;     /* 4096-aligned, below the user address limit */
     uint64_t perms;     /* VL_PERM_* */
+    uint64_t flags;     /* VL_MAP_* (version 7) */
 };
+
+/*
+ * The component is told the region's physical address (key `paddr: true` in a map entry):
+ * only on a VL_REGION_DMA region, only for a component that holds a device (a device
+ * region or an interrupt) - a driver, which programs the device with it.
+ */
+#define VL_MAP_PADDR 1u
+#define VL_MAP_FLAGS_ALL VL_MAP_PADDR
 
 enum vl_channel_kind {
     VL_CHANNEL_NOTIFY = 0, /* either end may signal the other */
