@@ -64,7 +64,7 @@ struct vlsys_component {
     bool is_layout_valid;  /* stack and heap are valid sizes */
     char fault_handler_name[VL_SYSIMG_MAX_NAME + 1]; /* `fault_handler`, "" if none */
     int fault_handler_line;
-    int fault_handler; /* index of the handler (faults.c), -1: none or unknown */
+    int fault_handler;  /* index of the handler (faults.c), -1: none or unknown */
     uint64_t budget_us; /* `budget` (budget.c), 0 if absent */
     int budget_line;    /* 0 if absent, -1 if not an integer (reported) */
     uint64_t period_us; /* `period`, 0 if absent */
@@ -105,11 +105,11 @@ struct vlsys_end {
 };
 
 struct vlsys_channel {
-    uint64_t kind;      /* enum vl_channel_kind */
-    struct vlsys_end a; /* notify: first end; call: client */
-    struct vlsys_end b; /* notify: second end; call: server */
-    int line;           /* the channel entry */
-    uint64_t flags;     /* VL_CHANNEL_*: call channels only (key `grant`) */
+    uint64_t kind;                      /* enum vl_channel_kind */
+    struct vlsys_end a;                 /* notify: first end; call: client */
+    struct vlsys_end b;                 /* notify: second end; call: server */
+    int line;                           /* the channel entry */
+    uint64_t flags;                     /* VL_CHANNEL_*: call channels only (key `grant`) */
     char iface[VL_SYSIMG_MAX_NAME + 1]; /* call: `interface` name, "" if none (iface.c) */
     unsigned iface_version;             /* its version, 0 if the channel names none */
     int iface_line;
