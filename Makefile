@@ -3,13 +3,17 @@
 #   make test           run every test (host unit tests, static analysis, QEMU suites)
 #   make help           list the targets
 #   make sdk            the SDK for projects outside the tree (build/sdk, docs/tutorial.md)
-# Variables: CONFIG=debug|release, SYSTEM=<name>, BUILD=<dir>, VERBOSE=1, RUN_SECONDS=<n>.
+# Variables: CONFIG=debug|release, SYSTEM=<name>, BUILD=<dir>, VERBOSE=1, RUN_SECONDS=<n>,
+# MCS=1 (a kernel that enforces scheduling contexts).
 
 BUILD ?= build
 CONFIG ?= debug
 SYSTEM ?= default
 # FASTPATH=0 builds the kernel without the IPC fast path (into its own directory).
 FASTPATH ?= 1
+# MCS=1 builds a kernel that enforces scheduling contexts' budgets (into its own directory;
+# docs/kernel/scheduling.md): a thread runs only on a context with budget left.
+MCS ?= 0
 # BENCH_KERNEL=1 builds a benchmark kernel (its own directory): it records the longest
 # stretch between preemption checks for `make bench` (VL_SYS_BENCH_PREEMPT_MAX).
 BENCH_KERNEL ?= 0
@@ -17,7 +21,7 @@ BENCH_KERNEL ?= 0
 # (CONFIG_TEST_DEFECT_PT, kernel/include/config.h; CONFIG_TEST_DEFECT_SCHED,
 # kernel/src/kernel/thread.c), into its own directory, to show the tests catch it.
 TEST_DEFECT ?=
-O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)$(if $(filter 1,$(BENCH_KERNEL)),-bench)$(if $(TEST_DEFECT),-defect-$(TEST_DEFECT))
+O := $(BUILD)/$(CONFIG)$(if $(filter 0,$(FASTPATH)),-nofastpath)$(if $(filter 1,$(MCS)),-mcs)$(if $(filter 1,$(BENCH_KERNEL)),-bench)$(if $(TEST_DEFECT),-defect-$(TEST_DEFECT))
 PYTHON := /usr/bin/python3
 CROSS := riscv64-unknown-elf-
 CC_K := $(CROSS)gcc
@@ -40,11 +44,12 @@ $(error CONFIG must be debug or release)
 endif
 
 KCFLAGS := $(WARN) $(CONFIG_FLAGS) $(if $(filter 1,$(FASTPATH)),-DCONFIG_FASTPATH) \
+	$(if $(filter 1,$(MCS)),-DCONFIG_MCS) \
 	$(if $(filter 1,$(BENCH_KERNEL)),-DCONFIG_BENCH_PREEMPTION) \
 	$(if $(TEST_DEFECT),-DCONFIG_TEST_DEFECT_$(TEST_DEFECT)=1) -g -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
 	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fno-pic \
 	-fno-common -Ikernel/include -Iuapi
-UCFLAGS := $(WARN) $(CONFIG_FLAGS) -g -march=rv64imac -mabi=lp64 -mcmodel=medany \
+UCFLAGS := $(WARN) $(CONFIG_FLAGS) $(if $(filter 1,$(MCS)),-DCONFIG_MCS) -g -march=rv64imac -mabi=lp64 -mcmodel=medany \
 	--specs=picolibc.specs -Iuapi -Ilib/sys/include
 ULDFLAGS := -nostartfiles -T lib/sys/user.ld -Wl,--gc-sections
 
@@ -79,6 +84,7 @@ help:
 	@echo "  make bench-quick  quick benchmark sanity check (20 samples, VLTEST lines)"
 	@echo "  make bench-profile METRIC=m  instructions of one sample of metric m, by function"
 	@echo "  make ktest      the in-QEMU kernel test suite only"
+	@echo "  make ktest-mcs  the kernel suite on a kernel built with MCS=1, under -icount"
 	@echo "  make oracle     the isolation oracle (make oracle-long: 10^6 steps)"
 	@echo "  make mutate     mutation testing of the kernel (MUTANTS=100 SEED=1, MUTANT=<id>)"
 	@echo "  make clean      remove $(BUILD)"
@@ -113,6 +119,8 @@ help:
 	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md),"
 	@echo "  RUN_SECONDS=<n>: make run's time limit (default: none at a terminal, 120 otherwise;"
 	@echo "  0: none; reaching it, quitting with Ctrl-A X or a power-off all exit 0: tools/run.sh)"
+	@echo "  MCS=1: a kernel that enforces scheduling contexts (build/<config>-mcs; make ktest-mcs"
+	@echo "  runs the kernel suite on it; docs/kernel/scheduling.md)"
 
 deps:
 	$(Q)sh mk/deps.sh run
@@ -196,6 +204,13 @@ $(O)/images/%.bin: $(O)/images/%.elf
 
 ktest: $(O)/images/ktest.bin deps-test
 	$(PYTHON) tools/qemu_run.py --timeout 300 --name ktest -- $< -m 2G
+
+# The kernel suite on a kernel that enforces scheduling contexts, on the virtual clock.
+.PHONY: ktest-mcs
+ktest-mcs: deps-test
+	$(Q)$(MAKE) --no-print-directory MCS=1 CONFIG=$(CONFIG) BUILD=$(BUILD) all
+	$(PYTHON) tools/qemu_run.py --timeout 300 --icount --name ktest-mcs -- \
+		$(BUILD)/$(CONFIG)-mcs/images/ktest.bin -m 2G
 
 # Shutdown_PowerOff ends QEMU with the status given (42); a first task still running after
 # 60 s fails (timeout's status 124). Shutdown_Reset reboots the machine, which boots the

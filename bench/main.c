@@ -218,6 +218,22 @@ obj_new(vl_word_t type, vl_word_t size_bits)
     return obj_new_from(g_big, type, size_bits);
 }
 
+/*
+ * Binds tcb to a full-share scheduling context (budget = period = 2 ms of the 10 MHz time
+ * counter): a kernel that enforces contexts (MCS=1) runs no thread without one, and a full
+ * share is what every thread had before. Returns the error code.
+ */
+static int
+sc_give_full(vl_cptr_t tcb)
+{
+    vl_cptr_t sc = obj_new(VL_OBJ_SCHED_CONTEXT, 0);
+    if (sc == 0) {
+        return -1;
+    }
+    int err = vl_sched_control_configure(VL_CAP_SCHED_CONTROL_SLOT, sc, 20000, 20000);
+    return err != 0 ? err : vl_sched_context_bind(sc, tcb);
+}
+
 /* A page table from this run's memory, for vl_frame_map_tables. */
 static int
 new_table(void *ctx, vl_cptr_t *pt)
@@ -320,7 +336,7 @@ thread_new(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_cptr_t vspace, vl_cp
     _init_tls(thread_tls[i]);
     if (vl_tcb_configure(t->tcb, fault_ep, ROOT, 0, vspace, (vl_word_t)t->buf,
                          ipc_page_frames[i / 4]) != 0 ||
-        vl_tcb_set_priority(t->tcb, VL_CAP_INIT_TCB, prio) != 0) {
+        vl_tcb_set_priority(t->tcb, VL_CAP_INIT_TCB, prio) != 0 || sc_give_full(t->tcb) != 0) {
         return NULL;
     }
     vl_word_t regs[VL_NUM_REGISTERS];

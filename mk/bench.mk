@@ -6,9 +6,13 @@
 # The bench image always uses the RELEASE kernel: the targets build it with a sub-make with
 # CONFIG=release, whatever CONFIG this make runs with.
 
-BENCH_IMAGE := $(BUILD)/release/images/bench.bin
+# MCS=1: the same on a kernel that enforces scheduling contexts (build/bench/results-mcs.json).
+BENCH_MCS := $(if $(filter 1,$(MCS)),-mcs)
+BENCH_IMAGE := $(BUILD)/release$(BENCH_MCS)/images/bench.bin
 # The same program on a benchmark kernel (BENCH_KERNEL=1), for the preemption metrics only.
-BENCH_PREEMPT_IMAGE := $(BUILD)/release-bench/images/bench.bin
+BENCH_PREEMPT_IMAGE := $(BUILD)/release$(BENCH_MCS)-bench/images/bench.bin
+# make bench compares the issue-16 metrics with an MCS=1 kernel in docs/performance.md.
+BENCH_MCS_IMAGE := $(BUILD)/release-mcs/images/bench.bin
 
 # The bench root task reads the device tree with the kernel's freestanding parser, links
 # the stubs vlidl generates for interfaces/counter.idl (mk/idl.mk) to time them, and lib/ring
@@ -27,17 +31,20 @@ $(O)/user/bench/main.c.o: $(BUILD)/gen/counter.h
 .PHONY: bench bench-quick bench-image
 bench-image:
 	$(Q)$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) CONFIG=release \
-		BUILD=$(BUILD) $(BENCH_IMAGE)
+		MCS=$(MCS) BUILD=$(BUILD) $(BENCH_IMAGE)
 	$(Q)$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) CONFIG=release \
-		BENCH_KERNEL=1 BUILD=$(BUILD) $(BENCH_PREEMPT_IMAGE)
+		MCS=$(MCS) BENCH_KERNEL=1 BUILD=$(BUILD) $(BENCH_PREEMPT_IMAGE)
 
 bench: bench-image
+	$(if $(BENCH_MCS),,$(Q)$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) \
+		CONFIG=release MCS=1 BUILD=$(BUILD) $(BENCH_MCS_IMAGE))
 	$(Q)$(PYTHON) tools/bench.py --image $(BENCH_IMAGE) --preempt-image $(BENCH_PREEMPT_IMAGE) \
-		--out $(BUILD)/bench/results.json
+		--out $(BUILD)/bench/results$(BENCH_MCS).json \
+		$(if $(BENCH_MCS),--no-docs,--mcs-image $(BENCH_MCS_IMAGE))
 
 bench-quick: bench-image
 	$(Q)$(PYTHON) tools/bench.py --quick --image $(BENCH_IMAGE) \
-		--preempt-image $(BENCH_PREEMPT_IMAGE) --out $(BUILD)/bench/results-quick.json
+		--preempt-image $(BENCH_PREEMPT_IMAGE) --out $(BUILD)/bench/results-quick$(BENCH_MCS).json
 
 # make bench-profile METRIC=ipc_call_reply_cross_as: where one sample's instructions go
 # (tools/bench_profile.py; about a minute).

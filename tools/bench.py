@@ -400,7 +400,7 @@ def markdown_table(results):
     return "\n".join(out)
 
 
-def write_docs(path, results, info, text_details):
+def write_docs(path, results, info, text_details, mcs_results=None):
     """Regenerate docs/performance.md from the results."""
     def value(name):
         entry = results.get(name)
@@ -442,10 +442,38 @@ def write_docs(path, results, info, text_details):
         text_section=text_details["text_section"],
         init_image=text_details["init_image"],
         kernel_text=value("kernel_text_bytes"),
+        mcs=mcs_section(results, mcs_results),
     )
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
+
+
+# The metrics issue 16 asks to keep within MCS_GOAL of the figures without contexts enforced.
+MCS_METRICS = ["ipc_call_reply_cross_as", "notify_wake_higher_prio", "yield_switch",
+               "fault_roundtrip", "fault_exception_roundtrip", "timer_tick"]
+MCS_GOAL = 1.1
+
+
+def mcs_section(results, mcs_results):
+    """The docs' table of the MCS kernel's figures against the default kernel's."""
+    if mcs_results is None:
+        return "Not measured in this run (`make bench` measures it when it builds both images)."
+    rows = ["`make bench` also runs the same program on a kernel built with `MCS=1`"
+            " (`build/release-mcs/images/bench.bin`), where every thread runs on a"
+            " full-share scheduling context and the kernel charges and enforces budgets"
+            " (docs/kernel/scheduling.md); issue 16's goal is to stay within %.1fx." % MCS_GOAL,
+            "", "| metric | default kernel | MCS=1 | ratio | within %.1fx |" % MCS_GOAL,
+            "|---|---:|---:|---:|---|"]
+    for name in MCS_METRICS:
+        base = results.get(name, {}).get("value")
+        mcs = mcs_results.get(name, {}).get("value")
+        ratio = (mcs / base) if base and mcs is not None else None
+        rows.append("| `%s` | %s | %s | %s | %s |" % (
+            name, base if base is not None else "-", mcs if mcs is not None else "-",
+            "%.2fx" % ratio if ratio is not None else "-",
+            "-" if ratio is None else ("yes" if ratio <= MCS_GOAL else "no")))
+    return "\n".join(rows)
 
 
 DOC_TEMPLATE = """\
@@ -650,6 +678,10 @@ values back. Both sides use the root CNode as their CSpace.
 prints its results through QEMU semihosting (`-semihosting-config enable=on,userspace=on`),
 which also ends the run (semihosting exit). Semihosting is outside every timed region.
 
+## With scheduling contexts enforced (MCS=1)
+
+{mcs}
+
 ## Reproducing and profiling
 
     make bench          # full run: 200 samples, results.json, this file
@@ -696,6 +728,9 @@ def main(argv):
     parser.add_argument("--preempt-image",
                         help="the bench program on a benchmark kernel (BENCH_KERNEL=1), for "
                         "the delete_preempt_max_* metrics")
+    parser.add_argument("--mcs-image",
+                        help="the bench program on a kernel that enforces scheduling contexts "
+                        "(MCS=1), for the docs' comparison")
     parser.add_argument("--quick", action="store_true",
                         help="20 samples, VLTEST lines, no docs regeneration")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
@@ -740,6 +775,17 @@ def main(argv):
                 if name in pmetrics:
                     metrics[name] = pmetrics[name]
             guest_errors += perrors
+    mcs_results = None
+    if args.mcs_image is not None:
+        if not os.path.isfile(args.mcs_image):
+            failures.append(("image", "%s not found (run make bench-image)" % args.mcs_image))
+        else:
+            mlines, mstatus, merror = run_guest(args.mcs_image, args.quick, args.timeout,
+                                                os.path.splitext(args.log)[0] + "-mcs.log")
+            mmetrics, _, merrors, mdone = parse(mlines)
+            check_run(failures, "run-mcs", mlines, mstatus, merror, mdone, merrors)
+            failures.extend(("mcs:" + name, reason) for name, reason in merrors)
+            mcs_results = {name: mmetrics[name] for name in MCS_METRICS if name in mmetrics}
     errors_by_metric = {}
     for name, reason in guest_errors:
         errors_by_metric.setdefault(name, reason)
@@ -792,7 +838,7 @@ def main(argv):
         print_table(results, info)
         print("results: %s" % out)
         if not failures and not args.no_docs:
-            write_docs(args.docs, results, info, text_details)
+            write_docs(args.docs, results, info, text_details, mcs_results)
             print("docs: %s regenerated" % args.docs)
         for name, why in failures:
             print("bench: FAIL %s: %s" % (name, why))

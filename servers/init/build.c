@@ -285,3 +285,9 @@ build_set_timebase(vl_word_t hz)
         timebase_khz = hz / 1000;
     }
 }
+
+vl_word_t
+build_us_to_ticks(vl_word_t us)
+{
+    return us * timebase_khz / 1000;
+}

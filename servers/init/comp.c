@@ -274,6 +274,30 @@ build_vspace(struct comp *c, struct vl_comp_info *info)
     }
     return 0;
 }
+/*
+ * Binds the component's thread to a scheduling context of its own: budget and period from
+ * the description (keys `budget` and `period`, microseconds, admitted in image.c), or a full
+ * share (budget = period = FULL_SHARE_US) without them, which is what every thread had
+ * before contexts. A kernel built with MCS=1 runs no thread without one. Returns the error
+ * code of the first call that fails.
+ */
+/* A full share's period: one scheduler tick, as the kernel gives the first task. */
+#define FULL_SHARE_US 2000
+
+static int
+give_sched_context(struct comp *c)
+{
+    vl_word_t budget = c->desc->budget_us, period = c->desc->period_us;
+    if (period == 0) {
+        budget = period = FULL_SHARE_US;
+    }
+    int err = alloc_private(c, VL_OBJ_SCHED_CONTEXT, 0, &c->sc);
+    if (err == 0) {
+        err = vl_sched_control_configure(VL_CAP_SCHED_CONTROL_SLOT, c->sc,
+                                         build_us_to_ticks(budget), build_us_to_ticks(period));
+    }
+    return err != 0 ? err : vl_sched_context_bind(c->sc, c->tcb);
+}
 
 int
 build_component(struct comp *c)
@@ -311,6 +335,9 @@ build_component(struct comp *c)
         (err = vl_tcb_set_priority(c->tcb, VL_CAP_INIT_TCB, c->desc->priority)) != 0 ||
         (err = vl_tcb_bind_notification(c->tcb, c->ntfn)) != 0) {
         return fail(c, "thread", err);
+    }
+    if ((err = give_sched_context(c)) != 0) {
+        return fail(c, "scheduling context", err);
     }
     if (c->own_ut != 0) {
         /* Its TCB is the authority for its threads' priorities: up to its own. */

@@ -89,6 +89,11 @@ check_component(struct sysimg *img, uint64_t i, struct elf_image *elf)
     if (c->kernel_caps & ~(uint64_t)VL_SYSIMG_KERNEL_CAPS_ALL) {
         return bad("kernel caps", c->kernel_caps);
     }
+    if ((c->budget_us != 0 || c->period_us != 0) &&
+        (c->period_us < VL_SYSIMG_MIN_BUDGET_US || c->period_us > VL_SYSIMG_MAX_PERIOD_US ||
+         c->budget_us < VL_SYSIMG_MIN_BUDGET_US || c->budget_us > c->period_us)) {
+        return bad("budget or period", i);
+    }
     uint64_t stack_area = STACK_TOP - c->stack_bytes - VL_PAGE_SIZE;
     int err = elf_parse(img->base + c->program_offset, c->program_size, stack_area, elf);
     if (err != ELF_OK) {
@@ -354,9 +359,18 @@ image_check(const void *base, uint64_t size, struct sysimg *img)
         return bad("system name", h->name);
     }
     img->name = image_string(img, h->name);
+    uint64_t share = 0; /* millionths of the processor the budgets take */
     for (uint64_t i = 0; i < img->ncomps; i++) {
         if (check_component(img, i, &elfs[i]) != 0) {
             return -1;
+        }
+        /* Admission, as vlsys counts it: shares in millionths, rounded up, at most 1. */
+        const struct vl_sysimg_component *c = &img->comps[i];
+        if (c->period_us != 0) {
+            share += (c->budget_us * 1000000 + c->period_us - 1) / c->period_us;
+            if (share > 1000000) {
+                return bad("budgets over-committed at component", i);
+            }
         }
         for (uint64_t j = 0; j < i; j++) {
             if (strcmp(image_string(img, img->comps[j].name),

@@ -67,6 +67,7 @@ struct comp {
     vl_word_t priv_count;
     vl_word_t priv_next; /* next free private slot, relative to priv_slots */
     vl_cptr_t tcb, vspace, cnode, ipc_frame;
+    vl_cptr_t sc; /* its thread's scheduling context (give_sched_context in comp.c) */
     vl_cptr_t own_ut; /* with `untyped`: the slot its own untyped was made in (from ut; then
                          moved to its VL_COMP_SLOT_UNTYPED, so this slot is empty), else 0 */
     vl_word_t ncaps;  /* capabilities in its CSpace */
@@ -123,6 +124,8 @@ int build_system(void);
 int build_component(struct comp *c);
 void build_unmap_shared(struct comp *c);
 void build_set_timebase(vl_word_t hz); /* for build_now_ms() */
+/* Microseconds in ticks of the time counter (us at most VL_SYSIMG_MAX_PERIOD_US). */
+vl_word_t build_us_to_ticks(vl_word_t us);
 uint64_t build_now_ms(void);
 
 /* supervise.c */

@@ -24,7 +24,7 @@ def put(img, off, value):
 
 def table(img, name, index, field):
     """Offset of word `field` of record `index` of table `name` (records of 8-byte words)."""
-    sizes = {"components": 12, "regions": 5, "maps": 5, "channels": 6, "irqs": 3, "configs": 4}
+    sizes = {"components": 14, "regions": 5, "maps": 5, "channels": 6, "irqs": 3, "configs": 4}
     base = word(img, HEADER[name])
     return base + (index * sizes[name] + field) * 8
 
@@ -101,6 +101,16 @@ CORRUPTIONS = {
     "bad_map_paddr_driver": (lambda img: (put(img, table(img, "regions", 0, 4), 1),
                                           put(img, table(img, "maps", 0, 4), 1)),
                              "physical address to a component without a device (0x0)"),
+    # pong given a budget above its period, and a budget without a period.
+    "bad_budget": (lambda img: (put(img, table(img, "components", 1, 12), 2000),
+                                put(img, table(img, "components", 1, 13), 1000)),
+                   "budget or period (0x1)"),
+    "bad_period": (lambda img: put(img, table(img, "components", 0, 12), 1000),
+                   "budget or period (0x0)"),
+    # Each a valid 60 % share: together more than the whole processor.
+    "bad_admission": (lambda img: [put(img, table(img, "components", i, f), v)
+                                   for i in (0, 1) for f, v in ((12, 6000), (13, 10000))],
+                      "budgets over-committed at component (0x1)"),
 }
 
 

@@ -17,6 +17,8 @@ from make_helper import run_make
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.environ.get("CONFIG", "debug")
 IMAGES = os.path.join(REPO, "build", CONFIG, "images")
+# The same on a kernel that enforces scheduling contexts (make MCS=1).
+MCS_IMAGES = os.path.join(REPO, "build", CONFIG + "-mcs", "images")
 QEMU = ["qemu-system-riscv64", "-machine", "virt", "-cpu", "rv64", "-m", "256M", "-smp", "1",
         "-nographic", "-bios", "default", "-monitor", "none", "-serial", "stdio"]
 BOOT_TIMEOUT = 60.0
@@ -25,7 +27,8 @@ BAD_IMAGES = ["bad_magic", "bad_size", "bad_table", "bad_program", "bad_string",
               "bad_fault_self", "bad_fault_index", "bad_fault_cycle", "bad_fault_channel",
               "bad_config", "bad_config_table", "bad_config_twice", "bad_config_count",
               "bad_grant_notify", "bad_channel_flags", "bad_region_flags", "bad_map_paddr",
-              "bad_map_paddr_driver"]
+              "bad_map_paddr_driver",
+              "bad_budget", "bad_period", "bad_admission"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -89,13 +92,15 @@ def system_qemu_args(name):
         return []
 
 
-def boot(name, until, timeout=BOOT_TIMEOUT, test_kernel=True, extra_args=()):
+def boot(name, until, timeout=BOOT_TIMEOUT, test_kernel=True, extra_args=(),
+         images=IMAGES):
     """Boots images/<name>-check.bin (the system with the test kernel, which has the invariant
     walk) or, with test_kernel=False, images/<name>.bin (what `make run` boots), until a
     console line matches `until` (then waits a moment for more output and stops QEMU), QEMU
     exits, or the timeout passes (a test failure). With until=None, runs until QEMU exits.
-    extra_args: more QEMU arguments, after the system's own."""
-    image = os.path.join(IMAGES, name + ("-check" if test_kernel else "") + ".bin")
+    extra_args: more QEMU arguments, after the system's own; images: the folder of the
+    images (MCS_IMAGES: on a kernel that enforces scheduling contexts)."""
+    image = os.path.join(images, name + ("-check" if test_kernel else "") + ".bin")
     proc = subprocess.Popen(QEMU + ["-kernel", image] + system_qemu_args(name) + list(extra_args),
                             stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -681,3 +686,22 @@ def test_timer_service_is_deterministic_under_icount():
                       % c)
         runs[0].index(r"^c%d: done, 0 failures$" % c)
 
+
+
+def test_runaway_is_held_to_its_budget():
+    """Issue 16's user story (systems/runaway): runaway at priority 200 computes for ever on a
+    budget of 1 ms every 10 ms; periodic at 150 gets the rest. On a kernel that enforces
+    scheduling contexts (MCS=1) periodic runs its 100 ms and was never kept waiting much
+    longer than runaway's budget (the time counter on guest instructions: qemu.args)."""
+    run_make(["-s", "CONFIG=" + CONFIG, "MCS=1",
+              "build/%s-mcs/images/runaway-check.bin" % CONFIG], cwd=REPO)
+    run = boot("runaway", r"periodic: ran", images=MCS_IMAGES)
+    check_started(run, "runaway", [("runaway", 200), ("periodic", 150)])
+    run.index(r"runaway: spinning for ever")
+    m = run.all(r"periodic: ran 100 ms; kept waiting (\d+) times, at most (\d+) us")
+    assert m, run.text()
+    waits, longest = int(m[0].group(1)), int(m[0].group(2))
+    # One turn of runaway in each of the ten periods, each no longer than its budget plus
+    # an interrupt's latency (about 2 us measured).
+    assert 9 <= waits <= 11, run.text()
+    assert 900 <= longest <= 1050, run.text()

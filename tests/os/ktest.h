@@ -62,8 +62,11 @@ void run_test(const char *name, void (*fn)(void));
 vl_cptr_t slot_alloc(void);
 /* n consecutive free scratch slots; returns the first. */
 vl_cptr_t slots_alloc(vl_word_t n);
-/* Retypes one object from t_ut into a new scratch slot; 0 on failure. */
+/* Retypes one object from t_ut into a new scratch slot; 0 on failure. A TCB comes bound to
+ * a full-share scheduling context (sc_give) in the next scratch slot, so it can run. */
 vl_cptr_t obj_new(vl_word_t type, vl_word_t size_bits);
+/* Retypes a TCB without a scheduling context into a new scratch slot; 0 on failure. */
+vl_cptr_t tcb_bare(void);
 /* Retypes a VSpace from t_ut into a new scratch slot and gives it an ASID from
  * g_asid_pool; 0 on failure. */
 vl_cptr_t vspace_new(void);
@@ -82,6 +85,7 @@ struct kthread {
     vl_word_t arg;
     vl_word_t stack_top;
     vl_word_t tls;
+    vl_cptr_t sc; /* its scheduling context: a full share unless the test reconfigures it */
 };
 /* Creates, configures and starts a thread in the root CSpace; NULL on failure. */
 struct kthread *thread_new(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_cptr_t fault_ep);
@@ -90,6 +94,14 @@ struct kthread *thread_create(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_c
                               vl_cptr_t cspace, vl_word_t cspace_data);
 /* (Re)starts t at its entry with fresh registers. Returns the error code. */
 int thread_start(struct kthread *t);
+/*
+ * Retypes a scheduling context into a new scratch slot, configures it (budget and period in
+ * time-counter ticks) and binds it to tcb: every thread needs one to run on a kernel that
+ * enforces them (MCS=1). Returns its slot, 0 on failure.
+ */
+vl_cptr_t sc_give(vl_cptr_t tcb, vl_word_t budget, vl_word_t period);
+/* Period of the full-share context a thread gets: budget = period, today's behaviour. */
+#define KT_FULL_PERIOD 20000
 /* Fills regs[32] with the fresh-start register set of t. */
 void thread_regs(const struct kthread *t, vl_word_t *regs);
 
@@ -125,4 +137,5 @@ void asid_tests(void);
 void debug_tests(void);
 void shutdown_tests(void);
 void sched_context_tests(void);
+void mcs_tests(void);
 void oracle_tests(void); /* run by its own image: see tests/os/oracle.c */

@@ -77,8 +77,22 @@ slots_alloc(vl_word_t n)
 }
 
 vl_cptr_t
+tcb_bare(void)
+{
+    vl_cptr_t s = slot_alloc();
+    if (s == 0 || vl_untyped_retype(t_ut, VL_OBJ_TCB, 0, ROOT, 0, 0, s, 1) != 0) {
+        return 0;
+    }
+    return s;
+}
+
+vl_cptr_t
 obj_new(vl_word_t type, vl_word_t size_bits)
 {
+    if (type == VL_OBJ_TCB) {
+        vl_cptr_t t = tcb_bare();
+        return t != 0 && sc_give(t, KT_FULL_PERIOD, KT_FULL_PERIOD) != 0 ? t : 0;
+    }
     vl_cptr_t s = slot_alloc();
     if (s == 0 || vl_untyped_retype(t_ut, type, size_bits, ROOT, 0, 0, s, 1) != 0) {
         return 0;
@@ -186,6 +200,17 @@ thread_start(struct kthread *t)
     return vl_tcb_write_registers(t->tcb, 1, VL_NUM_REGISTERS, regs);
 }
 
+vl_cptr_t
+sc_give(vl_cptr_t tcb, vl_word_t budget, vl_word_t period)
+{
+    vl_cptr_t sc = obj_new(VL_OBJ_SCHED_CONTEXT, 0);
+    if (sc == 0 || vl_sched_control_configure(VL_CAP_SCHED_CONTROL_SLOT, sc, budget, period) != 0 ||
+        vl_sched_context_bind(sc, tcb) != 0) {
+        return 0;
+    }
+    return sc;
+}
+
 struct kthread *
 thread_create(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_cptr_t fault_ep, vl_cptr_t cspace,
               vl_word_t cspace_data)
@@ -195,7 +220,7 @@ thread_create(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_cptr_t fault_ep, 
     }
     unsigned i = nthreads;
     struct kthread *t = &threads[i];
-    t->tcb = obj_new(VL_OBJ_TCB, 0);
+    t->tcb = tcb_bare();
     if (t->tcb == 0) {
         return NULL;
     }
@@ -212,6 +237,10 @@ thread_create(thread_fn *fn, vl_word_t arg, vl_word_t prio, vl_cptr_t fault_ep, 
         return NULL;
     }
     if (vl_tcb_set_priority(t->tcb, VL_CAP_INIT_TCB, prio) != 0) {
+        return NULL;
+    }
+    t->sc = sc_give(t->tcb, KT_FULL_PERIOD, KT_FULL_PERIOD);
+    if (t->sc == 0) {
         return NULL;
     }
     nthreads++;
@@ -420,6 +449,7 @@ vl_start(const struct vl_bootinfo *bi)
     debug_tests();
     shutdown_tests();
     sched_context_tests();
+    mcs_tests();
     fuzz_tests();
     RUN(test_no_leaks);
 

@@ -329,4 +329,5 @@ check_system(const struct vlsys_system *sys)
     check_interfaces(sys);
     faults_check(sys);
     dma_check(sys);
+    budget_check(sys);
 }

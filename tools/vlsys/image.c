@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 _Static_assert(sizeof(struct vl_sysimg_header) == 144, "header layout");
-_Static_assert(sizeof(struct vl_sysimg_component) == 96, "component layout");
+_Static_assert(sizeof(struct vl_sysimg_component) == 112, "component layout");
 _Static_assert(sizeof(struct vl_sysimg_region) == 40, "region layout");
 _Static_assert(sizeof(struct vl_sysimg_map) == 40, "map layout");
 _Static_assert(sizeof(struct vl_sysimg_channel) == 48, "channel layout");
@@ -145,7 +145,8 @@ image_build(struct vlsys_system *sys, struct buf *b)
         uint64_t rec[] = {comp_names[i],     p->image_offset, p->size,
                           c->priority,       c->stack,        c->heap,
                           c->restart_policy, c->restart_max,  c->restart_window_ms,
-                          c->untyped_bits,   c->kernel_caps,  handler};
+                          c->untyped_bits,   c->kernel_caps,  handler,
+                          c->budget_us,      c->period_us};
         put_record(b, rec, WORDS(vl_sysimg_component));
     }
     uint64_t region_name = region_names_at;
@@ -366,6 +367,10 @@ dump_components(struct dump *d, const uint8_t *t, uint64_t n)
         if (f[11] != VL_SYSIMG_NO_FAULT_HANDLER) {
             printf("component %llu: fault handler %llu\n", (unsigned long long)i,
                    (unsigned long long)f[11]);
+        }
+        if (f[12] != 0 || f[13] != 0) {
+            printf("component %llu: budget %llu us every %llu us\n", (unsigned long long)i,
+                   (unsigned long long)f[12], (unsigned long long)f[13]);
         }
     }
 }

@@ -562,10 +562,10 @@ parse_config(struct ctx *c, yaml_node_t *node, int ci)
 static void
 parse_component(struct ctx *c, yaml_node_t *node)
 {
-    static const char *const keys[] = {"name",     "program",       "priority", "stack",
-                                       "heap",     "restart",       "untyped",  "debug",
-                                       "shutdown", "fault_handler", "config",   NULL};
-    yaml_node_t *v[11];
+    static const char *const keys[] = {
+        "name",  "program",  "priority",      "stack",  "heap",   "restart", "untyped",
+        "debug", "shutdown", "fault_handler", "config", "budget", "period",  NULL};
+    yaml_node_t *v[13];
     if (!get_fields(c, node, "component", keys, 7, v)) {
         return;
     }
@@ -635,6 +635,13 @@ parse_component(struct ctx *c, yaml_node_t *node)
     }
     if (v[10] != NULL) {
         parse_config(c, v[10], (int)sys->components.count - 1);
+    }
+    /* Checked with the other components' in budget_check. */
+    if (v[11] != NULL) {
+        comp->budget_line = get_int(v[11], "budget", &comp->budget_us) ? line_of(v[11]) : -1;
+    }
+    if (v[12] != NULL) {
+        comp->period_line = get_int(v[12], "period", &comp->period_us) ? line_of(v[12]) : -1;
     }
 }
 

@@ -64,7 +64,11 @@ struct vlsys_component {
     bool is_layout_valid;  /* stack and heap are valid sizes */
     char fault_handler_name[VL_SYSIMG_MAX_NAME + 1]; /* `fault_handler`, "" if none */
     int fault_handler_line;
-    int fault_handler; /* index of the handler (faults.c), -1: none or unknown */
+    int fault_handler;  /* index of the handler (faults.c), -1: none or unknown */
+    uint64_t budget_us; /* `budget` (budget.c), 0 if absent */
+    int budget_line;    /* 0 if absent, -1 if not an integer (reported) */
+    uint64_t period_us; /* `period`, 0 if absent */
+    int period_line;    /* 0 if absent, -1 if not an integer (reported) */
 };
 
 struct vlsys_region {
@@ -101,11 +105,11 @@ struct vlsys_end {
 };
 
 struct vlsys_channel {
-    uint64_t kind;      /* enum vl_channel_kind */
-    struct vlsys_end a; /* notify: first end; call: client */
-    struct vlsys_end b; /* notify: second end; call: server */
-    int line;           /* the channel entry */
-    uint64_t flags;     /* VL_CHANNEL_*: call channels only (key `grant`) */
+    uint64_t kind;                      /* enum vl_channel_kind */
+    struct vlsys_end a;                 /* notify: first end; call: client */
+    struct vlsys_end b;                 /* notify: second end; call: server */
+    int line;                           /* the channel entry */
+    uint64_t flags;                     /* VL_CHANNEL_*: call channels only (key `grant`) */
     char iface[VL_SYSIMG_MAX_NAME + 1]; /* call: `interface` name, "" if none (iface.c) */
     unsigned iface_version;             /* its version, 0 if the channel names none */
     int iface_line;
@@ -225,6 +229,13 @@ void faults_check(const struct vlsys_system *sys);
 /* dma.c: reports maps with `paddr` on a region without `dma`, or into a component that
  * holds no device (docs/system-description.md, dma regions). */
 void dma_check(const struct vlsys_system *sys);
+
+/*
+ * Checks every component's `budget` and `period` (budget.c): both or neither, each in
+ * range, and admission: the budget/period of all components add up to at most 1, counted
+ * in millionths rounded up (as init counts them).
+ */
+void budget_check(const struct vlsys_system *sys);
 
 /* Frees everything parse_system() allocated in sys. */
 void system_free(struct vlsys_system *sys);

@@ -79,6 +79,77 @@ sched_none_above(word_t prio)
     return b == 63 || (ready_bitmap[w] >> (b + 1)) == 0;
 }
 
+#ifdef CONFIG_MCS
+/*
+ * Scheduling contexts enforced (docs/kernel/scheduling.md). A thread runs only on a
+ * configured context with budget available now; one without a context, or with an
+ * unconfigured one, stays out of the ready queues however runnable its state; one whose
+ * budget is used up waits in the release queue, in order of the time its next refill comes,
+ * and goes back to its ready queue then. Sorted insertion walks the release queue: O(n) in
+ * the threads waiting there, at most the threads that exist.
+ */
+
+/* The time (timebase ticks) from which the current thread's running is not yet charged. */
+extern word_t ks_sc_start;
+
+/*
+ * The timer interrupt: charges the current thread's context up to now, counts a scheduler
+ * tick if its deadline has come (then returns true), moves the threads whose refills have
+ * come from the release queue to the ready queues, and makes the scheduler choose anew if
+ * one of them outranks the current thread or the current thread's budget is used up. The
+ * timer is re-armed at kernel exit (sched_schedule).
+ */
+bool sched_timer_interrupt(void);
+
+/* Charges the current thread's context up to now if t is the current thread (before t's
+ * context is reconfigured or unbound, so the time it ran is charged to the right budget). */
+void sched_charge_if_current(const struct tcb *t);
+
+/*
+ * t's context was bound, unbound or reconfigured: t leaves whichever queue it is in and
+ * goes to the queue its context now allows (none without one), and the scheduler chooses
+ * anew. No-op for NULL.
+ */
+void sched_sc_changed(struct tcb *t);
+
+/* True if t has a context whose budget is its whole period: nothing can throttle it, so the
+ * fast path may switch to and from it without charging (docs/kernel/scheduling.md). The
+ * flag is kept by the context's invocations (sc_update_share), so the fast path reads one
+ * byte. */
+static inline bool
+sched_is_full_share(const struct tcb *t)
+{
+    return t->sc_full_share;
+}
+
+/* The fast path may switch from cur to next directly: both are full-share. */
+static inline bool
+sched_fast_switch_ok(const struct tcb *cur, const struct tcb *next)
+{
+    return sched_is_full_share(cur) && sched_is_full_share(next);
+}
+#else
+static inline void
+sched_charge_if_current(const struct tcb *t)
+{
+    (void)t;
+}
+
+static inline void
+sched_sc_changed(struct tcb *t)
+{
+    (void)t;
+}
+
+static inline bool
+sched_fast_switch_ok(const struct tcb *cur, const struct tcb *next)
+{
+    (void)cur;
+    (void)next;
+    return true;
+}
+#endif
+
 /* Checks the ready queues and bitmap agree with the thread states; NULL if all is well. */
 const char *sched_check(void);
 

@@ -589,9 +589,11 @@ struct tcb {
     uint8_t priority;
     uint8_t mcp; /* maximum controlled priority */
     bool in_ready_queue;
-    struct tcb *ep_next; /* endpoint or notification queue; protected by the kernel lock */
+    bool in_release_queue; /* CONFIG_MCS: waiting for its budget (kernel/thread.c) */
+    bool sc_full_share;    /* bound to a context with budget = period (sc_update_share) */
+    struct tcb *ep_next;   /* endpoint or notification queue; protected by the kernel lock */
     struct tcb *ep_prev;
-    struct tcb *sched_next;
+    struct tcb *sched_next; /* ready queue, or release queue if in_release_queue */
     struct tcb *sched_prev;
     word_t time_slice; /* ticks left */
     struct notification *bound_ntfn;

@@ -41,3 +41,13 @@ void plat_timer_reset(void);
 
 /* Current value of the time counter, in timebase ticks. */
 word_t plat_time_now(void);
+
+/*
+ * For a kernel that arms the timer itself for more than the tick (scheduling contexts,
+ * CONFIG_MCS): if the scheduler tick's deadline has come by now, moves it on as
+ * plat_timer_reset does, without arming anything, and returns true; else returns false.
+ */
+bool plat_timer_tick_due(word_t now);
+
+/* The scheduler tick's next deadline (timebase ticks). */
+word_t plat_timer_next_tick(void);

@@ -152,7 +152,7 @@ call(word_t cptr, word_t info, struct tcb *cur, bool long_msg, bool general)
     }
     struct endpoint *ep = cap_ptr(cap);
     struct tcb *dest = ep->head;
-    if (unlikely(ep->state != EP_RECV || !most_urgent(dest))) {
+    if (unlikely(ep->state != EP_RECV || !most_urgent(dest) || !sched_fast_switch_ok(cur, dest))) {
         return NULL;
     }
     struct cte *reply = tcb_slot(dest, TCB_CALLER);
@@ -202,6 +202,7 @@ reply_recv(word_t cptr, word_t info, struct tcb *cur, bool long_msg, bool genera
     struct tcb *caller = cap_reply_tcb(reply->cap);
     word_t satp;
     if (unlikely(caller->fault.type != FAULT_NONE || !most_urgent(caller) ||
+                 !sched_fast_switch_ok(cur, caller) ||
                  !vspace_satp_of(tcb_slot(caller, TCB_VTABLE)->cap, &satp) ||
                  (long_msg && !buffers_present(cur, caller)))) {
         return NULL;
@@ -262,7 +263,8 @@ fastpath_reply_recv(word_t cptr, word_t info, struct tcb *cur)
 static inline __attribute__((always_inline)) bool
 preempts(const struct tcb *w, const struct tcb *cur)
 {
-    return w->priority > cur->priority && sched_none_above(w->priority);
+    return w->priority > cur->priority && sched_none_above(w->priority) &&
+           sched_fast_switch_ok(cur, w);
 }
 
 /* Runs w, just woken, at once; cur stays runnable. */

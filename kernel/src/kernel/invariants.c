@@ -49,6 +49,18 @@ check_tcb(struct tcb *t)
     if (t->sc != NULL && t->sc->tcb != t) {
         return "scheduling context binding not mutual";
     }
+    /* A context no cap names (the first task's) is checked through its thread. */
+    if (t->sc != NULL && sc_check(t->sc) != NULL) {
+        return sc_check(t->sc);
+    }
+    bool full = t->sc != NULL && t->sc->refills.budget != 0 &&
+                t->sc->refills.budget == t->sc->refills.period;
+    if (t->sc_full_share != full) {
+        return "thread's full-share flag disagrees with its context";
+    }
+    if (t->in_release_queue && (t->in_ready_queue || !thread_is_runnable(t))) {
+        return "thread in the release queue queued or not runnable";
+    }
     /* The exit paths load satp from this cap without looking at its ASID. */
     cap_t vs = tcb_slot(t, TCB_VTABLE)->cap;
     if (cap_type(vs) != CAP_NULL && (cap_type(vs) != CAP_VSPACE || cap_vspace_asid(vs) == 0)) {

@@ -13,21 +13,41 @@
 
 #include "api/failures.h"
 #include "api/invocation.h"
+#include "kernel/thread.h"
 #include "plat/plat.h"
 
+/* Sets the bound thread's sc_full_share from the context's budget and period. */
+static void
+sc_update_share(struct sched_context *sc)
+{
+    if (sc->tcb != NULL) {
+        sc->tcb->sc_full_share =
+            sc->refills.budget != 0 && sc->refills.budget == sc->refills.period;
+    }
+}
+
+/* Binds sc and t; t may now run (if sc has budget), so the scheduler looks again. */
 static void
 sc_bind(struct sched_context *sc, struct tcb *t)
 {
     sc->tcb = t;
     t->sc = sc;
+    sc_update_share(sc);
+    sched_sc_changed(t);
 }
 
 void
 sc_unbind(struct sched_context *sc)
 {
-    if (sc->tcb != NULL) {
-        sc->tcb->sc = NULL;
+    struct tcb *t = sc->tcb;
+    if (t != NULL) {
+        /* Charge the time it ran so far to this context, then take the thread off the
+         * queues: without a context it does not run. */
+        sched_charge_if_current(t);
+        t->sc = NULL;
+        t->sc_full_share = false;
         sc->tcb = NULL;
+        sched_sc_changed(t);
     }
 }
 
@@ -43,8 +63,12 @@ sc_unbind_tcb(struct tcb *t)
 static void
 invoke_sched_control_configure(struct sched_context *sc, word_t budget, word_t period)
 {
+    /* The time the bound thread ran on the old budget is charged to it first. */
+    sched_charge_if_current(sc->tcb);
     refill_reset(&sc->refills, budget, period, plat_time_now());
     sc->consumed = 0;
+    sc_update_share(sc);
+    sched_sc_changed(sc->tcb);
 }
 
 exception_t

@@ -149,11 +149,11 @@ def read_image(data):
     """Checks the layout rules of sysimage.h on an image; returns (header words, problems)."""
     bad = []
     h = struct.unpack_from("<18Q", data, 0)
-    if h[0] != 0x474d49535953564c or h[1] != 7 or h[2] != len(data):
+    if h[0] != 0x474d49535953564c or h[1] != 8 or h[2] != len(data):
         bad.append("header magic/version/size")
     # (header word of the table, record size): components, regions, maps, channels, irqs,
     # then configs (at the end of the header, before the string table in the file).
-    tables = [(4, 96), (6, 40), (8, 40), (10, 48), (12, 24), (16, 32)]
+    tables = [(4, 112), (6, 40), (8, 40), (10, 48), (12, 24), (16, 32)]
     end = 144
     for w, rec in tables:
         off, count = h[w], h[w + 1]
@@ -188,7 +188,7 @@ def test_valid(vlsys, progdir, progs, workdir):
         h, bad = read_image(data)
         # Each component's program is the ELF file byte for byte.
         for i in range(h[5]):
-            c = struct.unpack_from("<12Q", data, h[4] + 96 * i)
+            c = struct.unpack_from("<14Q", data, h[4] + 112 * i)
             if c[1] % 8 or data[c[1]:c[1] + c[2]] not in progs.values():
                 bad.append("component %d program" % i)
         report("image/" + base, not bad, ", ".join(bad))

@@ -12,6 +12,7 @@
 #include "arch/riscv.h"
 #include "config.h"
 #include "kernel/fdt.h"
+#include "kernel/refill.h"
 #include "kernel/thread.h"
 #include "object/cap.h"
 #include "object/objecttype.h"
@@ -266,6 +267,31 @@ provide_device_untypeds(void)
     }
 }
 
+#ifdef CONFIG_MCS
+/*
+ * Binds the first task to a context of its own with a full share (budget = period = one
+ * scheduler tick): with contexts enforced no thread runs without one. The context is
+ * boot memory, like the idle thread, and no cap names it: the first task cannot unbind,
+ * reconfigure or free it, and makes contexts for the threads it creates.
+ */
+static void
+init_sched_context(struct tcb *t)
+{
+    struct sched_context *sc = boot_alloc(VL_SCHED_CONTEXT_BITS);
+    word_t period = MAX(platform.timebase_hz / 1000000 * CONFIG_TICK_US, VL_SC_MIN_BUDGET);
+    refill_reset(&sc->refills, period, period, plat_time_now());
+    sc->tcb = t;
+    t->sc = sc;
+    t->sc_full_share = true;
+}
+#else
+static void
+init_sched_context(struct tcb *t)
+{
+    (void)t;
+}
+#endif
+
 static void
 create_init(void)
 {
@@ -338,6 +364,7 @@ create_init(void)
     t->regs[10] = VL_BOOTINFO_VADDR;
     memcpy(t->name, "init", 5);
     t->state = TS_RUNNING;
+    init_sched_context(t);
     sched_enqueue(t);
 }
 

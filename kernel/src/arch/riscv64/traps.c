@@ -38,15 +38,33 @@ arch_irq_pending(void)
     return (csr_read(sip) & (SIP_STIP | SIP_SEIP)) != 0;
 }
 
+#ifdef CONFIG_MCS
+/* The timer fired for a tick, a budget's end or a refill: the scheduler re-arms it. */
+static void
+timer_interrupt(void)
+{
+    if (sched_timer_interrupt()) {
+        fault_report_tick();
+    }
+}
+#else
+/* The timer fired for the scheduler tick. */
+static void
+timer_interrupt(void)
+{
+    plat_timer_reset();
+    sched_timer_tick();
+    fault_report_tick();
+}
+#endif
+
 /* Handles every interrupt that is pending now. */
 static void
 handle_pending_interrupts(void)
 {
     word_t sip = csr_read(sip);
     if (sip & SIP_STIP) {
-        plat_timer_reset();
-        sched_timer_tick();
-        fault_report_tick();
+        timer_interrupt();
     }
     if (sip & SIP_SEIP) {
         for (int n = 0; n < CONFIG_MAX_IRQS; n++) {

@@ -48,16 +48,37 @@ plat_timer_set_deadline(word_t deadline)
     }
 }
 
-void
-plat_timer_reset(void)
+/* Moves the tick's deadline one period on, or one period from now if that is past. */
+static void
+advance_tick(word_t now)
 {
-    word_t now = plat_time_now();
-
     next_tick += ticks_per_tick;
     if (next_tick <= now) {
         next_tick = now + ticks_per_tick;
     }
+}
+
+void
+plat_timer_reset(void)
+{
+    advance_tick(plat_time_now());
     plat_timer_set_deadline(next_tick);
+}
+
+bool
+plat_timer_tick_due(word_t now)
+{
+    if (next_tick > now) {
+        return false;
+    }
+    advance_tick(now);
+    return true;
+}
+
+word_t
+plat_timer_next_tick(void)
+{
+    return next_tick;
 }
 
 word_t

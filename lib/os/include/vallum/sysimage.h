@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define VL_SYSIMG_MAGIC 0x474d49535953564cull /* "LVSYSIMG" */
-#define VL_SYSIMG_VERSION 7
+#define VL_SYSIMG_VERSION 8
 
 /* Limits the tool enforces (and init relies on). */
 #define VL_SYSIMG_MAX_COMPONENTS 32
@@ -26,6 +26,8 @@
 #define VL_SYSIMG_MAX_UNTYPED_BITS 28 /* ..256 MiB */
 #define VL_SYSIMG_MAX_CONFIG 16       /* `config` parameters of one component */
 #define VL_SYSIMG_MAX_CONFIG_STR 63   /* characters in a string parameter */
+#define VL_SYSIMG_MIN_BUDGET_US 100     /* `budget`: at least 100 us.. */
+#define VL_SYSIMG_MAX_PERIOD_US 1000000 /* ..`period`: at most one second */
 
 struct vl_sysimg_table {
     uint64_t offset; /* from the start of the image */
@@ -72,6 +74,12 @@ struct vl_sysimg_component {
                                faults (key `fault_handler`, docs/faults.md), or
                                VL_SYSIMG_NO_FAULT_HANDLER: init's restart policy decides. Never
                                the component itself; the handlers form no cycle */
+    uint64_t budget_us;     /* keys `budget` and `period` (version 8): the component's thread
+                               runs at most budget_us microseconds in any period_us;
+                               VL_SYSIMG_MIN_BUDGET_US <= budget_us <= period_us <=
+                               VL_SYSIMG_MAX_PERIOD_US, and the budget_us / period_us of all
+                               components add up to at most 1. Both 0: a full share */
+    uint64_t period_us;
 };
 
 #define VL_SYSIMG_NO_FAULT_HANDLER UINT64_MAX
