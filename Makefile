@@ -96,6 +96,7 @@ help:
 	@echo "  make oracle-caught TEST_DEFECT=PT  the oracle catches a kernel with a known defect"
 	@echo "  make analyze-cppcheck, analyze-gcc  one half of make analyze"
 	@echo "  make idl-docs   regenerate docs/interfaces/*.md from interfaces/*.idl"
+	@echo "  make unit-serial  the NS16550 driver core against a simulated UART (ASan + UBSan)"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1, TEST_DEFECT=PT (a kernel"
 	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md),"
 	@echo "  RUN_SECONDS=<n>: make run's time limit (default: none at a terminal, 120 otherwise;"
@@ -204,6 +205,7 @@ include mk/host.mk
 include mk/analyze.mk
 include mk/elf.mk
 include mk/ring.mk
+include mk/serial.mk
 include mk/net.mk
 include mk/fs.mk
 include mk/bench.mk
