@@ -21,6 +21,7 @@ static char klog[1u << KLOG_BITS];
 static word_t klog_head; /* next byte to read */
 static word_t klog_tail; /* next byte to write */
 static word_t klog_lost;
+static bool klog_new; /* bytes went in since console_log_take_new last looked */
 
 #define UART_THR 0
 #define UART_LSR 5
@@ -62,6 +63,7 @@ console_putchar(char c)
         klog_lost++;
     }
     klog[klog_tail++ & MASK(KLOG_BITS)] = c;
+    klog_new = true;
 }
 
 paddr_t
@@ -106,6 +108,20 @@ console_log_read(char *buf, word_t max)
         buf[n++] = klog[klog_head++ & MASK(KLOG_BITS)];
     }
     return n;
+}
+
+word_t
+console_log_pending(void)
+{
+    return klog_tail - klog_head;
+}
+
+bool
+console_log_take_new(void)
+{
+    bool was = klog_new;
+    klog_new = false;
+    return was;
 }
 
 void
