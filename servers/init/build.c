@@ -127,6 +127,8 @@ make_regions(void)
             for (vl_word_t i = 0; err == 0 && i < g_regions[r].npages; i++) {
                 err = alloc_device_frame(reg->paddr + i * VL_PAGE_SIZE, g_regions[r].frames + i);
             }
+        } else if (reg->kind == VL_REGION_CONSOLE) {
+            err = console_take(reg, g_regions[r].frames); /* one page (image.c) */
         } else {
             err = alloc_pool(VL_OBJ_FRAME_4K, 0, g_regions[r].frames, g_regions[r].npages);
         }
@@ -225,6 +227,10 @@ build_system(void)
     }
     if ((err = make_irqs()) != 0) {
         report("interrupts", err);
+        return -1;
+    }
+    if ((err = console_connect()) != 0) {
+        report("console", err);
         return -1;
     }
     for (uint64_t i = 0; i < g_img.ncomps; i++) {

@@ -435,7 +435,7 @@ image_dump(const char *path)
         const uint8_t *r = regions + i * sizeof(struct vl_sysimg_region);
         uint64_t kind = get_u64(r + 16);
         printf("region %llu '%s': %s, size 0x%llx, paddr 0x%llx\n", (unsigned long long)i,
-               dump_string(&d, get_u64(r)), kind == VL_REGION_RAM ? "ram" : "device",
+               dump_string(&d, get_u64(r)), kind == VL_REGION_RAM ? "ram" : kind == VL_REGION_CONSOLE ? "console" : "device",
                (unsigned long long)get_u64(r + 8), (unsigned long long)get_u64(r + 24));
     }
     for (uint64_t i = 0; i < nm; i++) {

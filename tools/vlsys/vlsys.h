@@ -143,6 +143,8 @@ struct vlsys_system {
     struct vlsys_vec irqs;       /* struct vlsys_irq */
     struct vlsys_vec configs;    /* struct vlsys_config, by component in file order */
     bool has_programs;           /* program files were looked up (check --programs, build) */
+    int console_line;            /* the first device with `console: true`, 0 if none */
+    int console_driver;          /* with console_line: its component index, -1 if unknown */
 };
 
 #define VEC_AT(vec, type, i) (&((type *)(vec)->items)[i])
@@ -218,6 +220,9 @@ void faults_resolve(struct vlsys_system *sys);
 
 /* faults.c: reports channel id VL_COMP_FAULT_CHANNEL in a fault handler (reserved there). */
 void faults_check(const struct vlsys_system *sys);
+
+/* console.c: reports channel id VL_COMP_CONSOLE_LOG_CHANNEL in the console driver. */
+void console_check(const struct vlsys_system *sys);
 
 /* Frees everything parse_system() allocated in sys. */
 void system_free(struct vlsys_system *sys);

@@ -133,6 +133,7 @@ plat_set_test_device(paddr_t base)
 void
 plat_halt(word_t status)
 {
+    console_take_back(); /* pending kernel output goes out before the machine stops */
     status &= 0xff;
     if (test_device != NULL) {
         *test_device = status == 0 ? 0x5555 : (uint32_t)((status << 16) | 0x3333);
@@ -147,6 +148,7 @@ plat_halt(word_t status)
 void
 plat_reset(void)
 {
+    console_take_back();
     sbi_call(SBI_EXT_SRST, 0, SBI_SRST_COLD_REBOOT, 0, 0);
     /* No SRST extension: QEMU's test device resets the machine. */
     if (test_device != NULL) {
