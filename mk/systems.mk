@@ -15,14 +15,16 @@ APPS := $(notdir $(patsubst %/,%,$(wildcard apps/*/)))
 SYSTEMS := $(notdir $(patsubst %/,%,$(wildcard systems/*/)))
 LIBOS_SRCS := $(sort $(wildcard lib/os/src/*.c))
 # lib/ring and lib/hw (with its example driver) for every app; --gc-sections drops what is unused.
-COMPONENT_LIB_SRCS := lib/ring/src/ring.c lib/hw/src/hw.c lib/hw/src/hw_mmio.c lib/hw/example/goldfish_clock.c
+COMPONENT_LIB_SRCS := lib/ring/src/ring.c lib/hw/src/hw.c lib/hw/src/hw_mmio.c lib/hw/example/goldfish_clock.c \
+	drivers/serial/ns16550/ns16550.c
 INIT_SRCS := $(sort $(wildcard servers/init/*.c)) lib/elf/src/elf.c
 INIT_OBJS := $(patsubst %,$(O)/user/%.o,$(INIT_SRCS))
 
 .PHONY: systems
 systems: $(patsubst %,$(O)/images/%.bin,$(SYSTEMS)) $(patsubst %,$(O)/images/%-check.bin,$(SYSTEMS))
 
-$(O)/user/apps/%.c.o $(O)/user/lib/os/%.c.o $(O)/user/lib/ring/%.c.o $(O)/user/lib/hw/%.c.o: \
+$(O)/user/apps/%.c.o $(O)/user/lib/os/%.c.o $(O)/user/lib/ring/%.c.o $(O)/user/lib/hw/%.c.o \
+	$(O)/user/drivers/%.c.o: \
 	UCFLAGS += -Ilib/os/include -Ilib/ring/include -Ilib/hw/include
 $(O)/user/servers/init/%.c.o: UCFLAGS += -Ilib/os/include -Ilib/elf/include
 

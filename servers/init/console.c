@@ -30,8 +30,7 @@ console_take(const struct vl_sysimg_region *reg, vl_cptr_t dest)
         /* Give it back at once: the kernel prints the log, so this message is seen. */
         vl_cnode_delete(ROOT, dest, INIT_DEPTH);
         printf("init: region '%s': the console UART is at 0x%lx, not 0x%lx\n",
-               image_string(&g_img, reg->name), (unsigned long)paddr,
-               (unsigned long)reg->paddr);
+               image_string(&g_img, reg->name), (unsigned long)paddr, (unsigned long)reg->paddr);
         return VL_RANGE_ERROR;
     }
     g_console_frame = dest;
