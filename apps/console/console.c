@@ -3,7 +3,7 @@
  * through the console interface (interfaces/console.idl) on their call channels:
  *
  *   write  each client's output is kept in a line buffer of its own until a newline, or
- *          until LINE_MAX bytes without one, and only then goes to the serial driver, as
+ *          until LINES_MAX bytes without one, and only then goes to the serial driver, as
  *          one tx ring buffer: a line of one client is never cut by another's.
  *   read   one client reads: the one on the call channel the description names in the
  *          `reader` config (a channel id of this component); it is signalled on notify
@@ -23,20 +23,15 @@
 
 #include "../serial/serial.h"
 #include "console.h"
+#include "lines.h"
 
-#define LINE_MAX 128  /* bytes of a client's unfinished line (interfaces/console.idl) */
 #define INPUT_LINES 8 /* typed lines waiting for the reader */
 #define MAX_PASSES 64
 
-_Static_assert(LINE_MAX <= SERIAL_TX_BUF, "a line fits one tx buffer");
+_Static_assert(LINES_MAX <= SERIAL_TX_BUF, "a line fits one tx buffer");
 
-/* Per call channel id: its unfinished output line. */
-struct client {
-    char line[LINE_MAX];
-    uint32_t len;
-    bool complete; /* line ends with a newline and waits for a tx buffer */
-};
-static struct client clients[VL_COMP_MAX_CHANNELS];
+/* Per call channel id: its unfinished output line (lines.h). */
+static struct lines_out clients[VL_COMP_MAX_CHANNELS];
 
 static struct ring tx, rx;
 static uint64_t tx_owned[RING_OWNED_WORDS(SERIAL_TX_NBUFS)];
@@ -47,10 +42,8 @@ static bool waiting; /* some client's line waits for a tx buffer */
 
 static int64_t reader = -1, reader_notify = -1;
 /* Input: the line being typed, and whole lines waiting for the reader. */
-static char typing[LINE_MAX];
-static uint32_t typing_len;
-static bool after_cr; /* the last byte was '\r': a '\n' right after it is the same Enter */
-static char input[INPUT_LINES][LINE_MAX];
+static struct lines_in typing;
+static char input[INPUT_LINES][LINES_MAX];
 static uint32_t input_len[INPUT_LINES];
 static uint32_t input_head, input_count;
 static uint64_t input_dropped;
@@ -77,8 +70,9 @@ tx_buffer(struct ring_desc *d)
 
 /* Gives n bytes to the driver as one buffer; false (nothing sent) if none is free. */
 static bool
-send_piece(const char *s, uint32_t n)
+send_piece(void *ctx, const char *s, uint32_t n)
 {
+    (void)ctx;
     struct ring_desc d;
     if (!have_rings || !tx_buffer(&d)) {
         return false;
@@ -92,37 +86,23 @@ send_piece(const char *s, uint32_t n)
     return true;
 }
 
-/* Sends c's line if it is complete (or full); false if it must wait for a free buffer,
- * in which case the driver is asked to signal when it gives one back. */
+/* Sends piece for a client: as send_piece, but when no buffer is free the driver is asked to
+ * signal when it gives one back (then the ring's re-check: it may have just done so). */
 static bool
-flush_client(struct client *c)
+send_or_wait(void *ctx, const char *piece, uint32_t n)
 {
-    if (!c->complete && c->len < LINE_MAX) {
+    if (send_piece(ctx, piece, n) || (!ring_sleep_prepare(&tx) && send_piece(ctx, piece, n))) {
         return true;
     }
-    /* No free buffer: ask the driver to signal when it gives one back, then look once
-     * more (it may have just done so: the ring's re-check). */
-    if (!send_piece(c->line, c->len) && (ring_sleep_prepare(&tx) || !send_piece(c->line, c->len))) {
-        waiting = true;
-        return false;
-    }
-    c->len = 0;
-    c->complete = false;
-    return true;
+    waiting = true;
+    return false;
 }
 
 int
 console_do_write(unsigned ch, const uint8_t *data, size_t len, uint32_t *taken)
 {
-    struct client *c = &clients[ch]; /* ch is one of this component's channel ids */
-    size_t i = 0;
-    for (; i < len && flush_client(c); i++) {
-        c->line[c->len++] = (char)data[i];
-        c->complete = data[i] == '\n';
-    }
-    /* The last byte may have completed the line: send it now, not with the next write. */
-    (void)flush_client(c);
-    *taken = (uint32_t)i;
+    /* ch is one of this component's channel ids (lib/os checked it). */
+    *taken = (uint32_t)lines_out_write(&clients[ch], data, len, send_or_wait, NULL);
     return 0;
 }
 
@@ -149,38 +129,14 @@ line_typed(void)
 {
     if (input_count == INPUT_LINES) {
         input_dropped++;
-    } else {
-        uint32_t at = (input_head + input_count) % INPUT_LINES;
-        memcpy(input[at], typing, typing_len);
-        input_len[at] = typing_len;
-        input_count++;
-        if (reader_notify >= 0) {
-            vl_os_notify((unsigned)reader_notify);
-        }
-    }
-    typing_len = 0;
-}
-
-/* One typed byte: line editing and its echo. */
-static void
-typed(char b)
-{
-    if (b == '\n' && after_cr) {
-        after_cr = false;
         return;
     }
-    after_cr = b == '\r';
-    if (b == '\r' || b == '\n') {
-        send_piece("\n", 1);
-        line_typed();
-    } else if (b == 0x7f || b == '\b') {
-        if (typing_len > 0) {
-            typing_len--;
-            send_piece("\b \b", 3);
-        }
-    } else if (typing_len < LINE_MAX && (unsigned char)b >= ' ') {
-        typing[typing_len++] = b;
-        send_piece(&b, 1);
+    uint32_t at = (input_head + input_count) % INPUT_LINES;
+    memcpy(input[at], typing.line, typing.len);
+    input_len[at] = typing.len;
+    input_count++;
+    if (reader_notify >= 0) {
+        vl_os_notify((unsigned)reader_notify);
     }
 }
 
@@ -198,7 +154,15 @@ rx_drain(void)
             }
             const char *p = ring_buffer(&rx, d);
             for (uint32_t i = 0; i < d.length; i++) {
-                typed(p[i]);
+                char echo[LINES_ECHO_MAX];
+                uint32_t n = 0;
+                bool ended = lines_in_byte(&typing, p[i], echo, &n);
+                if (n > 0) {
+                    (void)send_piece(NULL, echo, n); /* with the tx ring full, lost */
+                }
+                if (ended) {
+                    line_typed();
+                }
             }
             (void)ring_enqueue(&rx, (struct ring_desc){d.offset, 0});
         }
@@ -250,7 +214,7 @@ notified(unsigned id)
         ring_awake(&tx);
         waiting = false;
         for (unsigned ch = 0; ch < VL_COMP_MAX_CHANNELS && !waiting; ch++) {
-            (void)flush_client(&clients[ch]);
+            (void)lines_out_flush(&clients[ch], send_or_wait, NULL);
         }
     }
 }
