@@ -197,6 +197,15 @@ init(void)
         return;
     }
     ring_own_all(&tx);
+    /* Receive buffers are the virtualiser's: it lends them all to the driver, which takes
+     * one only when a byte waits, so a restarted driver holds none it cannot account for. */
+    ring_own_all(&rx);
+    for (uint32_t i = 0; i < SERIAL_RX_NBUFS; i++) {
+        (void)ring_enqueue(&rx, (struct ring_desc){i * SERIAL_RX_BUF, 0});
+    }
+    if (ring_signal_needed(&rx)) {
+        vl_os_notify(SERIAL_CH_PEER);
+    }
     have_rings = true;
     printf("console: ready (reader on channel %ld)\n", (long)reader);
     rx_drain();

@@ -54,6 +54,7 @@ ns16550_reset(struct ns16550 *u)
     }
     (void)reg_read(u, NS16550_MSR);
     u->stats = (struct ns16550_stats){0};
+    u->head_lsr = 0;
     u->ier = NS16550_IER_RDI | NS16550_IER_RLSI;
     hw_fence_io();
     reg_write(u, NS16550_IER, u->ier);
@@ -122,7 +123,8 @@ ns16550_rx(struct ns16550 *u, uint8_t *buf, size_t max)
      * describe the byte at the head. */
     size_t budget = max + 2 * (size_t)u->fifo_depth + 2;
     while (n < max && budget > 0) {
-        uint8_t lsr = reg_read(u, NS16550_LSR);
+        uint8_t lsr = reg_read(u, NS16550_LSR) | u->head_lsr;
+        u->head_lsr = 0;
         if ((lsr & NS16550_LSR_DR) == 0) {
             count_errors(u, lsr & NS16550_LSR_OE); /* an overrun is reported without data */
             break;
@@ -136,6 +138,20 @@ ns16550_rx(struct ns16550 *u, uint8_t *buf, size_t max)
         }
     }
     return n;
+}
+
+bool
+ns16550_rx_ready(struct ns16550 *u)
+{
+    uint8_t lsr = reg_read(u, NS16550_LSR);
+    if ((lsr & NS16550_LSR_DR) == 0) {
+        count_errors(u, lsr & NS16550_LSR_OE);
+        return false;
+    }
+    count_errors(u, lsr & NS16550_LSR_OE);
+    /* Reading LSR cleared the head byte's error bits: keep them for ns16550_rx. */
+    u->head_lsr = lsr & (NS16550_LSR_PE | NS16550_LSR_FE | NS16550_LSR_BI);
+    return true;
 }
 
 bool

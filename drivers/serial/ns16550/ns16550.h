@@ -39,6 +39,7 @@ struct ns16550 {
     unsigned reg_shift;  /* byte offset of register n is n << reg_shift */
     unsigned fifo_depth; /* bytes THR takes when LSR.THRE is set: 16, or 1 without FIFOs */
     uint8_t ier;         /* the value last written to IER (IER is not read back) */
+    uint8_t head_lsr;    /* PE/FE/BI of the head byte, read by ns16550_rx_ready, not yet used */
     struct ns16550_stats stats;
 };
 
@@ -80,6 +81,10 @@ bool ns16550_tx_idle(struct ns16550 *u);
  * bytes, good or bad, even from a UART that never runs dry.
  */
 size_t ns16550_rx(struct ns16550 *u, uint8_t *buf, size_t max);
+
+/* Whether a received byte waits (LSR.DR). Reads LSR: its error bits are counted here, as
+ * ns16550_rx would, so none is lost. */
+bool ns16550_rx_ready(struct ns16550 *u);
 
 /* Whether the UART has an interrupt pending (IIR bit 0 clear). Reading IIR acknowledges a
  * transmitter-empty interrupt, so call ns16550_tx again when this has returned true. */

@@ -229,6 +229,16 @@ test_rx_errors(void)
     EXPECT_EQ(u.stats.framing, 1);
     EXPECT_EQ(u.stats.breaks, 1); /* counted once, though FE came with it */
     EXPECT_EQ(u.stats.overruns, 0);
+    /* ns16550_rx_ready reads LSR, which clears the head byte's error bits: the error must
+     * still be seen by the next ns16550_rx. */
+    EXPECT(!ns16550_rx_ready(&u));
+    ns16550_model_receive(&m, 'x', NS16550_LSR_PE);
+    ns16550_model_receive(&m, 'y', 0);
+    EXPECT(ns16550_rx_ready(&u));
+    EXPECT_EQ(ns16550_rx(&u, buf, sizeof(buf)), 1);
+    EXPECT_EQ(buf[0], 'y');
+    EXPECT_EQ(u.stats.parity, 2);
+    u.stats.rx_bytes -= 1;
     /* An overrun: the 17th byte finds the FIFO full. The 16 are delivered, OE counted. */
     for (int i = 0; i < 17; i++) {
         ns16550_model_receive(&m, (uint8_t)('A' + i), 0);
