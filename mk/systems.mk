@@ -78,7 +78,7 @@ $(O)/images/%-check.elf: $(KERNEL_CHECK_OBJS) $(O)/images/%/init_image.o kernel/
 BAD_IMAGES := bad_magic bad_size bad_table bad_program bad_string bad_map bad_channel \
 	bad_priority bad_untyped bad_debug bad_elf bad_fault_self bad_fault_index bad_fault_cycle \
 	bad_fault_channel bad_config bad_config_table bad_config_twice bad_config_count \
-	bad_grant_notify bad_channel_flags
+	bad_grant_notify bad_channel_flags bad_console_twice bad_region_kind bad_console_paddr
 $(O)/systems/bad_%.img: $(O)/systems/pingpong.img tests/integration/corrupt_image.py
 	$(Q)$(PYTHON) tests/integration/corrupt_image.py bad_$* $< $@
 $(foreach s,$(BAD_IMAGES),$(eval $(call system_image,$(s))))

@@ -171,16 +171,31 @@ rx_buffer(struct ring_desc *d)
 
 /* Takes what the UART received into rx buffers for the virtualiser. A buffer is taken only
  * when a byte waits and given on at once, so the driver holds none between calls (what
- * lets a restarted driver re-attach; see reattach_index). */
+ * lets a restarted driver re-attach; see reattach_index). With no buffer free, the bytes
+ * stay in the UART and its receive interrupt goes off until the virtualiser gives one back
+ * (it signals: the driver asked with ring_sleep_prepare); the UART holds the rest of the
+ * input back meanwhile, so nothing typed is dropped here. */
 static void
 uart_receive(void)
 {
     bool sent = false;
+    if (have_rings) {
+        ring_awake(&rx);
+        ns16550_rx_irq(&uart, true);
+    }
     for (unsigned pass = 0; pass < MAX_PASSES && ns16550_rx_ready(&uart); pass++) {
         struct ring_desc d;
-        if (!have_rings || !rx_buffer(&d)) {
+        if (!have_rings) {
             uint8_t junk[16];
-            rx_dropped += ns16550_rx(&uart, junk, sizeof(junk));
+            rx_dropped += ns16550_rx(&uart, junk, sizeof(junk)); /* no one to give them to */
+            continue;
+        }
+        if (!rx_buffer(&d)) {
+            ns16550_rx_irq(&uart, false);
+            if (ring_sleep_prepare(&rx)) {
+                break;
+            }
+            ns16550_rx_irq(&uart, true); /* one came back meanwhile */
             continue;
         }
         /* n may be 0 (the byte had an error): the empty buffer goes on all the same. */

@@ -92,6 +92,14 @@ CORRUPTIONS = {
                                          word(img, table(img, "configs", 0, 1))),
                          "config parameter twice"),
     "bad_config_count": (lambda img: many_configs(img, 17), "too many config parameters"),
+    # pingpong's two RAM regions made the console (VL_REGION_CONSOLE): there is one UART.
+    "bad_console_twice": (lambda img: (put(img, table(img, "regions", 0, 2), 2),
+                                       put(img, table(img, "regions", 1, 2), 2)),
+                          "console region (0x1)"),
+    "bad_region_kind": (lambda img: put(img, table(img, "regions", 0, 2), 3), "region (0x0)"),
+    # One console region, mapped into two components, at paddr 0 (not the UART's): init
+    # accepts the image and refuses to build (test_console_region_checked).
+    "bad_console_paddr": (lambda img: put(img, table(img, "regions", 0, 2), 2), None),
 }
 
 

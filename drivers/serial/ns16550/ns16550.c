@@ -86,6 +86,16 @@ ns16550_tx_irq(struct ns16550 *u, bool on)
     }
 }
 
+void
+ns16550_rx_irq(struct ns16550 *u, bool on)
+{
+    uint8_t ier = on ? u->ier | NS16550_IER_RDI : u->ier & ~NS16550_IER_RDI;
+    if (ier != u->ier) {
+        u->ier = ier;
+        reg_write(u, NS16550_IER, ier);
+    }
+}
+
 bool
 ns16550_tx_idle(struct ns16550 *u)
 {

@@ -68,6 +68,10 @@ size_t ns16550_tx(struct ns16550 *u, const uint8_t *buf, size_t len);
 /* Enables (on) or disables the transmitter-empty interrupt. */
 void ns16550_tx_irq(struct ns16550 *u, bool on);
 
+/* Enables (on, as after reset) or disables the received-data interrupt: a caller with no
+ * room for input turns it off, leaving the bytes in the UART, instead of dropping them. */
+void ns16550_rx_irq(struct ns16550 *u, bool on);
+
 /*
  * Whether the transmitter has taken everything: LSR.TEMT (the FIFO and the shift register
  * are empty), so nothing written so far can still be lost by a reset.

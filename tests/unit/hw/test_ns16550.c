@@ -205,6 +205,14 @@ test_rx(void)
     EXPECT(memcmp(buf, "0123", 4) == 0);
     EXPECT(ns16550_model_irq(&m));
     EXPECT_EQ(ns16550_rx(&u, buf, 0), 0);
+    /* No room for input: the receive interrupt goes off, the bytes wait in the UART. */
+    ns16550_rx_irq(&u, false);
+    EXPECT(!ns16550_model_irq(&m));
+    EXPECT_EQ(m.rx_count, 6);
+    ns16550_rx_irq(&u, false); /* unchanged: no write */
+    ns16550_rx_irq(&u, true);
+    EXPECT(ns16550_model_irq(&m));
+    EXPECT_EQ(m.ier, NS16550_IER_RDI | NS16550_IER_RLSI);
     EXPECT_EQ(ns16550_rx(&u, buf, sizeof(buf)), 6);
     EXPECT(memcmp(buf, "456789", 6) == 0);
     return clean(&u);

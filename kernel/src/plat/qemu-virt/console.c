@@ -24,6 +24,8 @@ static word_t klog_lost;
 static bool klog_new; /* bytes went in since console_log_take_new last looked */
 
 #define UART_THR 0
+#define UART_LCR 3
+#define UART_LCR_8N1 0x03
 #define UART_LSR 5
 #define UART_LSR_THRE 0x20
 
@@ -91,6 +93,10 @@ console_take_back(void)
         return;
     }
     handed_over = false;
+    if (uart != NULL) {
+        /* Whatever the driver left: with DLAB set, THR's offset is the divisor. */
+        uart[UART_LCR << uart_shift] = UART_LCR_8N1;
+    }
     if (klog_lost != 0) {
         kprintf("[vallum: %lu bytes of kernel output lost]\n", (unsigned long)klog_lost);
         klog_lost = 0;
