@@ -67,9 +67,12 @@ help:
 	@echo "  make run        build and boot the default system in QEMU (init prints a summary)"
 	@echo "  make test       run every test; ends with 'N passed, N failed'"
 	@echo "  make run SYSTEM=<name>  boot systems/<name> (an unknown name lists them)"
+	@echo "  make debug SYSTEM=<name>  boot it stopped, in gdb with the symbols of the kernel and"
+	@echo "                  of every component (docs/debugging.md; GDB_BATCH=<file>: batch mode)"
 	@echo "  make all        build the boot images into $(O)/images"
 	@echo "  make sdk        the SDK for projects outside the tree, in $(SDK) (docs/tutorial.md)"
-	@echo "  make deps       install the Debian packages the build needs (make deps-test: and the tests')"
+	@echo "  make deps       install the Debian packages the build needs (make deps-test: and the tests';"
+	@echo "                  make deps-debug: and gdb-multiarch, for make debug)"
 	@echo "  make unit       host unit tests only (ASan + UBSan)"
 	@echo "  make analyze    static analysis of the kernel (cppcheck, gcc -fanalyzer)"
 	@echo "  make bench      benchmarks (release kernel, QEMU -icount): build/bench/results.json"
@@ -84,10 +87,16 @@ help:
 	@echo "                  (sdk: the SDK and tutorial tests, tests/sdk)"
 	@echo "  make unit-elf, unit-vlsys, unit-vlidl, unit-faults, unit-ring, unit-hw, unit-net,"
 	@echo "       unit-fs    one module's host tests (ASan + UBSan)"
+	@echo "  make unit-timer  the timer service's driver, timeouts and logic on the host (ASan + UBSan)"
+	@echo "  make fuzz-timer  libFuzzer as every client of the timer service's tables (FUZZ_SECONDS)"
 	@echo "  make fuzz-fdt, fuzz-elf, fuzz-vlsys, fuzz-idl, fuzz-iface, fuzz-faults, fuzz-ring,"
 	@echo "       fuzz-net, fuzz-fs  libFuzzer on one parser, FUZZ_SECONDS=<n> (default 20)"
 	@echo "  make fuzz-idl-long, fuzz-ring-long, fuzz-net-long, fuzz-fs-long  longer fuzzing"
 	@echo "                  (10 minutes for idl, an hour for the others)"
+	@echo "  make unit-tcp, fuzz-tcp  lib/net's TCP alone: host tests (also run by unit-net),"
+	@echo "                  libFuzzer on segments against live connections"
+	@echo "  make unit-tcp-long, fuzz-tcp-long  TCP bulk transfers with 8x the data and 4 seeds;"
+	@echo "                  an hour of fuzz-tcp"
 	@echo "  make random-fs-long  lib/fs's random comparison, 20000 steps and 5 seeds"
 	@echo "  make fs-iostat  lib/fs's device requests per operation (a measurement, not a test)"
 	@echo "  make spin-ring  the ring's signalling protocol model, checked by spin"
@@ -96,6 +105,8 @@ help:
 	@echo "  make oracle-caught TEST_DEFECT=PT  the oracle catches a kernel with a known defect"
 	@echo "  make analyze-cppcheck, analyze-gcc  one half of make analyze"
 	@echo "  make idl-docs   regenerate docs/interfaces/*.md from interfaces/*.idl"
+	@echo "  make crash-fs   lib/fs's journal crash test: every cut point of a recorded workload"
+	@echo "  make crash-fs-long  the crash test with more operations and seeds, e2fsck on every cut"
 	@echo "  make unit-serial  the NS16550 driver core against a simulated UART and the console's"
 	@echo "                  line discipline (ASan + UBSan); make fuzz-console: libFuzzer on the latter"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1, TEST_DEFECT=PT (a kernel"
@@ -132,7 +143,9 @@ $(O)/user/%.c.o: %.c | deps
 	$(Q)$(CC_K) $(UCFLAGS) -MMD -MP -c $< -o $@
 
 # A user program: name, sources. IDL_OBJS_<name>: its generated interface stubs (mk/idl.mk).
+# objs_of_<name>: its objects, which mk/systems.mk links again at each system's address.
 define program
+objs_of_$(1) := $(patsubst %,$(O)/user/%.o,$(2)) $(IDL_OBJS_$(1))
 $(O)/programs/$(1).elf: $(patsubst %,$(O)/user/%.o,$(2)) $(IDL_OBJS_$(1)) $(CRT0) $(LIBSYS_OBJS) lib/sys/user.ld
 	@mkdir -p $$(dir $$@)
 	$(Q)$(CC_K) $(UCFLAGS) $(ULDFLAGS) -o $$@ $(CRT0) $(patsubst %,$(O)/user/%.o,$(2)) $(IDL_OBJS_$(1)) $(LIBSYS_OBJS)
@@ -217,6 +230,7 @@ include mk/faults.mk
 include mk/sdk.mk
 include mk/oracle.mk
 include mk/mutate.mk
+include mk/timer.mk
 
 # Boots systems/$(SYSTEM) (mk/systems.mk builds its image) through tools/run.sh: RUN_SECONDS
 # and the exit status are described there.
@@ -228,6 +242,32 @@ run: $(O)/images/$(SYSTEM).bin
 else
 run:
 	@echo "make run: there is no system '$(SYSTEM)' (no systems/$(SYSTEM)/system.yaml)." >&2
+	@echo "Systems: $(SYSTEMS)" >&2
+	@exit 2
+endif
+
+# Debugs systems/$(SYSTEM) in gdb (tools/debug.sh, docs/debugging.md): QEMU stopped at its
+# first instruction with its gdb stub on a free port, gdb-multiarch with the symbols of the
+# kernel, init and every program (each linked at its own address), from a script written to
+# $(O)/debug/$(SYSTEM).gdb; the console goes to $(O)/debug/$(SYSTEM).console.
+# GDB_BATCH=FILE runs gdb in batch mode on the commands in FILE (tests/integration/test_debug.py).
+GDB_BATCH ?=
+# The component names of `vlsys dump`'s "component N 'NAME': ..." lines, for vl-break.
+VLSYS_COMPONENTS := sed -n "s/^component [0-9]* '\([^']*\)':.*/\1/p" | tr '\n' ' '
+.PHONY: debug deps-debug
+deps-debug:
+	$(Q)sh mk/deps.sh debug
+
+ifneq ($(filter $(SYSTEM),$(SYSTEMS)),)
+debug: $(O)/images/$(SYSTEM).bin $(O)/sysinit/$(SYSTEM).elf tools/vallum-gdb.py | deps-debug
+	$(Q)QEMU='$(QEMU)' sh tools/debug.sh --args-file systems/$(SYSTEM)/qemu.args \
+		--components "$$($(VLSYS) dump $(O)/systems/$(SYSTEM).img | $(VLSYS_COMPONENTS))" \
+		$(if $(GDB_BATCH),--batch $(GDB_BATCH)) $< $(O)/debug/$(SYSTEM).gdb \
+		$(O)/images/$(SYSTEM).elf $(O)/sysinit/$(SYSTEM).elf \
+		$(patsubst %,$(O)/systems/$(SYSTEM)/%.elf,$(filter $(APPS),$(programs_of_$(SYSTEM))))
+else
+debug:
+	@echo "make debug: there is no system '$(SYSTEM)' (no systems/$(SYSTEM)/system.yaml)." >&2
 	@echo "Systems: $(SYSTEMS)" >&2
 	@exit 2
 endif

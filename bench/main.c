@@ -27,9 +27,11 @@
 #include <picotls.h>
 #include <string.h>
 #include <vallum/goldfish_rtc.h>
+#include <vallum/ring.h>
 #include <vallum/sys.h>
 
 #include "counter.h"
+#include "../apps/timer/service.h"
 #include "kernel/fdt.h"
 
 void vl_start(const struct vl_bootinfo *bi);
@@ -1110,6 +1112,9 @@ bench_delete_preemption(void)
 #define IRQ_DELAY 20000 /* ns = instructions under -icount shift=0 */
 
 static volatile uint32_t *rtc;
+/* Kept for bench_timer_service, which runs after bench_irq on the same device. */
+static vl_cptr_t rtc_frame, rtc_handler;
+static uint64_t rtc_read_overhead;
 
 static inline __attribute__((always_inline)) uint64_t
 rtc_now(void)
@@ -1181,6 +1186,8 @@ bench_irq(void)
         return;
     }
     rtc = (volatile uint32_t *)(RTC_VA + (plat.rtc_base & 0xfff));
+    rtc_frame = frame;
+    rtc_handler = handler;
 
     /* The read overhead, as for the cycle counter: two back-to-back loads of TIME_LOW. */
     static uint64_t mmio[TOTAL_MAX];
@@ -1196,6 +1203,7 @@ bench_irq(void)
     uint64_t mmin, mmax;
     uint64_t mmio_overhead = median_of(mmio + WARMUP, n_samples, &mmin, &mmax);
     OUT("VLBENCH-INFO rtc_read_overhead %lu\n", (unsigned long)mmio_overhead);
+    rtc_read_overhead = mmio_overhead;
 
     /* Something to interrupt: a low-priority spinner keeps the hart busy in user mode. */
     if (thread_new(spinner, 0, PRIO_SPIN, VL_CAP_INIT_VSPACE, 0) == NULL) {
@@ -1230,6 +1238,329 @@ bench_irq(void)
     threads_reset();
     vl_irq_handler_clear(handler);
     report(name, mmio_overhead);
+}
+
+/* ---- Rings: buffers moved between two address spaces through lib/ring. ---- */
+
+/*
+ * The producer (priority 100, first address space) takes free buffers from the free queue,
+ * hands them over on the active queue in batches of `batch`, and signals the consumer when
+ * ring_signal_needed() says it sleeps. The consumer (priority 110, second address space)
+ * wakes at once, drains the active queue, gives every buffer back on the free queue and
+ * goes back to sleep (ring_sleep_prepare, Wait). One sample is one such round, from the
+ * producer's counter read before it takes the batch's free buffers to its read before the
+ * next batch: both sides' ring work, the Signal with its switch and the consumer's Wait
+ * with the switch back, divided by the batch. The transfer carries no payload; each
+ * buffer's length is the next number of a sequence the consumer checks, so a lost, doubled
+ * or reordered buffer fails the benchmark. The queues and the region are in the image's
+ * data, which both address spaces map (the region is never touched).
+ */
+#define RING_B_CAP 64
+#define RING_B_NBUFS 64
+#define RING_B_BUF 64
+#define RING_B_MAX_BATCH 32
+
+static _Alignas(RING_LINE) uint8_t ring_b_queues[RING_QUEUES_SIZE(RING_B_CAP)];
+static _Alignas(RING_LINE) uint8_t ring_b_data[RING_B_NBUFS * RING_B_BUF];
+static uint64_t ring_b_powned[RING_OWNED_WORDS(RING_B_NBUFS)];
+static uint64_t ring_b_cowned[RING_OWNED_WORDS(RING_B_NBUFS)];
+static struct ring ring_b_p, ring_b_c;
+static vl_cptr_t ring_b_to_c, ring_b_to_p; /* notifications: wake the consumer, the producer */
+static unsigned ring_b_batch;
+
+/* The length that carries sequence number seq (0..RING_B_BUF). */
+static inline uint32_t
+ring_b_len(uint32_t seq)
+{
+    return seq % (RING_B_BUF + 1);
+}
+
+/*
+ * Takes up to max buffers from r's `in` queue into d; the number taken. Inlined with `many`
+ * a constant, so that each thread's loop below is as tight as a driver's would be.
+ */
+static inline __attribute__((always_inline)) unsigned
+ring_b_take(bool many, struct ring *r, struct ring_desc *d, unsigned max)
+{
+    uint32_t n = 0;
+    if (many) {
+        (void)ring_dequeue_many(r, d, max, &n); /* a bad status takes nothing: n checks it */
+        return n;
+    }
+    while (n < max && ring_dequeue(r, &d[n]) == RING_OK) {
+        n++;
+    }
+    return n;
+}
+
+/* Hands d[0..n) to the peer; the number handed over. Inlined as ring_b_take. */
+static inline __attribute__((always_inline)) unsigned
+ring_b_give(bool many, struct ring *r, const struct ring_desc *d, unsigned n)
+{
+    uint32_t i = 0;
+    if (many) {
+        (void)ring_enqueue_many(r, d, n, &i);
+        return i;
+    }
+    while (i < n && ring_enqueue(r, d[i]) == RING_OK) {
+        i++;
+    }
+    return i;
+}
+
+/*
+ * The consumer: drains while whole batches come (a shorter one means the queue was empty
+ * when read; ring_sleep_prepare's re-check catches anything that came since), gives every
+ * buffer back, signals the producer only if it asked, and sleeps.
+ */
+static inline __attribute__((always_inline)) void
+ring_consumer_loop(bool many)
+{
+    struct ring_desc d[RING_B_MAX_BATCH];
+    uint32_t seq = 0;
+    for (;;) {
+        ring_awake(&ring_b_c);
+        unsigned n;
+        do {
+            n = ring_b_take(many, &ring_b_c, d, RING_B_MAX_BATCH);
+            for (unsigned i = 0; i < n; i++) {
+                if (d[i].length != ring_b_len(seq++)) {
+                    g_fail = 10;
+                }
+            }
+            if (ring_b_give(many, &ring_b_c, d, n) != n) {
+                g_fail = 11;
+            }
+        } while (n == RING_B_MAX_BATCH);
+        if (ring_signal_needed(&ring_b_c)) {
+            vl_signal(ring_b_to_p);
+        }
+        if (ring_sleep_prepare(&ring_b_c)) {
+            vl_wait(ring_b_to_c);
+        }
+    }
+}
+
+/* arg: true for the batch calls. */
+static void
+ring_consumer(vl_word_t many)
+{
+    if (many) {
+        ring_consumer_loop(true);
+    } else {
+        ring_consumer_loop(false);
+    }
+}
+
+static inline __attribute__((always_inline)) void
+ring_producer_loop(bool many)
+{
+    struct ring_desc d[RING_B_MAX_BATCH];
+    uint32_t seq = 0;
+    const unsigned batch = ring_b_batch;
+    uint64_t prev = 0;
+    for (unsigned i = 0; i <= n_total; i++) {
+        /* The consumer gave back every buffer before it slept: a whole batch is free. */
+        unsigned n = ring_b_take(many, &ring_b_p, d, batch);
+        for (unsigned k = 0; k < n; k++) {
+            d[k].length = ring_b_len(seq++);
+        }
+        if (n != batch || ring_b_give(many, &ring_b_p, d, n) != n) {
+            g_fail = 12;
+        }
+        if (ring_signal_needed(&ring_b_p)) {
+            vl_signal(ring_b_to_c);
+        }
+        uint64_t now = rdcycle();
+        if (i > 0) {
+            /* Per buffer, rounded to the nearest instruction. */
+            samples[i - 1] = (now - prev - overhead + batch / 2) / batch;
+        }
+        prev = now;
+    }
+    vl_signal(g_done);
+}
+
+/* arg: true for the batch calls. */
+static void
+ring_producer(vl_word_t many)
+{
+    if (many) {
+        ring_producer_loop(true);
+    } else {
+        ring_producer_loop(false);
+    }
+}
+
+static void
+bench_ring(const char *name, unsigned batch, bool many)
+{
+    ring_b_batch = batch;
+    memset(ring_b_queues, 0, sizeof(ring_b_queues));
+    struct ring_config cfg = {.queues = ring_b_queues,
+                              .capacity = RING_B_CAP,
+                              .data = ring_b_data,
+                              .buf_size = RING_B_BUF,
+                              .nbufs = RING_B_NBUFS,
+                              .owned = ring_b_powned};
+    int err = ring_init(&ring_b_p, RING_PRODUCER, &cfg);
+    cfg.owned = ring_b_cowned;
+    if (err == RING_OK) {
+        err = ring_init(&ring_b_c, RING_CONSUMER, &cfg);
+    }
+    /* The consumer owns the region at first and puts every buffer on the free queue. */
+    ring_own_all(&ring_b_c);
+    for (uint32_t i = 0; i < RING_B_NBUFS && err == RING_OK; i++) {
+        err = ring_enqueue(&ring_b_c, (struct ring_desc){i * RING_B_BUF, 0});
+    }
+    if (err != RING_OK) {
+        error(name, "ring set-up failed", err);
+        return;
+    }
+    if (thread_new(ring_consumer, many, PRIO_HIGH, vs2, 0) == NULL ||
+        thread_new(ring_producer, many, PRIO_LOW, VL_CAP_INIT_VSPACE, 0) == NULL) {
+        error(name, "cannot create threads", 0);
+        threads_reset();
+        return;
+    }
+    wait_done();
+    /* The counter overhead was subtracted per round, before the division. */
+    report(name, 0);
+}
+
+/* ---- Timer service: from a client's deadline to the client running. ---- */
+
+/*
+ * apps/timer's service logic, driver and timeouts (the same sources the timer component
+ * runs) on the goldfish RTC that bench_irq set up: a service thread here waits for the
+ * alarm's interrupt and handles it as the component does (service_interrupt, then the
+ * IRQHandler ack), and wakes a client thread in the second address space through its
+ * notification. The client arms a one-shot timeout DELAY ns ahead and waits; the sample is
+ * the time its first instruction after the wait reads from the RTC, less the deadline (and
+ * less one RTC read): instructions under -icount shift=0. The client arms through a direct
+ * call into the service's state (the component takes a protected call for it, which is not
+ * part of this path).
+ */
+#define TIMER_DELAY 20000 /* ns = instructions */
+
+static struct service tsvc;
+static vl_cptr_t timer_irq_ntfn, timer_client_ntfn;
+static uint64_t timer_handling[TOTAL_MAX]; /* the service's part: handler and IRQ ack */
+static unsigned timer_handled;
+
+/* lib/hw's MMIO implementation finds a device window by region name (hw_mmio.c): here the
+ * RTC's page, mapped by bench_irq. */
+void *
+vl_os_region(const char *name, size_t *size)
+{
+    if (rtc == NULL || strcmp(name, "rtc") != 0) {
+        return NULL;
+    }
+    if (size != NULL) {
+        *size = VL_PAGE_SIZE - ((vl_word_t)rtc & 0xfff);
+    }
+    return (void *)rtc;
+}
+
+static void
+timer_wake_client(unsigned client)
+{
+    (void)client;
+    vl_signal(timer_client_ntfn);
+}
+
+static void
+timer_service_thread(vl_word_t arg)
+{
+    (void)arg;
+    for (;;) {
+        vl_wait(timer_irq_ntfn);
+        uint64_t start = rdcycle();
+        service_interrupt(&tsvc);
+        if (vl_irq_handler_ack(rtc_handler) != 0) {
+            g_fail = 10;
+        }
+        if (timer_handled < TOTAL_MAX) {
+            timer_handling[timer_handled++] = rdcycle() - start;
+        }
+    }
+}
+
+static void
+timer_client_thread(vl_word_t arg)
+{
+    (void)arg;
+    volatile uint32_t *time_low = &rtc[GOLDFISH_RTC_TIME_LOW / 4];
+    for (unsigned i = 0; i < n_total; i++) {
+        uint64_t deadline = service_now(&tsvc) + TIMER_DELAY;
+        if (service_set(&tsvc, 0, 0, deadline, 0) != TIMEOUTS_OK) {
+            g_fail = 11;
+        }
+        uint32_t lo;
+        {
+            vl_cptr_t cap = timer_client_ntfn;
+            vl_word_t sysno = VL_SYS_RECV, info = 0;
+            const vl_word_t *mr = zero_mr;
+            SYSCALL_REGS;
+            __asm__ volatile("ecall\n\tlw %[lo], 0(%[p])"
+                             : [lo] "=&r"(lo), SYSCALL_OUT
+                             : "r"(a7), [p] "r"(time_low)
+                             : "memory", VL_SYSCALL_CLOBBERS);
+        }
+        uint64_t now = lo | (uint64_t)rtc[GOLDFISH_RTC_TIME_HIGH / 4] << 32;
+        samples[i] = now - deadline;
+        uint64_t ov, at;
+        if (service_collect(&tsvc, 0, &ov, &at) != 1 || ov != 0) {
+            g_fail = 12;
+        }
+    }
+    vl_signal(g_done);
+}
+
+static void
+bench_timer_service(void)
+{
+    const char *name = "timer_deadline_to_client";
+    if (rtc == NULL) {
+        error(name, "needs the RTC that irq_to_user sets up", 0);
+        return;
+    }
+    /* The client's thread reads the RTC too: map it into the second address space. */
+    vl_cptr_t copy = slot_alloc();
+    int err = copy ? vl_cnode_copy(ROOT, copy, 64, ROOT, rtc_frame, 64, VL_RIGHTS_ALL)
+                   : VL_NOT_ENOUGH_MEMORY;
+    if (err == 0) {
+        err = map_page(vs2, copy, RTC_VA, VL_RIGHT_READ | VL_RIGHT_WRITE, VL_MAP_EXECUTE_NEVER);
+    }
+    timer_irq_ntfn = obj_new(VL_OBJ_NOTIFICATION, 0);
+    timer_client_ntfn = obj_new(VL_OBJ_NOTIFICATION, 0);
+    if (err == 0 && (timer_irq_ntfn == 0 || timer_client_ntfn == 0)) {
+        err = VL_NOT_ENOUGH_MEMORY;
+    }
+    if (err == 0) {
+        err = vl_irq_handler_set_notification(rtc_handler, timer_irq_ntfn);
+    }
+    if (err != 0 || !service_open(&tsvc, "rtc", timer_wake_client)) {
+        error(name, "set-up failed", err);
+        return;
+    }
+    if (thread_new(spinner, 0, PRIO_SPIN, VL_CAP_INIT_VSPACE, 0) == NULL ||
+        thread_new(timer_service_thread, 0, PRIO_HIGH, VL_CAP_INIT_VSPACE, 0) == NULL ||
+        thread_new(timer_client_thread, 0, PRIO_LOW, vs2, 0) == NULL) {
+        error(name, "cannot create threads", 0);
+        threads_reset();
+        return;
+    }
+    wait_done();
+    vl_irq_handler_clear(rtc_handler);
+    if (timer_handled == n_total) {
+        uint64_t hmin, hmax;
+        uint64_t h = median_of(timer_handling + WARMUP, n_samples, &hmin, &hmax);
+        OUT("VLBENCH-INFO timer_service_handling %lu\n", (unsigned long)(h - overhead));
+    } else {
+        g_fail = 13;
+    }
+    report(name, rtc_read_overhead);
 }
 
 /* ---- Main. ---- */
@@ -1312,7 +1643,9 @@ vl_start(const struct vl_bootinfo *bi)
         error("setup", "TLS block too large", 0);
     } else if ((g_done = obj_new(VL_OBJ_NOTIFICATION, 0)) == 0 ||
                (g_ep = obj_new(VL_OBJ_ENDPOINT, 0)) == 0 ||
-               (g_ntfn = obj_new(VL_OBJ_NOTIFICATION, 0)) == 0) {
+               (g_ntfn = obj_new(VL_OBJ_NOTIFICATION, 0)) == 0 ||
+               (ring_b_to_c = obj_new(VL_OBJ_NOTIFICATION, 0)) == 0 ||
+               (ring_b_to_p = obj_new(VL_OBJ_NOTIFICATION, 0)) == 0) {
         error("setup", "cannot create objects", 0);
     } else if ((err = make_second_vspace()) != 0) {
         error("setup", "cannot build the second address space", err);
@@ -1371,8 +1704,20 @@ vl_start(const struct vl_bootinfo *bi)
     if (wanted("retype_frame_4k")) {
         bench_retype();
     }
-    if (wanted("irq_to_user")) {
+    if (wanted("irq_to_user timer_deadline_to_client")) {
         bench_irq();
+    }
+    if (wanted("timer_deadline_to_client")) {
+        bench_timer_service();
+    }
+    if (wanted("ring_batch32")) {
+        bench_ring("ring_batch32", 32, true);
+    }
+    if (wanted("ring_batch32_calls")) {
+        bench_ring("ring_batch32_calls", 32, false);
+    }
+    if (wanted("ring_signalled")) {
+        bench_ring("ring_signalled", 1, false);
     }
     /* Only a benchmark kernel has the system call these need (make bench runs it apart). */
     if (only != NULL && wanted("delete_preempt_max_256 delete_preempt_max_1024 "

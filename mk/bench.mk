@@ -10,11 +10,18 @@ BENCH_IMAGE := $(BUILD)/release/images/bench.bin
 # The same program on a benchmark kernel (BENCH_KERNEL=1), for the preemption metrics only.
 BENCH_PREEMPT_IMAGE := $(BUILD)/release-bench/images/bench.bin
 
-# The bench root task reads the device tree with the kernel's freestanding parser, and
-# links the stubs vlidl generates for interfaces/counter.idl (mk/idl.mk) to time them.
+# The bench root task reads the device tree with the kernel's freestanding parser, links
+# the stubs vlidl generates for interfaces/counter.idl (mk/idl.mk) to time them, and lib/ring
+# to time rings.
 IDL_OBJS_bench = $(O)/idl/counter_client.c.o $(O)/idl/counter_server.c.o
-$(eval $(call program,bench,bench/main.c kernel/src/kernel/fdt.c))
-$(O)/user/bench/%.c.o: UCFLAGS += -Ikernel/include -Ilib/os/include -I$(BUILD)/gen
+# It also runs the timer service's logic (apps/timer) on lib/hw for timer_deadline_to_client.
+BENCH_TIMER_SRCS := apps/timer/service.c apps/timer/timeouts.c apps/timer/goldfish_timer.c \
+	lib/hw/src/hw.c lib/hw/src/hw_mmio.c
+$(eval $(call program,bench,bench/main.c kernel/src/kernel/fdt.c lib/ring/src/ring.c \
+	$(BENCH_TIMER_SRCS)))
+$(O)/user/bench/%.c.o: UCFLAGS += -Ikernel/include -Ilib/os/include -Ilib/ring/include \
+	-I$(BUILD)/gen
+$(O)/user/bench/%.c.o: UCFLAGS += -Ilib/hw/include
 $(O)/user/bench/main.c.o: $(BUILD)/gen/counter.h
 
 .PHONY: bench bench-quick bench-image

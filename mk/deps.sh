@@ -1,11 +1,14 @@
 #!/bin/sh
-# Installs the Debian packages Vallum needs, once. Usage: mk/deps.sh run|test
+# Installs the Debian packages Vallum needs, once. Usage: mk/deps.sh run|test|debug
+# (debug: make debug's, the run packages and gdb-multiarch; the tests use it too)
 # Nothing is downloaded from anywhere but Debian's archive.
 set -e
 run_pkgs="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc python3 gcc libc6-dev libyaml-dev"
-test_pkgs="$run_pkgs clang-14 libclang-rt-14-dev cppcheck python3-pytest python3-pexpect gcc spin e2fsprogs"
+test_pkgs="$run_pkgs clang-14 libclang-rt-14-dev cppcheck python3-pytest python3-pexpect gcc spin e2fsprogs gdb-multiarch"
+debug_pkgs="$run_pkgs gdb-multiarch"
 case "${1:-run}" in
 run) pkgs=$run_pkgs ;;
+debug) pkgs=$debug_pkgs ;;
 *) pkgs=$test_pkgs ;;
 esac
 missing=""

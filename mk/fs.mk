@@ -80,3 +80,29 @@ fs-iostat: $(BUILD)/host/test_fs
 	$(Q)$(BUILD)/host/test_fs iostat $(BUILD)/host/fs/iostat.img $(FS_IOSTAT_FILES)
 	$(Q)/usr/sbin/e2fsck -fn $(BUILD)/host/fs/iostat.img > /dev/null 2>&1 && \
 		echo "VLTEST PASS fs/iostat/e2fsck" || echo "VLTEST FAIL fs/iostat/e2fsck"
+
+# The crash test of the journal (docs/storage.md#the-crash-test): every cut point of a
+# recorded workload checked by lib/fs, every FS_CRASH_FSCK_EVERY-th also by e2fsck -fn.
+#   make crash-fs        two seeds at 1 KiB blocks, one at 4 KiB, one synchronous mount
+#   make crash-fs-long   more operations and seeds, e2fsck on every cut point
+FS_CRASH_OPS ?= 240
+FS_CRASH_SEEDS ?= 1 2
+FS_CRASH_FSCK_EVERY ?= 40
+FS_CRASH_VARIANTS ?= 1
+FS_CRASH_OUT ?= $(BUILD)/host/fs-crash
+
+.PHONY: crash-fs crash-fs-long
+
+$(BUILD)/host/crash_fs: $(FS_DEPS) tests/unit/fs/crash_fs.c tests/unit/fs/imagedev.c \
+		tests/unit/fs/imagedev.h tests/unit/vltest.h | deps-test
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Ilib/fs/include -Ilib/fs/src $(FS_SRC) tests/unit/fs/crash_fs.c \
+		tests/unit/fs/imagedev.c -o $@
+
+crash-fs: $(BUILD)/host/crash_fs
+	$(Q)sh tests/unit/fs/crash.sh $(BUILD)/host/crash_fs $(FS_CRASH_OUT) $(FS_CRASH_OPS) \
+		$(FS_CRASH_FSCK_EVERY) $(FS_CRASH_VARIANTS) "$(FS_CRASH_SEEDS)"
+
+crash-fs-long:
+	$(Q)$(MAKE) -s crash-fs FS_CRASH_OPS=600 FS_CRASH_SEEDS="11 12 13 14 15" FS_CRASH_FSCK_EVERY=1 \
+		FS_CRASH_VARIANTS=3 FS_CRASH_OUT=$(BUILD)/host/fs-crash-long

@@ -85,11 +85,12 @@ $(IDL_HOST_GEN)/v_every.h $(IDL_HOST_GEN)/v_every_client.c $(IDL_HOST_GEN)/v_eve
 	@mkdir -p $(dir $@)
 	$(Q)$(VLIDL) c $< $(IDL_HOST_GEN)
 IDL_TEST_GEN := $(foreach i,store v_every,$(IDL_HOST_GEN)/$(i)_server.c $(IDL_HOST_GEN)/$(i)_client.c)
+# apps/storer/keys.c is the store's semantics, shared with the storer component.
 $(BUILD)/host/test_idl: tests/idl/test_idl.c tests/idl/host_os.c tests/idl/host_os.h $(IDL_H) \
-		$(IDL_TEST_GEN) | deps-test
+		apps/storer/keys.c apps/storer/keys.h $(IDL_TEST_GEN) | deps-test
 	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Ilib/os/include -Itests/idl -I$(IDL_HOST_GEN) \
-		tests/idl/test_idl.c tests/idl/host_os.c $(IDL_TEST_GEN) -o $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Ilib/os/include -Itests/idl -Iapps/storer -I$(IDL_HOST_GEN) \
+		tests/idl/test_idl.c tests/idl/host_os.c apps/storer/keys.c $(IDL_TEST_GEN) -o $@
 
 .PHONY: unit-vlidl idl-docs
 unit-vlidl: $(VLIDL_ASAN) $(BUILD)/host/test_idl
@@ -112,6 +113,8 @@ $(BUILD)/fuzz/fuzz_iface: tools/vlsys/iface.c tools/vlsys/diag.c tests/fuzz/fuzz
 fuzz-iface: $(BUILD)/fuzz/fuzz_iface
 	@mkdir -p $(BUILD)/fuzz/iface-corpus
 	$(Q)cp $(wildcard $(O)/programs/*.elf) $(BUILD)/fuzz/iface-corpus/ 2>/dev/null || true
+	$(Q)for f in $(wildcard $(O)/systems/*/*.elf); do \
+		cp $$f $(BUILD)/fuzz/iface-corpus/$$(echo $$f | tr / _); done
 	$(Q)if $(BUILD)/fuzz/fuzz_iface -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 		-artifact_prefix=$(BUILD)/fuzz/iface- $(BUILD)/fuzz/iface-corpus \
 		> $(BUILD)/fuzz/fuzz_iface.log 2>&1; then echo "VLTEST PASS fuzz/iface"; \

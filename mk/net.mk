@@ -16,7 +16,7 @@ NET_CROSS ?= riscv64-unknown-elf-
 NET_RV64_CFLAGS := -std=gnu11 -O2 -march=rv64imac -mabi=lp64 -mcmodel=medany \
 	--specs=picolibc.specs -Wall -Wextra -Werror -Ilib/net/include
 
-.PHONY: unit-net fuzz-net fuzz-net-long
+.PHONY: unit-net fuzz-net fuzz-net-long unit-tcp unit-tcp-long
 
 $(BUILD)/host/test_net: $(NET_SRC) $(NET_H) tests/unit/net/test_net.c tests/unit/net/netsim.h \
 		tests/unit/vltest.h | deps-test
@@ -27,6 +27,11 @@ $(BUILD)/host/test_dhcp: $(NET_SRC) $(NET_H) tests/unit/net/test_dhcp.c tests/un
 		tests/unit/vltest.h | deps-test
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Ilib/net/include $(NET_SRC) tests/unit/net/test_dhcp.c -o $@
+
+$(BUILD)/host/test_tcp: $(NET_SRC) $(NET_H) tests/unit/net/test_tcp.c tests/unit/net/netsim.h \
+		tests/unit/net/tcpsim.h tests/unit/vltest.h | deps-test
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Ilib/net/include $(NET_SRC) tests/unit/net/test_tcp.c -o $@
 
 $(BUILD)/host/test_dns: $(NET_SRC) $(NET_H) tests/unit/net/test_dns.c tests/unit/net/netsim.h \
 		tests/unit/vltest.h | deps-test
@@ -40,10 +45,12 @@ $(BUILD)/host/net-rv64/%.o: lib/net/src/%.c $(NET_H) | deps-test
 	@mkdir -p $(dir $@)
 	$(Q)$(NET_CROSS)gcc $(NET_RV64_CFLAGS) -c $< -o $@
 
-unit-net: $(BUILD)/host/test_net $(BUILD)/host/test_dhcp $(BUILD)/host/test_dns $(NET_RV64_O)
+unit-net: $(BUILD)/host/test_net $(BUILD)/host/test_dhcp $(BUILD)/host/test_dns \
+		$(BUILD)/host/test_tcp $(NET_RV64_O)
 	$(Q)$(BUILD)/host/test_net
 	$(Q)$(BUILD)/host/test_dhcp
 	$(Q)$(BUILD)/host/test_dns
+	$(Q)$(BUILD)/host/test_tcp
 	$(Q)echo "VLTEST PASS net/builds_for_riscv64"
 	$(Q)cppcheck --quiet --enable=warning,portability,performance --std=c11 --inline-suppr \
 		--error-exitcode=1 --suppress=missingIncludeSystem -Ilib/net/include $(NET_SRC) && \
@@ -78,3 +85,39 @@ fuzz-net: $(BUILD)/fuzz/fuzz_net
 
 fuzz-net-long: $(BUILD)/fuzz/fuzz_net
 	$(call net_fuzz_run,$(NET_FUZZ_LONG),$(BUILD)/fuzz/net-corpus-long)
+
+# TCP alone (the quick loop), and its long run: the bulk transfers with 8x the data and
+# four seeds per link profile.
+unit-tcp: $(BUILD)/host/test_tcp
+	$(Q)$(BUILD)/host/test_tcp
+
+unit-tcp-long: $(BUILD)/host/test_tcp
+	$(Q)$(BUILD)/host/test_tcp --long
+
+# libFuzzer on TCP segment processing against live connections (tests/fuzz/fuzz_tcp.c).
+#   make fuzz-tcp [FUZZ_SECONDS=N]   seeded with tests/fuzz/corpus/tcp
+#   make fuzz-tcp-long               an hour (NET_FUZZ_LONG=seconds)
+$(BUILD)/fuzz/fuzz_tcp: $(NET_SRC) $(NET_H) tests/fuzz/fuzz_tcp.c tests/unit/net/netsim.h \
+		tests/unit/net/tcpsim.h | deps-test
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Ilib/net/include $(NET_SRC) tests/fuzz/fuzz_tcp.c -o $@
+
+define tcp_fuzz_run
+	@mkdir -p $(2)
+	$(Q)if $(BUILD)/fuzz/fuzz_tcp -max_total_time=$(1) -timeout=10 -max_len=4096 \
+		-artifact_prefix=$(BUILD)/fuzz/tcp- $(2) tests/fuzz/corpus/tcp \
+		> $(BUILD)/fuzz/fuzz_tcp.log 2>&1; then \
+		echo "VLTEST PASS fuzz/tcp"; \
+	else \
+		echo "VLTEST FAIL fuzz/tcp see $(BUILD)/fuzz/fuzz_tcp.log"; \
+		tail -n 30 $(BUILD)/fuzz/fuzz_tcp.log; exit 1; \
+	fi
+endef
+
+.PHONY: fuzz-tcp fuzz-tcp-long
+fuzz-tcp: $(BUILD)/fuzz/fuzz_tcp
+	$(call tcp_fuzz_run,$(FUZZ_SECONDS),$(BUILD)/fuzz/tcp-corpus)
+
+fuzz-tcp-long: $(BUILD)/fuzz/fuzz_tcp
+	$(call tcp_fuzz_run,$(NET_FUZZ_LONG),$(BUILD)/fuzz/tcp-corpus-long)

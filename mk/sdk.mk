@@ -17,7 +17,8 @@ SDK_HEADERS := $(wildcard uapi/vallum/*.h lib/sys/include/vallum/*.h lib/os/incl
 LIBOS_OBJS := $(patsubst %,$(O)/user/%.o,$(LIBOS_SRCS) $(COMPONENT_LIB_SRCS))
 
 .PHONY: sdk
-sdk: $(SDK_TOOLS) $(SDK_HEADERS) sdk/vallum.mk sdk/README.md tools/run.sh $(CRT0) \
+sdk: $(SDK_TOOLS) $(SDK_HEADERS) sdk/vallum.mk sdk/README.md tools/run.sh tools/debug.sh \
+		tools/vallum-gdb.py $(CRT0) \
 		$(LIBSYS_OBJS) $(LIBOS_OBJS) $(INIT_OBJS) $(KERNEL_OBJS) $(KERNEL_CHECK_OBJS) \
 		lib/sys/user.ld kernel/kernel.ld kernel/src/arch/riscv64/init_image.S \
 		servers/init/sysimage.S
@@ -26,6 +27,9 @@ sdk: $(SDK_TOOLS) $(SDK_HEADERS) sdk/vallum.mk sdk/README.md tools/run.sh $(CRT0
 	$(Q)cp $(SDK_TOOLS) $(SDK)/bin/
 	$(Q)cp tools/run.sh $(SDK)/bin/vallum-run
 	$(Q)chmod +x $(SDK)/bin/vallum-run
+	$(Q)cp tools/debug.sh $(SDK)/bin/vallum-debug
+	$(Q)cp tools/vallum-gdb.py $(SDK)/bin/
+	$(Q)chmod +x $(SDK)/bin/vallum-debug
 	$(Q)cp $(SDK_HEADERS) $(SDK)/include/vallum/
 	$(Q)cp sdk/vallum.mk sdk/README.md $(SDK)/
 	$(Q)cp $(CRT0) $(SDK)/lib/crt0.o

@@ -1,9 +1,12 @@
 # Systems: components (apps/<program>/*.c with lib/os), system images (tools/vlsys) and
 # one boot image per system with an init that embeds the image.
-#   $(O)/programs/<program>.elf   each app, linked with lib/os
+#   $(O)/programs/<program>.elf   each app, linked with lib/os at 0x10000
+#   $(O)/systems/<name>/<program>.elf  the same objects linked at the address `vlsys layout`
+#                                 gives the program in system <name> (component.h,
+#                                 VL_COMP_PROGRAM_BASE): what the image holds and gdb loads
 #   $(O)/systems/<name>.img       systems/<name>/system.yaml compiled by vlsys (it depends on
 #                                 the programs the description names, nothing else in apps/)
-#   $(O)/systems/<name>.programs.mk  those programs' names, from `vlsys programs`
+#   $(O)/systems/<name>.programs.mk  those programs' names and addresses, from `vlsys layout`
 #   $(O)/sysinit/<name>.elf       init with that image linked in
 #   $(O)/images/<name>.bin        the kernel with that init: `make run SYSTEM=<name>` boots it
 #   $(O)/images/<name>-check.bin  the same with the test kernel (the invariant walk, Makefile):
@@ -35,23 +38,38 @@ $(foreach a,$(APPS),$(eval $(call program,$(a),$(sort $(wildcard apps/$(a)/*.c))
 $(O)/systems/%.img: systems/%/system.yaml $(VLSYS)
 	@mkdir -p $(dir $@)
 	$(Q)$(VLSYS) check $<
-	$(Q)$(VLSYS) build $< --programs $(O)/programs -o $@
+	$(Q)$(VLSYS) build $< --programs $(O)/systems/$* -o $@
 
 # Each image depends only on the programs its description names (`vlsys programs`), so an
 # unfinished app breaks only the systems that use it. $(O)/systems/<name>.programs.mk sets
-# programs_of_<name>; a description vlsys rejects gets an empty list, and building its image
-# then prints vlsys's diagnostics. Names without an apps/ folder are left to vlsys too
-# ("program 'x' not found"). Read only for goals that may build a system image, so that
-# `make all`, `make unit` and the like do not need vlsys.
+# programs_of_<name> and layout_of_<name> (program=address words, `vlsys layout`); a
+# description vlsys rejects gets empty lists, and building its image then prints vlsys's
+# diagnostics. Names without an apps/ folder are left to vlsys too ("program 'x' not
+# found"). Read only for goals that may build a system image, so that `make all`, `make
+# unit` and the like do not need vlsys.
 $(O)/systems/%.programs.mk: systems/%/system.yaml $(VLSYS)
 	@mkdir -p $(dir $@)
 	$(Q)echo "programs_of_$* := $$($(VLSYS) programs $< 2>/dev/null | tr '\n' ' ')" >$@
+	$(Q)echo "layout_of_$* := $$($(VLSYS) layout $< 2>/dev/null | tr ' \n' '= ')" >>$@
 
-ifneq ($(filter run systems bad-images %.bin %.elf %.img,$(MAKECMDGOALS)),)
+ifneq ($(filter run debug systems bad-images %.bin %.elf %.img,$(MAKECMDGOALS)),)
 -include $(patsubst %,$(O)/systems/%.programs.mk,$(SYSTEMS))
 endif
+
+# Program $(2) of system $(1), linked at its address there (the programs.mk it comes from is
+# a prerequisite: a description that reorders its programs moves them).
+define system_program
+$(O)/systems/$(1)/$(2).elf: $(objs_of_$(2)) $(CRT0) $(LIBSYS_OBJS) lib/sys/user.ld \
+		$(O)/systems/$(1).programs.mk
+	@mkdir -p $$(dir $$@)
+	$(Q)$(CC_K) $(UCFLAGS) $(ULDFLAGS) \
+		-Wl,--defsym=__vl_link_base=$(patsubst $(2)=%,%,$(filter $(2)=%,$(layout_of_$(1)))) \
+		-o $$@ $(CRT0) $(objs_of_$(2)) $(LIBSYS_OBJS)
+endef
+$(foreach s,$(SYSTEMS),$(foreach p,$(filter $(APPS),$(programs_of_$(s))),\
+	$(eval $(call system_program,$(s),$(p)))))
 $(foreach s,$(SYSTEMS),$(eval $(O)/systems/$(s).img: \
-	$(patsubst %,$(O)/programs/%.elf,$(filter $(APPS),$(programs_of_$(s))))))
+	$(patsubst %,$(O)/systems/$(s)/%.elf,$(filter $(APPS),$(programs_of_$(s))))))
 
 $(O)/sysinit/%/sysimage.o: servers/init/sysimage.S $(O)/systems/%.img
 	@mkdir -p $(dir $@)

@@ -17,11 +17,16 @@
 #   CFLAGS        added to the compiler flags of your programs
 #   RUN_SECONDS   `make run`'s time limit (bin/vallum-run): unset, none when interactive and
 #                 120 s otherwise; 0: none
+#   GDB_BATCH     `make debug` runs gdb in batch mode on the commands in this file
 #
 # Targets:
 #   make          $(BUILD)/<system>.bin, where <system> is SYSTEM's file name without .yaml
 #                 (<system>-check.bin with KERNEL=check)
 #   make run      builds it and boots it in QEMU (quit with Ctrl-A X)
+#   make debug    boots it in QEMU stopped, and gdb-multiarch connected with the symbols of the
+#                 kernel, init and every program (bin/vallum-debug; docs/debugging.md in the
+#                 Vallum tree): the script is $(BUILD)/<system>.gdb, the console
+#                 $(BUILD)/<system>.console
 #   make check    checks the description alone (vlsys check)
 #   make clean    removes $(BUILD)
 #
@@ -72,9 +77,14 @@ VALLUM_Q := @
 endif
 
 # The programs the description names. If vlsys rejects the description the list is empty,
-# and building the image shows vlsys's FILE:LINE diagnostics.
+# and building the image shows vlsys's FILE:LINE diagnostics. Each is linked at the address
+# `vlsys layout` gives it in this system (program=address words), its own, so that a
+# debugger tells the programs' code apart (make debug); the ELF files are per system, in
+# $(BUILD)/programs/<system>/, as two systems may place one program at two addresses.
 VALLUM_PROGRAMS := $(shell $(VALLUM_VLSYS) programs $(SYSTEM) 2>/dev/null)
-VALLUM_ELFS := $(patsubst %,$(BUILD)/programs/%.elf,$(VALLUM_PROGRAMS))
+VALLUM_LAYOUT := $(shell $(VALLUM_VLSYS) layout $(SYSTEM) 2>/dev/null | tr ' ' '=')
+VALLUM_PROGDIR := $(BUILD)/programs/$(VALLUM_NAME)
+VALLUM_ELFS := $(patsubst %,$(VALLUM_PROGDIR)/%.elf,$(VALLUM_PROGRAMS))
 VALLUM_LIBS := $(VALLUM_SDK)/lib/crt0.o $(VALLUM_SDK)/lib/libvlos.a $(VALLUM_SDK)/lib/libvlsys.a
 VALLUM_IFACES := $(basename $(notdir $(wildcard $(INTERFACES_DIR)/*.idl)))
 
@@ -99,7 +109,7 @@ VALLUM_IFACE_CHECK := /^[ \t]*(\#|$$)/ { next } \
 	function err(m) { print FILENAME ":" FNR ": error: " m > "/dev/stderr"; bad = 1 } \
 	END { exit bad }
 
-.PHONY: all run check clean
+.PHONY: all run debug check clean
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -113,13 +123,15 @@ vallum_uses_$(1) := $(call vallum_uses,$(1))
 vallum_stubs_$(1) := $$(patsubst %,$(VALLUM_GEN)/%.o,$$(subst :,_,$$(vallum_uses_$(1))))
 vallum_check_$(1) := $(if $(wildcard $(PROGRAMS_DIR)/$(1)/interfaces),vallum-interfaces-$(1))
 # It depends on its interfaces file: a line taken away or added changes what is linked even
-# when every object is older than the program.
-$(BUILD)/programs/$(1).elf: $$(vallum_objs_$(1)) $$(vallum_stubs_$(1)) $(VALLUM_LIBS) \
-		$(VALLUM_SDK)/lib/user.ld $(wildcard $(PROGRAMS_DIR)/$(1)/interfaces) \
+# when every object is older than the program; and on the description, whose order of
+# programs decides its address.
+$(VALLUM_PROGDIR)/$(1).elf: $$(vallum_objs_$(1)) $$(vallum_stubs_$(1)) $(VALLUM_LIBS) \
+		$(VALLUM_SDK)/lib/user.ld $(wildcard $(PROGRAMS_DIR)/$(1)/interfaces) $(SYSTEM) \
 		| $$(vallum_check_$(1))
 	$(if $(wildcard $(PROGRAMS_DIR)/$(1)/*.c),,@echo "vallum.mk: program '$(1)': no .c files in $(PROGRAMS_DIR)/$(1)/" >&2; exit 1)
 	@mkdir -p $$(dir $$@)
-	$(VALLUM_Q)$(VALLUM_CC) $(VALLUM_CFLAGS) $(CFLAGS) $(VALLUM_LDFLAGS) -o $$@ \
+	$(VALLUM_Q)$(VALLUM_CC) $(VALLUM_CFLAGS) $(CFLAGS) $(VALLUM_LDFLAGS) \
+		-Wl,--defsym=__vl_link_base=$(patsubst $(1)=%,%,$(filter $(1)=%,$(VALLUM_LAYOUT))) -o $$@ \
 		$(VALLUM_SDK)/lib/crt0.o $$(vallum_objs_$(1)) $$(vallum_stubs_$(1)) \
 		-Wl,--whole-archive $(VALLUM_SDK)/lib/libvlos.a -Wl,--no-whole-archive \
 		$(VALLUM_SDK)/lib/libvlsys.a
@@ -154,7 +166,7 @@ $(VALLUM_GEN)/%.o: $(VALLUM_GEN)/%.c $(VALLUM_SDK)/include/vallum/idl.h
 $(VALLUM_OUT).img: $(SYSTEM) $(VALLUM_ELFS) $(VALLUM_VLSYS)
 	@mkdir -p $(dir $@)
 	$(VALLUM_Q)$(VALLUM_VLSYS) check $(SYSTEM)
-	$(VALLUM_Q)$(VALLUM_VLSYS) build $(SYSTEM) --programs $(BUILD)/programs -o $@
+	$(VALLUM_Q)$(VALLUM_VLSYS) build $(SYSTEM) --programs $(VALLUM_PROGDIR) -o $@
 
 $(VALLUM_OUT)-sysimage.o: $(VALLUM_SDK)/boot/sysimage.S $(VALLUM_OUT).img
 	$(VALLUM_Q)$(VALLUM_CC) $(VALLUM_KFLAGS) -DSYSIMG='"$(VALLUM_OUT).img"' -c $< -o $@
@@ -177,6 +189,14 @@ $(VALLUM_OUT).bin: $(VALLUM_OUT).elf
 run: $(VALLUM_OUT).bin
 	$(VALLUM_Q)RUN_SECONDS='$(RUN_SECONDS)' sh $(VALLUM_SDK)/bin/vallum-run \
 		--args-file $(dir $(SYSTEM))qemu.args $<
+
+GDB_BATCH ?=
+debug: $(VALLUM_OUT).bin
+	$(VALLUM_Q)sh $(VALLUM_SDK)/bin/vallum-debug --args-file $(dir $(SYSTEM))qemu.args \
+		--components "$$($(VALLUM_VLSYS) dump $(VALLUM_OUT).img | sed -n \
+			"s/^component [0-9]* '\([^']*\)':.*/\1/p" | tr '\n' ' ')" \
+		$(if $(GDB_BATCH),--batch $(GDB_BATCH)) $< $(VALLUM_OUT).gdb $(VALLUM_OUT).elf \
+		$(VALLUM_OUT)-init.elf $(VALLUM_ELFS)
 
 check:
 	$(VALLUM_Q)$(VALLUM_VLSYS) check $(SYSTEM)

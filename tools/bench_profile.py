@@ -110,16 +110,16 @@ def read_pcs(log_path):
 MAX_EXTRA = 4
 
 
-def find_sample(pcs, counter_reads, length):
+def find_sample(pcs, counter_reads, length, slack=0):
     """(start, end) of the last stretch between counter reads whose length is the given
-    one, or failing that the one closest above it (by at most MAX_EXTRA)."""
+    one, or failing that the one closest above it (by at most MAX_EXTRA + slack)."""
     reads = [i for i, pc in enumerate(pcs) if pc in counter_reads]
     best = None
     lengths = collections.Counter()
     for a, b in zip(reads, reads[1:]):
         lengths[b - a] += 1
         extra = b - a - length
-        if 0 <= extra <= MAX_EXTRA and (best is None or extra <= best[0]):
+        if 0 <= extra <= MAX_EXTRA + slack and (best is None or extra <= best[0]):
             best = (extra, (a, b))
     return (best[1] if best else None), lengths
 
@@ -157,7 +157,11 @@ def profile(metric, image, listing_path, timeout):
     code = disassemble([kernel_elf, user_elf])
     counter_reads = {pc for pc, text in code.items()
                      if pc < (1 << 63) and re.match(r"(rdcycle\s|csrr\s+\w+,\s*cycle$)", text)}
-    window, lengths = find_sample(pcs, counter_reads, median + overhead)
+    # A metric reported per buffer (bench.PER_BUFFER) is one stretch divided by its batch,
+    # rounded: the stretch is any of the `batch` lengths that round to the median.
+    batch = bench.PER_BUFFER.get(metric, 1)
+    low = median * batch - batch // 2 if batch > 1 else median
+    window, lengths = find_sample(pcs, counter_reads, low + overhead, batch - 1)
     if window is None:
         common = ", ".join("%d (x%d)" % kv for kv in lengths.most_common(8))
         print("bench_profile: no stretch of %d instructions between counter reads "
@@ -177,9 +181,15 @@ def profile(metric, image, listing_path, timeout):
         totals[name] = totals.get(name, 0) + 1
     kernel = sum(1 for pc in sample if pc >= (1 << 63))
 
-    print("%s: median %d (+%d counter read) = %d instructions, %d in the kernel, %d in user "
-          "mode" % (metric, median, overhead, len(sample), kernel, len(sample) - kernel))
-    if len(sample) != median + overhead:
+    if batch > 1:
+        print("%s: median %d per buffer; one round of %d buffers (+%d counter read) = %d "
+              "instructions, %d in the kernel, %d in user mode"
+              % (metric, median, batch, overhead, len(sample), kernel, len(sample) - kernel))
+    else:
+        print("%s: median %d (+%d counter read) = %d instructions, %d in the kernel, %d in "
+              "user mode" % (metric, median, overhead, len(sample), kernel,
+                             len(sample) - kernel))
+    if batch == 1 and len(sample) != median + overhead:
         print("(%d more than counted: instructions that trapped without completing, such as "
               "a faulting store, are in the trace but not counted)"
               % (len(sample) - median - overhead))

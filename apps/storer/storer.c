@@ -8,16 +8,9 @@
 #include <string.h>
 #include <vallum/os.h>
 
+#include "keys.h"
 #include "store.h"
 
-#define KEYS 16
-
-static struct {
-    bool present, sticky;
-    enum store_kind kind;
-    uint8_t value[24];
-    size_t len;
-} keys[KEYS];
 static struct vl_idl_region shared;
 
 /*
@@ -63,31 +56,14 @@ store_do_put(unsigned ch, uint8_t key, enum store_kind k, bool sticky, const uin
 {
     printf("storer: put key %u kind %u sticky %u, %lu bytes on channel %u\n", key, k, sticky,
            (unsigned long)value_len, ch);
-    if (key >= KEYS) {
-        return STORE_PUT_FULL;
-    }
-    if (keys[key].present && keys[key].sticky) {
-        return STORE_PUT_TAKEN;
-    }
-    keys[key].present = true;
-    keys[key].sticky = sticky;
-    keys[key].kind = k;
-    memcpy(keys[key].value, value, value_len);
-    keys[key].len = value_len;
-    return 0;
+    return store_keys_put(key, k, sticky, value, value_len);
 }
 
 int
 store_do_get(unsigned ch, uint8_t key, enum store_kind *k, uint8_t *value, size_t *value_len)
 {
     printf("storer: get key %u on channel %u\n", key, ch);
-    if (key >= KEYS || !keys[key].present) {
-        return STORE_GET_EMPTY;
-    }
-    *k = keys[key].kind;
-    memcpy(value, keys[key].value, keys[key].len);
-    *value_len = keys[key].len;
-    return 0;
+    return store_keys_get(key, k, value, value_len);
 }
 
 int
@@ -95,14 +71,7 @@ store_do_sum(unsigned ch, const int16_t *xs, size_t xs_len, int32_t bias, int64_
              uint8_t *negatives)
 {
     printf("storer: sum of %lu on channel %u\n", (unsigned long)xs_len, ch);
-    int64_t t = bias;
-    uint8_t neg = 0;
-    for (size_t i = 0; i < xs_len; i++) {
-        t += xs[i];
-        neg += xs[i] < 0;
-    }
-    *total = t;
-    *negatives = neg;
+    store_keys_sum(xs, xs_len, bias, total, negatives);
     return 0;
 }
 
@@ -113,19 +82,7 @@ store_do_load(unsigned ch, volatile uint8_t *data, vl_word_t data_length,
 {
     printf("storer: load %lu bytes at offset %lu on channel %u\n", (unsigned long)data_length,
            (unsigned long)(data - shared.base), ch);
-    uint32_t sum = 0;
-    for (vl_word_t i = 0; i < data_length; i++) {
-        sum += data[i];
-    }
-    for (size_t i = 0; i < kinds_len; i++) {
-        size_t j = i;
-        for (; j > 0 && sorted[j - 1] > kinds[i]; j--) {
-            sorted[j] = sorted[j - 1];
-        }
-        sorted[j] = kinds[i];
-    }
-    *sorted_len = kinds_len;
-    *checksum = sum;
+    store_keys_load(data, data_length, kinds, kinds_len, checksum, sorted, sorted_len);
     return 0;
 }
 

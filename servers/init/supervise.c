@@ -1,10 +1,10 @@
 /*
  * init: the supervisor. Every component's fault endpoint is init's supervisor endpoint,
- * badged with the component's index + 1 (INIT_FAULT_BADGE). A fault is logged; the
- * component is then restarted with fresh private memory (its untyped revoked, its image, stack,
- * heap and CSpace rebuilt; shared regions, endpoints and peers untouched) or stopped, as its
- * restart policy says, or, for a component with a `fault_handler`, as that handler answers
- * (faults.c).
+ * badged with the component's index + 1 (INIT_FAULT_BADGE). A fault is logged, with the
+ * function its pc falls in (docs/faults.md, "Fault reports"); the component is then restarted
+ * with fresh private memory (its untyped revoked, its image, stack, heap and CSpace rebuilt;
+ * shared regions, endpoints and peers untouched) or stopped, as its restart policy says, or,
+ * for a component with a `fault_handler`, as that handler answers (faults.c).
  */
 #include "init.h"
 
@@ -39,6 +39,31 @@ describe(const struct vl_msg *m, char *buf, size_t len)
         snprintf(buf, len, "unknown system call %lu", (unsigned long)vl_ipc_buffer->msg[11]);
         break;
     }
+}
+
+#define SYMBOL_CHARS 47 /* of a function's name in a report; longer ones are cut */
+
+/*
+ * Names the function of c's program that pc falls in, as " (function+0xoffset)" into buf, or
+ * "" if none does: a made-up fault's pc, a jump outside the program. The symbol table is the
+ * program's own, in the system image, which image_check() parsed (lib/elf checks the tables
+ * as it reads them); a name is as untrusted, so any byte but printable ASCII shows as '?'.
+ */
+static void
+describe_pc(const struct comp *c, vl_word_t pc, char *buf, size_t len)
+{
+    struct elf_symbol sym;
+    char name[SYMBOL_CHARS + 1];
+    buf[0] = '\0';
+    if (elf_find_function(&c->elf, pc, &sym) != ELF_OK) {
+        return;
+    }
+    size_t n = 0;
+    for (; n < SYMBOL_CHARS && sym.name[n] != '\0'; n++) {
+        name[n] = sym.name[n] >= 0x20 && sym.name[n] <= 0x7e ? sym.name[n] : '?';
+    }
+    name[n] = '\0';
+    snprintf(buf, len, " (%s+0x%lx)", name, (unsigned long)(pc - sym.value));
 }
 
 /* Whether c's policy allows another restart now; records it if so. */
@@ -132,8 +157,11 @@ supervise(void)
         }
         struct comp *c = &g_comps[m.badge - INIT_FAULT_BADGE(0)];
         char cause[96];
+        char where[96];
         describe(&m, cause, sizeof(cause));
-        printf("init: %s faulted: %s at pc 0x%lx\n", c->name, cause, (unsigned long)m.mr[0]);
+        describe_pc(c, m.mr[0], where, sizeof(where));
+        printf("init: %s faulted: %s at pc 0x%lx%s\n", c->name, cause, (unsigned long)m.mr[0],
+               where);
         /* Handed over first: that copies the fault's words from the IPC buffer, which the
          * restarts below may overwrite. */
         int is_handed =

@@ -14,8 +14,12 @@
  * an independent reference; the real user limit; and UINT64_MAX. Checked: a failed parse
  * leaves *out untouched and returns a known code; a successful one satisfies every
  * postcondition in vallum/elf.h; parsing is deterministic; a larger limit never changes a
- * success; pages outside a segment are refused without touching dst. Any violation aborts,
- * which libFuzzer reports with the input.
+ * success; pages outside a segment are refused without touching dst. After a successful
+ * parse, elf_find_function() (the section headers, symbol and string tables, as untrusted)
+ * looks up the entry, the ends of the image and an address taken from the input: a found
+ * function holds the address and its name is a string inside the input; a failure is a known
+ * code that leaves *out untouched. Any violation aborts, which libFuzzer reports with the
+ * input.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -149,6 +153,27 @@ check_result(const struct elf_image *img, const uint8_t *data, size_t size, uint
     check_refused(img, img->num_segments, img->lo);
 }
 
+/* Looks addr up in a parsed image and checks the contract of elf_find_function(). */
+static void
+check_symbol(const struct elf_image *img, uint64_t addr)
+{
+    struct elf_symbol sym;
+    struct elf_symbol before;
+
+    memset(&sym, 0xa5, sizeof(sym));
+    memcpy(&before, &sym, sizeof(sym));
+    int err = elf_find_function(img, addr, &sym);
+    if (err != ELF_OK) {
+        check(err == ELF_ERR_SYMTAB || err == ELF_ERR_NO_SYMBOL, "known symbol error");
+        check(memcmp(&before, &sym, sizeof(sym)) == 0, "failed lookup leaves *out untouched");
+        return;
+    }
+    const uint8_t *name = (const uint8_t *)sym.name;
+    check(name >= img->data && name < img->data + img->size, "name inside the image");
+    check(memchr(name, 0, (size_t)(img->data + img->size - name)) != NULL, "name ends inside");
+    check(sym.size != 0 && addr >= sym.value && addr - sym.value < sym.size, "holds the address");
+}
+
 static int
 same(const struct elf_image *a, const struct elf_image *b)
 {
@@ -204,6 +229,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (e_user == ELF_OK) {
         check(e_big == ELF_OK && same(&user, &big), "larger user_top keeps the result");
+        uint64_t addr = 0;
+        memcpy(&addr, buf + size - (size < 8 ? size : 8), size < 8 ? size : 8);
+        check_symbol(&user, user.entry);
+        check_symbol(&user, user.lo);
+        check_symbol(&user, user.hi - 1);
+        check_symbol(&user, addr);
+        check_symbol(&user, user.lo + addr % (user.hi - user.lo));
     }
     free(buf);
     return 0;

@@ -9,7 +9,8 @@
  *
  * The input chooses the trusting side's role, the capacity, buffer size and count, and the
  * first index, then is read as a script of steps. Between the trusting side's operations
- * (dequeue, enqueue of a held or an unheld buffer, sleep, awake, signal check) the peer
+ * (dequeue, enqueue of a held or an unheld buffer, sleep, awake, signal check, and the batch
+ * calls with any count and any mix of good, bad, unheld and repeated descriptors) the peer
  * writes arbitrary words anywhere in the shared queues, or publishes descriptors and moves
  * its index the way a correct peer would, so that the search reaches deep states too.
  *
@@ -59,6 +60,22 @@ take(struct input *in, unsigned bytes)
 }
 
 static bool model[MAX_NBUFS]; /* the oracle: buffers the trusting side holds */
+/*
+ * The oracle's count of entries the trusting side enqueued (its tail, from the first index),
+ * and whether the peer's head of that queue has been honest so far: moved only by the peer's
+ * own correct steps, never past that tail, never scribbled over. While it is honest, the
+ * trusting side must never have more than capacity entries outstanding: one more would
+ * overwrite a slot the peer has not consumed.
+ */
+static uint32_t given;
+static bool head_honest;
+
+static void
+check_room(uint32_t peer_head, uint32_t cap)
+{
+    check(!head_honest || (uint32_t)(given - peer_head) <= cap,
+          "enqueued over entries the peer has not consumed");
+}
 
 static void
 check_model(const struct ring *r, uint32_t nbufs, uint32_t buf_size)
@@ -102,11 +119,14 @@ step(struct input *in, struct ring *r, const struct shared *sh, uint32_t nbufs, 
     struct ring_queue *peer_in = sh->peer_in;
     uint32_t cap = sh->cap;
     int s;
-    switch (take(in, 1) % 8) {
+    switch (take(in, 1) % 10) {
     case 0: { /* The peer writes any word anywhere in the queues. */
         size_t at = (take(in, 2) * 4) % sh->size;
         uint32_t v = take(in, 4);
         memcpy(sh->queues + at, &v, 4);
+        if (sh->queues + at == (uint8_t *)&peer_in->head) {
+            head_honest = false;
+        }
         break;
     }
     case 1: { /* The peer publishes a descriptor (any contents) the correct way. */
@@ -122,6 +142,9 @@ step(struct input *in, struct ring *r, const struct shared *sh, uint32_t nbufs, 
     case 2: { /* The peer consumes what we enqueued, the correct way. */
         peer_index[1] += take(in, 1) % (cap + 1);
         __atomic_store_n(&peer_in->head, peer_index[1], __ATOMIC_RELEASE);
+        if ((uint32_t)(given - peer_index[1]) > cap) {
+            head_honest = false; /* consumed entries never enqueued */
+        }
         break;
     }
     case 3: { /* The trusting side dequeues. */
@@ -151,6 +174,7 @@ step(struct input *in, struct ring *r, const struct shared *sh, uint32_t nbufs, 
         }
         if (s == RING_OK) {
             model[i] = false;
+            given++;
         }
         break;
     }
@@ -164,6 +188,7 @@ step(struct input *in, struct ring *r, const struct shared *sh, uint32_t nbufs, 
         } else if (s == RING_OK) {
             check(model[d.offset / buf_size], "gave away an unheld buffer");
             model[d.offset / buf_size] = false;
+            given++;
         }
         break;
     }
@@ -175,11 +200,74 @@ step(struct input *in, struct ring *r, const struct shared *sh, uint32_t nbufs, 
             ring_awake(r);
         }
         break;
-    default:
+    case 7:
         (void)ring_signal_needed(r);
         break;
+    case 8: { /* The trusting side takes a batch. */
+        struct ring_desc d[MAX_NBUFS + 1];
+        uint32_t max = take(in, 1) % (MAX_NBUFS + 1), n = 0xdead;
+        memset(d, 0xee, sizeof(d));
+        s = ring_dequeue_many(r, d, max, &n);
+        check(s == RING_OK || s == RING_EMPTY || s == RING_ERR_INDEX || s == RING_ERR_DESC ||
+                  s == RING_ERR_OWNED || s == RING_ERR_BROKEN,
+              "dequeue_many status");
+        check(!was_broken || s == RING_ERR_BROKEN, "dequeue_many on a broken ring");
+        check(n <= max && (n == 0 || s == RING_OK || s == RING_ERR_DESC || s == RING_ERR_OWNED),
+              "dequeue_many count");
+        check(s != RING_EMPTY || max != 0, "dequeue_many empty with max 0");
+        for (uint32_t k = 0; k < n; k++) {
+            accepted(r, d[k], nbufs, buf_size);
+        }
+        check(d[n].offset == 0xeeeeeeee && d[n].length == 0xeeeeeeee,
+              "dequeue_many wrote past its count");
+        break;
+    }
+    default: { /* The trusting side gives back a batch: held, unheld, repeated or bad. */
+        struct ring_desc d[8];
+        uint32_t want = take(in, 1) % 9, done = 0xdead;
+        for (uint32_t k = 0; k < want; k++) {
+            uint32_t kind = take(in, 1);
+            if (kind & 1) {
+                d[k] = (struct ring_desc){take(in, 4), take(in, 4)};
+            } else {
+                d[k] = (struct ring_desc){(kind >> 1) % nbufs * buf_size,
+                                          take(in, 2) % (buf_size + 1)};
+            }
+        }
+        s = ring_enqueue_many(r, d, want, &done);
+        check(!was_broken || s == RING_ERR_BROKEN, "enqueue_many on a broken ring");
+        check(done <= want && (s == RING_OK ? done == want : done < want || s == RING_ERR_BROKEN),
+              "enqueue_many count");
+        /* The oracle's own walk: each handed-over entry valid and held (then no longer). */
+        for (uint32_t k = 0; k < done; k++) {
+            bool valid = d[k].offset % buf_size == 0 && d[k].offset / buf_size < nbufs &&
+                         d[k].length <= buf_size;
+            check(valid, "enqueue_many gave away a bad descriptor");
+            check(model[d[k].offset / buf_size], "enqueue_many gave away an unheld buffer");
+            model[d[k].offset / buf_size] = false;
+        }
+        given += done;
+        if (done < want) {
+            /* Why it stopped, checked against d[done] and the model. */
+            struct ring_desc x = d[done];
+            bool valid =
+                x.offset % buf_size == 0 && x.offset / buf_size < nbufs && x.length <= buf_size;
+            if (s == RING_ERR_DESC) {
+                check(!valid, "enqueue_many refused a good descriptor");
+            } else if (s == RING_ERR_NOT_OWNED) {
+                check(valid && !model[x.offset / buf_size], "enqueue_many refused a held buffer");
+            } else if (s == RING_FULL) {
+                check(valid && model[x.offset / buf_size], "enqueue_many full before a bad one");
+            } else {
+                check((s == RING_ERR_INDEX || s == RING_ERR_BROKEN) && done == 0,
+                      "enqueue_many status");
+            }
+        }
+        break;
+    }
     }
     check(!was_broken || ring_is_broken(r), "a broken ring came back");
+    check_room(peer_index[1], cap);
     check_model(r, nbufs, buf_size);
 }
 
@@ -219,6 +307,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct shared sh = {queues, queues_size, cap, role == RING_PRODUCER ? free_q : active_q,
                         role == RING_PRODUCER ? active_q : free_q};
     uint32_t peer_index[2] = {first, first};
+    given = first;
+    head_honest = true;
     __atomic_store_n(&sh.peer_out->tail, first, __ATOMIC_RELEASE);
     __atomic_store_n(&sh.peer_in->head, first, __ATOMIC_RELEASE);
     for (unsigned n = 0; n < 4096 && in.left > 0; n++) {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "host_os.h"
+#include "keys.h"
 #include "store.h"
 #include "v_every.h"
 
@@ -32,13 +33,6 @@ static bool wire;
         }                                                                                          \
     } while (0)
 
-/* The store: 16 keys. */
-static struct {
-    bool present, sticky;
-    enum store_kind kind;
-    uint8_t value[24];
-    size_t len;
-} keys[16];
 static uint64_t tag_badge;
 
 static void
@@ -63,18 +57,7 @@ store_do_put(unsigned ch, uint8_t key, enum store_kind k, bool sticky, const uin
         hex(value, value_len);
         printf("\n");
     }
-    if (key >= 16) {
-        return STORE_PUT_FULL;
-    }
-    if (keys[key].present && keys[key].sticky) {
-        return STORE_PUT_TAKEN;
-    }
-    keys[key].present = true;
-    keys[key].sticky = sticky;
-    keys[key].kind = k;
-    memcpy(keys[key].value, value, value_len);
-    keys[key].len = value_len;
-    return 0;
+    return store_keys_put(key, k, sticky, value, value_len);
 }
 
 int
@@ -84,13 +67,7 @@ store_do_get(unsigned ch, uint8_t key, enum store_kind *k, uint8_t *value, size_
     if (wire) {
         printf("got get %u\n", key);
     }
-    if (key >= 16 || !keys[key].present) {
-        return STORE_GET_EMPTY;
-    }
-    *k = keys[key].kind;
-    memcpy(value, keys[key].value, keys[key].len);
-    *value_len = keys[key].len;
-    return 0;
+    return store_keys_get(key, k, value, value_len);
 }
 
 int
@@ -98,22 +75,14 @@ store_do_sum(unsigned ch, const int16_t *xs, size_t xs_len, int32_t bias, int64_
              uint8_t *negatives)
 {
     (void)ch;
-    int64_t t = bias;
-    *negatives = 0;
     if (wire) {
         printf("got sum");
-    }
-    for (size_t i = 0; i < xs_len; i++) {
-        t += xs[i];
-        *negatives += xs[i] < 0;
-        if (wire) {
+        for (size_t i = 0; i < xs_len; i++) {
             printf(" %d", xs[i]);
         }
-    }
-    if (wire) {
         printf(" bias %d\n", bias);
     }
-    *total = t;
+    store_keys_sum(xs, xs_len, bias, total, negatives);
     return 0;
 }
 
@@ -123,10 +92,6 @@ store_do_load(unsigned ch, volatile uint8_t *data, vl_word_t data_length,
               enum store_kind *sorted, size_t *sorted_len)
 {
     (void)ch;
-    uint32_t sum = 0;
-    for (vl_word_t i = 0; i < data_length; i++) {
-        sum += data[i];
-    }
     if (wire) {
         printf("got load");
         hex(data, data_length);
@@ -135,16 +100,7 @@ store_do_load(unsigned ch, volatile uint8_t *data, vl_word_t data_length,
         }
         printf("\n");
     }
-    /* Insertion sort of the kinds. */
-    for (size_t i = 0; i < kinds_len; i++) {
-        size_t j = i;
-        for (; j > 0 && sorted[j - 1] > kinds[i]; j--) {
-            sorted[j] = sorted[j - 1];
-        }
-        sorted[j] = kinds[i];
-    }
-    *sorted_len = kinds_len;
-    *checksum = sum;
+    store_keys_load(data, data_length, kinds, kinds_len, checksum, sorted, sorted_len);
     return 0;
 }
 
@@ -268,8 +224,9 @@ test_store(void)
     uint8_t big[25] = {0};
     EXPECT("put_too_long_not_sent",
            store_put(0, 5, STORE_KIND_PLAIN, false, big, 25) == VL_IDL_BAD_SIZE &&
-               !keys[5].present);
-    EXPECT("put_24", store_put(0, 5, STORE_KIND_PLAIN, false, big, 24) == 0 && keys[5].len == 24);
+               !store_keys[5].present);
+    EXPECT("put_24",
+           store_put(0, 5, STORE_KIND_PLAIN, false, big, 24) == 0 && store_keys[5].len == 24);
     EXPECT("put_bad_enum_not_sent",
            store_put(0, 6, (enum store_kind)3, false, hello, 1) == VL_IDL_BAD_ENUM);
     enum store_kind k = STORE_KIND_PLAIN;

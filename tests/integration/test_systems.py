@@ -55,6 +55,29 @@ class Run:
         return [m for m in (re.search(regex, l) for l in self.lines) if m]
 
 
+def function_at(system, program, pc):
+    """(name, offset) of the function of program, as linked for system, that pc falls in,
+    from the cross nm (text symbols with a size): what init's fault report must name."""
+    elf = os.path.join(REPO, "build", CONFIG, "systems", system, program + ".elf")
+    out = subprocess.run(["riscv64-unknown-elf-nm", "-S", "--defined-only", elf],
+                         capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[2] in "tT" and int(f[0], 16) <= pc < int(f[0], 16) + int(f[1], 16):
+            return f[3], pc - int(f[0], 16)
+    pytest.fail("no function of %s holds 0x%x" % (elf, pc))
+
+
+def check_report(line, system, program):
+    """Checks that fault report line (init's "... at pc 0xPC (function+0xOFFSET)") names the
+    function nm finds at PC in program, linked for system; returns PC."""
+    m = re.search(r" at pc (0x[0-9a-f]+) \((\w+)\+(0x[0-9a-f]+)\)$", line)
+    assert m, line
+    pc = int(m.group(1), 16)
+    assert (m.group(2), int(m.group(3), 16)) == function_at(system, program, pc), line
+    return pc
+
+
 def system_qemu_args(name):
     """The extra QEMU arguments of systems/<name>/qemu.args, as tools/run.sh reads them:
     whitespace-separated words, `#` to the end of a line a comment; none without the file."""
@@ -65,16 +88,17 @@ def system_qemu_args(name):
         return []
 
 
-def boot(name, until, timeout=BOOT_TIMEOUT, test_kernel=True, typing=()):
+def boot(name, until, timeout=BOOT_TIMEOUT, test_kernel=True, extra_args=(), typing=()):
     """Boots images/<name>-check.bin (the system with the test kernel, which has the invariant
     walk) or, with test_kernel=False, images/<name>.bin (what `make run` boots), until a
     console line matches `until` (then waits a moment for more output and stops QEMU), QEMU
     exits, or the timeout passes (a test failure). With until=None, runs until QEMU exits.
-    typing: (regex, text) pairs, in order: once a console line matches a pair's regex (after
-    the previous pair's text was typed), its text is typed at the console (QEMU's stdin)."""
+    extra_args: more QEMU arguments, after the system's own. typing: (regex, text) pairs, in
+    order: once a console line matches a pair's regex (after the previous pair's text was
+    typed), its text is typed at the console (QEMU's stdin)."""
     image = os.path.join(IMAGES, name + ("-check" if test_kernel else "") + ".bin")
     typing = list(typing)
-    proc = subprocess.Popen(QEMU + ["-kernel", image] + system_qemu_args(name),
+    proc = subprocess.Popen(QEMU + ["-kernel", image] + system_qemu_args(name) + list(extra_args),
                             stdin=subprocess.PIPE if typing else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     sel = selectors.DefaultSelector()
@@ -278,7 +302,12 @@ def test_crash_restarts_until_limit():
         # The shared region survives the restarts: the crasher's count there goes on.
         at = run.index(r"^answer: call %d on channel 0, board says %d$" % (n + 1, n + 1), at)
         at = run.index(r"^crasher: run %d, counter 7, peer answered %d$" % (n, n + 1), at)
-        at = run.index(r"^init: crasher faulted: page fault writing 0x0 at pc 0x[0-9a-f]+$", at)
+        at = run.index(r"^init: crasher faulted: page fault writing 0x0 at pc 0x[0-9a-f]+ "
+                       r"\(init\+0x[0-9a-f]+\)$", at)
+        # The function is the crasher's own init(), not answer's (both programs have one):
+        # crasher, the second program of the system, is linked at 32 MiB (vlsys layout).
+        pc = check_report(run.lines[at], "crash", "crasher")
+        assert 0x2000000 <= pc < 0x3000000, hex(pc)
         if n < 3:
             at = run.index(r"^init: restarted crasher \(restart %d\)$" % (n + 1), at)
     run.index(r"^init: crasher stopped: restart limit reached$", at)
@@ -296,7 +325,9 @@ def test_restart_always():
     at = 0
     for n in range(5):
         at = run.index(r"^flaky: run %d fails$" % n, at)
-        at = run.index(r"^init: flaky faulted: exception 2 \(stval 0x0\) at pc 0x[0-9a-f]+$", at)
+        at = run.index(r"^init: flaky faulted: exception 2 \(stval 0x0\) at pc 0x[0-9a-f]+ "
+                       r"\(init\+0x[0-9a-f]+\)$", at)
+        check_report(run.lines[at], "flaky", "flaky")
         at = run.index(r"^init: restarted flaky \(restart %d\)$" % (n + 1), at)
     run.index(r"^flaky: run 5 succeeded$", at)
     mem = memory_values(run)
@@ -447,10 +478,14 @@ def test_fault_handlers():
     pc = r"0x[0-9a-f]+"
     # A handler that never answers: waiter stays stopped, and so does its second thread,
     # which faulted while the first fault was pending; init goes on with everything else.
-    at = run.index(r"^init: waiter faulted: exception 2 \(stval 0x7ff00073\) at pc %s$" % pc)
+    at = run.index(r"^init: waiter faulted: exception 2 \(stval 0x7ff00073\) at pc %s "
+                   r"\(init\+%s\)$" % (pc, pc))
+    check_report(run.lines[at], "faults", "waiter")
     at = run.index(r"^init: waiter's fault goes to its handler sleeper$", at)
     at = run.index(r"^sleeper: holding waiter's fault \(component 6\) for ever$", at)
-    at = run.index(r"^init: waiter faulted: page fault writing 0x20 at pc %s$" % pc, at)
+    at = run.index(r"^init: waiter faulted: page fault writing 0x20 at pc %s \(second\+%s\)$"
+                   % (pc, pc), at)
+    check_report(run.lines[at], "faults", "waiter")
     at = run.index(r"^init: waiter faulted again with a fault pending: that thread stays "
                    r"stopped$", at)
     assert not run.all(r"never printed|restarted waiter|waiter stopped")
@@ -468,13 +503,15 @@ def test_fault_handlers():
     # Resume: the breakpoint is retried (the same pc faults again), then stepped over; the
     # unknown system call is stepped over; registers and stack are intact throughout.
     at = run.index(r"^breaker: run 0, before the breakpoint$")
-    m = re.search(r"exception 3 \(stval 0x0\) at pc (0x[0-9a-f]+)$",
+    m = re.search(r"exception 3 \(stval 0x0\) at pc (0x[0-9a-f]+) \(init\+0x[0-9a-f]+\)$",
                   run.lines[run.index(r"^init: breaker faulted: exception 3", at)])
     bp = int(m.group(1), 16)
     at = run.index(r"^warden: breaker \(component 1\): exception at pc %#x, addr 0x0, detail 3$"
                    % bp, at)
     at = run.index(r"^init: warden resumes breaker at pc %#x$" % bp, at)
-    at = run.index(r"^init: breaker faulted: exception 3 \(stval 0x0\) at pc %#x$" % bp, at)
+    at = run.index(r"^init: breaker faulted: exception 3 \(stval 0x0\) at pc %#x "
+                   r"\(init\+0x[0-9a-f]+\)$" % bp, at)
+    check_report(run.lines[at], "faults", "breaker")
     at = run.index(r"^warden: step breaker over the instruction$", at)
     at = run.index(r"^init: warden resumes breaker at pc %#x$" % (bp + 4), at)
     at = run.index(r"^breaker: after the breakpoint, x = 42$", at)
@@ -577,6 +614,80 @@ def test_idl_store():
     ], handled
     run.index(r"^storeuser: done, 0 failed$")
     assert not run.all(r"faulted|KERNEL")
+
+
+def test_timer_service():
+    """systems/timers (docs/drivers.md#the-timer-service): 100 one-shot timeouts over four
+    clients fire in deadline order across all of them and never early, periodic timeouts stay
+    on their grid, every error of interfaces/timer.idl is returned as documented (also on
+    channels the service does not serve), a client that never collects is signalled once and
+    has every firing counted, and a client sleeps (vallum/timer_sleep.h) with a signal of
+    another channel kept until its entry point returns. The clients check
+    against the service's clock; the global order is checked here from the service's log."""
+    run = boot("timers", r"^timer: \d+ firings logged")
+    check_started(run, "timers", [("timer", 200), ("c0", 100), ("c1", 100), ("c2", 100),
+                                  ("c3", 100), ("lazy", 100), ("napper", 100),
+                                  ("stray", 100)])
+    run.index(r"^timer: call channel 8 has no notify channel 24$")
+    run.index(r"^timer: call channel 40 is not a client's \(1\.\.16\)$")
+    run.index(r"^timer: serving 7 clients, clock at \d+ ns$")
+    run.index(r"^stray: unserved channels: now works, set_timeout and cancel get bad_id, "
+              r"nothing fires$")
+    due = {}
+    for c in range(4):
+        for m in run.all(r"^c%d: id (\d+) due (\d+) fired by (\d+)$" % c):
+            due[(c, int(m.group(1)))] = int(m.group(2))
+            assert int(m.group(2)) <= int(m.group(3)), m.group(0)
+        run.index(r"^c%d: 25 timeouts fired in order, none early$" % c)
+        run.index(r"^c%d: periodic 2000000 ns: 20 collections, \d+ firings, all on the grid$" % c)
+        run.index(r"^c%d: done, 0 failures$" % c)
+    assert len(due) == 100
+    run.index(r"^c0: errors: bad_id, unknown, bad_period, full and past deadlines as documented$")
+    run.index(r"^lazy: 1 signal, ids 0x3, \d+ periodic firings \(\d+ overruns\) by \d+$")
+    run.index(r"^lazy: done, 0 failures$")
+    run.index(r"^napper: 6 sleeps, none early; others 0x2 collected while sleeping$")
+    run.index(r"^napper: the signal that came during the sleep reached notified\(\) after it: "
+              r"yes$")
+    run.index(r"^napper: wait on a call channel: wrong kind of channel; on channel 9: "
+              r"no such channel$")
+    run.index(r"^napper: done, 0 failures$")
+    # The service's log, in firing order: nothing early, its clock never goes back, and the
+    # one-shots (all armed before any of them was due) fire in the order of their deadlines.
+    log = [(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)))
+           for m in run.all(r"^timer: fired client (\d+) id (\d+) due (\d+) at (\d+)$")]
+    run.index(r"^timer: %d firings logged, 0 not, \d+ interrupts$" % len(log))
+    assert all(d <= at for _, _, d, at in log), log
+    assert all(a[3] <= b[3] for a, b in zip(log, log[1:])), log
+    # (c0's error tests fire ids 3 and 4 again later, with deadlines in the past.)
+    one_shots, seen = [], set()
+    for c, i, d, _ in log:
+        if c < 4 and i < 25 and (c, i) not in seen:
+            seen.add((c, i))
+            one_shots.append((c, i, d))
+    assert sorted((c, i) for c, i, _ in one_shots) == sorted(due), one_shots
+    assert all(due[(c, i)] == d for c, i, d in one_shots)
+    deadlines = [d for _, _, d in one_shots]
+    assert deadlines == sorted(deadlines), one_shots
+    # The four clients' deadlines interleave (each client's k-th is next to the others').
+    assert len({c for c, _, _ in one_shots[:8]}) >= 2, one_shots[:8]
+
+
+def test_timer_service_is_deterministic_under_icount():
+    """Under -icount the goldfish clock (on QEMU's virtual clock, systems/timers/qemu.args)
+    and the kernel's timer both count guest instructions: two boots of systems/timers print
+    the same times, firings and interrupts, and no client is ever late enough to miss a
+    period (each of the 20 periodic collections finds exactly one firing)."""
+    icount = ["-icount", "shift=0,sleep=off"]
+    runs = [boot("timers", r"^timer: \d+ firings logged", extra_args=icount) for _ in range(2)]
+    ours = re.compile(r"^(timer|c[0-3]|lazy|napper|stray): ")
+    lines = [[l for l in r.lines if ours.match(l)] for r in runs]
+    assert lines[0] == lines[1], "\n".join(
+        "%s | %s" % pair for pair in zip(lines[0], lines[1]) if pair[0] != pair[1])
+    for c in range(4):
+        runs[0].index(r"^c%d: periodic 2000000 ns: 20 collections, 20 firings, all on the grid$"
+                      % c)
+        runs[0].index(r"^c%d: done, 0 failures$" % c)
+
 
 
 def check_console_handover(run, system):

@@ -21,6 +21,11 @@
  * store and a flag load: Dekker) and from release/acquire on the indices (a descriptor and
  * the buffer's bytes are visible before the index that publishes them). docs/drivers.md
  * walks through why.
+ *
+ * The batch calls (ring_dequeue_many, ring_enqueue_many) follow the same protocol: they
+ * publish one index store for several entries instead of one each, which is the model's
+ * behaviour when the other process does not run between the single steps; the signalling
+ * (ring_signal_needed after the batch, ring_sleep_prepare's re-check) is the same code.
  */
 
 #define CAP 2   /* entries per queue */

@@ -2,6 +2,7 @@
 the programs it uses, an unknown SYSTEM names the systems that exist, and a failed build
 in a test says which line of which file is wrong."""
 
+import glob
 import os
 import re
 import subprocess
@@ -40,7 +41,9 @@ def test_system_builds_beside_a_broken_app(tree):
     write(tree, "systems/zz_uses_broken/system.yaml", USES_BROKEN)
     run_make(["-s", "build/debug/images/hello.bin"], cwd=tree)
     assert os.path.exists(os.path.join(tree, "build/debug/images/hello.bin"))
-    assert not os.path.exists(os.path.join(tree, "build/debug/programs/zz_broken.elf"))
+    # hello's program, linked for the system (mk/systems.mk), and nothing of zz_broken.
+    assert os.path.exists(os.path.join(tree, "build/debug/systems/hello/hello.elf"))
+    assert not glob.glob(os.path.join(tree, "build/debug/**/zz_broken.elf"), recursive=True)
     status, out = make(tree, "build/debug/images/zz_uses_broken.bin")
     assert status != 0 and "apps/zz_broken/broken.c:1" in out, out
 

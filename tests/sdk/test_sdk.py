@@ -2,6 +2,7 @@
 tutorial does not take, each error included."""
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -38,6 +39,7 @@ def make(cwd, sdk, *args, **env):
 
 def test_sdk_has_its_parts(sdk):
     for part in ("vallum.mk", "README.md", "VERSION", "bin/vlsys", "bin/vallum-run",
+                 "bin/vallum-debug", "bin/vallum-gdb.py",
                  "bin/vlidl", "include/vallum/os.h", "include/vallum/sys.h",
                  "include/vallum/msginfo.h", "include/vallum/idl.h",
                  "lib/crt0.o", "lib/libvlsys.a", "lib/libvlos.a", "lib/user.ld",
@@ -54,7 +56,13 @@ def test_only_used_programs_are_built(sdk, tmp_path):
     status, out = make(root, sdk)
     assert status == 0, out
     assert os.path.exists(os.path.join(root, "build", "system.bin"))
-    assert not os.path.exists(os.path.join(root, "build", "programs", "draft.elf"))
+    # Programs are per system (build/programs/<system>/), each linked where `vlsys layout`
+    # puts it: solo, the first, at 16 MiB (component.h, VL_COMP_PROGRAM_BASE).
+    progs = os.path.join(root, "build", "programs", "system")
+    assert sorted(os.listdir(progs)) == ["solo.elf"]
+    out = subprocess.run(["riscv64-unknown-elf-readelf", "-lW", os.path.join(progs, "solo.elf")],
+                         capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^  LOAD +0x[0-9a-f]+ 0x0*1000000 .* R E ", out, re.M), out
 
 
 def test_check_kernel_runs_the_invariant_walk(sdk, tmp_path):
@@ -133,7 +141,8 @@ def test_interfaces_are_generated_and_linked(sdk, tmp_path):
         assert os.path.exists(os.path.join(root, "build", "gen", gen)), gen
     # Only the role each program lists is linked: vlsys reads the records.
     for program, role, other in (("client", "client", "server"), ("counter", "server", "client")):
-        data = open(os.path.join(root, "build", "programs", program + ".elf"), "rb").read()
+        data = open(os.path.join(root, "build", "programs", "system", program + ".elf"),
+                    "rb").read()
         assert b"counter 1 " + role.encode() in data, program
         assert b"counter 1 " + other.encode() not in data, program
     # A new version of the interface rebuilds both programs: the description's counter@1
@@ -145,6 +154,27 @@ def test_interfaces_are_generated_and_linked(sdk, tmp_path):
     assert ("system.yaml:9: error: client 'client' (program 'client') is built for counter "
             "version 2, not 1") in out, out
     assert "system.yaml:9: error: server 'counter' (program 'counter') is built for" in out, out
+
+
+def test_debug(sdk, tmp_path):
+    """`make debug` in a project: gdb (batch mode, GDB_BATCH) holds the symbols of both
+    programs, client at 16 MiB and counter at 32 MiB (the description's order), and a
+    breakpoint on the client's init() stops there, not in the counter's init() (which runs
+    first, at priority 150); the console goes to build/system.console."""
+    root = idl_project(tmp_path)
+    with open(os.path.join(root, "cmds.gdb"), "w") as f:
+        f.write("vl-programs\nvl-break client init\ncontinue\nvl-where\n")
+    status, out = make(root, sdk, "debug", "GDB_BATCH=cmds.gdb", DEBUG_SECONDS="120")
+    assert status == 0, out
+    assert re.search(r"^client +entry 0x1000000 +\S+/build/programs/system/client\.elf$", out,
+                     re.M), out
+    assert re.search(r"^counter +entry 0x2000000 +\S+/build/programs/system/counter\.elf$",
+                     out, re.M), out
+    assert re.search(r"^pc 0x1[0-9a-f]{6} is in program client, function init, component "
+                     r"client$", out, re.M), out
+    console = open(os.path.join(root, "build", "system.console")).read()
+    assert "init: started counter" in console, console
+    assert os.path.exists(os.path.join(root, "build", "system.gdb"))
 
 
 def test_interfaces_file_change_relinks(sdk, tmp_path):

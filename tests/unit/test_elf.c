@@ -734,17 +734,17 @@ test_syn_load_page(void)
 static bool
 test_strerror(void)
 {
-    for (int e = ELF_ERR_ARGUMENT; e <= ELF_OK; e++) {
+    for (int e = ELF_ERR_NO_SYMBOL; e <= ELF_OK; e++) {
         const char *s = elf_strerror(e);
 
         EXPECT(s != NULL && s[0] != '\0');
         EXPECT(strcmp(s, "unknown error") != 0);
-        for (int f = ELF_ERR_ARGUMENT; f < e; f++) {
+        for (int f = ELF_ERR_NO_SYMBOL; f < e; f++) {
             EXPECT(strcmp(s, elf_strerror(f)) != 0);
         }
     }
     EXPECT(strcmp(elf_strerror(1), "unknown error") == 0);
-    EXPECT(strcmp(elf_strerror(ELF_ERR_ARGUMENT - 1), "unknown error") == 0);
+    EXPECT(strcmp(elf_strerror(ELF_ERR_NO_SYMBOL - 1), "unknown error") == 0);
     return true;
 }
 

@@ -5,10 +5,14 @@
  *   vlsys build SYSTEM.yaml --programs DIR -o OUT.img
  *   vlsys dump OUT.img
  *   vlsys programs SYSTEM.yaml
+ *   vlsys layout SYSTEM.yaml
  *
  * `programs` prints the names of the programs the description uses, one per line, in the
  * order they first appear, after the same checks as `check` without --programs: the build
- * (mk/systems.mk, the SDK's vallum.mk) compiles only those.
+ * (mk/systems.mk, the SDK's vallum.mk) compiles only those. `layout` prints the same lines
+ * with the address each program is to be linked at (VL_COMP_PROGRAM_BASE of component.h),
+ * "NAME 0xADDRESS": the build links every program of a system at its own address, so that
+ * a debugger tells their code apart (docs/debugging.md).
  *
  * Exit status: 0 on success, 1 if the description or image has problems (all reported on
  * stderr as FILE:LINE: error: message), 2 on a usage error.
@@ -26,7 +30,8 @@ usage(void)
     fprintf(stderr, "usage: vlsys check SYSTEM.yaml [--programs DIR]\n"
                     "       vlsys build SYSTEM.yaml --programs DIR -o OUT.img\n"
                     "       vlsys dump OUT.img\n"
-                    "       vlsys programs SYSTEM.yaml\n");
+                    "       vlsys programs SYSTEM.yaml\n"
+                    "       vlsys layout SYSTEM.yaml\n");
     return 2;
 }
 
@@ -68,11 +73,11 @@ check_folder(const char *path, const struct vlsys_system *sys)
 }
 
 /*
- * Checks the description at path and prints the name of each program it uses, one per line.
- * Returns the exit status.
+ * Checks the description at path and prints the name of each program it uses, one per line,
+ * followed by its link address if with_address. Returns the exit status.
  */
 static int
-list_programs(const char *path)
+list_programs(const char *path, bool with_address)
 {
     struct vlsys_system sys;
     memset(&sys, 0, sizeof(sys));
@@ -85,7 +90,11 @@ list_programs(const char *path)
         status = 1;
     } else {
         for (size_t i = 0; i < sys.programs.count; i++) {
-            printf("%s\n", VEC_AT(&sys.programs, struct vlsys_program, i)->name);
+            printf("%s", VEC_AT(&sys.programs, struct vlsys_program, i)->name);
+            if (with_address) {
+                printf(" 0x%" PRIx64, (uint64_t)VL_COMP_PROGRAM_BASE(i));
+            }
+            printf("\n");
         }
     }
     system_free(&sys);
@@ -134,8 +143,9 @@ main(int argc, char **argv)
     if (strcmp(cmd, "dump") == 0) {
         return argc == 3 ? image_dump(argv[2]) : usage();
     }
-    if (strcmp(cmd, "programs") == 0) {
-        return argc == 3 && argv[2][0] != '-' ? list_programs(argv[2]) : usage();
+    bool is_layout = strcmp(cmd, "layout") == 0;
+    if (is_layout || strcmp(cmd, "programs") == 0) {
+        return argc == 3 && argv[2][0] != '-' ? list_programs(argv[2], is_layout) : usage();
     }
     bool is_build = strcmp(cmd, "build") == 0;
     if (!is_build && strcmp(cmd, "check") != 0) {

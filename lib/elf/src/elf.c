@@ -399,6 +399,122 @@ elf_load_page(const struct elf_image *img, unsigned i, uint64_t page_vaddr, void
     return ELF_OK;
 }
 
+/* Section headers and symbols (ELF64), for elf_find_function(). */
+#define E_SHOFF 40u
+#define E_SHENTSIZE 58u
+#define E_SHNUM 60u
+#define SHDR_SIZE 64u
+#define SH_TYPE 4u
+#define SH_OFFSET 24u
+#define SH_SIZE 32u
+#define SH_LINK 40u
+#define SH_ENTSIZE 56u
+#define SHT_SYMTAB 2u
+#define SHT_STRTAB 3u
+#define SYM_SIZE 24u
+#define ST_NAME 0u
+#define ST_INFO 4u
+#define ST_VALUE 8u
+#define ST_SIZE 16u
+#define STT_FUNC 2u
+
+/* A section's place in the file, checked to lie inside it. */
+struct section {
+    uint32_t type;
+    uint64_t offset;
+    uint64_t size;
+    uint32_t link;
+    uint64_t entsize;
+};
+
+/*
+ * Reads section header i of the table at shoff (checked to hold shnum headers) into *sh and
+ * checks that its contents lie inside the file (SHT_NOBITS sections have none: not looked at).
+ */
+static int
+read_section(const uint8_t *d, size_t size, uint64_t shoff, unsigned i, struct section *sh)
+{
+    const uint8_t *p = d + shoff + (uint64_t)i * SHDR_SIZE;
+
+    sh->type = load32(p + SH_TYPE);
+    sh->offset = load64(p + SH_OFFSET);
+    sh->size = load64(p + SH_SIZE);
+    sh->link = load32(p + SH_LINK);
+    sh->entsize = load64(p + SH_ENTSIZE);
+    return is_in_file(sh->offset, sh->size, size) ? ELF_OK : ELF_ERR_SYMTAB;
+}
+
+/*
+ * Finds the symbol table and its string table. Returns ELF_OK, ELF_ERR_NO_SYMBOL (none) or
+ * ELF_ERR_SYMTAB.
+ */
+static int
+find_symtab(const uint8_t *d, size_t size, struct section *symtab, struct section *strtab)
+{
+    uint64_t shoff = load64(d + E_SHOFF);
+    unsigned shnum = load16(d + E_SHNUM);
+
+    if (shnum == 0) {
+        return ELF_ERR_NO_SYMBOL; /* none, or more than 0xff00 (extended numbering): ignored */
+    }
+    if (load16(d + E_SHENTSIZE) != SHDR_SIZE ||
+        !is_in_file(shoff, (uint64_t)shnum * SHDR_SIZE, size)) {
+        return ELF_ERR_SYMTAB;
+    }
+    for (unsigned i = 0; i < shnum; i++) {
+        if (load32(d + shoff + (uint64_t)i * SHDR_SIZE + SH_TYPE) != SHT_SYMTAB) {
+            continue;
+        }
+        if (read_section(d, size, shoff, i, symtab) != ELF_OK || symtab->entsize != SYM_SIZE ||
+            symtab->size % SYM_SIZE != 0 || symtab->link >= shnum ||
+            read_section(d, size, shoff, symtab->link, strtab) != ELF_OK ||
+            strtab->type != SHT_STRTAB) {
+            return ELF_ERR_SYMTAB;
+        }
+        return ELF_OK;
+    }
+    return ELF_ERR_NO_SYMBOL;
+}
+
+int
+elf_find_function(const struct elf_image *img, uint64_t addr, struct elf_symbol *out)
+{
+    struct section symtab;
+    struct section strtab;
+
+    if (img == NULL || out == NULL || img->data == NULL || img->size < EHDR_SIZE) {
+        return ELF_ERR_ARGUMENT;
+    }
+    const uint8_t *d = img->data;
+    int err = find_symtab(d, img->size, &symtab, &strtab);
+    if (err != ELF_OK) {
+        return err;
+    }
+    for (uint64_t off = 0; off < symtab.size; off += SYM_SIZE) {
+        const uint8_t *sym = d + symtab.offset + off;
+        uint64_t value = load64(sym + ST_VALUE);
+        uint64_t len = load64(sym + ST_SIZE);
+
+        if ((sym[ST_INFO] & 0xfu) != STT_FUNC || addr < value || addr - value >= len) {
+            continue;
+        }
+        uint32_t name = load32(sym + ST_NAME);
+        const uint8_t *s = d + strtab.offset;
+        uint64_t n = name;
+        while (n < strtab.size && s[n] != '\0') {
+            n++;
+        }
+        if (n >= strtab.size) {
+            return ELF_ERR_SYMTAB; /* the name starts outside the table or has no NUL in it */
+        }
+        out->name = (const char *)s + name;
+        out->value = value;
+        out->size = len;
+        return ELF_OK;
+    }
+    return ELF_ERR_NO_SYMBOL;
+}
+
 /* Returns the name of an error code; see vallum/elf.h. */
 const char *
 elf_strerror(int err)
@@ -432,6 +548,10 @@ elf_strerror(int err)
         return "no loadable segments";
     case ELF_ERR_ARGUMENT:
         return "bad argument";
+    case ELF_ERR_SYMTAB:
+        return "bad section headers or symbol table";
+    case ELF_ERR_NO_SYMBOL:
+        return "no function symbol at this address";
     default:
         return "unknown error";
     }

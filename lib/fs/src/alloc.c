@@ -55,11 +55,15 @@ group_blocks(const struct fs *fs, uint32_t g)
 /*
  * Finds a clear bit below nbits in the bitmap block of the descriptor field bm_off,
  * sets it and returns its index. FS_ENOSPC when all are set (the descriptor lied).
+ * A bit also set in busy (if given) is passed over; FS_EBUSY when only such bits were
+ * clear.
  */
 static int
-take_bit(struct fs *fs, uint8_t *gd, uint32_t bm_off, uint32_t nbits, uint32_t *bit)
+take_bit(struct fs *fs, uint8_t *gd, uint32_t bm_off, uint32_t nbits, const uint8_t *busy,
+         uint32_t *bit)
 {
     int err;
+    bool passed = false;
     uint8_t *bm = fs_bget(fs, fs_le32(gd + bm_off), &err);
     if (bm == NULL) {
         return err;
@@ -70,13 +74,17 @@ take_bit(struct fs *fs, uint8_t *gd, uint32_t bm_off, uint32_t nbits, uint32_t *
             continue;
         }
         if (!(bm[i / 8] & (1u << (i % 8)))) {
+            if (busy != NULL && (busy[i / 8] & (1u << (i % 8)))) {
+                passed = true;
+                continue;
+            }
             bm[i / 8] |= (uint8_t)(1u << (i % 8));
             *bit = i;
             return fs_bput(fs, bm, true);
         }
     }
     fs_bput(fs, bm, false);
-    return -FS_ENOSPC;
+    return passed ? -FS_EBUSY : -FS_ENOSPC;
 }
 
 /* Clears bit in the bitmap of descriptor field bm_off; FS_ECORRUPT if already clear. */
@@ -146,6 +154,7 @@ is_metadata(const struct fs *fs, uint32_t g, const uint8_t *gd, uint32_t bit)
 int
 fs_block_alloc(struct fs *fs, uint32_t goal_group, uint32_t *block)
 {
+    bool busy_seen = false;
     for (uint32_t i = 0; i < fs->groups; i++) {
         uint32_t g = (goal_group + i) % fs->groups;
         uint8_t *b = NULL, *gd = NULL;
@@ -158,7 +167,19 @@ fs_block_alloc(struct fs *fs, uint32_t goal_group, uint32_t *block)
             continue;
         }
         uint32_t bit;
-        err = take_bit(fs, gd, EXT2_GD_BLOCK_BITMAP, group_blocks(fs, g), &bit);
+        /* A block freed by the running transaction stays taken until it commits: a crash
+         * before then keeps its old owner, whose contents a new file's data (written home
+         * at once) must not have replaced. */
+        const uint8_t *busy = NULL;
+        err = fs_tx_committed_bitmap(fs, fs_le32(gd + EXT2_GD_BLOCK_BITMAP), &busy);
+        if (err == 0) {
+            err = take_bit(fs, gd, EXT2_GD_BLOCK_BITMAP, group_blocks(fs, g), busy, &bit);
+        }
+        if (err == -FS_EBUSY) {
+            fs_bput(fs, b, false);
+            busy_seen = true;
+            continue;
+        }
         if (err == -FS_ENOSPC) {
             fs_bput(fs, b, false);
             return -FS_ECORRUPT; /* the descriptor counted free blocks that are not */
@@ -176,6 +197,11 @@ fs_block_alloc(struct fs *fs, uint32_t goal_group, uint32_t *block)
         gd_add(gd, EXT2_GD_FREE_BLOCKS, -1);
         sb_add(fs, EXT2_SB_FREE_BLOCKS, -1);
         return fs_bput(fs, b, true);
+    }
+    /* With only blocks the running transaction freed left, a commit frees them: the
+     * next operation (fs_tx_begin) commits first. */
+    if (busy_seen) {
+        fs->j.need_commit = true;
     }
     return -FS_ENOSPC;
 }
@@ -200,6 +226,7 @@ fs_block_free(struct fs *fs, uint32_t block)
     }
     gd_add(gd, EXT2_GD_FREE_BLOCKS, 1);
     sb_add(fs, EXT2_SB_FREE_BLOCKS, 1);
+    fs_tx_revoke(fs, block);
     return fs_bput(fs, b, true);
 }
 
@@ -222,7 +249,7 @@ fs_inode_alloc(struct fs *fs, uint32_t goal_group, bool is_dir, uint32_t *ino)
             continue;
         }
         uint32_t bit;
-        err = take_bit(fs, gd, EXT2_GD_INODE_BITMAP, fs->inodes_per_group, &bit);
+        err = take_bit(fs, gd, EXT2_GD_INODE_BITMAP, fs->inodes_per_group, NULL, &bit);
         if (err < 0) {
             fs_bput(fs, b, false);
             return err == -FS_ENOSPC ? -FS_ECORRUPT : err;

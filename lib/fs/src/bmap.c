@@ -163,21 +163,40 @@ fs_bmap(struct fs *fs, struct fs_inode *in, uint64_t lblk, bool alloc, uint32_t 
 }
 
 /*
+ * How much one call may free. Blocks are freed from the end of the file backwards, so
+ * that a call stopped by its budget leaves a file whose blocks below low are intact and
+ * whose blocks from low on are all gone: a shorter file, never one with a new hole.
+ */
+struct free_budget {
+    uint64_t left;  /* data blocks this call may still free */
+    uint64_t low;   /* everything from this logical block on is free */
+    uint64_t first; /* the caller's first logical block to free */
+    bool stopped;   /* the budget ran out before first was reached */
+};
+
+/*
  * Frees the part of the subtree at blk (depth levels of indirection; 0 is a data block)
- * that maps logical blocks >= first, the subtree starting at logical block base and
- * covering span blocks. *gone says blk itself was freed. Depth is at most 3, so the
- * recursion is bounded.
+ * that maps logical blocks >= fb->first, the subtree starting at logical block base and
+ * covering span blocks, last block first. *gone says blk itself was freed. Depth is at
+ * most 3, so the recursion is bounded.
  */
 static int
 free_tree(struct fs *fs, struct fs_inode *in, uint32_t blk, int depth, uint64_t base, uint64_t span,
-          uint64_t first, bool *gone)
+          struct free_budget *fb, bool *gone)
 {
     *gone = false;
-    if (base + span <= first) {
+    if (base + span <= fb->first) {
         return 0;
     }
     if (!fs_block_ok(fs, blk)) {
         return -FS_ECORRUPT;
+    }
+    /* With a journal, also stop while the running transaction still has room for what
+     * one more free dirties (its bitmap and descriptor, the indirect blocks above it). */
+    if (depth == 0 &&
+        (fb->left == 0 || (fs->j.on && fs->j.n + FS_JOURNAL_OP_BLOCKS / 2 > fs->j.tx_max))) {
+        fb->stopped = true;
+        return 0;
     }
     if (depth > 0) {
         int err;
@@ -187,13 +206,10 @@ free_tree(struct fs *fs, struct fs_inode *in, uint32_t blk, int depth, uint64_t 
             return err;
         }
         bool dirty = false;
-        for (uint32_t i = 0; i < fs->addr_per_block; i++) {
+        for (uint32_t i = fs->addr_per_block; i-- > 0 && !fb->stopped;) {
             uint32_t e = fs_le32(b + 4 * i);
-            bool cgone;
-            if (e == 0) {
-                continue;
-            }
-            err = free_tree(fs, in, e, depth - 1, base + i * child, child, first, &cgone);
+            bool cgone = false;
+            err = e != 0 ? free_tree(fs, in, e, depth - 1, base + i * child, child, fb, &cgone) : 0;
             if (err < 0) {
                 fs_bput(fs, b, dirty);
                 return err;
@@ -202,22 +218,73 @@ free_tree(struct fs *fs, struct fs_inode *in, uint32_t blk, int depth, uint64_t 
                 fs_put_le32(b + 4 * i, 0);
                 dirty = true;
             }
+            if (!fb->stopped && base + i * child < fb->low) {
+                fb->low = base + i * child > fb->first ? base + i * child : fb->first;
+            }
         }
+        bool whole = base >= fb->first && !fb->stopped;
         /* A block about to be freed need not be written. */
-        err = fs_bput(fs, b, dirty && base < first);
-        if (err < 0) {
+        err = fs_bput(fs, b, dirty && !whole);
+        if (err < 0 || !whole) {
             return err;
-        }
-        if (base < first) {
-            return 0;
         }
     }
     int err = fs_block_free(fs, blk);
     if (err == 0) {
         err = add_iblocks(fs, in, -1);
         *gone = true;
+        fb->left -= depth == 0;
+        if (base < fb->low) {
+            fb->low = base;
+        }
     }
     return err;
+}
+
+/*
+ * Frees blocks of in mapping logical blocks >= first_lblk, and the indirect blocks left
+ * empty, from the last one backwards, at most max_blocks data blocks, and with a journal
+ * only while the running transaction has room. Returns with *low
+ * the first logical block from which all are free (first_lblk when it finished; more
+ * when the budget stopped it). Updates in's i_block and i_blocks (the caller writes in
+ * back).
+ */
+int
+fs_free_blocks_upto(struct fs *fs, struct fs_inode *in, uint64_t first_lblk, uint64_t max_blocks,
+                    uint64_t *low)
+{
+    uint64_t a = fs->addr_per_block;
+    static const int depth_of[EXT2_N_BLOCKS] = {
+        [EXT2_IND_BLOCK] = 1, [EXT2_DIND_BLOCK] = 2, [EXT2_TIND_BLOCK] = 3};
+    uint64_t base_of[EXT2_N_BLOCKS], span_of[EXT2_N_BLOCKS];
+    uint64_t base = 0;
+    for (int slot = 0; slot < EXT2_N_BLOCKS; slot++) {
+        int depth = depth_of[slot];
+        span_of[slot] = depth == 0 ? 1 : depth == 1 ? a : depth == 2 ? a * a : a * a * a;
+        base_of[slot] = base;
+        base += span_of[slot];
+    }
+    struct free_budget fb = {max_blocks, base, first_lblk, false};
+    for (int slot = EXT2_N_BLOCKS; slot-- > 0 && !fb.stopped;) {
+        uint8_t *field = in->raw + EXT2_I_BLOCK + 4 * slot;
+        uint32_t blk = fs_le32(field);
+        if (blk != 0) {
+            bool gone;
+            int err =
+                free_tree(fs, in, blk, depth_of[slot], base_of[slot], span_of[slot], &fb, &gone);
+            if (err < 0) {
+                return err;
+            }
+            if (gone) {
+                fs_put_le32(field, 0);
+            }
+        }
+        if (!fb.stopped && base_of[slot] < fb.low) {
+            fb.low = base_of[slot] > first_lblk ? base_of[slot] : first_lblk;
+        }
+    }
+    *low = fb.stopped ? fb.low : first_lblk;
+    return 0;
 }
 
 /*
@@ -227,27 +294,6 @@ free_tree(struct fs *fs, struct fs_inode *in, uint32_t blk, int depth, uint64_t 
 int
 fs_free_blocks_from(struct fs *fs, struct fs_inode *in, uint64_t first_lblk)
 {
-    uint64_t a = fs->addr_per_block;
-    uint64_t base = 0;
-    static const int depth_of[EXT2_N_BLOCKS] = {
-        [EXT2_IND_BLOCK] = 1, [EXT2_DIND_BLOCK] = 2, [EXT2_TIND_BLOCK] = 3};
-
-    for (int slot = 0; slot < EXT2_N_BLOCKS; slot++) {
-        int depth = depth_of[slot];
-        uint64_t span = depth == 0 ? 1 : depth == 1 ? a : depth == 2 ? a * a : a * a * a;
-        uint8_t *field = in->raw + EXT2_I_BLOCK + 4 * slot;
-        uint32_t blk = fs_le32(field);
-        if (blk != 0) {
-            bool gone;
-            int err = free_tree(fs, in, blk, depth, base, span, first_lblk, &gone);
-            if (err < 0) {
-                return err;
-            }
-            if (gone) {
-                fs_put_le32(field, 0);
-            }
-        }
-        base += span;
-    }
-    return 0;
+    uint64_t low;
+    return fs_free_blocks_upto(fs, in, first_lblk, UINT64_MAX, &low);
 }

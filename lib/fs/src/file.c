@@ -93,7 +93,7 @@ write_blocks(struct fs *fs, struct fs_inode *in, uint64_t off, const uint8_t *bu
             return err;
         }
         memcpy(b + in_blk, buf + done, chunk);
-        err = fs_bput(fs, b, true);
+        err = fs_bput_data(fs, b);
         if (err < 0) {
             return err;
         }
@@ -102,8 +102,10 @@ write_blocks(struct fs *fs, struct fs_inode *in, uint64_t off, const uint8_t *bu
     return 0;
 }
 
-long
-fs_write(struct fs *fs, uint32_t ino, uint64_t off, const void *buf, size_t len)
+/* One step of fs_write: len bytes at off, all of the write being total bytes at start. */
+static long
+write_op(struct fs *fs, uint32_t ino, uint64_t off, const void *buf, size_t len, uint64_t start,
+         size_t total)
 {
     if (fs->rdonly) {
         return -FS_EROFS;
@@ -122,10 +124,7 @@ fs_write(struct fs *fs, uint32_t ino, uint64_t off, const void *buf, size_t len)
     if ((fs_imode(&in) & EXT2_S_IFMT) != EXT2_S_IFREG || fs_le16(in.raw + EXT2_I_LINKS) == 0) {
         return -FS_EINVAL;
     }
-    if (len > (size_t)0x7fffffff) {
-        len = 0x7fffffff;
-    }
-    if (off > max_size(fs) || len > max_size(fs) - off) {
+    if (start > max_size(fs) || total > max_size(fs) - start) {
         return -FS_EFBIG;
     }
     err = write_blocks(fs, &in, off, buf, len);
@@ -141,6 +140,36 @@ fs_write(struct fs *fs, uint32_t ino, uint64_t off, const void *buf, size_t len)
         return err;
     }
     return ierr < 0 ? ierr : (long)len;
+}
+
+/*
+ * With a journal, a write is split into steps of at most FS_JOURNAL_STEP_BLOCKS blocks,
+ * each one operation (so that a transaction stays bounded): a crash may keep a prefix of
+ * the steps, as POSIX allows for a write that was not synced.
+ */
+long
+fs_write(struct fs *fs, uint32_t ino, uint64_t off, const void *buf, size_t len)
+{
+    if (len > (size_t)0x7fffffff) {
+        len = 0x7fffffff;
+    }
+    size_t done = 0;
+    long r = 0;
+    do {
+        size_t chunk = len - done;
+        if (fs->j.on) {
+            size_t step = (size_t)FS_JOURNAL_STEP_BLOCKS * fs->block_size;
+            size_t room = step - (size_t)((off + done) % fs->block_size);
+            chunk = chunk < room ? chunk : room;
+        }
+        r = fs_tx_begin(fs);
+        if (r == 0) {
+            r = write_op(fs, ino, off + done, (const uint8_t *)buf + done, chunk, off, len);
+        }
+        done += r > 0 ? (size_t)r : 0;
+    } while (r >= 0 && done < len);
+    int err = fs_tx_end(fs, r < 0 ? (int)r : 0);
+    return err < 0 ? err : (long)len;
 }
 
 /* Zeroes the bytes of the block holding size that lie past size (if mapped). */
@@ -161,12 +190,17 @@ zero_tail(struct fs *fs, struct fs_inode *in, uint64_t size)
         return err;
     }
     memset(b + in_blk, 0, fs->block_size - in_blk);
-    return fs_bput(fs, b, true);
+    return fs_bput_data(fs, b);
 }
 
-int
-fs_truncate(struct fs *fs, uint32_t ino, uint64_t size)
+/*
+ * One step of fs_truncate: frees at most max_blocks data blocks from the end; *left says
+ * the file is still longer than size (the step stopped on its budget).
+ */
+static int
+truncate_op(struct fs *fs, uint32_t ino, uint64_t size, uint64_t max_blocks, bool *left)
 {
+    *left = false;
     if (fs->rdonly) {
         return -FS_EROFS;
     }
@@ -187,19 +221,46 @@ fs_truncate(struct fs *fs, uint32_t ino, uint64_t size)
     if (size > max_size(fs)) {
         return -FS_EFBIG;
     }
+    uint64_t new_size = size;
     if (size < fs_isize(&in)) {
         uint64_t keep = (size + fs->block_size - 1) / fs->block_size;
-        err = fs_free_blocks_from(fs, &in, keep);
-        if (err == 0) {
+        uint64_t low;
+        err = fs_free_blocks_upto(fs, &in, keep, max_blocks, &low);
+        if (err == 0 && low > keep) {
+            /* Stopped early: the file ends where its freed blocks begin, for now. */
+            *left = true;
+            new_size = low * fs->block_size < fs_isize(&in) ? low * fs->block_size : fs_isize(&in);
+        } else if (err == 0) {
             err = zero_tail(fs, &in, size);
         }
     }
     if (err == 0) {
-        fs_set_isize(&in, size);
+        fs_set_isize(&in, new_size);
         fs_itouch(fs, &in, true);
     }
     int ierr = fs_iput(fs, &in);
     return err < 0 ? err : ierr;
+}
+
+/*
+ * With a journal, shrinking frees blocks from the end in steps, each one operation that
+ * stops when the running transaction is nearly full (the next step starts a new one):
+ * a crash may leave the file between its old and its new size, never with a hole it did
+ * not have.
+ */
+int
+fs_truncate(struct fs *fs, uint32_t ino, uint64_t size)
+{
+    uint64_t budget = UINT64_MAX;
+    bool left = true;
+    int err = 0;
+    while (err == 0 && left) {
+        err = fs_tx_begin(fs);
+        if (err == 0) {
+            err = truncate_op(fs, ino, size, budget, &left);
+        }
+    }
+    return fs_tx_end(fs, err);
 }
 
 long

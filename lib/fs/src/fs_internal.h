@@ -17,6 +17,7 @@ struct fs_inode {
 uint8_t *fs_bget(struct fs *fs, uint32_t block, int *err);
 uint8_t *fs_bget_zero(struct fs *fs, uint32_t block, int *err);
 int fs_bput(struct fs *fs, uint8_t *data, bool dirty);
+int fs_bput_data(struct fs *fs, uint8_t *data);
 int fs_dev_read(struct fs *fs, uint64_t byte_off, void *buf, uint32_t len);
 int fs_dev_write(struct fs *fs, uint64_t byte_off, const void *buf, uint32_t len);
 
@@ -34,6 +35,8 @@ bool fs_is_reserved(const struct fs *fs, uint32_t ino);
 int fs_bmap(struct fs *fs, struct fs_inode *in, uint64_t lblk, bool alloc, uint32_t *pblk,
             bool *fresh);
 int fs_free_blocks_from(struct fs *fs, struct fs_inode *in, uint64_t first_lblk);
+int fs_free_blocks_upto(struct fs *fs, struct fs_inode *in, uint64_t first_lblk,
+                        uint64_t max_blocks, uint64_t *low);
 uint64_t fs_max_lblocks(const struct fs *fs);
 
 /* alloc.c */
@@ -60,3 +63,23 @@ int fs_iput_new(struct fs *fs, const struct fs_inode *in);
 
 /* journal.c */
 int fs_journal_recover(struct fs *fs, uint32_t jino, bool *replayed);
+
+/*
+ * txn.c: the journal writer. fs_tx_begin and fs_tx_end bracket every operation that
+ * writes (a transaction never splits one); fs_tx_log logs a changed metadata block;
+ * fs_tx_read reads a logged block back on a cache miss (1 if it did, 0 if the block is
+ * not logged); fs_tx_revoke marks a freed block so that no replay writes it.
+ */
+#define FS_EFREE_FIRST 100  /* internal: free the file's blocks, then try again */
+#define FS_JBLOCK_ESCAPED 1 /* stored with its first word zeroed: it began with the magic */
+#define FS_JBLOCK_REVOKED 2 /* freed after it was logged: never written home */
+int fs_journal_start(struct fs *fs, bool sync);
+int fs_journal_stop(struct fs *fs);
+int fs_tx_begin(struct fs *fs);
+int fs_tx_end(struct fs *fs, int err);
+int fs_tx_commit(struct fs *fs);
+int fs_tx_log(struct fs *fs, uint32_t block, const uint8_t *data);
+int fs_tx_note(struct fs *fs, uint32_t block);
+int fs_tx_read(struct fs *fs, uint32_t block, uint8_t *buf);
+void fs_tx_revoke(struct fs *fs, uint32_t block);
+int fs_tx_committed_bitmap(struct fs *fs, uint32_t block, const uint8_t **bits);

@@ -189,8 +189,8 @@ fs_stat(struct fs *fs, uint32_t ino, struct fs_stat *st)
     return 0;
 }
 
-int
-fs_setattr(struct fs *fs, uint32_t ino, uint16_t perm, uint32_t uid, uint32_t gid, uint32_t atime,
+static int
+setattr_op(struct fs *fs, uint32_t ino, uint16_t perm, uint32_t uid, uint32_t gid, uint32_t atime,
            uint32_t mtime)
 {
     if (fs->rdonly) {
@@ -216,4 +216,15 @@ fs_setattr(struct fs *fs, uint32_t ino, uint16_t perm, uint32_t uid, uint32_t gi
     fs_put_le32(in.raw + EXT2_I_MTIME, mtime);
     fs_itouch(fs, &in, false);
     return fs_iput(fs, &in);
+}
+
+int
+fs_setattr(struct fs *fs, uint32_t ino, uint16_t perm, uint32_t uid, uint32_t gid, uint32_t atime,
+           uint32_t mtime)
+{
+    int err = fs_tx_begin(fs);
+    if (err == 0) {
+        err = setattr_op(fs, ino, perm, uid, gid, atime, mtime);
+    }
+    return fs_tx_end(fs, err);
 }

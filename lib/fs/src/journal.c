@@ -8,48 +8,9 @@
  * walking the log's revoke blocks again (bounded, and only when the log has any).
  */
 #include "fs_internal.h"
+#include "jbd2.h"
 
 #include <string.h>
-
-/* JBD2 block header and superblock fields (big endian). */
-#define JBD2_H_MAGIC 0
-#define JBD2_H_BLOCKTYPE 4
-#define JBD2_H_SEQUENCE 8
-#define JBD2_HEADER 12
-#define JBD2_SB_BLOCKSIZE 12
-#define JBD2_SB_MAXLEN 16
-#define JBD2_SB_FIRST 20
-#define JBD2_SB_SEQUENCE 24
-#define JBD2_SB_INCOMPAT 40
-#define JBD2_DESCRIPTOR 1
-#define JBD2_COMMIT 2
-#define JBD2_SB_V1 3
-#define JBD2_SB_V2 4
-#define JBD2_REVOKE 5
-#define JBD2_INCOMPAT_REVOKE 0x1
-#define JBD2_TAG_SIZE 8 /* blocknr, checksum, flags: no 64bit, no checksums */
-#define JBD2_TAG_FLAGS 6
-#define JBD2_FLAG_ESCAPE 1
-#define JBD2_FLAG_SAME_UUID 2
-#define JBD2_FLAG_LAST_TAG 8
-#define JBD2_UUID_SIZE 16
-#define JBD2_REVOKE_COUNT 12
-#define JBD2_REVOKE_RECORDS 16
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint16_t
-be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* The log: the journal inode, its geometry, where replay starts. */
 struct jlog {
@@ -316,7 +277,9 @@ fs_journal_recover(struct fs *fs, uint32_t jino, bool *replayed)
         return err;
     }
     put_be32(sb + JBD2_SB_START, 0);
-    put_be32(sb + JBD2_SB_SEQUENCE, j.end_seq);
+    /* One past the first transaction without a commit: its blocks may still lie in the
+     * log, and the next writer must not take them for its own (as JBD2 and e2fsck do). */
+    put_be32(sb + JBD2_SB_SEQUENCE, j.end_seq + 1);
     err = fs_bput(fs, sb, true);
     if (err == 0) {
         err = fs->dev.flush(fs->dev.ctx) < 0 ? -FS_EIO : 0;

@@ -310,8 +310,8 @@ commit_create(struct fs *fs, struct fs_inode *dir, const char *name, size_t len,
     return err;
 }
 
-int
-fs_mknod(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint16_t mode,
+static int
+mknod_op(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint16_t mode,
          uint32_t rdev, uint32_t *ino)
 {
     struct fs_inode dir, in;
@@ -344,7 +344,18 @@ fs_mknod(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint16_t
 }
 
 int
-fs_mkdir(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint16_t mode,
+fs_mknod(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint16_t mode,
+         uint32_t rdev, uint32_t *ino)
+{
+    int err = fs_tx_begin(fs);
+    if (err == 0) {
+        err = mknod_op(fs, dir_ino, name, len, mode, rdev, ino);
+    }
+    return fs_tx_end(fs, err);
+}
+
+static int
+mkdir_op(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint16_t mode,
          uint32_t *ino)
 {
     struct fs_inode dir, in;
@@ -403,7 +414,18 @@ fs_mkdir(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint16_t
 }
 
 int
-fs_symlink(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, const char *target,
+fs_mkdir(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint16_t mode,
+         uint32_t *ino)
+{
+    int err = fs_tx_begin(fs);
+    if (err == 0) {
+        err = mkdir_op(fs, dir_ino, name, len, mode, ino);
+    }
+    return fs_tx_end(fs, err);
+}
+
+static int
+symlink_op(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, const char *target,
            uint32_t *ino)
 {
     struct fs_inode dir, in;
@@ -446,7 +468,18 @@ fs_symlink(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, const 
 }
 
 int
-fs_link(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint32_t ino)
+fs_symlink(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, const char *target,
+           uint32_t *ino)
+{
+    int err = fs_tx_begin(fs);
+    if (err == 0) {
+        err = symlink_op(fs, dir_ino, name, len, target, ino);
+    }
+    return fs_tx_end(fs, err);
+}
+
+static int
+link_op(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint32_t ino)
 {
     struct fs_inode dir, in;
     int err = prepare_create(fs, dir_ino, name, len, &dir);
@@ -474,6 +507,16 @@ fs_link(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint32_t 
         adjust_links(fs, ino, -1);
     }
     return err;
+}
+
+int
+fs_link(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint32_t ino)
+{
+    int err = fs_tx_begin(fs);
+    if (err == 0) {
+        err = link_op(fs, dir_ino, name, len, ino);
+    }
+    return fs_tx_end(fs, err);
 }
 
 /* Drops one link of ino (a non-directory), releasing it at the last. */
@@ -530,8 +573,30 @@ prepare_remove(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, st
     return err;
 }
 
-int
-fs_unlink(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
+/*
+ * With a journal, a regular file's last name goes only after its blocks: freeing a large
+ * file in one operation could outgrow a transaction, so the removal stops before it
+ * changes anything (FS_EFREE_FIRST), fs_truncate frees the blocks over as many
+ * transactions as they need, and the removal runs again (without asking twice: an
+ * extended-attribute block still counts in i_blocks). A crash in between leaves the
+ * file shorter under its name.
+ */
+static bool
+must_free_first(const struct fs *fs, const struct fs_inode *in)
+{
+    return fs->j.on && (fs_imode(in) & EXT2_S_IFMT) == EXT2_S_IFREG &&
+           fs_le16(in->raw + EXT2_I_LINKS) == 1 && fs_le32(in->raw + EXT2_I_BLOCKS) != 0;
+}
+
+static int
+free_first(struct fs *fs, uint32_t ino)
+{
+    int err = fs_truncate(fs, ino, 0);
+    return err == 0 ? fs_tx_begin(fs) : err;
+}
+
+static int
+unlink_op(struct fs *fs, uint32_t dir_ino, const char *name, size_t len, uint32_t *free_ino)
 {
     struct fs_inode dir, victim;
     int err = prepare_remove(fs, dir_ino, name, len, &dir, &victim);
@@ -541,6 +606,10 @@ fs_unlink(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
     if (is_dir(&victim)) {
         return -FS_EISDIR;
     }
+    if (*free_ino != victim.ino && must_free_first(fs, &victim)) {
+        *free_ino = victim.ino;
+        return -FS_EFREE_FIRST;
+    }
     err = fs_dir_remove(fs, &dir, name, len);
     if (err == 0) {
         err = drop_link(fs, victim.ino);
@@ -549,7 +618,24 @@ fs_unlink(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
 }
 
 int
-fs_rmdir(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
+fs_unlink(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
+{
+    uint32_t free_ino = 0;
+    int err = fs_tx_begin(fs);
+    if (err == 0) {
+        err = unlink_op(fs, dir_ino, name, len, &free_ino);
+    }
+    if (err == -FS_EFREE_FIRST) {
+        err = free_first(fs, free_ino);
+        if (err == 0) {
+            err = unlink_op(fs, dir_ino, name, len, &free_ino);
+        }
+    }
+    return fs_tx_end(fs, err);
+}
+
+static int
+rmdir_op(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
 {
     struct fs_inode dir, victim;
     if (len == 1 && name[0] == '.') {
@@ -577,6 +663,16 @@ fs_rmdir(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
         err = adjust_links(fs, dir_ino, -1);
     }
     return err;
+}
+
+int
+fs_rmdir(struct fs *fs, uint32_t dir_ino, const char *name, size_t len)
+{
+    int err = fs_tx_begin(fs);
+    if (err == 0) {
+        err = rmdir_op(fs, dir_ino, name, len);
+    }
+    return fs_tx_end(fs, err);
 }
 
 /* Is dir anc an ancestor of (or equal to) dir ino? Walks ".." up to the root, bounded. */
@@ -676,9 +772,9 @@ prepare_rename(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uin
  * at the source first (replacing any target in one block write), then the old name goes,
  * then link counts and the moved directory's ".." follow.
  */
-int
-fs_rename(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uint32_t ndir,
-          const char *nname, size_t nlen)
+static int
+rename_op(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uint32_t ndir,
+          const char *nname, size_t nlen, uint32_t *free_ino)
 {
     struct fs_inode src, dst, dir;
     int err = prepare_rename(fs, odir, oname, olen, ndir, nname, nlen, &src, &dst);
@@ -687,6 +783,10 @@ fs_rename(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uint32_t
     }
     if (dst.ino == src.ino) {
         return 0; /* POSIX: two links to the same file, nothing to do */
+    }
+    if (dst.ino != 0 && *free_ino != dst.ino && must_free_first(fs, &dst)) {
+        *free_ino = dst.ino;
+        return -FS_EFREE_FIRST;
     }
     bool moving_dir = is_dir(&src) && odir != ndir;
     if (moving_dir && dst.ino == 0) {
@@ -736,4 +836,22 @@ fs_rename(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uint32_t
         err = adjust_links(fs, src.ino, 0); /* ctime */
     }
     return err;
+}
+
+int
+fs_rename(struct fs *fs, uint32_t odir, const char *oname, size_t olen, uint32_t ndir,
+          const char *nname, size_t nlen)
+{
+    uint32_t free_ino = 0;
+    int err = fs_tx_begin(fs);
+    if (err == 0) {
+        err = rename_op(fs, odir, oname, olen, ndir, nname, nlen, &free_ino);
+    }
+    if (err == -FS_EFREE_FIRST) {
+        err = free_first(fs, free_ino);
+        if (err == 0) {
+            err = rename_op(fs, odir, oname, olen, ndir, nname, nlen, &free_ino);
+        }
+    }
+    return fs_tx_end(fs, err);
 }

@@ -252,6 +252,8 @@ check_groups(struct fs *fs)
     return 0;
 }
 
+static int sync_direct(struct fs *fs);
+
 /*
  * Replays the journal if it holds committed transactions (fs_journal_recover), and
  * clears needs_recovery. A replay may rewrite the superblock and descriptors, so after
@@ -334,23 +336,35 @@ fs_mount(struct fs *fs, const struct fs_dev *dev, void *cache, size_t cache_byte
         return reject(fs, err < 0 ? err : -FS_ECORRUPT, "root is not a directory");
     }
     if (!fs->rdonly) {
+        if (fs->compat & EXT2_COMPAT_HAS_JOURNAL) {
+            err = fs_journal_start(fs, (flags & FS_MOUNT_SYNC) != 0);
+            if (err < 0) {
+                return reject(fs, err,
+                              "the journal cannot be written (%s): a v1 superblock, a log "
+                              "too short for two transactions, or a log block out of place",
+                              fs_strerror(err));
+            }
+            /* As Linux does: set for the whole mount, so that a crash at any point
+             * sends e2fsck and the next mount to the log first. */
+            fs->incompat |= EXT2_INCOMPAT_RECOVER;
+            fs_put_le32(fs->sb + EXT2_SB_FEATURE_INCOMPAT, fs->incompat);
+        }
+        fs->j.sync = (flags & FS_MOUNT_SYNC) != 0;
         /* As Linux does: "not clean" on disk while mounted read-write. */
         uint16_t state = fs_le16(fs->sb + EXT2_SB_STATE);
         fs_put_le16(fs->sb + EXT2_SB_STATE, state & (uint16_t)~EXT2_STATE_VALID);
         fs_put_le16(fs->sb + EXT2_SB_MNT_COUNT,
                     (uint16_t)(fs_le16(fs->sb + EXT2_SB_MNT_COUNT) + 1));
         fs->sb_dirty = true;
-        err = fs_sync(fs);
+        err = sync_direct(fs);
     }
     return err;
 }
 
-int
-fs_sync(struct fs *fs)
+/* Writes the superblock home and flushes: at mount and unmount, with the log empty. */
+static int
+sync_direct(struct fs *fs)
 {
-    if (fs->rdonly) {
-        return 0;
-    }
     if (fs->sb_dirty) {
         if (fs->now != 0) {
             fs_put_le32(fs->sb + EXT2_SB_WTIME, (uint32_t)fs->now);
@@ -365,14 +379,46 @@ fs_sync(struct fs *fs)
 }
 
 int
+fs_sync(struct fs *fs)
+{
+    if (fs->rdonly) {
+        return fs->j.aborted ? -FS_EIO : 0;
+    }
+    if (fs->j.on) {
+        return fs_tx_commit(fs); /* the commit block is on disk behind a flush */
+    }
+    return sync_direct(fs);
+}
+
+int
+fs_fsync(struct fs *fs, uint32_t ino)
+{
+    if (ino == 0 || ino > fs->inodes_count) {
+        return -FS_EINVAL;
+    }
+    /* One running transaction holds every file's changes: committing it covers ino. */
+    return fs_sync(fs);
+}
+
+int
 fs_unmount(struct fs *fs)
 {
+    int err = 0;
     if (!fs->rdonly) {
-        uint16_t state = fs_le16(fs->sb + EXT2_SB_STATE);
-        fs_put_le16(fs->sb + EXT2_SB_STATE, state | EXT2_STATE_VALID);
-        fs->sb_dirty = true;
+        err = fs_journal_stop(fs);
+        if (err == 0 && (fs->compat & EXT2_COMPAT_HAS_JOURNAL)) {
+            fs->incompat &= ~(uint32_t)EXT2_INCOMPAT_RECOVER;
+            fs_put_le32(fs->sb + EXT2_SB_FEATURE_INCOMPAT, fs->incompat);
+        }
+        if (err == 0) {
+            uint16_t state = fs_le16(fs->sb + EXT2_SB_STATE);
+            fs_put_le16(fs->sb + EXT2_SB_STATE, state | EXT2_STATE_VALID);
+            fs->sb_dirty = true;
+            err = sync_direct(fs);
+        }
+    } else if (fs->j.aborted) {
+        err = -FS_EIO; /* the log keeps the last commit; the next mount replays it */
     }
-    int err = fs_sync(fs);
     fs->nslots = 0;
     return err;
 }

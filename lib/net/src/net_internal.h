@@ -65,3 +65,8 @@ void net_icmp_error(struct net_stack *s, uint64_t now, uint8_t type, uint8_t cod
 /* UDP (socket/udp.c). */
 void net_udp_input(struct net_stack *s, uint64_t now, const struct net_ipv4 *ip, const uint8_t *p,
                    bool bcast);
+
+/* TCP (socket/tcp_*.c), reached only when s->tcp is set. */
+void net_tcp_input(struct net_stack *s, uint64_t now, const struct net_ipv4 *ip, const uint8_t *p,
+                   bool bcast);
+uint64_t net_tcp_poll(struct net_stack *s, uint64_t now);

@@ -13,6 +13,9 @@ static vl_word_t shadow_mrs[VL_MSG_REGS];
  * copies only the words a message has, so past its length the IPC buffer and registers
  * still hold an earlier message's words, such as another client's call. */
 static vl_word_t received_length;
+/* Signal bits that arrived while the component waited in vl_os_wait_signal(): the event
+ * loop delivers them once the entry point that waited returns. */
+static vl_word_t deferred_signals;
 
 /* Makes m the current call or reply. */
 static void
@@ -283,6 +286,35 @@ dispatch_signals(vl_word_t badge)
     }
 }
 
+int
+vl_os_wait_signal(unsigned id)
+{
+    int status = check_channel("wait", id, VL_COMP_CH_NOTIFY);
+    if (status != VL_OS_OK) {
+        return status;
+    }
+    vl_word_t bit = 1ull << id;
+    /* The notification is bound to this thread, which may wait on it directly; calls to the
+     * endpoint wait until the component is back in the event loop. */
+    while (!(deferred_signals & bit)) {
+        deferred_signals |= vl_wait(VL_COMP_SLOT_NTFN);
+    }
+    deferred_signals &= ~bit;
+    return VL_OS_OK;
+}
+
+/* Delivers the signals vl_os_wait_signal() kept, including any that arrive while they are
+ * delivered (notified() may wait again). */
+static void
+deliver_deferred(void)
+{
+    while (deferred_signals != 0) {
+        vl_word_t bits = deferred_signals;
+        deferred_signals = 0;
+        dispatch_signals(bits);
+    }
+}
+
 /* init gives an endpoint to every component that has a channel (component.h). */
 static int
 has_endpoint(void)
@@ -302,9 +334,11 @@ vl_start(const struct vl_comp_info *info)
     vl_debug_cap = VL_COMP_SLOT_DEBUG;
     vl_ipc_buffer = (struct vl_ipc_buffer *)info->ipc_buffer;
     init();
+    deliver_deferred();
     if (!has_endpoint()) {
         for (;;) {
             dispatch_signals(vl_wait(VL_COMP_SLOT_NTFN));
+            deliver_deferred();
         }
     }
     struct vl_msg m = vl_recv(VL_COMP_SLOT_EP);
@@ -312,10 +346,17 @@ vl_start(const struct vl_comp_info *info)
         if (m.badge & VL_COMP_CALL_BADGE) {
             receive(&m);
             vl_word_t reply = protected((unsigned)(m.badge & 63), m.info);
-            m = vl_reply_recv(VL_COMP_SLOT_EP, reply, shadow_mrs);
+            if (deferred_signals == 0) {
+                m = vl_reply_recv(VL_COMP_SLOT_EP, reply, shadow_mrs);
+                continue;
+            }
+            /* The handler waited for a signal: answer, then deliver what it kept. */
+            vl_reply(reply, shadow_mrs);
+            deliver_deferred();
         } else {
             dispatch_signals(m.badge);
-            m = vl_recv(VL_COMP_SLOT_EP);
+            deliver_deferred();
         }
+        m = vl_recv(VL_COMP_SLOT_EP);
     }
 }

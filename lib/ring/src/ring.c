@@ -73,37 +73,34 @@ ring_own_all(struct ring *r)
     }
 }
 
-/* Whether d is a whole-buffer-aligned descriptor inside the data region. */
-static bool
-desc_in_region(const struct ring *r, struct ring_desc d)
+/*
+ * Whether a descriptor {offset, length} names a buffer of a region of nbufs buffers of
+ * buf_size bytes: its offset is the start of buffer *buf (which exists) and its length fits
+ * in that buffer. That is the whole check "inside the region": offset + length <= (*buf + 1)
+ * * buf_size <= nbufs * buf_size, and nothing is added that could overflow. Every descriptor
+ * the peer hands over passes here, so the limits come as arguments: the batch loops keep
+ * them in registers.
+ */
+static inline bool
+is_buffer(uint32_t offset, uint32_t length, uint32_t buf_size, uint32_t nbufs, uint32_t *buf)
 {
-    uint32_t size = r->buf_size * r->nbufs; /* fits: checked by ring_init */
-    if (d.offset >= size) {
-        return false; /* starts outside the region */
-    }
-    if (d.length > size - d.offset) {
-        return false; /* ends outside it (written so that offset + length cannot overflow) */
-    }
-    if (d.offset % r->buf_size != 0) {
-        return false; /* not the start of a buffer */
-    }
-    if (d.length > r->buf_size) {
-        return false; /* runs into the next buffer */
-    }
-    return true;
+    /* offset < nbufs * buf_size (which ring_init checked fits in 32 bits) is *buf < nbufs. */
+    *buf = offset / buf_size;
+    return offset % buf_size == 0 && offset < nbufs * buf_size && length <= buf_size;
 }
 
+/* The same check for a descriptor, against r's region (the single calls, ring_buffer). */
+static inline bool
+desc_is_buffer(const struct ring *r, struct ring_desc d, uint32_t *buf)
+{
+    return is_buffer(d.offset, d.length, r->buf_size, r->nbufs, buf);
+}
+
+/* Whether this side holds buffer slot (below nbufs). */
 static bool
 holds(const struct ring *r, uint32_t slot)
 {
     return (r->owned[slot / 64] >> (slot % 64)) & 1;
-}
-
-static void
-set_held(struct ring *r, uint32_t slot, bool held)
-{
-    uint64_t bit = (uint64_t)1 << (slot % 64);
-    r->owned[slot / 64] = held ? (r->owned[slot / 64] | bit) : (r->owned[slot / 64] & ~bit);
 }
 
 /* Marks the ring broken after the peer wrote an impossible index. */
@@ -137,16 +134,19 @@ ring_dequeue(struct ring *r, struct ring_desc *d)
     /* The entry is consumed whatever it holds: a bad one is the peer's loss, not a stall. */
     r->in_head++;
     STORE_REL(&r->in->head, r->in_head);
-    if (!desc_in_region(r, copy)) {
+    uint32_t buf;
+    if (!desc_is_buffer(r, copy, &buf)) {
         r->stats.bad_desc++;
         return RING_ERR_DESC;
     }
-    uint32_t buf = copy.offset / r->buf_size;
-    if (holds(r, buf)) {
+    /* Set the bit; if that changed nothing, the buffer was held already. */
+    uint64_t *word = &r->owned[buf / 64];
+    uint64_t set = *word | (uint64_t)1 << (buf % 64);
+    if (set == *word) {
         r->stats.bad_owner++;
         return RING_ERR_OWNED;
     }
-    set_held(r, buf, true);
+    *word = set;
     r->stats.dequeued++;
     *d = copy;
     return RING_OK;
@@ -158,11 +158,14 @@ ring_enqueue(struct ring *r, struct ring_desc d)
     if (r->broken) {
         return RING_ERR_BROKEN;
     }
-    if (!desc_in_region(r, d)) {
+    uint32_t buf;
+    if (!desc_is_buffer(r, d, &buf)) {
         return RING_ERR_DESC;
     }
-    uint32_t buf = d.offset / r->buf_size;
-    if (!holds(r, buf)) {
+    /* Flip the bit: a held buffer's set bit turns to 0, so the word gets smaller. */
+    uint64_t *word = &r->owned[buf / 64];
+    uint64_t flipped = *word ^ (uint64_t)1 << (buf % 64);
+    if (flipped > *word) {
         return RING_ERR_NOT_OWNED;
     }
     if (r->out_tail - r->out_head == r->capacity) {
@@ -179,11 +182,142 @@ ring_enqueue(struct ring *r, struct ring_desc d)
     struct ring_desc *slot = &r->out->desc[r->out_tail & (r->capacity - 1)];
     STORE_RLX(&slot->offset, d.offset);
     STORE_RLX(&slot->length, d.length);
-    set_held(r, buf, false);
+    *word = flipped;
     r->out_tail++;
     STORE_REL(&r->out->tail, r->out_tail);
     r->stats.enqueued++;
     return RING_OK;
+}
+
+int
+ring_dequeue_many(struct ring *r, struct ring_desc *d, uint32_t max, uint32_t *n)
+{
+    *n = 0;
+    if (r->broken) {
+        return RING_ERR_BROKEN;
+    }
+    uint32_t head = r->in_head;
+    uint32_t avail = r->in_tail - head;
+    if (avail < max) {
+        /* Fewer than asked for as far as we knew: read the peer's tail once and check it. */
+        uint32_t tail = LOAD_ACQ(&r->in->tail);
+        if ((uint32_t)(tail - head) > r->capacity) {
+            return bad_index(r);
+        }
+        r->in_tail = tail;
+        avail = tail - head;
+    }
+    if (avail == 0 && max != 0) {
+        return RING_EMPTY;
+    }
+    uint32_t todo = avail < max ? avail : max;
+    /* The handle's fields in locals: the stores into d and the bitmap could alias them. */
+    const uint32_t buf_size = r->buf_size, nbufs = r->nbufs;
+    uint64_t *owned = r->owned;
+    /* The slots in order from head's, wrapping at the queue's end: a pointer step, not an
+     * index computation, per entry. */
+    const struct ring_desc *slot = &r->in->desc[head & (r->capacity - 1)];
+    const struct ring_desc *end = &r->in->desc[r->capacity];
+    size_t taken = 0; /* word-sized: no re-extension per entry */
+    int status = RING_OK;
+    while (taken < todo) {
+        uint32_t offset = LOAD_RLX(&slot->offset), length = LOAD_RLX(&slot->length);
+        if (++slot == end) {
+            slot = r->in->desc;
+        }
+        /* Consumed whatever it holds, as in ring_dequeue; the batch stops at a bad entry. */
+        uint32_t buf;
+        if (!is_buffer(offset, length, buf_size, nbufs, &buf)) {
+            r->stats.bad_desc++;
+            status = RING_ERR_DESC;
+            break;
+        }
+        /* Set the bit; if that changed nothing, the buffer was held already. */
+        uint64_t word = owned[buf / 64], set = word | (uint64_t)1 << (buf % 64);
+        if (set == word) {
+            r->stats.bad_owner++;
+            status = RING_ERR_OWNED;
+            break;
+        }
+        owned[buf / 64] = set;
+        d[taken].offset = offset;
+        d[taken].length = length;
+        taken++;
+    }
+    uint32_t got = (uint32_t)taken;
+    if (status != RING_OK) {
+        taken++; /* the bad entry */
+    }
+    /* One publication for the batch: every copy above is made before the peer may reuse a
+     * slot (release). */
+    r->in_head = head + (uint32_t)taken;
+    STORE_REL(&r->in->head, r->in_head);
+    r->stats.dequeued += got;
+    *n = got;
+    return status;
+}
+
+int
+ring_enqueue_many(struct ring *r, const struct ring_desc *d, uint32_t n, uint32_t *done)
+{
+    *done = 0;
+    if (r->broken) {
+        return RING_ERR_BROKEN;
+    }
+    uint32_t tail = r->out_tail;
+    uint32_t space = r->capacity - (tail - r->out_head);
+    if (space < n) {
+        /* Not room for all as far as we knew: read the peer's head once and check it. */
+        uint32_t head = LOAD_ACQ(&r->out->head);
+        if ((uint32_t)(tail - head) > r->capacity) {
+            return bad_index(r);
+        }
+        r->out_head = head;
+        space = r->capacity - (tail - head);
+    }
+    /* The handle's fields in locals: the stores into the queue and the bitmap could alias
+     * them. */
+    const uint32_t buf_size = r->buf_size, nbufs = r->nbufs;
+    uint64_t *owned = r->owned;
+    /* The slots in order, as in ring_dequeue_many. */
+    struct ring_desc *slot = &r->out->desc[tail & (r->capacity - 1)];
+    struct ring_desc *end = &r->out->desc[r->capacity];
+    size_t k = 0; /* word-sized, as in ring_dequeue_many */
+    int status = RING_OK;
+    for (; k < n; k++) {
+        uint32_t offset = d[k].offset, length = d[k].length;
+        uint32_t buf;
+        /* The checks of ring_enqueue, in its order: the descriptor, the buffer, the room. */
+        if (!is_buffer(offset, length, buf_size, nbufs, &buf)) {
+            status = RING_ERR_DESC;
+            break;
+        }
+        /* Flip the bit: a held buffer's set bit turns to 0, so the word gets smaller. */
+        uint64_t word = owned[buf / 64], flipped = word ^ (uint64_t)1 << (buf % 64);
+        if (flipped > word) {
+            status = RING_ERR_NOT_OWNED; /* never held, or twice in this batch */
+            break;
+        }
+        if (k == space) {
+            status = RING_FULL;
+            break;
+        }
+        owned[buf / 64] = flipped;
+        STORE_RLX(&slot->offset, offset);
+        STORE_RLX(&slot->length, length);
+        if (++slot == end) {
+            slot = r->out->desc;
+        }
+    }
+    if (k != 0) {
+        /* One publication for the batch: the descriptors (and the buffers' bytes) before the
+         * new tail (release). */
+        r->out_tail = tail + (uint32_t)k;
+        STORE_REL(&r->out->tail, r->out_tail);
+        r->stats.enqueued += k;
+    }
+    *done = (uint32_t)k;
+    return status;
 }
 
 bool
@@ -241,7 +375,8 @@ ring_holds(const struct ring *r, uint32_t offset)
 void *
 ring_buffer(const struct ring *r, struct ring_desc d)
 {
-    if (r->data == NULL || !desc_in_region(r, d) || !holds(r, d.offset / r->buf_size)) {
+    uint32_t buf;
+    if (r->data == NULL || !desc_is_buffer(r, d, &buf) || !holds(r, buf)) {
         return NULL;
     }
     return r->data + d.offset;

@@ -485,12 +485,15 @@ count_flush(void *ctx)
     return g_inner.flush(ctx);
 }
 
-/* Prints the mean device reads and writes of one phase of n operations. */
+static unsigned long g_f0;
+
+/* Prints the mean device reads, writes and flushes of one phase of n operations. */
 static void
 phase(const char *what, int n, unsigned long r0, unsigned long w0)
 {
-    printf("fs iostat: %-28s %6.2f reads %6.2f writes per op\n", what, (double)(g_reads - r0) / n,
-           (double)(g_writes - w0) / n);
+    printf("fs iostat: %-28s %6.2f reads %6.2f writes %5.2f flushes per op\n", what,
+           (double)(g_reads - r0) / n, (double)(g_writes - w0) / n, (double)(g_flushes - g_f0) / n);
+    g_f0 = g_flushes;
 }
 
 static bool
@@ -501,11 +504,15 @@ iostat(int n)
     uint32_t ino, d;
     unsigned long r0, w0;
     EXPECT_ERR(fs_mkdir(&g_fs, EXT2_ROOT_INO, "iostat", 6, 0755, &d), 0);
+    EXPECT_ERR(fs_sync(&g_fs), 0);
+    /* Each phase that writes ends with fs_sync inside its count: equal durability. */
+    g_f0 = g_flushes;
     r0 = g_reads, w0 = g_writes;
     for (int i = 0; i < n; i++) {
         snprintf(name, sizeof(name), "f%05d", i);
         EXPECT_ERR(fs_mknod(&g_fs, d, name, strlen(name), EXT2_S_IFREG | 0644, 0, &ino), 0);
     }
+    EXPECT_ERR(fs_sync(&g_fs), 0);
     phase("create empty file", n, r0, w0);
     r0 = g_reads, w0 = g_writes;
     for (int i = 0; i < n; i++) {
@@ -520,6 +527,7 @@ iostat(int n)
         snprintf(name, sizeof(name), "f%05d", i);
         EXPECT_ERR(fs_unlink(&g_fs, d, name, strlen(name)), 0);
     }
+    EXPECT_ERR(fs_sync(&g_fs), 0);
     phase("unlink", n, r0, w0);
     r0 = g_reads, w0 = g_writes;
     for (int i = 0; i < n; i++) {
@@ -527,12 +535,16 @@ iostat(int n)
         EXPECT_ERR(fs_mknod(&g_fs, d, name, strlen(name), EXT2_S_IFREG | 0644, 0, &ino), 0);
         EXPECT_EQ(fs_write(&g_fs, ino, 0, buf, 4096), 4096);
     }
+    EXPECT_ERR(fs_sync(&g_fs), 0);
     phase("create + 4 KiB write", n, r0, w0);
     EXPECT_ERR(fs_mknod(&g_fs, d, "seq", 3, EXT2_S_IFREG | 0644, 0, &ino), 0);
+    EXPECT_ERR(fs_sync(&g_fs), 0);
+    g_f0 = g_flushes;
     r0 = g_reads, w0 = g_writes;
     for (int i = 0; i < 64; i++) {
         EXPECT_EQ(fs_write(&g_fs, ino, (uint64_t)i * sizeof(buf), buf, sizeof(buf)), sizeof(buf));
     }
+    EXPECT_ERR(fs_sync(&g_fs), 0);
     phase("sequential write, 64 KiB", 64, r0, w0);
     r0 = g_reads, w0 = g_writes;
     for (int i = 0; i < 64; i++) {

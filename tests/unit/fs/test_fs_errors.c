@@ -413,10 +413,12 @@ space(void)
     }
     EXPECT_ERR((int)n, -FS_ENOSPC);
     EXPECT_EQ(fs_le32(g_fs.sb + EXT2_SB_FREE_BLOCKS), 0);
-    /* A failed write leaves the size where it was. */
+    /* A failed write leaves the size where it was, or with a journal where its last
+     * whole step (FS_JOURNAL_STEP_BLOCKS blocks) ended. */
     struct fs_stat st;
     EXPECT_ERR(fs_stat(&g_fs, f, &st), 0);
-    EXPECT_EQ(st.size, off);
+    uint64_t step = g_fs.j.on ? FS_JOURNAL_STEP_BLOCKS * g_fs.block_size : sizeof(buf);
+    EXPECT_EQ(st.size >= off && st.size < off + sizeof(buf) && (st.size - off) % step == 0, 1);
     EXPECT_FAILS_CLEANLY(fs_mkdir(&g_fs, 2, "nd", 2, 0755, &ino), -FS_ENOSPC);
     char name[32];
     int made = 0;
@@ -611,6 +613,264 @@ test_strerror(void)
     return true;
 }
 
+/* The journal superblock's s_start on the image file now (0: the log is empty). */
+static uint32_t
+jsb_start_on_disk(uint32_t jsb_blk)
+{
+    load(g_after);
+    return fs_be32(g_after + (size_t)jsb_blk * 1024 + JBD2_SB_START);
+}
+
+static uint32_t
+jsb_block(void)
+{
+    struct fs_inode j;
+    uint32_t blk = 0;
+    if (fs_iget(&g_fs, EXT2_JOURNAL_INO, &j) == 0) {
+        fs_bmap(&g_fs, &j, 0, false, &blk, NULL);
+    }
+    return blk;
+}
+
+/*
+ * The journal writer: needs_recovery while mounted, the log live after an fsync and
+ * empty after unmount, fsync's errors, a synchronous mount committing every operation,
+ * the refusals (a v1 journal superblock, a log too short), a transaction too large for
+ * its bound aborting the journal, and a block freed by the running transaction kept
+ * from reuse until it commits.
+ */
+static bool
+test_journal_write(void)
+{
+    uint32_t f, ino;
+    static uint8_t buf[8192];
+    memset(buf, 0xab, sizeof(buf));
+    EXPECT_ERR(fresh(0), 0);
+    EXPECT(g_fs.j.on);
+    uint32_t jblk = jsb_block();
+    EXPECT(jblk != 0);
+    load(g_after);
+    EXPECT(fs_le32(g_after + EXT2_SB_OFFSET + EXT2_SB_FEATURE_INCOMPAT) & EXT2_INCOMPAT_RECOVER);
+    EXPECT_ERR(fs_mknod(&g_fs, 2, "f", 1, EXT2_S_IFREG | 0644, 0, &f), 0);
+    EXPECT_EQ(fs_write(&g_fs, f, 0, buf, sizeof(buf)), sizeof(buf));
+    EXPECT_EQ(jsb_start_on_disk(jblk), 0); /* nothing committed yet */
+    EXPECT_ERR(fs_fsync(&g_fs, 0), -FS_EINVAL);
+    EXPECT_ERR(fs_fsync(&g_fs, g_fs.inodes_count + 1), -FS_EINVAL);
+    EXPECT_ERR(fs_fsync(&g_fs, f), 0);
+    EXPECT(g_fs.j.commits >= 1);
+    EXPECT(jsb_start_on_disk(jblk) != 0);
+    uint64_t commits = g_fs.j.commits;
+    EXPECT_ERR(fs_fsync(&g_fs, f), 0); /* nothing new: no commit */
+    EXPECT_EQ(g_fs.j.commits, commits);
+    EXPECT_ERR(fs_unmount(&g_fs), 0);
+    done();
+    EXPECT_EQ(jsb_start_on_disk(jblk), 0);
+    EXPECT_EQ(fs_le32(g_after + EXT2_SB_OFFSET + EXT2_SB_FEATURE_INCOMPAT) & EXT2_INCOMPAT_RECOVER,
+              0);
+
+    /* A synchronous mount commits at the end of every operation that changed something. */
+    EXPECT_ERR(fresh(FS_MOUNT_SYNC), 0);
+    EXPECT_ERR(fs_mknod(&g_fs, 2, "s", 1, EXT2_S_IFREG | 0644, 0, &ino), 0);
+    EXPECT_EQ(g_fs.j.commits, 1);
+    EXPECT_EQ(fs_write(&g_fs, ino, 0, buf, 100), 100);
+    EXPECT_EQ(g_fs.j.commits, 2);
+    EXPECT(jsb_start_on_disk(jblk) != 0);
+    EXPECT_ERR(fs_unmount(&g_fs), 0);
+    done();
+
+    /* Refusals: a version 1 journal superblock (no feature field for revoke blocks) and a
+     * log too short for two transactions; both still mount read-only. */
+    EXPECT_ERR(mount_patched_journal(jblk, 4 /* blocktype */, 3, 0), -FS_EFEATURE);
+    EXPECT(strstr(g_fs.why, "journal") != NULL);
+    EXPECT_ERR(mount_patched_journal(jblk, 4, 3, FS_MOUNT_RDONLY), 0);
+    EXPECT_ERR(mount_patched_journal(jblk, 16 /* s_maxlen */, 100, 0), -FS_ENOSPC);
+    EXPECT_ERR(mount_patched_journal(jblk, 16, 100, FS_MOUNT_RDONLY), 0);
+
+    /* One operation larger than the transaction bound aborts the journal: the operation
+     * fails, the mount turns read-only, and the disk keeps the last commit. */
+    EXPECT_ERR(fresh(0), 0);
+    EXPECT_ERR(fs_mknod(&g_fs, 2, "kept", 4, EXT2_S_IFREG | 0644, 0, &ino), 0);
+    EXPECT_ERR(fs_sync(&g_fs), 0);
+    g_fs.j.tx_max = 2;
+    EXPECT_ERR(fs_mkdir(&g_fs, 2, "big", 3, 0755, &ino), -FS_ENOSPC);
+    EXPECT(g_fs.rdonly && strstr(g_fs.why, "journal aborted") != NULL);
+    EXPECT_ERR(fs_mknod(&g_fs, 2, "x", 1, EXT2_S_IFREG | 0644, 0, &ino), -FS_EROFS);
+    EXPECT_ERR(fs_sync(&g_fs), -FS_EIO);
+    EXPECT_ERR(fs_fsync(&g_fs, 2), -FS_EIO);
+    EXPECT_ERR(fs_unmount(&g_fs), -FS_EIO);
+    done();
+    EXPECT(jsb_start_on_disk(jblk) != 0); /* the next mount replays */
+    EXPECT_ERR(imagedev_open(&g_dev, g_image, false), 0);
+    EXPECT_ERR(fs_mount(&g_fs, &g_dev, g_cache, sizeof(g_cache), 0), 0);
+    EXPECT_ERR(fs_lookup(&g_fs, 2, "kept", 4, &ino), 0);
+    EXPECT_ERR(fs_lookup(&g_fs, 2, "big", 3, &ino), -FS_ENOENT);
+    EXPECT_ERR(fs_unmount(&g_fs), 0);
+    done();
+    return true;
+}
+
+/*
+ * Blocks freed by the running transaction are not handed out before it commits (a crash
+ * would keep their old owner, whose contents new file data must not replace): on a full
+ * disk, the write after an unlink fails with FS_ENOSPC, and the next one, after the
+ * commit this forces, succeeds.
+ */
+static bool
+test_journal_busy(void)
+{
+    static uint8_t buf[65536];
+    uint32_t fill, g;
+    EXPECT_ERR(fresh(0), 0);
+    EXPECT_ERR(fs_mknod(&g_fs, 2, "fill", 4, EXT2_S_IFREG | 0644, 0, &fill), 0);
+    EXPECT_ERR(fs_mknod(&g_fs, 2, "g", 1, EXT2_S_IFREG | 0644, 0, &g), 0);
+    uint64_t off = 0;
+    long n;
+    while ((n = fs_write(&g_fs, fill, off, buf, sizeof(buf))) == (long)sizeof(buf)) {
+        off += sizeof(buf);
+    }
+    EXPECT_ERR((int)n, -FS_ENOSPC);
+    EXPECT_ERR(fs_sync(&g_fs), 0);
+    EXPECT_ERR(fs_truncate(&g_fs, fill, 0), 0);
+    /* Only blocks the running transaction freed are free: refused, and a commit asked. */
+    EXPECT_ERR((int)fs_write(&g_fs, g, 0, buf, 1024), -FS_ENOSPC);
+    EXPECT(g_fs.j.need_commit);
+    EXPECT_EQ(fs_write(&g_fs, g, 0, buf, 1024), 1024);
+    EXPECT(!g_fs.j.need_commit);
+    EXPECT_ERR(fs_unmount(&g_fs), 0);
+    done();
+    return true;
+}
+
+/*
+ * A logged block that begins with the JBD2 magic (here a slow symlink's target) is stored
+ * escaped: read back from the log after the cache dropped it, and replayed after a crash
+ * (the image is left without unmounting), it is restored. Without a journal, a
+ * synchronous mount writes the superblock's counts before each operation returns.
+ */
+static bool
+test_journal_escape(void)
+{
+    char target[100], got[128];
+    uint32_t ino, x;
+    struct fs_stat st;
+    memset(target, 'q', sizeof(target) - 1);
+    target[sizeof(target) - 1] = '\0';
+    memcpy(target, "\xc0\x3b\x39\x98", 4);
+    EXPECT_ERR(fresh(0), 0);
+    EXPECT_ERR(fs_symlink(&g_fs, 2, "m", 1, target, &ino), 0);
+    for (uint32_t i = 12; i < g_fs.inodes_count; i += g_fs.inodes_per_block) {
+        fs_stat(&g_fs, i, &st); /* fills the cache with inode table blocks */
+    }
+    EXPECT_EQ(fs_readlink(&g_fs, ino, got, sizeof(got)), strlen(target));
+    EXPECT(strcmp(got, target) == 0);
+    EXPECT_ERR(fs_fsync(&g_fs, ino), 0);
+    done(); /* a power cut: no unmount */
+    EXPECT_ERR(imagedev_open(&g_dev, g_image, false), 0);
+    EXPECT_ERR(fs_mount(&g_fs, &g_dev, g_cache, sizeof(g_cache), 0), 0);
+    EXPECT_ERR(fs_lookup(&g_fs, 2, "m", 1, &x), 0);
+    EXPECT_EQ(fs_readlink(&g_fs, x, got, sizeof(got)), strlen(target));
+    EXPECT(strcmp(got, target) == 0);
+    EXPECT_ERR(fs_unmount(&g_fs), 0);
+    done();
+
+    uint8_t *sb = g_pristine + EXT2_SB_OFFSET;
+    uint32_t compat = fs_le32(sb + EXT2_SB_FEATURE_COMPAT);
+    fs_put_le32(sb + EXT2_SB_FEATURE_COMPAT, compat & ~(uint32_t)EXT2_COMPAT_HAS_JOURNAL);
+    uint32_t free0 = fs_le32(sb + EXT2_SB_FREE_INODES);
+    bool ok = fresh(FS_MOUNT_SYNC) == 0 && !g_fs.j.on &&
+              fs_mknod(&g_fs, 2, "y", 1, EXT2_S_IFREG | 0644, 0, &x) == 0;
+    load(g_after);
+    uint32_t free1 = fs_le32(g_after + EXT2_SB_OFFSET + EXT2_SB_FREE_INODES);
+    ok = ok && fs_fsync(&g_fs, x) == 0 && fs_unmount(&g_fs) == 0;
+    done();
+    fs_put_le32(sb + EXT2_SB_FEATURE_COMPAT, compat);
+    EXPECT(ok);
+    EXPECT_EQ(free1, free0 - 1);
+    return true;
+}
+
+/*
+ * Freeing a file's blocks stops whenever the running transaction is nearly full and goes
+ * on in the next: with a bound that lets each step free about one block, unlinking a
+ * 200 KiB file (or renaming another over it) takes a commit per block or two and ends
+ * with every block returned.
+ */
+static bool
+test_journal_steps(void)
+{
+    static uint8_t buf[200 * 1024];
+    uint32_t f;
+    memset(buf, 0x5a, sizeof(buf));
+    EXPECT_ERR(fresh(0), 0);
+    uint32_t free0 = fs_le32(g_fs.sb + EXT2_SB_FREE_BLOCKS);
+    EXPECT_ERR(fs_mknod(&g_fs, 2, "f", 1, EXT2_S_IFREG | 0644, 0, &f), 0);
+    EXPECT_EQ(fs_write(&g_fs, f, 0, buf, sizeof(buf)), sizeof(buf));
+    EXPECT_ERR(fs_sync(&g_fs), 0);
+    uint64_t commits = g_fs.j.commits;
+    uint32_t tx_max = g_fs.j.tx_max;
+    g_fs.j.tx_max = FS_JOURNAL_OP_BLOCKS / 2 + 1;
+    EXPECT_ERR(fs_unlink(&g_fs, 2, "f", 1), 0);
+    EXPECT(g_fs.j.commits - commits >= sizeof(buf) / 1024 / 2);
+    EXPECT_ERR(fs_sync(&g_fs), 0);
+    EXPECT_EQ(fs_le32(g_fs.sb + EXT2_SB_FREE_BLOCKS), free0);
+    /* The same for a file replaced by a rename. */
+    uint32_t g, h;
+    g_fs.j.tx_max = tx_max;
+    EXPECT_ERR(fs_mknod(&g_fs, 2, "g", 1, EXT2_S_IFREG | 0644, 0, &g), 0);
+    EXPECT_ERR(fs_mknod(&g_fs, 2, "h", 1, EXT2_S_IFREG | 0644, 0, &h), 0);
+    EXPECT_EQ(fs_write(&g_fs, g, 0, buf, sizeof(buf)), sizeof(buf));
+    EXPECT_ERR(fs_sync(&g_fs), 0);
+    commits = g_fs.j.commits;
+    g_fs.j.tx_max = FS_JOURNAL_OP_BLOCKS / 2 + 1;
+    EXPECT_ERR(fs_rename(&g_fs, 2, "h", 1, 2, "g", 1), 0);
+    EXPECT(g_fs.j.commits - commits >= sizeof(buf) / 1024 / 2);
+    EXPECT_ERR(fs_lookup(&g_fs, 2, "g", 1, &f), 0);
+    EXPECT_EQ(f, h);
+    EXPECT_ERR(fs_sync(&g_fs), 0);
+    EXPECT_EQ(fs_le32(g_fs.sb + EXT2_SB_FREE_BLOCKS), free0);
+    EXPECT_ERR(fs_unmount(&g_fs), 0);
+    done();
+    return true;
+}
+
+/*
+ * The log wraps around: 300 synced creates go round a 1,024-block log more than once;
+ * after a power cut with the last transaction near the wrap, the replay gives back
+ * every file.
+ */
+static bool
+test_journal_wrap(void)
+{
+    char name[16];
+    uint8_t data[100], got[100];
+    uint32_t ino;
+    unsigned wraps = 0;
+    EXPECT_ERR(fresh(0), 0);
+    for (int i = 0; i < 300; i++) {
+        uint32_t before = g_fs.j.start;
+        snprintf(name, sizeof(name), "w%d", i);
+        memset(data, i, sizeof(data));
+        EXPECT_ERR(fs_mknod(&g_fs, 2, name, strlen(name), EXT2_S_IFREG | 0644, 0, &ino), 0);
+        EXPECT_EQ(fs_write(&g_fs, ino, 0, data, sizeof(data)), sizeof(data));
+        EXPECT_ERR(fs_fsync(&g_fs, ino), 0);
+        wraps += g_fs.j.start < before;
+    }
+    EXPECT(wraps >= 1);
+    done(); /* a power cut: no unmount */
+    EXPECT_ERR(imagedev_open(&g_dev, g_image, false), 0);
+    EXPECT_ERR(fs_mount(&g_fs, &g_dev, g_cache, sizeof(g_cache), 0), 0);
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof(name), "w%d", i);
+        memset(data, i, sizeof(data));
+        EXPECT_ERR(fs_lookup(&g_fs, 2, name, strlen(name), &ino), 0);
+        EXPECT_EQ(fs_read(&g_fs, ino, 0, got, sizeof(got)), sizeof(got));
+        EXPECT(memcmp(got, data, sizeof(data)) == 0);
+    }
+    EXPECT_ERR(fs_unmount(&g_fs), 0);
+    done();
+    return true;
+}
+
 /* A device that fails every request from the g_fail_at-th on (fault injection). */
 static struct fs_dev g_real;
 static long g_requests, g_fail_at;
@@ -746,6 +1006,11 @@ test_fs_errors(const char *image)
     run("fs/errors/space", test_space);
     run("fs/errors/corrupt", test_corrupt);
     run("fs/errors/device_errors", test_device_errors);
+    run("fs/errors/journal_write", test_journal_write);
+    run("fs/errors/journal_busy", test_journal_busy);
+    run("fs/errors/journal_escape", test_journal_escape);
+    run("fs/errors/journal_steps", test_journal_steps);
+    run("fs/errors/journal_wrap", test_journal_wrap);
     run("fs/errors/big_file", test_big_file); /* last: leaves its image for e2fsck */
     free(g_before);
     free(g_after);

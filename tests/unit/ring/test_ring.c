@@ -539,6 +539,253 @@ test_lost_wakeup_interleaving(void)
     return true;
 }
 
+/* The batch calls: the same flow with one index publication per call. */
+static bool
+test_batch_flow(void)
+{
+    EXPECT(setup(0));
+    struct ring_desc d[NBUFS];
+    for (uint32_t i = 0; i < 5; i++) {
+        d[i] = buf(i, i + 1);
+    }
+    uint32_t n = 99;
+    EXPECT_ERR(ring_enqueue_many(&fx.p, d, 5, &n), RING_OK);
+    EXPECT_EQ(n, 5);
+    EXPECT_EQ(active_queue()->tail, 5);
+    EXPECT(!ring_holds(&fx.p, 0) && !ring_holds(&fx.p, 4 * BUF) && ring_holds(&fx.p, 5 * BUF));
+    struct ring_desc got[NBUFS];
+    memset(got, 0xee, sizeof(got));
+    EXPECT_ERR(ring_dequeue_many(&fx.c, got, 3, &n), RING_OK);
+    EXPECT_EQ(n, 3);
+    EXPECT_EQ(active_queue()->head, 3);
+    EXPECT_EQ(got[3].offset, 0xeeeeeeee);                              /* nothing written past *n */
+    EXPECT_ERR(ring_dequeue_many(&fx.c, got + 3, NBUFS, &n), RING_OK); /* fewer than asked */
+    EXPECT_EQ(n, 2);
+    for (uint32_t i = 0; i < 5; i++) {
+        EXPECT_EQ(got[i].offset, i * BUF);
+        EXPECT_EQ(got[i].length, i + 1);
+        EXPECT(ring_holds(&fx.c, i * BUF));
+    }
+    EXPECT_ERR(ring_dequeue_many(&fx.c, got, NBUFS, &n), RING_EMPTY);
+    EXPECT_EQ(n, 0);
+    EXPECT_ERR(ring_dequeue_many(&fx.c, got, 0, &n), RING_OK); /* nothing asked: nothing done */
+    EXPECT_EQ(n, 0);
+    EXPECT_ERR(ring_enqueue_many(&fx.c, got, 0, &n), RING_OK);
+    EXPECT_EQ(n, 0);
+    EXPECT_ERR(ring_enqueue_many(&fx.c, got, 5, &n), RING_OK); /* all back */
+    EXPECT_EQ(free_queue()->tail, 5);
+    EXPECT_ERR(ring_dequeue_many(&fx.p, d, NBUFS, &n), RING_OK);
+    EXPECT_EQ(n, 5);
+    EXPECT_EQ(fx.p.stats.enqueued, 5);
+    EXPECT_EQ(fx.p.stats.dequeued, 5);
+    EXPECT_EQ(fx.c.stats.enqueued, 5);
+    EXPECT_EQ(fx.c.stats.dequeued, 5);
+    for (uint32_t k = 0; k < NBUFS; k++) {
+        EXPECT(ring_holds(&fx.p, k * BUF) && !ring_holds(&fx.c, k * BUF));
+    }
+    /* Batch and single calls mix: a batch's entries come out one by one, and back. */
+    EXPECT_ERR(ring_enqueue_many(&fx.p, d, 2, &n), RING_OK);
+    EXPECT_ERR(ring_dequeue(&fx.c, &got[0]), RING_OK);
+    EXPECT_ERR(ring_enqueue(&fx.p, buf(9, 3)), RING_OK);
+    EXPECT_ERR(ring_dequeue_many(&fx.c, got + 1, NBUFS, &n), RING_OK);
+    EXPECT_EQ(n, 2);
+    EXPECT_EQ(got[2].offset, 9 * BUF);
+    return true;
+}
+
+/* A batch larger than the room left: what fits goes, the rest stays ours, RING_FULL. */
+static bool
+test_batch_full(void)
+{
+    EXPECT(setup(0));
+    struct ring_desc d[NBUFS];
+    for (uint32_t i = 0; i < NBUFS; i++) {
+        d[i] = buf(i, 1);
+    }
+    uint32_t n;
+    EXPECT_ERR(ring_enqueue_many(&fx.p, d, CAP + 2, &n), RING_FULL);
+    EXPECT_EQ(n, CAP);
+    EXPECT_EQ(active_queue()->tail, CAP);
+    EXPECT(ring_holds(&fx.p, CAP * BUF) && ring_holds(&fx.p, (CAP + 1) * BUF));
+    EXPECT_ERR(ring_enqueue_many(&fx.p, d + CAP, 1, &n), RING_FULL);
+    EXPECT_EQ(n, 0);
+    struct ring_desc got[NBUFS];
+    EXPECT_ERR(ring_dequeue_many(&fx.c, got, 3, &n), RING_OK);
+    EXPECT_ERR(ring_enqueue_many(&fx.p, d + CAP, 4, &n), RING_FULL); /* three slots came free */
+    EXPECT_EQ(n, 3);
+    EXPECT_EQ(fx.p.stats.enqueued, CAP + 3);
+    EXPECT_ERR(ring_dequeue_many(&fx.c, got, NBUFS, &n), RING_OK);
+    EXPECT_EQ(n, CAP);
+    EXPECT_EQ(got[CAP - 1].offset, (CAP + 2) * BUF);
+    return true;
+}
+
+/* Batches across the 2^32 wrap of the indices. */
+static bool
+test_batch_wrap_around(void)
+{
+    EXPECT(setup(UINT32_MAX - 5));
+    uint32_t next_in = 0, next_out = 0;
+    for (unsigned round = 0; round < 30; round++) {
+        struct ring_desc d[5], got[CAP];
+        for (unsigned k = 0; k < 5; k++, next_in++) {
+            d[k] = buf(k, next_in % BUF);
+        }
+        uint32_t n, m;
+        EXPECT_ERR(ring_enqueue_many(&fx.p, d, 5, &n), RING_OK);
+        EXPECT_ERR(ring_dequeue_many(&fx.c, got, CAP, &n), RING_OK);
+        EXPECT_EQ(n, 5);
+        for (unsigned k = 0; k < n; k++, next_out++) {
+            EXPECT_EQ(got[k].length, next_out % BUF);
+        }
+        EXPECT_ERR(ring_enqueue_many(&fx.c, got, n, &m), RING_OK);
+        EXPECT_ERR(ring_dequeue_many(&fx.p, got, CAP, &m), RING_OK);
+        EXPECT_EQ(m, 5);
+    }
+    EXPECT(active_queue()->tail < 200); /* it did wrap */
+    EXPECT_EQ(fx.c.stats.dequeued, 150);
+    return true;
+}
+
+/* The caller's mistakes in a batch: what comes before is handed over, the bad one is not. */
+static bool
+test_batch_enqueue_caller_errors(void)
+{
+    EXPECT(setup(0));
+    struct ring_desc d[4] = {buf(0, 1), buf(1, 1), {1, 1}, buf(3, 1)};
+    uint32_t n = 99;
+    EXPECT_ERR(ring_enqueue_many(&fx.p, d, 4, &n), RING_ERR_DESC);
+    EXPECT_EQ(n, 2);
+    EXPECT_EQ(active_queue()->tail, 2);
+    EXPECT(ring_holds(&fx.p, 3 * BUF)); /* behind the bad one: still ours */
+    const struct ring_desc bad[] = {
+        {NBUFS * BUF, 0}, {BUF + 8, 1}, buf(4, BUF + 1), {(NBUFS - 1) * BUF, UINT32_MAX}};
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        EXPECT_ERR(ring_enqueue_many(&fx.p, &bad[i], 1, &n), RING_ERR_DESC);
+        EXPECT_EQ(n, 0);
+    }
+    struct ring_desc given[2] = {buf(3, 1), buf(0, 1)}; /* 0 was given away above */
+    EXPECT_ERR(ring_enqueue_many(&fx.p, given, 2, &n), RING_ERR_NOT_OWNED);
+    EXPECT_EQ(n, 1);
+    struct ring_desc twice[3] = {buf(5, 1), buf(6, 1), buf(5, 2)}; /* 5 named twice */
+    EXPECT_ERR(ring_enqueue_many(&fx.p, twice, 3, &n), RING_ERR_NOT_OWNED);
+    EXPECT_EQ(n, 2);
+    EXPECT_EQ(active_queue()->tail, 5);
+    EXPECT_EQ(fx.p.stats.enqueued, 5);
+    EXPECT_ERR(ring_enqueue_many(&fx.c, d, 1, &n), RING_ERR_NOT_OWNED); /* the other side's */
+    EXPECT_EQ(n, 0);
+    ring_break(&fx.p);
+    EXPECT_ERR(ring_enqueue_many(&fx.p, d + 3, 1, &n), RING_ERR_BROKEN);
+    EXPECT_EQ(n, 0);
+    EXPECT_ERR(ring_dequeue_many(&fx.p, d, 1, &n), RING_ERR_BROKEN);
+    EXPECT_EQ(n, 0);
+    return true;
+}
+
+/* The peer's indices, read at most once per batch call and checked. */
+static bool
+test_batch_peer_indices(void)
+{
+    const uint32_t bad_tails[] = {CAP + 1, UINT32_MAX, 1u << 31};
+    struct ring_desc d[NBUFS];
+    uint32_t n;
+    for (unsigned i = 0; i < sizeof(bad_tails) / sizeof(bad_tails[0]); i++) {
+        EXPECT(setup(0));
+        active_queue()->tail = bad_tails[i];
+        n = 99;
+        EXPECT_ERR(ring_dequeue_many(&fx.c, d, NBUFS, &n), RING_ERR_INDEX);
+        EXPECT_EQ(n, 0);
+        EXPECT(ring_is_broken(&fx.c));
+        EXPECT_EQ(fx.c.stats.bad_index, 1);
+        EXPECT_EQ(active_queue()->head, 0); /* nothing consumed */
+        active_queue()->tail = 0;
+        EXPECT_ERR(ring_dequeue_many(&fx.c, d, NBUFS, &n), RING_ERR_BROKEN);
+    }
+    /* Entries seen at the last read are taken without reading the tail again. */
+    EXPECT(setup(0));
+    for (uint32_t i = 0; i < 4; i++) {
+        peer_put(active_queue(), i, i * BUF, 1, i + 1);
+    }
+    EXPECT_ERR(ring_dequeue_many(&fx.c, d, 2, &n), RING_OK);
+    active_queue()->tail = UINT32_MAX; /* would break the ring if read */
+    EXPECT_ERR(ring_dequeue_many(&fx.c, d, 2, &n), RING_OK);
+    EXPECT_EQ(n, 2);
+    EXPECT_ERR(ring_dequeue_many(&fx.c, d, 1, &n), RING_ERR_INDEX); /* now it is read */
+    /* The head is read when the batch does not fit the room known; a bad one breaks. */
+    /* (Our tail is CAP - 1: a head of UINT32_MAX would be a full queue, not an error.) */
+    const uint32_t bad_heads[] = {CAP, UINT32_MAX - 1, 2 * CAP};
+    for (unsigned i = 0; i < sizeof(bad_heads) / sizeof(bad_heads[0]); i++) {
+        EXPECT(setup(0));
+        for (uint32_t k = 0; k < NBUFS; k++) {
+            d[k] = buf(k, 1);
+        }
+        EXPECT_ERR(ring_enqueue_many(&fx.p, d, CAP - 1, &n), RING_OK); /* no read: room */
+        active_queue()->head = bad_heads[i];
+        EXPECT_ERR(ring_enqueue_many(&fx.p, d + CAP - 1, 2, &n), RING_ERR_INDEX);
+        EXPECT_EQ(n, 0);
+        EXPECT(ring_is_broken(&fx.p));
+        EXPECT(ring_holds(&fx.p, (CAP - 1) * BUF));
+        EXPECT_EQ(active_queue()->tail, CAP - 1);
+        EXPECT_EQ(fx.p.stats.bad_index, 1);
+    }
+    return true;
+}
+
+/* Bad descriptors from the peer in a batch: the good ones before are taken, the bad one is
+ * consumed and dropped, the next call goes on behind it. */
+static bool
+test_batch_peer_descriptors(void)
+{
+    const struct ring_desc bad[] = {
+        {NBUFS * BUF, 0},
+        {UINT32_MAX - 63, 64},
+        {(NBUFS - 1) * BUF, UINT32_MAX},
+        {(NBUFS - 1) * BUF, BUF + 1},
+        {BUF + 8, 8},
+        {0, BUF + 1},
+    };
+    struct ring_desc d[NBUFS];
+    uint32_t n;
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        EXPECT(setup(0));
+        peer_put(active_queue(), 0, 2 * BUF, 1, 1);
+        peer_put(active_queue(), 1, bad[i].offset, bad[i].length, 2);
+        peer_put(active_queue(), 2, 3 * BUF, 1, 3);
+        memset(d, 0xee, sizeof(d));
+        EXPECT_ERR(ring_dequeue_many(&fx.c, d, NBUFS, &n), RING_ERR_DESC);
+        EXPECT_EQ(n, 1);
+        EXPECT_EQ(d[0].offset, 2 * BUF);
+        EXPECT_EQ(d[1].offset, 0xeeeeeeee);
+        EXPECT_EQ(active_queue()->head, 2); /* the bad one consumed */
+        EXPECT_EQ(fx.c.stats.bad_desc, 1);
+        EXPECT_ERR(ring_dequeue_many(&fx.c, d, NBUFS, &n), RING_OK);
+        EXPECT_EQ(n, 1);
+        EXPECT_EQ(d[0].offset, 3 * BUF);
+        for (uint32_t k = 0; k < NBUFS; k++) {
+            EXPECT_EQ(ring_holds(&fx.c, k * BUF), k == 2 || k == 3);
+        }
+    }
+    /* A buffer handed over twice in one batch, and one this side holds already. */
+    EXPECT(setup(0));
+    peer_put(active_queue(), 0, 2 * BUF, 5, 1);
+    peer_put(active_queue(), 1, 2 * BUF, 9, 2);
+    peer_put(active_queue(), 2, 4 * BUF, 1, 3);
+    EXPECT_ERR(ring_dequeue_many(&fx.c, d, NBUFS, &n), RING_ERR_OWNED);
+    EXPECT_EQ(n, 1);
+    EXPECT_EQ(d[0].length, 5);
+    EXPECT_EQ(fx.c.stats.bad_owner, 1);
+    EXPECT_ERR(ring_dequeue_many(&fx.c, d, NBUFS, &n), RING_OK);
+    EXPECT_EQ(d[0].offset, 4 * BUF);
+    EXPECT_EQ(fx.c.stats.dequeued, 2);
+    /* The producer side: a buffer returned that was never lent. */
+    EXPECT(setup(0));
+    peer_put(free_queue(), 0, 4 * BUF, BUF, 1);
+    EXPECT_ERR(ring_dequeue_many(&fx.p, d, NBUFS, &n), RING_ERR_OWNED);
+    EXPECT_EQ(n, 0);
+    EXPECT_EQ(fx.p.stats.bad_owner, 1);
+    return true;
+}
+
 /*
  * Two threads, a producer and a consumer, each sleeping on a binary semaphore (a
  * notification) when its queue is empty and signalling the other only when asked. The
@@ -763,6 +1010,7 @@ vandal(void *arg)
 
 struct corrupt_run {
     enum ring_role role;
+    bool batch; /* the batch calls instead of the single ones */
     struct ring *r;
     struct ring_config cfg;
     bool held[NBUFS]; /* the oracle: buffers the trusting side holds */
@@ -774,20 +1022,42 @@ struct corrupt_run {
 static bool
 corrupt_step(struct corrupt_run *c)
 {
-    struct ring_desc d;
-    int s = ring_dequeue(c->r, &d);
-    if (s == RING_OK) {
-        EXPECT(d.offset % BUF == 0 && d.offset / BUF < NBUFS && d.length <= BUF);
-        EXPECT(!c->held[d.offset / BUF]);
-        c->held[d.offset / BUF] = true;
-        memset(ring_buffer(c->r, d), 0x5a, d.length);
+    struct ring_desc d[NBUFS];
+    uint32_t n = 0;
+    int s;
+    if (c->batch) {
+        s = ring_dequeue_many(c->r, d, 1 + xorshift(&c->seed) % NBUFS, &n);
+    } else {
+        s = ring_dequeue(c->r, &d[0]);
+        n = s == RING_OK;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        EXPECT(d[k].offset % BUF == 0 && d[k].offset / BUF < NBUFS && d[k].length <= BUF);
+        EXPECT(!c->held[d[k].offset / BUF]);
+        c->held[d[k].offset / BUF] = true;
+        memset(ring_buffer(c->r, d[k]), 0x5a, d[k].length);
         c->accepted++;
-    } else if (s < 0) {
+    }
+    if (s < 0) {
         c->dropped++;
     }
-    uint32_t i = xorshift(&c->seed) % NBUFS;
-    if (c->held[i] && ring_enqueue(c->r, buf(i, BUF)) == RING_OK) {
-        c->held[i] = false;
+    if (c->batch) {
+        /* Give back a run of buffers, held or not: only the held prefix may go. */
+        uint32_t m = 0, want = 1 + xorshift(&c->seed) % 4, first = xorshift(&c->seed) % NBUFS;
+        for (uint32_t k = 0; k < want; k++) {
+            d[k] = buf((first + k) % NBUFS, BUF);
+        }
+        s = ring_enqueue_many(c->r, d, want, &m);
+        for (uint32_t k = 0; k < m; k++) {
+            EXPECT(c->held[d[k].offset / BUF]);
+            c->held[d[k].offset / BUF] = false;
+        }
+        EXPECT(m == want || s != RING_OK);
+    } else {
+        uint32_t i = xorshift(&c->seed) % NBUFS;
+        if (c->held[i] && ring_enqueue(c->r, buf(i, BUF)) == RING_OK) {
+            c->held[i] = false;
+        }
     }
     if (xorshift(&c->seed) % 8 == 0 && ring_sleep_prepare(c->r)) {
         ring_awake(c->r);
@@ -810,11 +1080,12 @@ corrupt_step(struct corrupt_run *c)
 }
 
 static bool
-corrupting_peer(enum ring_role role)
+corrupting_peer(enum ring_role role, bool batch)
 {
     memset(&fx, 0, sizeof(fx));
     struct corrupt_run c = {
         .role = role,
+        .batch = batch,
         .r = role == RING_PRODUCER ? &fx.p : &fx.c,
         .cfg = config(role == RING_PRODUCER ? fx.p_owned : fx.c_owned, 0),
         .seed = 12345,
@@ -842,9 +1113,10 @@ corrupting_peer(enum ring_role role)
     if (!ok) {
         return false; /* g_why says where */
     }
-    printf("ring corrupting peer (%s side): %llu accepted, %llu dropped, %llu resets\n",
-           role == RING_PRODUCER ? "producer" : "consumer", (unsigned long long)c.accepted,
-           (unsigned long long)c.dropped, (unsigned long long)c.resets);
+    printf("ring corrupting peer (%s side%s): %llu accepted, %llu dropped, %llu resets\n",
+           role == RING_PRODUCER ? "producer" : "consumer", batch ? ", batch calls" : "",
+           (unsigned long long)c.accepted, (unsigned long long)c.dropped,
+           (unsigned long long)c.resets);
     EXPECT(c.accepted >= CORRUPT_ACCEPTED && c.dropped >= CORRUPT_DROPPED);
     return true;
 }
@@ -852,13 +1124,25 @@ corrupting_peer(enum ring_role role)
 static bool
 test_corrupting_peer_consumer(void)
 {
-    return corrupting_peer(RING_CONSUMER);
+    return corrupting_peer(RING_CONSUMER, false);
+}
+
+static bool
+test_corrupting_peer_consumer_batch(void)
+{
+    return corrupting_peer(RING_CONSUMER, true);
+}
+
+static bool
+test_corrupting_peer_producer_batch(void)
+{
+    return corrupting_peer(RING_PRODUCER, true);
 }
 
 static bool
 test_corrupting_peer_producer(void)
 {
-    return corrupting_peer(RING_PRODUCER);
+    return corrupting_peer(RING_PRODUCER, false);
 }
 
 static const struct {
@@ -886,6 +1170,14 @@ static const struct {
     {"two_thread_stress", test_two_thread_stress, true},
     {"corrupting_peer_consumer", test_corrupting_peer_consumer, true},
     {"corrupting_peer_producer", test_corrupting_peer_producer, true},
+    {"batch_flow", test_batch_flow, false},
+    {"batch_full", test_batch_full, false},
+    {"batch_wrap_around", test_batch_wrap_around, false},
+    {"batch_enqueue_caller_errors", test_batch_enqueue_caller_errors, false},
+    {"batch_peer_indices", test_batch_peer_indices, false},
+    {"batch_peer_descriptors", test_batch_peer_descriptors, false},
+    {"corrupting_peer_consumer_batch", test_corrupting_peer_consumer_batch, true},
+    {"corrupting_peer_producer_batch", test_corrupting_peer_producer_batch, true},
 };
 
 /* Usage: test_ring [stress-transfers [tsan]]. With "tsan" (the ThreadSanitizer build) only

@@ -324,8 +324,9 @@ def test_real_elf(vlsys, workdir):
 
 
 def test_programs(vlsys, workdir):
-    """`vlsys programs`: each program once, in order of first use; errors as `check` prints
-    them without --programs; usage errors."""
+    """`vlsys programs` and `vlsys layout`: each program once, in order of first use (with its
+    link address, VL_COMP_PROGRAM_BASE, for layout); errors as `check` prints them without
+    --programs; usage errors."""
     path = os.path.join(workdir, "programs.yaml")
     with open(path, "w") as f:
         f.write("system: progs\ncomponents:\n  - {name: a, program: pong, priority: 1}\n"
@@ -334,16 +335,22 @@ def test_programs(vlsys, workdir):
     rc, out, err = run(vlsys, "programs", path)
     report("programs/list", rc == 0 and out == "pong\nhello\n" and not err,
            "rc %d %r %r" % (rc, out, err))
-    for f in ("e_priority_range.yaml", "e_missing_program.yaml"):
-        bad = os.path.join(FIXTURES, f)
-        rc, out, err = run(vlsys, "programs", bad)
-        rc_check, _, err_check = run(vlsys, "check", bad)
-        report("programs/error_" + f[:-5], rc == 1 and not out and err == err_check and err,
-               "rc %d %r %r, check said %r" % (rc, out, err, err_check))
-    for args in ([], [path, path], ["--programs", path]):
-        rc, out, err = run(vlsys, "programs", *args)
-        report("usage/programs_%d_args" % len(args), rc == 2 and "usage" in err and not out,
-               "rc %d %r" % (rc, err))
+    # 16 MiB slots from 16 MiB: init keeps 0x10000, and no two programs share a code address.
+    rc, out, err = run(vlsys, "layout", path)
+    report("layout/list", rc == 0 and out == "pong 0x1000000\nhello 0x2000000\n" and not err,
+           "rc %d %r %r" % (rc, out, err))
+    for cmd in ("programs", "layout"):
+        for f in ("e_priority_range.yaml", "e_missing_program.yaml"):
+            bad = os.path.join(FIXTURES, f)
+            rc, out, err = run(vlsys, cmd, bad)
+            rc_check, _, err_check = run(vlsys, "check", bad)
+            report("%s/error_%s" % (cmd, f[:-5]),
+                   rc == 1 and not out and err == err_check and err,
+                   "rc %d %r %r, check said %r" % (rc, out, err, err_check))
+        for args in ([], [path, path], ["--programs", path]):
+            rc, out, err = run(vlsys, cmd, *args)
+            report("usage/%s_%d_args" % (cmd, len(args)), rc == 2 and "usage" in err and not out,
+                   "rc %d %r" % (rc, err))
 
 
 def main():

@@ -31,6 +31,8 @@ enum elf_error {
     ELF_ERR_TOO_MANY = -11,    /* more than ELF_MAX_SEGMENTS non-empty PT_LOAD segments */
     ELF_ERR_NO_SEGMENTS = -12, /* no non-empty PT_LOAD segment */
     ELF_ERR_ARGUMENT = -13,    /* bad argument: NULL pointer, segment index or page address */
+    ELF_ERR_SYMTAB = -14,      /* the section headers, symbol or string table are malformed */
+    ELF_ERR_NO_SYMBOL = -15,   /* no symbol table, or no function symbol holds the address */
 };
 
 /* Most non-empty PT_LOAD segments an image may have. */
@@ -106,6 +108,28 @@ int elf_parse(const void *data, size_t size, uint64_t user_top, struct elf_image
  * inside img's data) and leaves dst unchanged.
  */
 int elf_load_page(const struct elf_image *img, unsigned i, uint64_t page_vaddr, void *dst);
+
+/* A function symbol found by elf_find_function(). */
+struct elf_symbol {
+    const char *name; /* NUL-terminated, inside the image's string table */
+    uint64_t value;   /* its first address */
+    uint64_t size;    /* bytes, > 0; value <= the address asked < value + size */
+};
+
+/*
+ * Finds the function symbol (STT_FUNC, size > 0) of img's symbol table (the first SHT_SYMTAB
+ * section) that holds addr, the first in table order if several do: what a fault report
+ * names as "function+offset". img must come from a successful elf_parse(); the section
+ * headers are as untrusted as the rest and are checked here: e_shentsize 64, the section
+ * header table, the symbol table (entry size 24, whole entries) and the string table it
+ * links to (SHT_STRTAB) inside the file, and the name's offset inside the string table with
+ * a NUL before its end. Symbols are only read, in one pass (bounded by the table's size).
+ *
+ * Returns ELF_OK and fills *out, ELF_ERR_NO_SYMBOL (no section headers, no symbol table, or
+ * no function symbol holds addr), ELF_ERR_SYMTAB (a malformed table or the name of the
+ * symbol found) or ELF_ERR_ARGUMENT (a NULL pointer); *out is unchanged on error.
+ */
+int elf_find_function(const struct elf_image *img, uint64_t addr, struct elf_symbol *out);
 
 /* Returns a constant, human-readable name for an enum elf_error value (or "unknown error"). */
 const char *elf_strerror(int err);

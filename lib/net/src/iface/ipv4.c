@@ -69,6 +69,15 @@ net_ipv4_deliver(struct net_stack *s, uint64_t now, const struct net_ipv4 *ip, c
     case NET_PROTO_UDP:
         net_udp_input(s, now, ip, p, bcast);
         break;
+    case NET_PROTO_TCP:
+        if (s->tcp != NULL) {
+            net_tcp_input(s, now, ip, p, bcast);
+            break;
+        }
+        /* A stack without TCP answers as one that does not speak it. */
+        net_drop(s, NET_DROP_IP_PROTO);
+        net_icmp_error(s, now, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_PROTO, 0, ip, p, bcast);
+        break;
     default:
         net_drop(s, NET_DROP_IP_PROTO);
         net_icmp_error(s, now, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_PROTO, 0, ip, p, bcast);

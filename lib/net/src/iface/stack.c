@@ -48,6 +48,20 @@ static const char *const drop_names[NET_DROP_COUNT] = {
     [NET_DROP_ARP_NO_ENTRY] = "arp_no_entry",
     [NET_DROP_TX_NO_BUFFER] = "tx_no_buffer",
     [NET_DROP_ICMP_RATE] = "icmp_rate",
+    [NET_DROP_TCP_SHORT] = "tcp_short",
+    [NET_DROP_TCP_CHECKSUM] = "tcp_checksum",
+    [NET_DROP_TCP_OPTIONS] = "tcp_options",
+    [NET_DROP_TCP_FLAGS] = "tcp_flags",
+    [NET_DROP_TCP_BROADCAST] = "tcp_broadcast",
+    [NET_DROP_TCP_NO_SOCKET] = "tcp_no_socket",
+    [NET_DROP_TCP_SEQ] = "tcp_seq",
+    [NET_DROP_TCP_ACK] = "tcp_ack",
+    [NET_DROP_TCP_PAWS] = "tcp_paws",
+    [NET_DROP_TCP_RST] = "tcp_rst",
+    [NET_DROP_TCP_SYN] = "tcp_syn",
+    [NET_DROP_TCP_COOKIE] = "tcp_cookie",
+    [NET_DROP_TCP_NO_MEMORY] = "tcp_no_memory",
+    [NET_DROP_TCP_OOO_FULL] = "tcp_ooo_full",
 };
 
 const char *
@@ -62,9 +76,10 @@ net_drop_name(enum net_drop reason)
 const char *
 net_strerror(int err)
 {
-    static const char *const names[] = {"NET_OK",         "NET_EINVAL",       "NET_ENOBUFS",
-                                        "NET_EADDRINUSE", "NET_EHOSTUNREACH", "NET_EMSGSIZE",
-                                        "NET_EAGAIN",     "NET_EBADF"};
+    static const char *const names[] = {
+        "NET_OK",           "NET_EINVAL",     "NET_ENOBUFS",   "NET_EADDRINUSE", "NET_EHOSTUNREACH",
+        "NET_EMSGSIZE",     "NET_EAGAIN",     "NET_EBADF",     "NET_ENOTCONN",   "NET_EISCONN",
+        "NET_ECONNREFUSED", "NET_ECONNRESET", "NET_ETIMEDOUT", "NET_EPIPE"};
 
     if (err < 0) {
         err = -err;
@@ -247,8 +262,18 @@ net_poll(struct net_stack *s, uint64_t now)
      * that the ARP pass must then see (the fuzzer found the other order losing it). */
     r = net_reass_poll(s, now);
     a = net_arp_poll(s, now);
-
-    return a < r ? a : r;
+    if (a < r) {
+        r = a;
+    }
+    /* TCP last: its timers transmit, which may start ARP timers; those are due no sooner
+     * than NET_ARP_RETRY_MS from now, after any TCP deadline this pass returns. */
+    if (s->tcp != NULL) {
+        a = net_tcp_poll(s, now);
+        if (a < r) {
+            r = a;
+        }
+    }
+    return r;
 }
 
 void

@@ -85,6 +85,20 @@
 #define VL_COMP_CONSOLE_LOG_CHANNEL 61 /* reserved in the console driver: "kernel output" */
 #define VL_COMP_CALL_BADGE (1ull << 63)
 
+/*
+ * Where the programs of a system are linked (`vlsys layout`, which the tree's build and the
+ * SDK's follow): the k-th program the description names (in order of first use, as `vlsys
+ * programs` lists them) at VL_COMP_PROGRAM_BASE(k), each in its own 16 MiB slot above init's
+ * 0x10000. No two programs of a system then share a code address, so a debugger that holds
+ * all their symbols tells them apart (docs/debugging.md); components running one program
+ * share its code and its addresses. A program's heap may run past its slot: only code
+ * addresses need be distinct, and each component maps its own program alone. init loads a
+ * program wherever it is linked; 32 slots end at 0x21000000, below 2 GiB, which code built
+ * for either RISC-V code model (medlow, medany) reaches.
+ */
+#define VL_COMP_PROGRAM_SLOT 0x1000000ull
+#define VL_COMP_PROGRAM_BASE(k) (((uint64_t)(k) + 1) * VL_COMP_PROGRAM_SLOT)
+
 #define VL_COMP_INFO_VADDR 0x3ffffe0000ull
 #define VL_COMP_VADDR_WINDOW_START 0x2000000000ull /* with `untyped`: lib/os's to map */
 #define VL_COMP_VADDR_WINDOW_END 0x3000000000ull

@@ -105,6 +105,16 @@ const char *vl_os_status_name(int status);
 int vl_os_notify(unsigned id);
 
 /*
+ * Waits, outside the event loop, until notify channel id is signalled: for code that must
+ * block for one event in the middle of an entry point (vallum/timer_sleep.h sleeps with it).
+ * Signals on other channels that arrive meanwhile are kept and delivered to notified() once
+ * the entry point returns to the event loop; protected calls to this component wait until
+ * then too. Returns VL_OS_OK, or VL_OS_ENOCHANNEL / VL_OS_EWRONGKIND (without waiting) if id
+ * is not a notify channel.
+ */
+int vl_os_wait_signal(unsigned id);
+
+/*
  * Calls the server of call channel id with message info `info` and the message registers
  * set by vl_os_mr_set(); returns the reply's message info, whose registers vl_os_mr_get()
  * then reads. If id is not the client end of a call channel, it does not call: it returns a

@@ -166,6 +166,35 @@ int ring_dequeue(struct ring *r, struct ring_desc *d);
 int ring_enqueue(struct ring *r, struct ring_desc d);
 
 /*
+ * Batches. The same operations on many buffers at once, for the hot loops of drivers and
+ * virtualisers: the peer's index is read (and checked) at most once per call, ours is
+ * published once per call with one release store, and the statistics are added once. Every
+ * descriptor is checked exactly as by ring_dequeue and ring_enqueue.
+ */
+
+/*
+ * Takes up to max descriptors from the `in` queue into d[0..*n) and records that this side
+ * holds their buffers: what ring_dequeue would give in max calls, stopping after the first
+ * entry it drops. *n is always written (0 on an error); d[*n] and beyond are not touched.
+ * Returns RING_OK (*n entries taken, possibly fewer than max when that was all there was;
+ * with max 0, nothing is done), RING_EMPTY (nothing to take), RING_ERR_DESC or RING_ERR_OWNED
+ * (the *n good entries before a bad one are taken, the bad one is consumed and dropped: call
+ * again for the rest), RING_ERR_INDEX (the ring is now broken; nothing taken) or
+ * RING_ERR_BROKEN.
+ */
+int ring_dequeue_many(struct ring *r, struct ring_desc *d, uint32_t max, uint32_t *n);
+
+/*
+ * Hands d[0..n) to the peer in order, as n calls of ring_enqueue would, stopping at the first
+ * that cannot go; the *done before it are handed over (*done is always written) and published
+ * together. Returns RING_OK (all n); otherwise the status ring_enqueue gives for d[*done],
+ * which stays this side's and unchanged: RING_ERR_DESC, RING_ERR_NOT_OWNED (also for a buffer
+ * named twice in d), RING_FULL; or RING_ERR_INDEX (the peer's head was bad when the room was
+ * checked; the ring is now broken, nothing handed over) or RING_ERR_BROKEN.
+ */
+int ring_enqueue_many(struct ring *r, const struct ring_desc *d, uint32_t n, uint32_t *done);
+
+/*
  * After a batch of enqueues: whether the peer asked to be signalled (it sleeps or is about
  * to). The caller then signals it (a notification). A full fence comes first, so that the
  * peer either sees the new entries when it re-checks or has its flag visible here. False on a

@@ -44,6 +44,8 @@ enum fs_error {
 /*
  * The block device, in 512-byte sectors. read/write move count sectors at sector into
  * buf and return 0 or a negative FS_E* code; flush makes every completed write durable.
+ * flush is the only ordering lib/fs assumes: writes since the last flush may reach the
+ * disk in any order, or not at all, if the power fails (the journal relies on no more).
  */
 struct fs_dev {
     void *ctx;
@@ -61,11 +63,48 @@ struct fs_cslot {
     uint32_t pins;  /* users between fs_bget and fs_bput */
     uint64_t used;  /* LRU stamp */
     bool valid;
+    bool dirty; /* changed in the running transaction, not yet written to the log */
     uint8_t *data;
 };
 
 /* Mount flags. */
 #define FS_MOUNT_RDONLY 0x1
+#define FS_MOUNT_SYNC 0x2 /* every operation returns only once it is durable */
+
+/*
+ * The journal writer's state (internal to lib/fs; in struct fs so that it needs no heap).
+ * The running transaction's blocks are logged as they change; see docs/storage.md.
+ */
+struct fs_journal {
+    bool on;          /* metadata goes through the journal */
+    bool sync;        /* commit at the end of every operation */
+    bool aborted;     /* a device error: nothing more is written */
+    bool abort_fresh; /* the running operation aborted it, with abort_err */
+    int abort_err;
+    bool need_commit; /* an allocation found only blocks this transaction freed */
+    uint32_t nruns;   /* the log as runs of blocks (0: too many, use its map) */
+    struct {
+        uint32_t pos, block, len;
+    } runs[FS_JOURNAL_RUNS];
+    uint8_t inode[128];     /* the journal inode (its block map locates the log) */
+    uint8_t uuid[16];       /* the journal superblock's, for the first tag */
+    uint32_t first, maxlen; /* the log's blocks: [first, maxlen) of the journal inode */
+    uint32_t tx_max;        /* blocks one transaction logs at most, this mount */
+    uint32_t seq;           /* the running transaction's sequence number */
+    uint32_t start;         /* its descriptor's log position */
+    uint32_t n;             /* blocks it logs: block i at start + 1 + i */
+    uint32_t block[FS_JOURNAL_TX_MAX];
+    uint8_t flags[FS_JOURNAL_TX_MAX]; /* FS_JBLOCK_* */
+    uint32_t nrevoke;                 /* blocks it revokes */
+    uint32_t revoke[2 * FS_JOURNAL_TX_MAX];
+    uint32_t nprev; /* blocks of the last committed transaction (replayable) */
+    uint32_t prev[FS_JOURNAL_TX_MAX];
+    uint64_t commits;         /* transactions committed this mount */
+    uint32_t committed_block; /* the bitmap block whose home copy is in committed[] */
+    bool committed_valid;
+    uint8_t committed[FS_MAX_BLOCK_SIZE]; /* a block bitmap as last committed */
+    uint8_t buf[FS_MAX_BLOCK_SIZE];       /* descriptor, revoke, commit and escaped blocks */
+};
 
 struct fs {
     struct fs_dev dev;
@@ -91,6 +130,7 @@ struct fs {
     uint32_t nslots;
     uint64_t clock;
     char why[128]; /* why the last mount failed, or why it is read-only, in words */
+    struct fs_journal j;
 };
 
 /* What fs_stat reports. */
@@ -129,15 +169,36 @@ const char *fs_strerror(int err);
  * failed), FS_EINVAL (cache smaller than FS_CACHE_SLOTS_MIN blocks), FS_EIO. An image
  * with a read-only-compatible feature lib/fs does not implement mounts read-only. A
  * read-write mount replays a journal that holds committed transactions (a read-only one
- * refuses it: FS_EROFS) and marks the superblock "not clean" until fs_unmount.
+ * refuses it: FS_EROFS) and marks the superblock "not clean" until fs_unmount. A
+ * read-write mount of a journaled file system writes through the journal (FS_EFEATURE
+ * for a v1 journal superblock, FS_ENOSPC for a log too short) and sets needs_recovery
+ * until fs_unmount. flags: FS_MOUNT_RDONLY, FS_MOUNT_SYNC (every operation commits
+ * before it returns, as if fs_fsync followed it).
  */
 int fs_mount(struct fs *fs, const struct fs_dev *dev, void *cache, size_t cache_bytes,
              unsigned flags);
 
-/* Writes back the superblock and flushes the device. Returns 0 or FS_EIO. */
+/*
+ * Makes every operation that returned so far durable: commits the running journal
+ * transaction, or without a journal writes back the superblock and flushes the device.
+ * Returns 0 or FS_EIO (with a journal, it is then aborted and the mount read-only).
+ */
 int fs_sync(struct fs *fs);
 
-/* Marks the file system clean and syncs it. The struct fs is unusable afterwards. */
+/*
+ * Makes every operation that returned so far durable: on a journaled file system, commits
+ * the running transaction (its commit block is on disk behind a flush when this returns);
+ * without a journal, flushes the device (see docs/storage.md for that weaker promise).
+ * Returns 0, FS_EIO (the journal is aborted and the mount turns read-only), FS_EINVAL
+ * for an inode number out of range.
+ */
+int fs_fsync(struct fs *fs, uint32_t ino);
+
+/*
+ * Marks the file system clean and syncs it: the journal is committed, checkpointed
+ * (every logged block written home) and emptied first. The struct fs is unusable
+ * afterwards.
+ */
 int fs_unmount(struct fs *fs);
 
 /* Fills *st for inode ino. FS_EINVAL for an inode number out of range, FS_ENOENT free. */
@@ -168,11 +229,17 @@ long fs_read(struct fs *fs, uint32_t ino, uint64_t off, void *buf, size_t len);
 /*
  * Writes len bytes at off of regular file ino, allocating blocks and extending the size.
  * Returns len, or an error (FS_ENOSPC, FS_EFBIG, ...); a failed write leaves the size
- * unchanged but may leave newly allocated (zeroed) blocks inside it.
+ * unchanged but may leave newly allocated (zeroed) blocks inside it. With a journal the
+ * write is done in steps of FS_JOURNAL_STEP_BLOCKS blocks, one transaction's worth each:
+ * a failure keeps the steps before it (the size grows to where they end).
  */
 long fs_write(struct fs *fs, uint32_t ino, uint64_t off, const void *buf, size_t len);
 
-/* Sets the size of regular file ino, freeing blocks past it or leaving a hole. */
+/*
+ * Sets the size of regular file ino, freeing blocks past it or leaving a hole. With a
+ * journal it frees FS_JOURNAL_STEP_BLOCKS blocks per step from the end: a failure (or a
+ * crash) leaves the file between its old and its new size.
+ */
 int fs_truncate(struct fs *fs, uint32_t ino, uint64_t size);
 
 /* Reads symbolic link ino's target into buf (NUL-terminated). Returns its length. */

@@ -38,6 +38,13 @@ enum net_err {
     NET_EMSGSIZE = 5,     /* datagram larger than IPv4 can carry */
     NET_EAGAIN = 6,       /* no free socket or ephemeral port */
     NET_EBADF = 7,        /* not a bound socket */
+    /* TCP (tcp.h) */
+    NET_ENOTCONN = 8,      /* the connection is not (or no longer) established */
+    NET_EISCONN = 9,       /* the socket is connected or listening already */
+    NET_ECONNREFUSED = 10, /* the peer answered the SYN with a reset */
+    NET_ECONNRESET = 11,   /* the peer reset the connection */
+    NET_ETIMEDOUT = 12,    /* retransmissions or keepalives went unanswered */
+    NET_EPIPE = 13,        /* sending after shutdown */
 };
 
 /* Returns a constant name for a NET_E* value given positive or negative. */
@@ -142,6 +149,8 @@ struct net_mem {
                                         name##_reass, (nreass), name##_reass_buf, (reass_bytes),   \
                                         name##_udp,   (nudp)}
 
+struct net_tcp; /* tcp.h */
+
 /* --- Configuration and state ----------------------------------------------------------- */
 
 struct net_config {
@@ -183,6 +192,7 @@ struct net_stack {
     uint64_t icmp_last;   /* ms: when icmp_tokens was last refilled */
     net_echo_reply_fn echo_reply;
     void *echo_ctx;
+    struct net_tcp *tcp; /* TCP's state (net_tcp_init), or NULL: TCP is refused */
 };
 
 /* Creates a stack in s with cfg, the tables in mem and the link netif. Every table entry

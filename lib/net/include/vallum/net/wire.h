@@ -60,6 +60,20 @@ enum net_drop {
     NET_DROP_ARP_NO_ENTRY,     /* waiting packet dropped: every ARP entry waits already */
     NET_DROP_TX_NO_BUFFER,     /* the link had no transmit buffer */
     NET_DROP_ICMP_RATE,        /* ICMP error not sent: over the rate limit */
+    NET_DROP_TCP_SHORT,        /* fewer than 20 bytes of TCP, or data offset past the segment */
+    NET_DROP_TCP_CHECKSUM,     /* TCP checksum wrong */
+    NET_DROP_TCP_OPTIONS,      /* an option runs past the header or has a bad length */
+    NET_DROP_TCP_FLAGS,        /* a flag combination no state accepts (no ACK, SYN+RST, ...) */
+    NET_DROP_TCP_BROADCAST,    /* TCP to a broadcast address */
+    NET_DROP_TCP_NO_SOCKET,    /* no connection nor listener (answered with a reset) */
+    NET_DROP_TCP_SEQ,          /* outside the receive window (answered with an ACK) */
+    NET_DROP_TCP_ACK,          /* acknowledges what was never sent, or too old (RFC 5961 5.2) */
+    NET_DROP_TCP_PAWS,         /* timestamp older than the connection's (RFC 7323 5) */
+    NET_DROP_TCP_RST,          /* reset not exactly at RCV.NXT (challenged, RFC 5961 3) */
+    NET_DROP_TCP_SYN,          /* SYN on a synchronized connection (challenged, RFC 5961 4) */
+    NET_DROP_TCP_COOKIE,       /* ACK to a listener without a valid SYN cookie */
+    NET_DROP_TCP_NO_MEMORY,    /* valid cookie, but no connection or buffer free (reset) */
+    NET_DROP_TCP_OOO_FULL,     /* out-of-order data beyond what the connection tracks */
     NET_DROP_COUNT
 };
 
@@ -319,3 +333,76 @@ uint16_t net_udp_checksum(const uint8_t *hdr, const uint8_t *payload, size_t pay
 
 /* Writes a UDP header for payload_len bytes, checksum field zero, at hdr. */
 void net_udp_emit_header(uint8_t *hdr, uint16_t sport, uint16_t dport, size_t payload_len);
+
+/* --- TCP (RFC 9293, options of RFC 7323 and RFC 2018) ---------------------------------- */
+
+enum {
+    NET_TCP_SPORT = 0, /* 2 bytes */
+    NET_TCP_DPORT = 2, /* 2 bytes */
+    NET_TCP_SEQ = 4,   /* 4 bytes */
+    NET_TCP_ACK = 8,   /* 4 bytes */
+    NET_TCP_OFF = 12,  /* 1 byte: data offset in words (high 4 bits) */
+    NET_TCP_FLAGS = 13,
+    NET_TCP_WND = 14,  /* 2 bytes */
+    NET_TCP_CSUM = 16, /* 2 bytes, over pseudo-header, header and data */
+    NET_TCP_URP = 18,  /* 2 bytes */
+    NET_TCP_HDR_LEN = 20,
+    NET_TCP_HDR_MAX = 60,
+};
+
+#define NET_TCP_FIN 0x01
+#define NET_TCP_SYN 0x02
+#define NET_TCP_RST 0x04
+#define NET_TCP_PSH 0x08
+#define NET_TCP_ACKF 0x10
+#define NET_TCP_URG 0x20
+
+#define NET_TCP_OPT_EOL 0
+#define NET_TCP_OPT_NOP 1
+#define NET_TCP_OPT_MSS 2     /* length 4 */
+#define NET_TCP_OPT_WSCALE 3  /* length 3 */
+#define NET_TCP_OPT_SACK_OK 4 /* length 2 */
+#define NET_TCP_OPT_SACK 5    /* length 2 + 8n */
+#define NET_TCP_OPT_TS 8      /* length 10 */
+#define NET_TCP_WSCALE_MAX 14 /* RFC 7323 2.3: larger shifts are taken as 14 */
+#define NET_TCP_SACK_BLOCKS 4 /* the most a 40-byte option space holds */
+
+struct net_tcp_seg {
+    uint16_t sport;
+    uint16_t dport;
+    uint32_t seq;
+    uint32_t ack;
+    uint8_t flags; /* NET_TCP_FIN ... NET_TCP_URG; the reserved bits are ignored */
+    uint16_t wnd;  /* as sent: not scaled */
+    uint16_t urp;
+    uint16_t mss;  /* MSS option, or 0 if absent */
+    int8_t wscale; /* window scale shift 0..14, or -1 if absent */
+    bool sack_ok;  /* SACK-permitted option present */
+    bool has_ts;   /* timestamps option present: tsval, tsecr */
+    uint32_t tsval;
+    uint32_t tsecr;
+    uint8_t nsack; /* SACK blocks (RFC 2018), 0..NET_TCP_SACK_BLOCKS */
+    struct {
+        uint32_t start, end; /* sequence numbers, end exclusive, as sent (unchecked) */
+    } sack[4];
+    const uint8_t *payload; /* within the parsed bytes */
+    size_t payload_len;
+};
+
+/* Parses a TCP segment carried in len bytes of IPv4 payload from src to dst: a header of
+ * at least 20 bytes whose data offset stays within len, a checksum that verifies, and
+ * options each within the header with the length its kind requires (a SACK option 2 + 8n
+ * bytes, n 1..4; unknown kinds are skipped by their length). Returns 0 or
+ * -NET_DROP_TCP_SHORT, -NET_DROP_TCP_CHECKSUM, -NET_DROP_TCP_OPTIONS. */
+int net_tcp_parse(const uint8_t *p, size_t len, net_ip4_t src, net_ip4_t dst,
+                  struct net_tcp_seg *out);
+
+/* Writes the header of h at p with the options it names (MSS if mss != 0, window scale if
+ * wscale >= 0, SACK-permitted, timestamps, nsack SACK blocks), padded to words, checksum
+ * zero. The caller keeps the options within 40 bytes (timestamps leave room for three SACK
+ * blocks). Returns the header's length (20..60 bytes). */
+size_t net_tcp_emit_header(uint8_t *p, const struct net_tcp_seg *h);
+
+/* Returns the checksum field for a TCP segment of len bytes at p (checksum field zero)
+ * from src to dst. */
+uint16_t net_tcp_checksum(const uint8_t *p, size_t len, net_ip4_t src, net_ip4_t dst);
