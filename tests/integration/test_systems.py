@@ -763,7 +763,7 @@ def test_console_fault_report_after_handover():
     check_console_handover(run, "default")
     run.index(r"^hello from hello$")
     at = run.index(r"^echo: crashing on purpose$")
-    at = run.index(r"^init: echo faulted: page fault writing 0x0 at pc 0x[0-9a-f]+$", at)
+    at = run.index(r"^init: echo faulted: page fault writing 0x0 at pc 0x[0-9a-f]+( \(.*\))?$", at)
     at = run.index(r"^init: restarted echo \(restart 1\)$", at)
     at = run.index(r"^echo: ready \(restart 1\); type a line, or 'help'$", at)
     run.index(r"^echo: you typed 'still here'$", at)
@@ -780,7 +780,7 @@ def test_serial_driver_restart():
     run = boot("serialcrash", r"^echo: you typed 'after restart'$",
                typing=[(r"^chatter [ab]: done$", "after restart\n")])
     check_started(run, "serialcrash", [("serial", 200), ("console", 150), ("echo", 100)])
-    fault = run.index(r"^init: serial faulted: page fault writing 0x0 at pc 0x[0-9a-f]+$")
+    fault = run.index(r"^init: serial faulted: page fault writing 0x0 at pc 0x[0-9a-f]+( \(.*\))?$")
     at = run.index(r"^init: restarted serial \(restart 1\)$", fault)
     at = run.index(r"^serial: restarted \(1\): the UART reset, rings re-attached at tx \d+, "
                    r"rx \d+$", at)
