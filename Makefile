@@ -115,6 +115,8 @@ help:
 	@echo "  make crash-fs-long  the crash test with more operations and seeds, e2fsck on every cut"
 	@echo "  make unit-virtio, fuzz-virtio  lib/virtio against a simulated device (both"
 	@echo "                  versions), and libFuzzer as a hostile device (docs/virtio.md)"
+	@echo "  make unit-serial  the NS16550 driver core against a simulated UART and the console's"
+	@echo "                  line discipline (ASan + UBSan); make fuzz-console: libFuzzer on the latter"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1, TEST_DEFECT=PT (a kernel"
 	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md),"
 	@echo "  RUN_SECONDS=<n>: make run's time limit (default: none at a terminal, 120 otherwise;"
@@ -235,6 +237,7 @@ include mk/analyze.mk
 include mk/elf.mk
 include mk/ring.mk
 include mk/virtio.mk
+include mk/serial.mk
 include mk/net.mk
 include mk/fs.mk
 include mk/bench.mk

@@ -19,14 +19,16 @@ SYSTEMS := $(notdir $(patsubst %/,%,$(wildcard systems/*/)))
 LIBOS_SRCS := $(sort $(wildcard lib/os/src/*.c))
 # lib/ring and lib/hw (with its example driver) for every app; --gc-sections drops what is unused.
 COMPONENT_LIB_SRCS := lib/ring/src/ring.c lib/hw/src/hw.c lib/hw/src/hw_mmio.c lib/hw/example/goldfish_clock.c \
-	lib/virtio/src/virtio.c lib/virtio/src/virtq.c $(sort $(wildcard lib/net/src/*/*.c))
+	drivers/serial/ns16550/ns16550.c lib/virtio/src/virtio.c lib/virtio/src/virtq.c \
+	$(sort $(wildcard lib/net/src/*/*.c))
 INIT_SRCS := $(sort $(wildcard servers/init/*.c)) lib/elf/src/elf.c
 INIT_OBJS := $(patsubst %,$(O)/user/%.o,$(INIT_SRCS))
 
 .PHONY: systems
 systems: $(patsubst %,$(O)/images/%.bin,$(SYSTEMS)) $(patsubst %,$(O)/images/%-check.bin,$(SYSTEMS))
 
-$(O)/user/apps/%.c.o $(O)/user/lib/os/%.c.o $(O)/user/lib/ring/%.c.o $(O)/user/lib/hw/%.c.o: \
+$(O)/user/apps/%.c.o $(O)/user/lib/os/%.c.o $(O)/user/lib/ring/%.c.o $(O)/user/lib/hw/%.c.o \
+	$(O)/user/drivers/%.c.o: \
 	UCFLAGS += -Ilib/os/include -Ilib/ring/include -Ilib/hw/include -Ilib/virtio/include \
 	-Ilib/net/include
 $(O)/user/lib/virtio/%.c.o: UCFLAGS += -Ilib/virtio/include -Ilib/hw/include
@@ -99,7 +101,7 @@ BAD_IMAGES := bad_magic bad_size bad_table bad_program bad_string bad_map bad_ch
 	bad_priority bad_untyped bad_debug bad_elf bad_fault_self bad_fault_index bad_fault_cycle \
 	bad_fault_channel bad_config bad_config_table bad_config_twice bad_config_count \
 	bad_grant_notify bad_channel_flags bad_region_flags bad_map_paddr bad_map_paddr_driver \
-	bad_budget bad_period bad_admission
+	bad_budget bad_period bad_admission bad_console_twice bad_region_kind bad_console_paddr
 $(O)/systems/bad_%.img: $(O)/systems/pingpong.img tests/integration/corrupt_image.py
 	$(Q)$(PYTHON) tests/integration/corrupt_image.py bad_$* $< $@
 $(foreach s,$(BAD_IMAGES),$(eval $(call system_image,$(s))))

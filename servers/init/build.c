@@ -166,6 +166,8 @@ make_regions(void)
             }
         } else if ((reg->flags & VL_REGION_DMA) != 0) {
             err = make_dma_frames(&g_regions[r]);
+        } else if (reg->kind == VL_REGION_CONSOLE) {
+            err = console_take(reg, g_regions[r].frames); /* one page (image.c) */
         } else {
             err = alloc_pool(VL_OBJ_FRAME_4K, 0, g_regions[r].frames, g_regions[r].npages);
         }
@@ -264,6 +266,10 @@ build_system(void)
     }
     if ((err = make_irqs()) != 0) {
         report("interrupts", err);
+        return -1;
+    }
+    if ((err = console_connect()) != 0) {
+        report("console", err);
         return -1;
     }
     for (uint64_t i = 0; i < g_img.ncomps; i++) {

@@ -204,6 +204,9 @@ fill_cspace(struct comp *c, struct vl_comp_info *info)
     if (err == 0 && (kernel_caps & VL_SYSIMG_SHUTDOWN) != 0) {
         err = give(c, VL_COMP_SLOT_SHUTDOWN, VL_CAP_SHUTDOWN_SLOT, VL_RIGHTS_ALL, 0);
     }
+    if (err == 0 && (int)c->index == g_console_driver) {
+        err = give(c, VL_COMP_SLOT_CONSOLE, g_console_frame, VL_RIGHT_READ | VL_RIGHT_WRITE, 0);
+    }
     if (err == 0 && c->fault_children != 0) {
         /* Its side of the fault service: calls only, badged with its index (faults.c). */
         err = give(c, VL_COMP_SLOT_FAULTS, g_fault_ep, VL_RIGHT_WRITE | VL_RIGHT_GRANT_REPLY,

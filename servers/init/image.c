@@ -379,13 +379,18 @@ image_check(const void *base, uint64_t size, struct sysimg *img)
             }
         }
     }
+    unsigned consoles = 0;
     for (uint64_t i = 0; i < img->nregions; i++) {
         const struct vl_sysimg_region *r = &img->regions[i];
         if (!name_ok(img, r->name) || r->size == 0 || r->size % VL_PAGE_SIZE != 0 ||
-            r->size > (1ull << 30) || r->kind > VL_REGION_DEVICE || r->paddr % VL_PAGE_SIZE != 0 ||
+            r->size > (1ull << 30) || r->kind > VL_REGION_CONSOLE || r->paddr % VL_PAGE_SIZE != 0 ||
             r->paddr + r->size < r->paddr || (r->flags & ~(uint64_t)VL_REGION_FLAGS_ALL) != 0 ||
             (r->kind != VL_REGION_RAM && r->flags != 0)) {
             return bad("region", i);
+        }
+        /* The console is the UART's one page, and there is one UART to give. */
+        if (r->kind == VL_REGION_CONSOLE && (r->size != VL_PAGE_SIZE || ++consoles > 1)) {
+            return bad("console region", i);
         }
     }
     unsigned nmapped[VL_SYSIMG_MAX_COMPONENTS] = {0};

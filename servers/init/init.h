@@ -93,6 +93,15 @@ extern vl_cptr_t g_map_frames[]; /* per map: first of its region's npages frame 
 extern vl_cptr_t g_irq_handlers[];
 extern vl_cptr_t g_fault_ep;
 
+/* console.c: the console device (VL_REGION_CONSOLE). console_take takes the UART's page
+ * from the kernel into dest and checks it is at reg's paddr (VL_RANGE_ERROR, and the page
+ * given back, if not); console_connect, once the components' notifications exist, has the
+ * kernel signal the driver's VL_COMP_CONSOLE_LOG_CHANNEL bit for kernel log output. */
+extern vl_cptr_t g_console_frame; /* init's original of the UART's frame cap, 0 if none */
+extern int g_console_driver;      /* the console driver's index, -1 if none */
+int console_take(const struct vl_sysimg_region *reg, vl_cptr_t dest);
+int console_connect(void);
+
 /* image.c: checks the image of size bytes at base; prints why and returns -1 if bad. */
 int image_check(const void *base, uint64_t size, struct sysimg *img);
 const char *image_string(const struct sysimg *img, uint64_t offset);

@@ -111,6 +111,14 @@ CORRUPTIONS = {
     "bad_admission": (lambda img: [put(img, table(img, "components", i, f), v)
                                    for i in (0, 1) for f, v in ((12, 6000), (13, 10000))],
                       "budgets over-committed at component (0x1)"),
+    # pingpong's two RAM regions made the console (VL_REGION_CONSOLE): there is one UART.
+    "bad_console_twice": (lambda img: (put(img, table(img, "regions", 0, 2), 2),
+                                       put(img, table(img, "regions", 1, 2), 2)),
+                          "console region (0x1)"),
+    "bad_region_kind": (lambda img: put(img, table(img, "regions", 0, 2), 3), "region (0x0)"),
+    # One console region, mapped into two components, at paddr 0 (not the UART's): init
+    # accepts the image and refuses to build (test_console_region_checked).
+    "bad_console_paddr": (lambda img: put(img, table(img, "regions", 0, 2), 2), None),
 }
 
 

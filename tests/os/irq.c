@@ -132,6 +132,29 @@ test_console_handover(void)
     CHECK_EQ(vl_console_read_log(VL_CAP_IRQ_CONTROL_SLOT, buf, sizeof(buf), &n), 0);
     CHECK_EQ(n, 4);
     CHECK(memcmp(buf, "test", 4) == 0);
+    /* The driver needs no IRQControl: the frame cap drains the log, and the kernel signals
+     * a notification it registers there when output goes in (on the way out of the call
+     * that printed, so a poll right after sees it). */
+    vl_cptr_t ntfn = obj_new(VL_OBJ_NOTIFICATION, 0);
+    vl_cptr_t badged = slot_alloc(), ro = slot_alloc();
+    CHECK(ntfn != 0 && badged != 0 && ro != 0);
+    CHECK_EQ(vl_cnode_mint(ROOT, badged, 64, ROOT, ntfn, 64, VL_RIGHT_WRITE, 0x20), 0);
+    CHECK_ERR(vl_console_set_log_notification(frame, VL_CAP_IRQ_CONTROL_SLOT),
+              VL_INVALID_CAPABILITY);
+    CHECK_ERR(vl_console_set_log_notification(VL_CAP_IRQ_CONTROL_SLOT, badged),
+              VL_ILLEGAL_OPERATION);
+    CHECK_EQ(vl_cnode_copy(ROOT, ro, 64, ROOT, frame, 64, VL_RIGHT_READ), 0);
+    CHECK_ERR(vl_console_set_log_notification(ro, badged), VL_ILLEGAL_OPERATION);
+    CHECK_ERR(vl_console_read_log(ro, buf, sizeof(buf), &n), VL_ILLEGAL_OPERATION);
+    CHECK_EQ(vl_cnode_delete(ROOT, ro, 64), 0);
+    CHECK_EQ(vl_console_set_log_notification(frame, badged), 0);
+    CHECK_EQ(vl_poll(ntfn), 0); /* the log is empty */
+    vl_debug_puts("via-frame");
+    CHECK_EQ(vl_poll(ntfn), 0x20);
+    CHECK_EQ(vl_console_read_log(frame, buf, sizeof(buf), &n), 0);
+    CHECK_EQ(n, 9);
+    CHECK(memcmp(buf, "via-frame", 9) == 0);
+    CHECK_EQ(vl_poll(ntfn), 0); /* reading the log is no output */
     /* The driver writes to the UART itself (an NS16550: transmit register at 0). */
     vl_word_t va = 0x2000000000ul;
     CHECK_EQ(map_page(VL_CAP_INIT_VSPACE, frame, va, VL_RIGHT_READ | VL_RIGHT_WRITE, 1), 0);

@@ -139,12 +139,12 @@ check_devices(const struct vlsys_system *sys)
 {
     for (size_t j = 0; j < sys->regions.count; j++) {
         const struct vlsys_region *b = VEC_AT(&sys->regions, struct vlsys_region, j);
-        if (b->kind != VL_REGION_DEVICE || !b->is_valid || !b->paddr_valid) {
+        if (b->kind == VL_REGION_RAM || !b->is_valid || !b->paddr_valid) {
             continue;
         }
         for (size_t i = 0; i < j; i++) {
             const struct vlsys_region *a = VEC_AT(&sys->regions, struct vlsys_region, i);
-            if (a->kind != VL_REGION_DEVICE || !a->is_valid || !a->paddr_valid ||
+            if (a->kind == VL_REGION_RAM || !a->is_valid || !a->paddr_valid ||
                 !(a->paddr < b->paddr + b->size && b->paddr < a->paddr + a->size)) {
                 continue;
             }
@@ -330,4 +330,5 @@ check_system(const struct vlsys_system *sys)
     faults_check(sys);
     dma_check(sys);
     budget_check(sys);
+    console_check(sys);
 }

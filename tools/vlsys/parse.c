@@ -815,14 +815,41 @@ parse_channel(struct ctx *c, yaml_node_t *node)
     *(struct vlsys_channel *)vec_push(&c->sys->channels, sizeof(ch)) = ch;
 }
 
+/*
+ * Reads a device's `console` value: with true, the device region is the console UART's one
+ * page, which init takes from the kernel (IRQControl_TakeConsole) for this driver alone.
+ */
+static void
+parse_console(struct ctx *c, yaml_node_t *node, int region, int comp)
+{
+    bool console = false;
+    if (!get_bool(node, "console", &console) || !console) {
+        return;
+    }
+    struct vlsys_region *r = VEC_AT(&c->sys->regions, struct vlsys_region, region);
+    r->kind = VL_REGION_CONSOLE;
+    if (r->is_valid && r->size != VL_PAGE_SIZE) {
+        diag_error(line_of(node), "the console device's region is the UART's one page: 'size' must "
+                                  "be 4KiB, not 0x%llx",
+                   (unsigned long long)r->size);
+    }
+    if (c->sys->console_line != 0) {
+        diag_error(line_of(node), "only one device can be the console (first at line %d)",
+                   c->sys->console_line);
+        return;
+    }
+    c->sys->console_line = line_of(node);
+    c->sys->console_driver = comp;
+}
+
 /* Reads one device entry: the driver, its register region and/or its interrupt. */
 static void
 parse_device(struct ctx *c, yaml_node_t *node)
 {
-    static const char *const keys[] = {"component", "memory", "irq", NULL};
+    static const char *const keys[] = {"component", "memory", "irq", "console", NULL};
     static const char *const mem_keys[] = {"name", "paddr", "size", "vaddr", "perms", NULL};
     static const char *const irq_keys[] = {"number", "id", NULL};
-    yaml_node_t *v[3];
+    yaml_node_t *v[4];
     if (!get_fields(c, node, "device", keys, 1, v)) {
         return;
     }
@@ -843,6 +870,14 @@ parse_device(struct ctx *c, yaml_node_t *node)
             r->paddr_valid = false;
         }
         add_map(c, region, comp, v[1], m[3], m[4]);
+        if (v[3] != NULL) {
+            parse_console(c, v[3], region, comp);
+        }
+    } else if (v[3] != NULL) {
+        bool console = false;
+        if (get_bool(v[3], "console", &console) && console) {
+            diag_error(line_of(v[3]), "a console device needs 'memory': the UART's page");
+        }
     }
     yaml_node_t *q[2];
     if (v[2] != NULL && get_fields(c, v[2], "irq", irq_keys, 3, q)) {

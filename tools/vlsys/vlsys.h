@@ -150,6 +150,8 @@ struct vlsys_system {
     struct vlsys_vec irqs;       /* struct vlsys_irq */
     struct vlsys_vec configs;    /* struct vlsys_config, by component in file order */
     bool has_programs;           /* program files were looked up (check --programs, build) */
+    int console_line;            /* the first device with `console: true`, 0 if none */
+    int console_driver;          /* with console_line: its component index, -1 if unknown */
 };
 
 #define VEC_AT(vec, type, i) (&((type *)(vec)->items)[i])
@@ -236,6 +238,8 @@ void dma_check(const struct vlsys_system *sys);
  * in millionths rounded up (as init counts them).
  */
 void budget_check(const struct vlsys_system *sys);
+/* console.c: reports channel id VL_COMP_CONSOLE_LOG_CHANNEL in the console driver. */
+void console_check(const struct vlsys_system *sys);
 
 /* Frees everything parse_system() allocated in sys. */
 void system_free(struct vlsys_system *sys);

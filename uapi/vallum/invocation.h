@@ -45,9 +45,12 @@ enum vl_invocation {
     VL_ASID_POOL_ASSIGN = 61,
     VL_SHUTDOWN_POWER_OFF = 80,
     VL_SHUTDOWN_RESET,
-    /* On the IRQControl capability: the console UART and the kernel log. */
+    /* On the IRQControl capability: the console UART and the kernel log. READ_LOG also
+     * works on the console frame capability, and SET_LOG_NOTIFICATION only there: the
+     * driver drains the log without holding IRQControl. */
     VL_CONSOLE_TAKE = 90,
     VL_CONSOLE_READ_LOG,
+    VL_CONSOLE_SET_LOG_NOTIFICATION,
 
     VL_SCHED_CONTROL_CONFIGURE = 100,
     VL_SCHED_CONTEXT_BIND = 110,

@@ -29,6 +29,12 @@ void console_take_back(void);
 /* Moves up to max bytes of pending kernel output into buf; returns how many. */
 word_t console_log_read(char *buf, word_t max);
 
+/* The number of bytes waiting in the kernel log. */
+word_t console_log_pending(void);
+
+/* True if bytes went into the kernel log since the last call (which this one clears). */
+bool console_log_take_new(void);
+
 /* Records where the test device is (0 if none) for plat_halt. */
 void plat_set_test_device(paddr_t base);
 

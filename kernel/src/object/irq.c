@@ -23,6 +23,9 @@ static uint8_t irq_state[CONFIG_MAX_IRQS];
 /* Copies of the notification caps interrupts signal, in the CDT like any slot. */
 static struct cte irq_ntfn_slots[CONFIG_MAX_IRQS];
 word_t irq_spurious_count;
+/* The copy of the notification cap Console_SetLogNotification registered: the kernel
+ * signals it when output goes into the kernel log. In the CDT like irq_ntfn_slots. */
+static struct cte console_ntfn_slot;
 
 /*
  * IRQControl_TakeConsole: MR0 dest index, MR1 dest depth; extra cap 0 = dest root. Puts a
@@ -201,5 +204,71 @@ irq_handle(word_t irq)
 bool
 irq_owns_slot(const struct cte *slot)
 {
-    return slot >= &irq_ntfn_slots[0] && slot < &irq_ntfn_slots[CONFIG_MAX_IRQS];
+    return (slot >= &irq_ntfn_slots[0] && slot < &irq_ntfn_slots[CONFIG_MAX_IRQS]) ||
+           slot == &console_ntfn_slot;
+}
+
+/*
+ * Console_SetLogNotification: extra cap 0 = a notification with the Write right. The
+ * kernel keeps a copy (a child of it) and signals it, with its badge, whenever output goes
+ * into the kernel log; at once if the log holds output already.
+ */
+static exception_t
+decode_set_log_notification(struct invocation *inv)
+{
+    if (inv->n_extra < 1) {
+        return syscall_error(VL_TRUNCATED_MESSAGE);
+    }
+    struct cte *src = inv->extra[0];
+    if (cap_type(src->cap) != CAP_NOTIFICATION || !cap_has_right(src->cap, VL_RIGHT_WRITE)) {
+        return syscall_error_invalid_cap(1);
+    }
+    cte_delete_one(&console_ntfn_slot);
+    cte_insert(src->cap, src, &console_ntfn_slot);
+    if (console_log_pending() != 0) {
+        ntfn_send_signal(cap_ptr(src->cap), src->cap.w1);
+    }
+    return EXCEPTION_NONE;
+}
+
+exception_t
+decode_console_frame_invocation(struct invocation *inv)
+{
+    cap_t f = inv->cap;
+    /* Only TakeConsole makes caps to the UART's page (no device untyped covers it). */
+    if (cap_type(f) != CAP_FRAME || !cap_frame_is_device(f) || cap_frame_size(f) != FRAME_4K ||
+        !console_is_uart_page(vspace_pptr_to_paddr(cap_ptr(f)))) {
+        return syscall_error(VL_ILLEGAL_OPERATION);
+    }
+    /* Draining the log or redirecting its signal is the driver's business: a read-only
+     * copy of the frame (given to a monitor, say) may do neither. */
+    if (!cap_has_right(f, VL_RIGHT_WRITE)) {
+        return syscall_error(VL_ILLEGAL_OPERATION);
+    }
+    switch (inv->label) {
+    case VL_CONSOLE_READ_LOG:
+        return decode_read_kernel_log(inv);
+    case VL_CONSOLE_SET_LOG_NOTIFICATION:
+        return decode_set_log_notification(inv);
+    default:
+        return syscall_error(VL_ILLEGAL_OPERATION);
+    }
+}
+
+void
+console_log_signal(void)
+{
+    if (!console_log_take_new()) {
+        return;
+    }
+    cap_t ncap = console_ntfn_slot.cap;
+    if (cap_type(ncap) == CAP_NOTIFICATION) {
+        ntfn_send_signal(cap_ptr(ncap), ncap.w1);
+    }
+}
+
+void
+console_log_release(void)
+{
+    cte_delete_one(&console_ntfn_slot);
 }

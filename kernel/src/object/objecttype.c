@@ -144,6 +144,7 @@ cap_finalise(cap_t cap, bool final)
         if (final && cap_frame_is_device(cap) &&
             console_is_uart_page(vspace_pptr_to_paddr(cap_ptr(cap)))) {
             /* The console driver's last capability to the UART is gone. */
+            console_log_release();
             console_take_back();
         }
         return;
@@ -182,6 +183,10 @@ object_decode_invocation(struct invocation *inv)
     case CAP_SCHED_CONTEXT:
         return decode_sched_context_invocation(inv);
     case CAP_FRAME:
+        if (inv->label == VL_CONSOLE_READ_LOG || inv->label == VL_CONSOLE_SET_LOG_NOTIFICATION) {
+            return decode_console_frame_invocation(inv);
+        }
+        return arch_decode_invocation(inv);
     case CAP_PAGE_TABLE:
     case CAP_VSPACE:
         return arch_decode_invocation(inv);

@@ -312,6 +312,13 @@ vl_console_take(vl_cptr_t control, vl_cptr_t root, vl_word_t index, vl_word_t de
 }
 
 int
+vl_console_set_log_notification(vl_cptr_t frame, vl_cptr_t ntfn)
+{
+    vl_cptr_t caps[] = {ntfn};
+    return vl_invoke(frame, VL_CONSOLE_SET_LOG_NOTIFICATION, NULL, 0, caps, 1, NULL, 0);
+}
+
+int
 vl_console_read_log(vl_cptr_t control, char *buf, vl_word_t max, vl_word_t *n)
 {
     vl_word_t r[VL_MSG_MAX_LENGTH];

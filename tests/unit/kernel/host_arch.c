@@ -285,6 +285,23 @@ console_take_back(void)
 }
 
 word_t
+console_log_pending(void)
+{
+    return host_klog_len;
+}
+
+/* Tests set it where the kernel would (output going into the log). */
+bool host_klog_new;
+
+bool
+console_log_take_new(void)
+{
+    bool was = host_klog_new;
+    host_klog_new = false;
+    return was;
+}
+
+word_t
 console_log_read(char *buf, word_t max)
 {
     word_t n = MIN(max, host_klog_len);

@@ -56,3 +56,4 @@ extern paddr_t host_uart_page;
 extern bool host_console_handed_over;
 extern char host_klog[64];
 extern word_t host_klog_len;
+extern bool host_klog_new; /* console_log_take_new reports and clears it */

@@ -214,3 +214,98 @@ KTEST(console_take_and_give_back)
     CHECK(!host_console_handed_over);
     INV();
 }
+
+/* An invocation on the frame cap in slot f, through the kernel's dispatcher. */
+static exception_t
+frame_call(struct it *x, struct cte *f, word_t label, const word_t *args, word_t n, struct cte *e0)
+{
+    struct cte *extra[1] = {e0};
+    struct invocation inv = kt_inv(&x->c, f, label, args, n, e0 != NULL, extra);
+    inv.rbuf = x->c.buf;
+    return object_decode_invocation(&inv);
+}
+
+/*
+ * The console frame cap drains the kernel log and registers the notification the kernel
+ * signals when output goes into it, so the driver needs no IRQControl: every error, in
+ * order, changes nothing; the signal comes at kernel exit, with the cap's badge; the last
+ * console frame cap takes the notification with it.
+ */
+KTEST(console_frame_log_and_notification)
+{
+    struct it x = it_setup();
+    CHECK_EQ(console_call(&x, VL_CONSOLE_TAKE, ARGS(2, 4), 1), EXCEPTION_NONE);
+    struct cte *f = &x.s[2];
+    struct notification *n = kt_alloc(VL_NOTIFICATION_BITS);
+    kt_insert_at(cap_notification(n, 0x8, VL_RIGHTS_ALL), &x.s[3]);
+    kt_insert_at(cap_notification(n, 0x8, VL_RIGHT_READ), &x.s[4]);
+    kt_insert_at(cap_endpoint(kt_alloc(VL_ENDPOINT_BITS), 0, VL_RIGHTS_ALL), &x.s[5]);
+    /* A read-only copy of the console frame, and an ordinary frame. */
+    cte_insert(cap_set_rights(f->cap, VL_RIGHT_READ), f, &x.s[6]);
+    kt_insert_at(cap_frame(kt_alloc(12), FRAME_4K, false, VL_RIGHTS_ALL), &x.s[7]);
+    memcpy(host_klog, "fault!", 6);
+    host_klog_len = 6;
+    host_klog_new = false;
+    kt_snap(x.s, 16 * sizeof(struct cte));
+    kt_snap(n, sizeof(*n));
+    kt_snap(host_klog, sizeof(host_klog));
+    kt_snap(&host_klog_len, sizeof(host_klog_len));
+    CHECK_ERR(frame_call(&x, &x.s[7], VL_CONSOLE_READ_LOG, ARGS(8), NULL), VL_ILLEGAL_OPERATION);
+    CHECK_ERR(frame_call(&x, &x.s[7], VL_CONSOLE_SET_LOG_NOTIFICATION, NULL, 0, &x.s[3]),
+              VL_ILLEGAL_OPERATION);
+    CHECK_ERR(frame_call(&x, &x.s[6], VL_CONSOLE_READ_LOG, ARGS(8), NULL), VL_ILLEGAL_OPERATION);
+    CHECK_ERR(frame_call(&x, &x.s[6], VL_CONSOLE_SET_LOG_NOTIFICATION, NULL, 0, &x.s[3]),
+              VL_ILLEGAL_OPERATION);
+    CHECK_ERR(frame_call(&x, f, VL_CONSOLE_READ_LOG, NULL, 0, NULL), VL_TRUNCATED_MESSAGE);
+    CHECK_ERR(frame_call(&x, f, VL_CONSOLE_SET_LOG_NOTIFICATION, NULL, 0, NULL),
+              VL_TRUNCATED_MESSAGE);
+    CHECK_ERR(frame_call(&x, f, VL_CONSOLE_SET_LOG_NOTIFICATION, NULL, 0, &x.s[5]),
+              VL_INVALID_CAPABILITY);
+    CHECK_EQ(current_syscall_error.invalid_cap, 1);
+    CHECK_ERR(frame_call(&x, f, VL_CONSOLE_SET_LOG_NOTIFICATION, NULL, 0, &x.s[4]),
+              VL_INVALID_CAPABILITY);
+    /* The new label is the frame's only: IRQControl does not take it. */
+    CHECK_ERR(console_call(&x, VL_CONSOLE_SET_LOG_NOTIFICATION, NULL, 0, 1), VL_ILLEGAL_OPERATION);
+    /* Other labels on the console frame are ordinary frame invocations. */
+    CHECK_EQ(frame_call(&x, f, VL_FRAME_GET_ADDRESS, NULL, 0, NULL), EXCEPTION_NONE);
+    CHECK_EQ(x.c.thread->regs[REG_MR0], host_uart_page);
+    kt_snap_reset();
+    /* Registered while the log holds output: signalled at once. */
+    CHECK_EQ(frame_call(&x, f, VL_CONSOLE_SET_LOG_NOTIFICATION, NULL, 0, &x.s[3]), EXCEPTION_NONE);
+    INV();
+    CHECK_EQ(n->state, NTFN_ACTIVE);
+    CHECK_EQ(n->pending, 0x8);
+    n->state = NTFN_IDLE, n->pending = 0;
+    CHECK_EQ(frame_call(&x, f, VL_CONSOLE_READ_LOG, ARGS(100), NULL), EXCEPTION_NONE);
+    CHECK_EQ(x.c.thread->regs[REG_MR0], 6);
+    CHECK_EQ(x.c.thread->regs[REG_MR0 + 1], 0x21746c756166ul); /* "fault!" */
+    CHECK_EQ(host_klog_len, 0);
+    /* No new output: no signal; new output: a signal at kernel exit. */
+    console_log_signal();
+    CHECK_EQ(n->state, NTFN_IDLE);
+    host_klog_new = true;
+    console_log_signal();
+    CHECK_EQ(n->state, NTFN_ACTIVE);
+    CHECK_EQ(n->pending, 0x8);
+    CHECK(!host_klog_new);
+    n->state = NTFN_IDLE, n->pending = 0;
+    /* Registering again replaces the kernel's copy (one child of the notification cap). */
+    CHECK_EQ(frame_call(&x, f, VL_CONSOLE_SET_LOG_NOTIFICATION, NULL, 0, &x.s[3]), EXCEPTION_NONE);
+    CHECK_EQ(n->state, NTFN_IDLE); /* the log is empty now */
+    INV();
+    /* Revoking the notification cap removes the kernel's copy: no more signals. */
+    CHECK_EQ(cte_revoke(&x.s[3]), EXCEPTION_NONE);
+    INV();
+    host_klog_new = true;
+    console_log_signal();
+    CHECK_EQ(n->state, NTFN_IDLE);
+    /* The last console frame cap takes the registration with it. */
+    CHECK_EQ(frame_call(&x, f, VL_CONSOLE_SET_LOG_NOTIFICATION, NULL, 0, &x.s[3]), EXCEPTION_NONE);
+    CHECK(cte_has_children(&x.s[3]));
+    CHECK_EQ(cte_delete(&x.s[6]), EXCEPTION_NONE);
+    CHECK(cte_has_children(&x.s[3])); /* a copy is left: still the driver's */
+    CHECK_EQ(cte_delete(f), EXCEPTION_NONE);
+    CHECK(!host_console_handed_over);
+    CHECK(!cte_has_children(&x.s[3]));
+    INV();
+}

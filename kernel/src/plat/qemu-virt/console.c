@@ -21,8 +21,11 @@ static char klog[1u << KLOG_BITS];
 static word_t klog_head; /* next byte to read */
 static word_t klog_tail; /* next byte to write */
 static word_t klog_lost;
+static bool klog_new; /* bytes went in since console_log_take_new last looked */
 
 #define UART_THR 0
+#define UART_LCR 3
+#define UART_LCR_8N1 0x03
 #define UART_LSR 5
 #define UART_LSR_THRE 0x20
 
@@ -62,6 +65,7 @@ console_putchar(char c)
         klog_lost++;
     }
     klog[klog_tail++ & MASK(KLOG_BITS)] = c;
+    klog_new = true;
 }
 
 paddr_t
@@ -89,6 +93,10 @@ console_take_back(void)
         return;
     }
     handed_over = false;
+    if (uart != NULL) {
+        /* Whatever the driver left: with DLAB set, THR's offset is the divisor. */
+        uart[UART_LCR << uart_shift] = UART_LCR_8N1;
+    }
     if (klog_lost != 0) {
         kprintf("[vallum: %lu bytes of kernel output lost]\n", (unsigned long)klog_lost);
         klog_lost = 0;
@@ -108,6 +116,20 @@ console_log_read(char *buf, word_t max)
     return n;
 }
 
+word_t
+console_log_pending(void)
+{
+    return klog_tail - klog_head;
+}
+
+bool
+console_log_take_new(void)
+{
+    bool was = klog_new;
+    klog_new = false;
+    return was;
+}
+
 void
 plat_set_test_device(paddr_t base)
 {
@@ -117,6 +139,7 @@ plat_set_test_device(paddr_t base)
 void
 plat_halt(word_t status)
 {
+    console_take_back(); /* pending kernel output goes out before the machine stops */
     status &= 0xff;
     if (test_device != NULL) {
         *test_device = status == 0 ? 0x5555 : (uint32_t)((status << 16) | 0x3333);
@@ -131,6 +154,7 @@ plat_halt(word_t status)
 void
 plat_reset(void)
 {
+    console_take_back();
     sbi_call(SBI_EXT_SRST, 0, SBI_SRST_COLD_REBOOT, 0, 0);
     /* No SRST extension: QEMU's test device resets the machine. */
     if (test_device != NULL) {

@@ -37,6 +37,11 @@
  *                               endpoint, badged VL_COMP_FAULTS_BADGE | the handler's index,
  *                               Write and GrantReply only, through which lib/os fetches and
  *                               answers its children's faults (faultsvc.h)
+ *   VL_COMP_SLOT_CONSOLE        only in the console driver (a device with `console: true`):
+ *                               a copy of the UART page's frame cap (Read, Write), on which it
+ *                               drains the kernel log (docs/kernel/invocations.md, the console
+ *                               frame); the kernel signals bit VL_COMP_CONSOLE_LOG_CHANNEL of
+ *                               its notification when output goes into the log
  *
  * With `untyped`, slots [free_slot_start, free_slot_end) of struct vl_comp_info are empty
  * and the component's to use, and [vaddr_window_start, vaddr_window_end) is a part of its
@@ -46,7 +51,8 @@
  * Signals carry a bit per channel id (0..62); protected calls carry VL_COMP_CALL_BADGE
  * (bit 63) plus the server-side channel id. So one Recv on VL_COMP_SLOT_EP tells them
  * apart by the badge alone. In a fault handler, channel id VL_COMP_FAULT_CHANNEL is not a
- * channel: init signals that bit when one of its children has a fault pending.
+ * channel: init signals that bit when one of its children has a fault pending. In the
+ * console driver, VL_COMP_CONSOLE_LOG_CHANNEL is not a channel either: the kernel signals it.
  *
  * Address space: the program image at its ELF addresses, the heap and stack as
  * docs/system-description.md says, shared and device regions where the description maps
@@ -75,6 +81,8 @@
 #define VL_COMP_SLOT_SHUTDOWN 193
 #define VL_COMP_SLOT_FAULTS 194
 #define VL_COMP_FAULT_CHANNEL 62 /* reserved in fault handlers: "a child's fault is pending" */
+#define VL_COMP_SLOT_CONSOLE 195 /* the console driver: a copy of the UART's frame cap */
+#define VL_COMP_CONSOLE_LOG_CHANNEL 61 /* reserved in the console driver: "kernel output" */
 #define VL_COMP_CALL_BADGE (1ull << 63)
 
 /*

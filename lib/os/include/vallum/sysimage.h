@@ -93,7 +93,14 @@ struct vl_sysimg_component {
 #define VL_SYSIMG_SHUTDOWN 8u
 #define VL_SYSIMG_KERNEL_CAPS_ALL (VL_SYSIMG_DEBUG_ALL | VL_SYSIMG_SHUTDOWN)
 
-enum vl_region_kind { VL_REGION_RAM = 0, VL_REGION_DEVICE = 1 };
+/*
+ * VL_REGION_CONSOLE (key `console: true` on a device): the console UART's one page, which
+ * init gets from the kernel with IRQControl_TakeConsole (no device untyped covers it) and
+ * checks is at paddr; its driver gets a copy of the frame cap in VL_COMP_SLOT_CONSOLE and the
+ * kernel log's signal on channel id VL_COMP_CONSOLE_LOG_CHANNEL. At most one per image. An
+ * init older than the kind refuses the image's region by name, so the image version stayed.
+ */
+enum vl_region_kind { VL_REGION_RAM = 0, VL_REGION_DEVICE = 1, VL_REGION_CONSOLE = 2 };
 
 struct vl_sysimg_region {
     uint64_t name;  /* string */

@@ -135,8 +135,13 @@ int vl_irq_control_get(vl_cptr_t control, vl_word_t irq, vl_cptr_t root, vl_word
  * (root, index, depth); kernel output then collects in the kernel log until the last cap
  * to the page is deleted (docs/kernel/invocations.md, IRQControl_TakeConsole). */
 int vl_console_take(vl_cptr_t control, vl_cptr_t root, vl_word_t index, vl_word_t depth);
-/* Moves up to max bytes of pending kernel output into buf; *n is set to how many. */
+/* Moves up to max bytes of pending kernel output into buf; *n is set to how many. control
+ * is IRQControl or the console frame cap (with Write). */
 int vl_console_read_log(vl_cptr_t control, char *buf, vl_word_t max, vl_word_t *n);
+/* On the console frame cap: the kernel signals ntfn (a notification cap with Write, its
+ * badge) whenever output goes into the kernel log (docs/kernel/invocations.md,
+ * Console_SetLogNotification). */
+int vl_console_set_log_notification(vl_cptr_t frame, vl_cptr_t ntfn);
 /* Shutdown (VL_CAP_SHUTDOWN): on success neither returns, the machine stops; otherwise
  * they return the error code. status: 0 = success, 1..255 = failure (QEMU's exit status). */
 int vl_shutdown_power_off(vl_cptr_t shutdown, vl_word_t status);
