@@ -18,7 +18,7 @@ APPS := $(notdir $(patsubst %/,%,$(wildcard apps/*/)))
 SYSTEMS := $(notdir $(patsubst %/,%,$(wildcard systems/*/)))
 LIBOS_SRCS := $(sort $(wildcard lib/os/src/*.c))
 # lib/ring and lib/hw (with its example driver) for every app; --gc-sections drops what is unused.
-COMPONENT_LIB_SRCS := lib/ring/src/ring.c lib/hw/src/hw.c lib/hw/src/hw_mmio.c lib/hw/example/goldfish_clock.c \
+COMPONENT_LIB_SRCS := lib/ring/src/ring.c lib/hw/src/hw.c lib/hw/src/hw_mmio.c lib/hw/src/hw_dma.c lib/hw/example/goldfish_clock.c \
 	drivers/serial/ns16550/ns16550.c lib/virtio/src/virtio.c lib/virtio/src/virtq.c \
 	$(sort $(wildcard lib/net/src/*/*.c))
 INIT_SRCS := $(sort $(wildcard servers/init/*.c)) lib/elf/src/elf.c

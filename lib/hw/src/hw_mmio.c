@@ -18,19 +18,6 @@ hw_window_open(struct hw_window *w, const char *name)
     return true;
 }
 
-bool
-hw_dma_open(struct hw_dma *d, const char *name)
-{
-    size_t size = 0;
-    uint64_t paddr = 0;
-    void *base = vl_os_region(name, &size);
-    if (base == NULL || vl_os_region_paddr(name, &paddr) != VL_OS_OK) {
-        return false;
-    }
-    *d = (struct hw_dma){.vaddr = base, .device_addr = paddr, .size = size};
-    return true;
-}
-
 uint64_t
 hw_raw_read(struct hw_window *w, uint64_t off, unsigned width)
 {
