@@ -627,6 +627,10 @@ ack_input(struct net_stack *s, uint64_t now, struct net_tcp_conn *c, const struc
 static void
 fin_input(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
 {
+    /* Nothing comes after a FIN: out-of-order data the peer sent beyond it was never
+     * valid, and left in place one such range could start at the new RCV.NXT (fuzz-tcp
+     * found it) and be taken for data. */
+    c->nooo = 0;
     c->rcv_nxt++;
     c->rcv_fin = true;
     c->ack_now = true;
