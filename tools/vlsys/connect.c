@@ -186,8 +186,9 @@ connect_check(const struct vlsys_system *sys)
     for (size_t i = 0; i < sys->maps.count; i++) {
         const struct vlsys_map *m = VEC_AT(&sys->maps, struct vlsys_map, i);
         const struct vlsys_region *r = VEC_AT(&sys->regions, struct vlsys_region, m->region);
-        if (m->is_connection || !m->is_valid || !r->is_valid || m->component < 0 ||
-            m->vaddr >= VLSYS_CONNECT_WINDOW_END || r->size > VLSYS_CONNECT_WINDOW_START ||
+        /* A map that ends above the user address limit is check_layout's to report. */
+        if (m->is_connection || !m->is_valid || !r->is_valid ||
+            r->size > VLSYS_USER_TOP - m->vaddr || m->vaddr >= VLSYS_CONNECT_WINDOW_END ||
             m->vaddr + r->size <= VLSYS_CONNECT_WINDOW_START) {
             continue;
         }

@@ -964,16 +964,20 @@ parse_connection(struct ctx *c, yaml_node_t *node)
     }
     if (r[4] != NULL && get_size(r[4], "buffer_size", &conn.buffer_size) &&
         (conn.buffer_size < 1 || conn.buffer_size > VLSYS_CONNECT_MAX_BUFFER_SIZE)) {
-        diag_error(line_of(r[4]), "'buffer_size' 0x%llx out of range 1..1MiB",
-                   (unsigned long long)conn.buffer_size);
+        char size[VLSYS_SIZE_STR];
+        format_size(conn.buffer_size, size);
+        diag_error(line_of(r[4]), "'buffer_size' %s out of range 1..1MiB", size);
         conn.buffer_size = 0;
     }
     if (conn.buffers != 0 && conn.buffer_size != 0 &&
         conn.buffers * conn.buffer_size > VLSYS_CONNECT_MAX_DATA) {
+        char size[VLSYS_SIZE_STR];
+        char total[VLSYS_SIZE_STR];
+        format_size(conn.buffer_size, size);
+        format_size(conn.buffers * conn.buffer_size, total);
         diag_error(line_of(v[0]),
-                   "connection '%s' holds %llu buffers of 0x%llx bytes: more than 256MiB in all",
-                   conn.name, (unsigned long long)conn.buffers,
-                   (unsigned long long)conn.buffer_size);
+                   "connection '%s': %llu buffers of %s are %s, more than 256MiB in all",
+                   conn.name, (unsigned long long)conn.buffers, size, total);
         conn.buffers = 0;
     }
     if (r[5] != NULL && get_perms(r[5], &conn.consumer_perms) &&
