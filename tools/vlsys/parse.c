@@ -976,8 +976,8 @@ parse_connection(struct ctx *c, yaml_node_t *node)
         format_size(conn.buffer_size, size);
         format_size(conn.buffers * conn.buffer_size, total);
         diag_error(line_of(v[0]),
-                   "connection '%s': %llu buffers of %s are %s, more than 256MiB in all",
-                   conn.name, (unsigned long long)conn.buffers, size, total);
+                   "connection '%s': %llu buffers of %s are %s, more than 256MiB in all", conn.name,
+                   (unsigned long long)conn.buffers, size, total);
         conn.buffers = 0;
     }
     if (r[5] != NULL && get_perms(r[5], &conn.consumer_perms) &&
