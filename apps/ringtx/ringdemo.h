@@ -29,7 +29,8 @@ ringdemo_shape_ok(const char *who, const struct vl_os_connection *conn)
         return true;
     }
     printf("%s: the description's ring has %u buffers of %u bytes, not %u of %u\n", who,
-           (unsigned)conn->buffers, (unsigned)conn->buffer_size, RINGDEMO_NBUFS, RINGDEMO_BUF);
+           (unsigned)conn->buffers, (unsigned)conn->buffer_size, (unsigned)RINGDEMO_NBUFS,
+           (unsigned)RINGDEMO_BUF);
     return false;
 }
 
