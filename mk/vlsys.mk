@@ -6,8 +6,8 @@
 
 VLSYS_SRCS := $(sort $(wildcard tools/vlsys/*.c)) lib/elf/src/elf.c
 VLSYS_DEPS := $(VLSYS_SRCS) $(wildcard tools/vlsys/*.h) lib/elf/include/vallum/elf.h \
-	lib/os/include/vallum/sysimage.h
-VLSYS_INC := -Itools/vlsys -Ilib/elf/include -Ilib/os/include -Iuapi
+	lib/os/include/vallum/sysimage.h lib/ring/include/vallum/ring.h
+VLSYS_INC := -Itools/vlsys -Ilib/elf/include -Ilib/os/include -Ilib/ring/include -Iuapi
 VLSYS := $(BUILD)/host/vlsys
 VLSYS_ASAN := $(BUILD)/host/vlsys-asan
 

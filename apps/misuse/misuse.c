@@ -4,7 +4,8 @@
  * builds) lib/os's message about it. systems/misuse gives it notify channel 0 and the client
  * end of call channel 1 (both to answer, which serves interfaces/counter.idl), the server end of
  * call channel 2, interrupt channel 3 (a PLIC source with no device behind it), three config
- * parameters and a 4 KiB region `scratch` to open rings on.
+ * parameters, a 4 KiB region `scratch` to open rings on and the producer end of connection
+ * `probe` (to asker, which leaves it alone).
  *
  * The same program is also the client of channel 2, as component "asker": its `role`
  * parameter says which part it plays. Its second call has no words, and neither has the
@@ -104,6 +105,25 @@ rings(void)
     show("ring ok", vl_os_ring_open(&r, RING_PRODUCER, "scratch", "scratch", shape));
 }
 
+/*
+ * vl_os_connect on a connection that is not there, a name too long to be one, and the
+ * description's `probe` (100 buffers: two words of bitmap) with one word, then with two.
+ */
+static void
+connections(void)
+{
+    static struct ring r;
+    static uint64_t owned[2];
+    struct vl_os_connection conn = {0};
+    show("connect nosuch", vl_os_connect(&r, "nosuch", RING_PRODUCER, owned, 2, &conn));
+    show("connect long",
+         vl_os_connect(&r, "a_name_longer_than_any_connection", RING_PRODUCER, owned, 2, &conn));
+    show("connect short bitmap", vl_os_connect(&r, "probe", RING_PRODUCER, owned, 1, &conn));
+    show("connect ok", vl_os_connect(&r, "probe", RING_PRODUCER, owned, 2, &conn));
+    printf("misuse: probe: channel %u, %u buffers of %u bytes\n", conn.channel,
+           (unsigned)conn.buffers, (unsigned)conn.buffer_size);
+}
+
 void
 init(void)
 {
@@ -124,6 +144,7 @@ init(void)
     channels();
     config();
     rings();
+    connections();
     printf("misuse: done\n");
 }
 

@@ -21,6 +21,7 @@
 static struct ring rx;
 static uint64_t owned[RING_OWNED_WORDS(RINGDEMO_NBUFS)];
 static bool ready;
+static unsigned ring_ch;           /* the ring's notify channel (vlsys picked its id) */
 static bool finished, tx_reported; /* all received (or broken); ringtx has reported */
 static uint64_t last_instret;
 static void report(void);
@@ -77,7 +78,7 @@ drain(void)
             (void)ring_enqueue(&rx, (struct ring_desc){d.offset, 0}); /* it holds d: fits */
         }
         if (ring_signal_needed(&rx)) {
-            vl_os_notify(RINGDEMO_CH);
+            vl_os_notify(ring_ch);
         }
         if (received == RINGDEMO_MESSAGES || ring_is_broken(&rx)) {
             last_instret = instret();
@@ -120,15 +121,17 @@ init(void)
         uint64_t ns = goldfish_clock_ns(&clock);
         printf("ringrx: the clock reads %lu s since 1970\n", (unsigned long)(ns / 1000000000u));
     }
-    struct ring_config shape = {.capacity = RINGDEMO_CAPACITY,
-                                .buf_size = RINGDEMO_BUF,
-                                .nbufs = RINGDEMO_NBUFS,
-                                .owned = owned};
-    int s = vl_os_ring_open(&rx, RING_CONSUMER, "ring_queues", "ring_data", shape);
+    struct vl_os_connection conn;
+    int s = vl_os_connect(&rx, RINGDEMO_RING, RING_CONSUMER, owned,
+                          RING_OWNED_WORDS(RINGDEMO_NBUFS), &conn);
     if (s != VL_OS_OK) {
         printf("ringrx: no ring: %s\n", vl_os_status_name(s));
         return;
     }
+    if (!ringdemo_shape_ok("ringrx", &conn)) {
+        return;
+    }
+    ring_ch = conn.channel;
     ready = true;
     drain(); /* ringtx may have started first: what it queued came without a signal */
 }
@@ -136,7 +139,7 @@ init(void)
 void
 notified(unsigned id)
 {
-    if (id == RINGDEMO_CH && ready) {
+    if (id == ring_ch && ready) {
         wakeups++;
         drain();
     } else if (id == RINGDEMO_REPORTED_CH) {

@@ -3,7 +3,7 @@
  * shared data region at start, fills them with numbered messages, passes them to ringrx on
  * the ring's active queue and takes them back from the free queue. When no buffer is free
  * it asks to be signalled and returns to the event loop (it sleeps); ringrx's signal on
- * channel 0 brings it back.
+ * the ring's channel brings it back.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +15,7 @@
 static struct ring tx;
 static uint64_t owned[RING_OWNED_WORDS(RINGDEMO_NBUFS)];
 static bool ready;
+static unsigned ring_ch;      /* the ring's notify channel (vlsys picked its id) */
 static uint32_t sent;         /* messages enqueued so far */
 static uint32_t fresh;        /* buffers not used yet: 0..fresh-1 have been */
 static unsigned wakeups;      /* times ringtx woke on a signal */
@@ -64,7 +65,7 @@ pump(void)
             sent++;
         }
         if (ring_signal_needed(&tx)) {
-            vl_os_notify(RINGDEMO_CH);
+            vl_os_notify(ring_ch);
         }
         if (sent == RINGDEMO_MESSAGES || ring_is_broken(&tx)) {
             printf("ringtx: sent %u messages, woken %u times, signalled ringrx %lu times\n",
@@ -82,15 +83,17 @@ pump(void)
 void
 init(void)
 {
-    struct ring_config shape = {.capacity = RINGDEMO_CAPACITY,
-                                .buf_size = RINGDEMO_BUF,
-                                .nbufs = RINGDEMO_NBUFS,
-                                .owned = owned};
-    int s = vl_os_ring_open(&tx, RING_PRODUCER, "ring_queues", "ring_data", shape);
+    struct vl_os_connection conn;
+    int s = vl_os_connect(&tx, RINGDEMO_RING, RING_PRODUCER, owned,
+                          RING_OWNED_WORDS(RINGDEMO_NBUFS), &conn);
     if (s != VL_OS_OK) {
         printf("ringtx: no ring: %s\n", vl_os_status_name(s));
         return;
     }
+    if (!ringdemo_shape_ok("ringtx", &conn)) {
+        return;
+    }
+    ring_ch = conn.channel;
     ring_own_all(&tx);
     ready = true;
     printf("ringtx: sending %u messages in %u buffers of %u bytes\n", RINGDEMO_MESSAGES,
@@ -101,7 +104,7 @@ init(void)
 void
 notified(unsigned id)
 {
-    if (id == RINGDEMO_CH && ready && sent < RINGDEMO_MESSAGES) {
+    if (id == ring_ch && ready && sent < RINGDEMO_MESSAGES) {
         wakeups++;
         pump();
     }

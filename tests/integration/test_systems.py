@@ -251,6 +251,14 @@ def test_misuse_of_channels_and_config_is_reported():
         ("ring on 'scratch' and 'scratch': RING_ERR_ARGUMENT",
          "ring odd -> -6 \\(ring shape refused\\)"),
         (None, "ring ok -> 0 \\(ok\\)"),
+        ("no connection 'nosuch' in the description",
+         "connect nosuch -> -8 \\(no such connection\\)"),
+        ("no connection 'a_name_longer_than_any_connection' in the description",
+         "connect long -> -8 "),
+        ("connection 'probe': 100 buffers need 2 owned words, not 1",
+         "connect short bitmap -> -6 \\(ring shape refused\\)"),
+        (None, "connect ok -> 0 \\(ok\\)"),
+        (None, "probe: channel 4, 100 buffers of 64 bytes$"),
     ]
     at = 0
     for message, result in expected:

@@ -331,4 +331,5 @@ check_system(const struct vlsys_system *sys)
     dma_check(sys);
     budget_check(sys);
     console_check(sys);
+    connect_check(sys);
 }

@@ -829,8 +829,9 @@ parse_console(struct ctx *c, yaml_node_t *node, int region, int comp)
     struct vlsys_region *r = VEC_AT(&c->sys->regions, struct vlsys_region, region);
     r->kind = VL_REGION_CONSOLE;
     if (r->is_valid && r->size != VL_PAGE_SIZE) {
-        diag_error(line_of(node), "the console device's region is the UART's one page: 'size' must "
-                                  "be 4KiB, not 0x%llx",
+        diag_error(line_of(node),
+                   "the console device's region is the UART's one page: 'size' must "
+                   "be 4KiB, not 0x%llx",
                    (unsigned long long)r->size);
     }
     if (c->sys->console_line != 0) {
@@ -905,6 +906,86 @@ parse_device(struct ctx *c, yaml_node_t *node)
         }
         irq->end.is_valid &= comp >= 0;
     }
+}
+
+/*
+ * Reads one `connections` entry, {ring: {name, from, to, buffers, buffer_size,
+ * consumer_perms}}, into sys->connections; connect_expand() turns it into regions, maps,
+ * channels and config parameters once the whole description is read.
+ */
+static void
+parse_connection(struct ctx *c, yaml_node_t *node)
+{
+    static const char *const keys[] = {"ring", NULL};
+    static const char *const ring_keys[] = {"name",        "from",           "to", "buffers",
+                                            "buffer_size", "consumer_perms", NULL};
+    yaml_node_t *v[1];
+    yaml_node_t *r[6];
+    if (!get_fields(c, node, "connection", keys, 1, v) || v[0] == NULL ||
+        !get_fields(c, v[0], "ring connection", ring_keys, 31, r)) {
+        return;
+    }
+    struct vlsys_connection conn;
+    memset(&conn, 0, sizeof(conn));
+    conn.line = line_of(node);
+    conn.from = r[1] != NULL ? get_component_ref(c, r[1]) : -1;
+    conn.to = r[2] != NULL ? get_component_ref(c, r[2]) : -1;
+    conn.consumer_perms = VL_PERM_R;
+    char name[VL_SYSIMG_MAX_NAME + 1];
+    if (r[0] != NULL && get_name(r[0], "connection name", name)) {
+        if (strlen(name) > VLSYS_CONNECT_MAX_NAME) {
+            diag_error(line_of(r[0]),
+                       "connection name '%s' is too long: at most %d characters (vlsys names "
+                       "its parts '%s.buffer_size' and the like)",
+                       name, VLSYS_CONNECT_MAX_NAME, name);
+        } else {
+            strcpy(conn.name, name);
+        }
+        for (size_t i = 0; i < c->sys->connections.count && conn.name[0] != '\0'; i++) {
+            const struct vlsys_connection *o =
+                VEC_AT(&c->sys->connections, struct vlsys_connection, i);
+            if (strcmp(o->name, conn.name) == 0) {
+                diag_error(line_of(r[0]), "duplicate connection name '%s' (first at line %d)",
+                           conn.name, o->line);
+                conn.name[0] = '\0';
+            }
+        }
+    }
+    if (r[1] != NULL && r[2] != NULL && conn.from >= 0 && conn.from == conn.to) {
+        diag_error(line_of(r[2]), "connection '%s' has the same component '%s' at both ends",
+                   conn.name, VEC_AT(&c->sys->components, struct vlsys_component, conn.to)->name);
+        conn.to = -1;
+    }
+    if (r[3] != NULL && get_int(r[3], "buffers", &conn.buffers) &&
+        (conn.buffers < 1 || conn.buffers > VLSYS_CONNECT_MAX_BUFFERS)) {
+        diag_error(line_of(r[3]), "'buffers' %llu out of range 1..%u",
+                   (unsigned long long)conn.buffers, VLSYS_CONNECT_MAX_BUFFERS);
+        conn.buffers = 0;
+    }
+    if (r[4] != NULL && get_size(r[4], "buffer_size", &conn.buffer_size) &&
+        (conn.buffer_size < 1 || conn.buffer_size > VLSYS_CONNECT_MAX_BUFFER_SIZE)) {
+        char size[VLSYS_SIZE_STR];
+        format_size(conn.buffer_size, size);
+        diag_error(line_of(r[4]), "'buffer_size' %s out of range 1..1MiB", size);
+        conn.buffer_size = 0;
+    }
+    if (conn.buffers != 0 && conn.buffer_size != 0 &&
+        conn.buffers * conn.buffer_size > VLSYS_CONNECT_MAX_DATA) {
+        char size[VLSYS_SIZE_STR];
+        char total[VLSYS_SIZE_STR];
+        format_size(conn.buffer_size, size);
+        format_size(conn.buffers * conn.buffer_size, total);
+        diag_error(line_of(v[0]),
+                   "connection '%s': %llu buffers of %s are %s, more than 256MiB in all", conn.name,
+                   (unsigned long long)conn.buffers, size, total);
+        conn.buffers = 0;
+    }
+    if (r[5] != NULL && get_perms(r[5], &conn.consumer_perms) &&
+        (conn.consumer_perms & VL_PERM_X) != 0) {
+        diag_error(line_of(r[5]), "'consumer_perms' must be r or rw: ring data is not code");
+        conn.buffers = 0;
+    }
+    *(struct vlsys_connection *)vec_push(&c->sys->connections, sizeof(conn)) = conn;
 }
 
 /* Calls fn for each entry of the list under key (if present and a list). */
@@ -1068,9 +1149,9 @@ parse_format(struct ctx *c, yaml_node_t *root)
 static void
 parse_root(struct ctx *c, yaml_node_t *root)
 {
-    static const char *const keys[] = {"system",  "components", "memory", "channels",
-                                       "devices", "format",     NULL};
-    yaml_node_t *v[6];
+    static const char *const keys[] = {"system",  "components", "memory",      "channels",
+                                       "devices", "format",     "connections", NULL};
+    yaml_node_t *v[7];
     if (!parse_format(c, root) || !get_fields(c, root, "the top level", keys, 3, v)) {
         return;
     }
@@ -1087,6 +1168,8 @@ parse_root(struct ctx *c, yaml_node_t *root)
     for_each(c, v[2], "memory", parse_region);
     for_each(c, v[3], "channels", parse_channel);
     for_each(c, v[4], "devices", parse_device);
+    for_each(c, v[6], "connections", parse_connection);
+    connect_expand(c->sys);
 }
 
 bool
@@ -1158,4 +1241,5 @@ system_free(struct vlsys_system *sys)
     vec_free(&sys->channels);
     vec_free(&sys->irqs);
     vec_free(&sys->configs);
+    vec_free(&sys->connections);
 }

@@ -88,11 +88,12 @@ struct vlsys_map {
     int region;    /* index */
     int component; /* index, or -1 if unknown */
     uint64_t vaddr;
-    uint64_t perms; /* VL_PERM_* */
-    int line;       /* the map entry */
-    bool is_valid;  /* component known, vaddr aligned and below the limit, perms valid */
-    uint64_t flags; /* VL_MAP_* (key `paddr`, dma.c) */
-    int paddr_line; /* the `paddr` value, 0 if absent */
+    uint64_t perms;     /* VL_PERM_* */
+    int line;           /* the map entry */
+    bool is_valid;      /* component known, vaddr aligned and below the limit, perms valid */
+    uint64_t flags;     /* VL_MAP_* (key `paddr`, dma.c) */
+    int paddr_line;     /* the `paddr` value, 0 if absent */
+    bool is_connection; /* made by a `connections` entry (connect.c), at a vaddr vlsys chose */
 };
 
 /* One end of a channel, or the channel id of an interrupt. */
@@ -132,6 +133,30 @@ struct vlsys_config {
     int line;                               /* the name */
 };
 
+/*
+ * The names vlsys derives from a connection's name (connect.c): its regions NAME.queues and
+ * NAME.data, and in each end the config parameters NAME.channel, NAME.buffers and
+ * NAME.buffer_size. The longest must fit VL_SYSIMG_MAX_NAME.
+ */
+#define VLSYS_CONNECT_MAX_NAME (VL_SYSIMG_MAX_NAME - 12) /* strlen(".buffer_size") */
+#define VLSYS_CONNECT_MAX_BUFFERS 65536u
+#define VLSYS_CONNECT_MAX_BUFFER_SIZE (1ull << 20)
+#define VLSYS_CONNECT_MAX_DATA (256ull << 20) /* buffers * buffer_size */
+/* Where vlsys maps connections in every component: no hand-written map may reach into it. */
+#define VLSYS_CONNECT_WINDOW_START 0x3000000000ull
+#define VLSYS_CONNECT_WINDOW_END 0x3800000000ull
+
+/* One `connections` entry: a lib/ring ring from a producer to a consumer. */
+struct vlsys_connection {
+    char name[VLSYS_CONNECT_MAX_NAME + 1]; /* "" if invalid (reported) */
+    int line;                              /* the entry */
+    int from;                              /* the producer's index, -1 if unknown */
+    int to;                                /* the consumer's index, -1 if unknown */
+    uint64_t buffers;                      /* 0 if invalid (reported) */
+    uint64_t buffer_size;                  /* 0 if invalid (reported) */
+    uint64_t consumer_perms;               /* VL_PERM_* of the data region in the consumer */
+};
+
 /* A growable array of fixed-size records. */
 struct vlsys_vec {
     void *items;
@@ -148,10 +173,12 @@ struct vlsys_system {
     struct vlsys_vec maps;       /* struct vlsys_map */
     struct vlsys_vec channels;   /* struct vlsys_channel */
     struct vlsys_vec irqs;       /* struct vlsys_irq */
-    struct vlsys_vec configs;    /* struct vlsys_config, by component in file order */
-    bool has_programs;           /* program files were looked up (check --programs, build) */
-    int console_line;            /* the first device with `console: true`, 0 if none */
-    int console_driver;          /* with console_line: its component index, -1 if unknown */
+    struct vlsys_vec
+        configs;        /* struct vlsys_config, by component in file order, then connections' */
+    bool has_programs;  /* program files were looked up (check --programs, build) */
+    int console_line;   /* the first device with `console: true`, 0 if none */
+    int console_driver; /* with console_line: its component index, -1 if unknown */
+    struct vlsys_vec connections; /* struct vlsys_connection (connect.c) */
 };
 
 #define VEC_AT(vec, type, i) (&((type *)(vec)->items)[i])
@@ -240,6 +267,23 @@ void dma_check(const struct vlsys_system *sys);
 void budget_check(const struct vlsys_system *sys);
 /* console.c: reports channel id VL_COMP_CONSOLE_LOG_CHANNEL in the console driver. */
 void console_check(const struct vlsys_system *sys);
+
+/*
+ * connect.c: expands every valid connection of sys into the records it stands for: regions
+ * NAME.queues and NAME.data mapped into both ends in the connections window, a notify
+ * channel with the lowest free id in each end, and the config parameters that tell each end
+ * that id and the ring's shape. Reports what cannot be expanded. Run once everything else
+ * is parsed (the ids and config parameters written by hand must be known).
+ */
+void connect_expand(struct vlsys_system *sys);
+
+/* connect.c: reports hand-written maps in the connections window and components with more
+ * regions than the info page holds (VL_COMP_MAX_REGIONS). */
+void connect_check(const struct vlsys_system *sys);
+
+/* The ring capacity of a connection of `buffers` buffers: the least power of two that holds
+ * them all, so that an enqueue never finds its queue full (lib/os computes it the same way). */
+uint64_t connect_capacity(uint64_t buffers);
 
 /* Frees everything parse_system() allocated in sys. */
 void system_free(struct vlsys_system *sys);

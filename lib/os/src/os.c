@@ -78,6 +78,8 @@ vl_os_status_name(int status)
         return "ring shape refused";
     case VL_OS_ENOPADDR:
         return "physical address not given";
+    case VL_OS_ENOCONNECTION:
+        return "no such connection";
     default:
         return "unknown status";
     }

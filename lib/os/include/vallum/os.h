@@ -83,17 +83,19 @@ vl_word_t vl_os_restarts(void);
  */
 enum vl_os_status {
     VL_OS_OK = 0,
-    VL_OS_ENOCHANNEL = -1, /* the description gives the component no channel with this id */
-    VL_OS_EWRONGKIND = -2, /* the channel is of another kind: notify on a call channel, call
-                              on a notify channel or on the server end, irq ack on a channel
-                              that is not an interrupt's, ... */
-    VL_OS_ENOCONFIG = -3,  /* the description gives no `config` parameter of this name */
-    VL_OS_EWRONGTYPE = -4, /* the parameter is a string asked for as an integer, or back */
-    VL_OS_ENOREGION = -5,  /* a region the call names is not mapped into the component, or is
-                              smaller than the call needs */
-    VL_OS_ERING = -6,      /* lib/ring refused the ring's shape (ring_init's status) */
-    VL_OS_ENOPADDR = -7    /* the region's physical address is not the component's to know:
-                              not a dma region, or mapped without `paddr: true` */
+    VL_OS_ENOCHANNEL = -1,   /* the description gives the component no channel with this id */
+    VL_OS_EWRONGKIND = -2,   /* the channel is of another kind: notify on a call channel, call
+                                on a notify channel or on the server end, irq ack on a channel
+                                that is not an interrupt's, ... */
+    VL_OS_ENOCONFIG = -3,    /* the description gives no `config` parameter of this name */
+    VL_OS_EWRONGTYPE = -4,   /* the parameter is a string asked for as an integer, or back */
+    VL_OS_ENOREGION = -5,    /* a region the call names is not mapped into the component, or is
+                                smaller than the call needs */
+    VL_OS_ERING = -6,        /* lib/ring refused the ring's shape (ring_init's status) */
+    VL_OS_ENOPADDR = -7,     /* the region's physical address is not the component's to know:
+                                not a dma region, or mapped without `paddr: true` */
+    VL_OS_ENOCONNECTION = -8 /* the description connects this component to no ring of this
+                                name (`connections`) */
 };
 
 /* A short description of status (enum vl_os_status), e.g. "no such channel". */
@@ -250,3 +252,27 @@ vl_cptr_t vl_os_thread_tcb(const struct vl_os_thread *t);
  */
 int vl_os_ring_open(struct ring *r, enum ring_role role, const char *queues, const char *data,
                     struct ring_config shape);
+
+/*
+ * What vl_os_connect() learns of a connection from the description: the ring's shape and the
+ * notify channel to the peer (the id vlsys picked in this component).
+ */
+struct vl_os_connection {
+    unsigned channel;     /* notify the peer on this id; its signals arrive on it */
+    uint32_t buffers;     /* buffers in the data region (the ring's nbufs) */
+    uint32_t buffer_size; /* bytes per buffer */
+};
+
+/*
+ * Sets up r as this component's side (role) of the ring `name` of the description's
+ * `connections` (docs/system-description.md): vlsys mapped its regions NAME.queues and
+ * NAME.data and wrote its channel id and shape as config parameters NAME.channel,
+ * NAME.buffers and NAME.buffer_size, which this reads back into *conn. owned is the side's
+ * private ownership bitmap, owned_words words (RING_OWNED_WORDS(buffers) are needed); the
+ * capacity is the least power of two that holds every buffer (as vlsys sized the queues).
+ * Returns VL_OS_OK, VL_OS_ENOCONNECTION if the component has no connection name,
+ * VL_OS_ERING if owned is too small or ring_init refuses, or vl_os_ring_open's errors;
+ * debug builds print why. A producer then holds no buffer: ring_own_all() gives it all.
+ */
+int vl_os_connect(struct ring *r, const char *name, enum ring_role role, uint64_t *owned,
+                  size_t owned_words, struct vl_os_connection *conn);
