@@ -291,6 +291,13 @@ init(void)
     for (uint32_t i = 0; i < (uint32_t)nbufs; i++) {
         tx_free[tx_nfree++] = i * buf_size;
     }
+    /* The service refuses sizes out of range (shown, so the tests see it). */
+    size_t none = 0;
+    int zero = entropy_random(CH_RNG, 0, pool, &none);
+    int big = entropy_random(CH_RNG, 257, pool, &none);
+    printf("netecho: entropy service refuses 0 bytes: %s, 257 bytes: %s\n",
+           zero == ENTROPY_RANDOM_BAD_SIZE ? "bad_size" : "NOT REFUSED",
+           big == ENTROPY_RANDOM_BAD_SIZE ? "bad_size" : "NOT REFUSED");
     boot_ns = goldfish_clock_ns(&clock);
     struct net_tcp_config tcp_cfg = {0};
     if (!draw(&cfg.ip_id_seed, sizeof(cfg.ip_id_seed)) ||

@@ -125,6 +125,8 @@ def entropy_draws(extra_args=()):
     try:
         con.wait_for(r"rng: virtio-mmio version 1, seeded \(32 bytes from the device\)",
                      BOOT_TIMEOUT)
+        con.wait_for(r"netecho: entropy service refuses 0 bytes: bad_size, 257 bytes: bad_size",
+                     BOOT_TIMEOUT)
         m = con.wait_for(ENTROPY_LINE, BOOT_TIMEOUT)
         return int(m.group(1), 16), int(m.group(2))
     finally:
