@@ -117,6 +117,8 @@ help:
 	@echo "                  versions), and libFuzzer as a hostile device (docs/virtio.md)"
 	@echo "  make unit-serial  the NS16550 driver core against a simulated UART and the console's"
 	@echo "                  line discipline (ASan + UBSan); make fuzz-console: libFuzzer on the latter"
+	@echo "  make unit-rng   the entropy service: ChaCha20 (RFC 8439), its generator, and the"
+	@echo "                  virtio-rng driver core against a simulated device (ASan + UBSan)"
 	@echo "Variables: CONFIG=debug|release (default debug), VERBOSE=1, TEST_DEFECT=PT (a kernel"
 	@echo "  with a known defect brought back, to show the tests catch it; docs/testing.md),"
 	@echo "  RUN_SECONDS=<n>: make run's time limit (default: none at a terminal, 120 otherwise;"
@@ -249,6 +251,7 @@ include mk/sdk.mk
 include mk/oracle.mk
 include mk/mutate.mk
 include mk/timer.mk
+include mk/rng.mk
 
 # Boots systems/$(SYSTEM) (mk/systems.mk builds its image) through tools/run.sh: RUN_SECONDS
 # and the exit status are described there.

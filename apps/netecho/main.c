@@ -8,6 +8,12 @@
  *
  * Time is the goldfish RTC's (a device this component holds until a timer service exists):
  * milliseconds since boot, and its alarm wakes the component at the stack's next deadline.
+ *
+ * Randomness comes from the entropy service (apps/rng, interfaces/entropy.idl) on call
+ * channel CH_RNG: the IPv4 identification seed, the first ephemeral port, TCP's secret for
+ * ISNs, SYN cookies and ports, and every draw of the DHCP client (transaction ids, jitter)
+ * and of a DNS resolver given the same callback. It prints the DHCP transaction id and its
+ * first ephemeral port, so the tests can see two boots differ.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,19 +21,24 @@
 #include <vallum/hw.h>
 #include <vallum/net/dhcp.h>
 #include <vallum/net/net.h>
+#include <vallum/net/tcp.h>
 #include <vallum/os.h>
 #include <vallum/ring.h>
 
 #include "../../lib/hw/example/goldfish_clock.h"
+#include "entropy.h"
 
 #define CH_NIC 0
 #define CH_RTC 1
+#define CH_RNG 2
 #define MAX_BUFS 64
 #define ECHO_PORT 7
 #define PING_ID 0x7e57
 
 NET_MEM_DEFINE(mem, 16, 32, 2, 16384, 4);
+NET_TCP_MEM_DEFINE(tcp_mem, 2, 4 * NET_TCP_BLOCK);
 static struct net_stack stack;
+static struct net_tcp tcp;
 static struct net_dhcp dhcp;
 static struct ring rx, tx;
 static uint64_t rx_owned[RING_OWNED_WORDS(MAX_BUFS)];
@@ -40,8 +51,11 @@ static struct goldfish_clock clock;
 static uint64_t boot_ns, now;
 static net_ip4_t shown_addr;
 static bool pinged, running;
+static bool entropy_broken; /* the service refused a draw: the component stops */
 static uint64_t echoes;
-static uint32_t seed;
+static uint8_t pool[256]; /* bytes drawn from the entropy service and not yet used */
+static size_t pool_left;
+static uint16_t first_port; /* where the stack's ephemeral ports start (from the service) */
 
 static uint64_t
 clock_ms(void)
@@ -49,18 +63,38 @@ clock_ms(void)
     return (goldfish_clock_ns(&clock) - boot_ns) / 1000000u;
 }
 
-/* Randomness for DHCP transaction ids and jitter: the clock's nanoseconds and the cycle
- * counter stirred by xorshift. Not a CSPRNG: the virtio-rng driver (issue 12, item 5) is to
- * replace it. */
+/* Takes n bytes from the entropy service, drawing sizeof(pool) at a time (one call per 64
+ * DHCP transaction ids). Returns false if the service refused (then out is untouched). */
+static bool
+draw(void *out, size_t n)
+{
+    if (pool_left < n) {
+        size_t got = 0;
+        int st = entropy_random(CH_RNG, sizeof(pool), pool, &got);
+        if (st != 0 || got != sizeof(pool)) {
+            printf("netecho: entropy service: status %d, %u bytes\n", st, (unsigned)got);
+            return false;
+        }
+        pool_left = sizeof(pool);
+    }
+    uint8_t *p = pool + sizeof(pool) - pool_left;
+    memcpy(out, p, n);
+    memset(p, 0, n); /* a byte is used once */
+    pool_left -= n;
+    return true;
+}
+
+/* lib/net's entropy callback (DHCP, DNS). The service does not fail once seeded, which
+ * init() checked; if it ever does, the component stops rather than use predictable ids. */
 static uint32_t
 entropy(void *ctx)
 {
     (void)ctx;
-    uint64_t cycles;
-    __asm__ volatile("rdcycle %0" : "=r"(cycles));
-    seed ^= (uint32_t)(cycles ^ goldfish_clock_ns(&clock));
-    seed ^= seed << 13, seed ^= seed >> 17, seed ^= seed << 5;
-    return seed;
+    uint32_t v = 0;
+    if (!draw(&v, sizeof(v))) {
+        entropy_broken = true;
+    }
+    return v;
 }
 
 static uint8_t *
@@ -155,6 +189,10 @@ show_address(void)
     unsigned bits = 0;
     for (net_ip4_t m = stack.cfg.netmask; m != 0; m <<= 1) {
         bits++;
+    }
+    if (!pinged) { /* the first lease: the transaction that got it */
+        printf("netecho: entropy from the service: DHCP xid %#010lx, first ephemeral port %u\n",
+               (unsigned long)dhcp.xid, (unsigned)first_port);
     }
     print_ip("netecho: address ", a);
     printf("/%u", bits);
@@ -253,20 +291,40 @@ init(void)
     for (uint32_t i = 0; i < (uint32_t)nbufs; i++) {
         tx_free[tx_nfree++] = i * buf_size;
     }
+    /* The service refuses sizes out of range (shown, so the tests see it). */
+    size_t none = 0;
+    int zero = entropy_random(CH_RNG, 0, pool, &none);
+    int big = entropy_random(CH_RNG, 257, pool, &none);
+    printf("netecho: entropy service refuses 0 bytes: %s, 257 bytes: %s\n",
+           zero == ENTROPY_RANDOM_BAD_SIZE ? "bad_size" : "NOT REFUSED",
+           big == ENTROPY_RANDOM_BAD_SIZE ? "bad_size" : "NOT REFUSED");
     boot_ns = goldfish_clock_ns(&clock);
-    seed = (uint32_t)(boot_ns ^ boot_ns >> 32) | 1;
-    cfg.ip_id_seed = (uint16_t)entropy(NULL);
+    struct net_tcp_config tcp_cfg = {0};
+    if (!draw(&cfg.ip_id_seed, sizeof(cfg.ip_id_seed)) ||
+        !draw(&cfg.ephemeral_seed, sizeof(cfg.ephemeral_seed)) ||
+        !draw(tcp_cfg.isn_key, sizeof(tcp_cfg.isn_key))) {
+        return;
+    }
     static const struct net_netif link = {tx_acquire, tx_submit, NULL};
     int err = net_init(&stack, &cfg, &mem, &link);
+    if (err == 0) {
+        err = net_tcp_init(&stack, &tcp, &tcp_cfg, &tcp_mem);
+    }
+    memset(tcp_cfg.isn_key, 0, sizeof(tcp_cfg.isn_key)); /* the stack keeps its copy */
     if (err == 0) {
         net_set_echo_handler(&stack, echo_reply, NULL);
         err = net_udp_bind(&stack, ECHO_PORT, echo, NULL);
     }
+    int probe = err >= 0 ? net_udp_bind(&stack, 0, echo, NULL) : err;
+    first_port = probe >= 0 ? net_udp_port(&stack, probe) : 0;
+    if (probe >= 0) {
+        err = net_udp_close(&stack, probe); /* only to show where ephemeral ports start */
+    }
     if (err >= 0) {
         err = net_dhcp_start(&dhcp, &stack, 0, entropy, NULL);
     }
-    if (err < 0) {
-        printf("netecho: stack: %s\n", net_strerror(err));
+    if (err < 0 || probe < 0 || entropy_broken) {
+        printf("netecho: stack: %s\n", net_strerror(err < 0 ? err : probe));
         return;
     }
     printf("netecho: stack up, asking for an address by DHCP\n");
@@ -277,7 +335,7 @@ init(void)
 void
 notified(unsigned id)
 {
-    if (!running) {
+    if (!running || entropy_broken) {
         return;
     }
     if (id == CH_RTC) {

@@ -108,3 +108,47 @@ def test_net_udp_echo(version):
         proc.wait()
         con.sel.close()
         proc.stdout.close()
+
+
+ENTROPY_LINE = r"netecho: entropy from the service: DHCP xid (0x[0-9a-f]+), first ephemeral port (\d+)"
+
+
+def entropy_draws(extra_args=()):
+    """Boots systems/net (legacy transport) with extra QEMU arguments until netecho has its
+    lease, and returns (DHCP xid, first ephemeral port) as it printed them: both drawn from
+    the entropy service, which the virtio-rng device seeded (rng says so first)."""
+    image = os.path.join(IMAGES, "net-check.bin")
+    proc = subprocess.Popen(QEMU + ["-kernel", image] + net_args(free_udp_port(), False) +
+                            list(extra_args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    con = Console(proc)
+    try:
+        con.wait_for(r"rng: virtio-mmio version 1, seeded \(32 bytes from the device\)",
+                     BOOT_TIMEOUT)
+        con.wait_for(r"netecho: entropy service refuses 0 bytes: bad_size, 257 bytes: bad_size",
+                     BOOT_TIMEOUT)
+        m = con.wait_for(ENTROPY_LINE, BOOT_TIMEOUT)
+        return int(m.group(1), 16), int(m.group(2))
+    finally:
+        proc.kill()
+        proc.wait()
+        con.sel.close()
+        proc.stdout.close()
+
+
+def test_net_entropy_differs_between_boots():
+    """Two boots draw different DHCP transaction ids and ephemeral ports; under -icount
+    (the guest's clocks and instruction counts the same from boot to boot) two boots with the
+    same `-seed` (QEMU's random source, which the virtio-rng device reads) draw the same ones,
+    and a third without it others: what differs from boot to boot is the device's entropy,
+    not the timing. (Two independent ports coincide with probability 2^-14, ids 2^-32.)"""
+    first, second = entropy_draws(), entropy_draws()
+    assert first[0] != second[0], (first, second)
+    assert first[1] != second[1], (first, second)
+    for xid, port in (first, second):
+        assert 49152 <= port <= 65535, port
+    icount = ["-icount", "shift=0,sleep=on"]
+    seeded = [entropy_draws(icount + ["-seed", "1234"]) for _ in range(2)]
+    assert seeded[0] == seeded[1], seeded
+    unseeded = entropy_draws(icount)
+    assert unseeded != seeded[0], (unseeded, seeded)

@@ -318,7 +318,9 @@ dispatch_signals(vl_word_t badge)
 int
 vl_os_wait_signal(unsigned id)
 {
-    int status = check_channel("wait", id, VL_COMP_CH_NOTIFY);
+    /* An interrupt's channel too: a driver waits for its device's first answer in init(). */
+    bool is_irq = id < VL_COMP_MAX_CHANNELS && comp_info->channels[id] == VL_COMP_CH_IRQ;
+    int status = check_channel("wait", id, is_irq ? VL_COMP_CH_IRQ : VL_COMP_CH_NOTIFY);
     if (status != VL_OS_OK) {
         return status;
     }

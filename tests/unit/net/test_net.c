@@ -1334,6 +1334,33 @@ test_frag_timeout_icmp_error(void)
     return end(&g_b, NET_REASS_TIMEOUT_MS);
 }
 
+/* The first ephemeral port comes from cfg.ephemeral_seed (the component's entropy), modulo
+ * the range; ports then follow in turn and wrap around. */
+static bool
+test_ephemeral_seed(void)
+{
+    static struct net_udp_sock socks[3];
+    static struct sim_node n;
+    struct net_config cfg = {.mac = {{0x02, 0, 0, 0, 0, 2}},
+                             .addr = IP_B,
+                             .netmask = NET_IP4(255, 255, 255, 0),
+                             .ephemeral_seed = 1000};
+    struct net_mem mem = {n.arp,     SIM_ARP,     n.pkts,        SIM_PKTS, n.reass,
+                          SIM_REASS, n.reass_buf, SIM_REASS_BUF, socks,    3};
+    struct net_netif netif = {sim_tx_acquire, sim_tx_submit, &n};
+
+    EXPECT_EQ(net_init(&n.s, &cfg, &mem, &netif), 0);
+    EXPECT_EQ(net_udp_bind(&n.s, 0, rx_record, NULL), 0);
+    EXPECT_EQ(net_udp_port(&n.s, 0), NET_EPHEMERAL_FIRST + 1000);
+    cfg.ephemeral_seed = 65535; /* 65535 mod 16384 is the range's last port */
+    EXPECT_EQ(net_init(&n.s, &cfg, &mem, &netif), 0);
+    EXPECT_EQ(net_udp_bind(&n.s, 0, rx_record, NULL), 0);
+    EXPECT_EQ(net_udp_bind(&n.s, 0, rx_record, NULL), 1);
+    EXPECT_EQ(net_udp_port(&n.s, 0), NET_EPHEMERAL_LAST);
+    EXPECT_EQ(net_udp_port(&n.s, 1), NET_EPHEMERAL_FIRST);
+    return true;
+}
+
 static bool
 test_ephemeral_exhausted(void)
 {
@@ -1396,6 +1423,7 @@ main(void)
     run("net/frag_first_header_too_long", test_frag_first_header_too_long);
     run("net/frag_timeout_no_error_about_error", test_frag_timeout_icmp_error);
     run("net/udp_ephemeral_exhausted", test_ephemeral_exhausted);
+    run("net/udp_ephemeral_seed", test_ephemeral_seed);
     printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed == 0 ? 0 : 1;
 }

@@ -5,6 +5,10 @@
  * device-readable buffers) is copied into the next chain available on queue 0 (receive,
  * device-writable buffers) and both are put in the used rings, with an interrupt.
  *
+ * With device_id VIRTIO_ID_RNG it is an entropy device instead: every chain available on
+ * queue 0 gets its writable bytes filled from a counter (at most rng_limit of them), unless
+ * rng_hold keeps it waiting.
+ *
  * The model is the test's, trusted: it checks every address the driver gives it against
  * the DMA region and records a driver error (model_error) instead of touching memory
  * outside. Knobs make it misbehave the ways lib/virtio must survive (enum model_evil).
@@ -51,6 +55,9 @@ struct model {
     const struct hw_dma *mem; /* where device addresses point */
     enum model_evil evil;
     unsigned notifies, frames;
+    uint32_t rng_limit; /* entropy device: most bytes per answer (0: empty answers) */
+    bool rng_hold;      /* entropy device: answer nothing until cleared and model_run */
+    uint8_t rng_next;   /* entropy device: the next byte it gives */
     bool error; /* the driver gave the device something bad */
     char why[128];
 };
@@ -195,11 +202,40 @@ model_evil_used(struct model *m, unsigned qi, struct model_ring *r, uint32_t id,
     model_push_used(m, qi, r, id, len);
 }
 
+/* The entropy device: answers every chain available on queue 0. */
+static void
+model_run_rng(struct model *m)
+{
+    struct model_ring r;
+    if (m->rng_hold || !model_ring(m, 0, &r)) {
+        return;
+    }
+    struct model_queue *q = &m->q[0];
+    while (q->last_avail != __atomic_load_n(&r.avail->idx, __ATOMIC_ACQUIRE)) {
+        uint16_t h = r.avail->ring[q->last_avail % r.num];
+        uint8_t bytes[4096];
+        uint32_t n = m->rng_limit < sizeof(bytes) ? m->rng_limit : sizeof(bytes), put;
+        for (uint32_t i = 0; i < n; i++) {
+            bytes[i] = (uint8_t)(m->rng_next + i);
+        }
+        if (!model_chain(m, &r, h, NULL, 0, bytes, n, &put)) {
+            return;
+        }
+        m->rng_next = (uint8_t)(m->rng_next + put); /* the bytes given, not those offered */
+        q->last_avail++;
+        model_evil_used(m, 0, &r, h, put);
+    }
+}
+
 /* The loopback: pairs transmit chains with receive chains while both are available. */
 static void
 model_run(struct model *m)
 {
     struct model_ring rx, tx;
+    if (m->device_id == VIRTIO_ID_RNG) {
+        model_run_rng(m);
+        return;
+    }
     if (!model_ring(m, MODEL_RX, &rx) || !model_ring(m, MODEL_TX, &tx)) {
         return;
     }

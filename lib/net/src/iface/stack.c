@@ -186,7 +186,9 @@ net_init(struct net_stack *s, const struct net_config *cfg, const struct net_mem
     }
     s->icmp_tokens = (uint64_t)s->cfg.icmp_burst * 1000;
     s->ip_id = cfg->ip_id_seed;
-    s->next_ephemeral = NET_EPHEMERAL_FIRST;
+    s->next_ephemeral =
+        (uint16_t)(NET_EPHEMERAL_FIRST +
+                   cfg->ephemeral_seed % (NET_EPHEMERAL_LAST - NET_EPHEMERAL_FIRST + 1));
     memset(mem->arp, 0, mem->arp_count * sizeof(mem->arp[0]));
     for (i = 0; i < mem->arp_count; i++) {
         mem->arp[i].pending_head = mem->arp[i].pending_tail = NET_PKT_NONE;

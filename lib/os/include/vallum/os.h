@@ -109,12 +109,14 @@ const char *vl_os_status_name(int status);
 int vl_os_notify(unsigned id);
 
 /*
- * Waits, outside the event loop, until notify channel id is signalled: for code that must
- * block for one event in the middle of an entry point (vallum/timer_sleep.h sleeps with it).
+ * Waits, outside the event loop, until notify channel id is signalled (or interrupt channel
+ * id fires; the caller acknowledges it with vl_os_irq_ack): for code that must block for
+ * one event in the middle of an entry point (vallum/timer_sleep.h sleeps with it; the
+ * entropy service waits for its first seed).
  * Signals on other channels that arrive meanwhile are kept and delivered to notified() once
  * the entry point returns to the event loop; protected calls to this component wait until
  * then too. Returns VL_OS_OK, or VL_OS_ENOCHANNEL / VL_OS_EWRONGKIND (without waiting) if id
- * is not a notify channel.
+ * is neither a notify nor an interrupt channel.
  */
 int vl_os_wait_signal(unsigned id);
 

@@ -160,6 +160,8 @@ struct net_config {
     net_ip4_t gateway;        /* 0: none, only on-link destinations are reachable */
     uint8_t ttl;              /* 0: NET_DEFAULT_TTL */
     uint16_t ip_id_seed;      /* first IPv4 identification (from the component's entropy) */
+    uint16_t ephemeral_seed;  /* first ephemeral UDP port tried: NET_EPHEMERAL_FIRST + this
+                                 mod the range (from the component's entropy; RFC 6056) */
     uint32_t reass_budget;    /* packet buffers reassembly may hold at once; 0: half the pool */
     uint32_t icmp_rate_per_s; /* 0: NET_ICMP_RATE_PER_S */
     uint32_t icmp_burst;      /* 0: NET_ICMP_BURST */
