@@ -67,7 +67,7 @@ struct comp {
     vl_word_t priv_count;
     vl_word_t priv_next; /* next free private slot, relative to priv_slots */
     vl_cptr_t tcb, vspace, cnode, ipc_frame;
-    vl_cptr_t sc; /* its thread's scheduling context (give_sched_context in comp.c) */
+    vl_cptr_t sc;     /* its thread's scheduling context (give_sched_context in comp.c) */
     vl_cptr_t own_ut; /* with `untyped`: the slot its own untyped was made in (from ut; then
                          moved to its VL_COMP_SLOT_UNTYPED, so this slot is empty), else 0 */
     vl_word_t ncaps;  /* capabilities in its CSpace */

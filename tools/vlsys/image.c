@@ -445,7 +445,8 @@ image_dump(const char *path)
             dump_error(&d, "bad region flags", flags);
         }
         printf("region %llu '%s': %s, size 0x%llx, paddr 0x%llx%s\n", (unsigned long long)i,
-               dump_string(&d, get_u64(r)), kind == VL_REGION_RAM       ? "ram"
+               dump_string(&d, get_u64(r)),
+               kind == VL_REGION_RAM       ? "ram"
                : kind == VL_REGION_CONSOLE ? "console"
                                            : "device",
                (unsigned long long)get_u64(r + 8), (unsigned long long)get_u64(r + 24),

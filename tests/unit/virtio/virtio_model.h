@@ -58,7 +58,7 @@ struct model {
     uint32_t rng_limit; /* entropy device: most bytes per answer (0: empty answers) */
     bool rng_hold;      /* entropy device: answer nothing until cleared and model_run */
     uint8_t rng_next;   /* entropy device: the next byte it gives */
-    bool error; /* the driver gave the device something bad */
+    bool error;         /* the driver gave the device something bad */
     char why[128];
 };
 

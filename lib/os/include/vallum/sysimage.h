@@ -19,13 +19,13 @@
 
 /* Limits the tool enforces (and init relies on). */
 #define VL_SYSIMG_MAX_COMPONENTS 32
-#define VL_SYSIMG_MAX_CHANNEL_ID 62   /* channel ids 0..62 in each component */
-#define VL_SYSIMG_MAX_PRIORITY 254    /* 255 is init's */
-#define VL_SYSIMG_MAX_NAME 31         /* characters in a name */
-#define VL_SYSIMG_MIN_UNTYPED_BITS 12 /* a component's own untyped: 4 KiB.. */
-#define VL_SYSIMG_MAX_UNTYPED_BITS 28 /* ..256 MiB */
-#define VL_SYSIMG_MAX_CONFIG 16       /* `config` parameters of one component */
-#define VL_SYSIMG_MAX_CONFIG_STR 63   /* characters in a string parameter */
+#define VL_SYSIMG_MAX_CHANNEL_ID 62     /* channel ids 0..62 in each component */
+#define VL_SYSIMG_MAX_PRIORITY 254      /* 255 is init's */
+#define VL_SYSIMG_MAX_NAME 31           /* characters in a name */
+#define VL_SYSIMG_MIN_UNTYPED_BITS 12   /* a component's own untyped: 4 KiB.. */
+#define VL_SYSIMG_MAX_UNTYPED_BITS 28   /* ..256 MiB */
+#define VL_SYSIMG_MAX_CONFIG 16         /* `config` parameters of one component */
+#define VL_SYSIMG_MAX_CONFIG_STR 63     /* characters in a string parameter */
 #define VL_SYSIMG_MIN_BUDGET_US 100     /* `budget`: at least 100 us.. */
 #define VL_SYSIMG_MAX_PERIOD_US 1000000 /* ..`period`: at most one second */
 
