@@ -56,16 +56,7 @@ tx_buffer(struct ring_desc *d)
         *d = (struct ring_desc){tx_fresh++ * SERIAL_TX_BUF, 0};
         return true;
     }
-    for (unsigned i = 0; i < SERIAL_TX_CAPACITY; i++) {
-        int s = ring_dequeue(&tx, d);
-        if (s == RING_OK) {
-            return true;
-        }
-        if (s == RING_EMPTY || ring_is_broken(&tx)) {
-            return false;
-        }
-    }
-    return false;
+    return ring_dequeue_good(&tx, d, SERIAL_TX_CAPACITY);
 }
 
 /* Gives n bytes to the driver as one buffer; false (nothing sent) if none is free. */

@@ -157,16 +157,7 @@ tx_drain(void)
 static bool
 rx_buffer(struct ring_desc *d)
 {
-    for (unsigned i = 0; i < SERIAL_RX_CAPACITY; i++) {
-        int s = ring_dequeue(&rx, d);
-        if (s == RING_OK) {
-            return true;
-        }
-        if (s == RING_EMPTY || ring_is_broken(&rx)) {
-            return false;
-        }
-    }
-    return false;
+    return ring_dequeue_good(&rx, d, SERIAL_RX_CAPACITY);
 }
 
 /* Takes what the UART received into rx buffers for the virtualiser. A buffer is taken only

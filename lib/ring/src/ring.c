@@ -152,6 +152,21 @@ ring_dequeue(struct ring *r, struct ring_desc *d)
     return RING_OK;
 }
 
+bool
+ring_dequeue_good(struct ring *r, struct ring_desc *d, unsigned tries)
+{
+    for (unsigned i = 0; i < tries; i++) {
+        int s = ring_dequeue(r, d);
+        if (s == RING_OK) {
+            return true;
+        }
+        if (s == RING_EMPTY || r->broken) {
+            return false;
+        }
+    }
+    return false;
+}
+
 int
 ring_enqueue(struct ring *r, struct ring_desc d)
 {

@@ -371,6 +371,30 @@ test_peer_bad_descriptors(void)
     return true;
 }
 
+/* ring_dequeue_good skips bad entries, but at most `tries` of them a call; it stops at an
+ * empty queue and at a broken ring. */
+static bool
+test_dequeue_good(void)
+{
+    struct ring_desc d = {7, 7};
+    EXPECT(setup(0));
+    EXPECT(!ring_dequeue_good(&fx.c, &d, 4)); /* empty */
+    peer_put(active_queue(), 0, NBUFS * BUF, 0, 1);
+    peer_put(active_queue(), 1, BUF + 8, 8, 2);
+    peer_put(active_queue(), 2, 2 * BUF, 5, 3);
+    EXPECT(!ring_dequeue_good(&fx.c, &d, 2)); /* two bad ones, then it gives up */
+    EXPECT_EQ(d.offset, 7);
+    EXPECT_EQ(fx.c.stats.bad_desc, 2);
+    EXPECT(ring_dequeue_good(&fx.c, &d, 2));
+    EXPECT(d.offset == 2 * BUF && d.length == 5);
+    peer_put(active_queue(), 3, 0, 1, 3);
+    active_queue()->tail = 3 + 2 * CAP; /* an index jump: the ring breaks */
+    EXPECT(!ring_dequeue_good(&fx.c, &d, 4));
+    EXPECT(ring_is_broken(&fx.c));
+    EXPECT(!ring_dequeue_good(&fx.c, &d, 4));
+    return true;
+}
+
 /* The producer hands the same buffer over twice: the second is dropped. */
 static bool
 test_peer_double_hand_out(void)
@@ -1160,6 +1184,7 @@ static const struct {
     {"peer_tail_jumps", test_peer_tail_jumps, false},
     {"peer_head_jumps", test_peer_head_jumps, false},
     {"peer_bad_descriptors", test_peer_bad_descriptors, false},
+    {"dequeue_good", test_dequeue_good, false},
     {"peer_double_hand_out", test_peer_double_hand_out, false},
     {"peer_returns_unlent_buffer", test_peer_returns_unlent_buffer, false},
     {"descriptor_read_once", test_descriptor_read_once, false},

@@ -158,6 +158,14 @@ void ring_own_all(struct ring *r);
 int ring_dequeue(struct ring *r, struct ring_desc *d);
 
 /*
+ * ring_dequeue for a caller that only wants a good entry: skips (and counts, as
+ * ring_dequeue does) up to `tries` bad ones the peer queued. True with *d on RING_OK; false
+ * when the queue is empty, the ring is or becomes broken, or `tries` entries were all bad
+ * (the rest wait for the next call, so a hostile peer cannot keep the caller here).
+ */
+bool ring_dequeue_good(struct ring *r, struct ring_desc *d, unsigned tries);
+
+/*
  * Hands the buffer d (which this side must hold) to the peer through the `out` queue.
  * d.offset must be the start of a buffer and d.length at most buf_size. Returns RING_OK;
  * RING_FULL; RING_ERR_DESC or RING_ERR_NOT_OWNED for a bad d (nothing changes);
