@@ -17,12 +17,12 @@ FUZZ_SECONDS ?= 20
 
 .PHONY: unit-elf fuzz-elf
 
-$(ELF_HOST_O)/test_elf: $(ELF_LIB) tests/unit/test_elf.c tests/unit/vltest.h | deps-test
+$(ELF_HOST_O)/test_elf: $(ELF_LIB) tests/unit/test_elf.c tests/unit/vltest.h tests/unit/elf_bytes.h | deps-test
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Ilib/elf/include lib/elf/src/elf.c tests/unit/test_elf.c -o $@
 
 $(ELF_HOST_O)/test_elf_symbol: $(ELF_LIB) tests/unit/test_elf_symbol.c tests/unit/vltest.h \
-		| deps-test
+		tests/unit/elf_bytes.h | deps-test
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Ilib/elf/include lib/elf/src/elf.c tests/unit/test_elf_symbol.c \
 		-o $@

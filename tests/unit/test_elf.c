@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elf_bytes.h"
 #include "vallum/elf.h"
 
 #if defined(__has_feature)
@@ -92,25 +93,6 @@ xmalloc(size_t n)
         exit(2);
     }
     return p;
-}
-
-static uint64_t
-get_le(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-
-    for (unsigned i = n; i > 0; i--) {
-        v = (v << 8) | p[i - 1];
-    }
-    return v;
-}
-
-static void
-put_le(uint8_t *p, unsigned n, uint64_t v)
-{
-    for (unsigned i = 0; i < n; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
 }
 
 static uint64_t

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elf_bytes.h"
 #include "vallum/elf.h"
 
 #define USER_TOP 0x4000000000ull
@@ -58,25 +59,6 @@ static struct {
     unsigned nsyms;
     unsigned lone; /* a symbol whose bytes no other symbol holds (the tests break it) */
 } g_file;
-
-static uint64_t
-get_le(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-
-    for (unsigned i = n; i > 0; i--) {
-        v = (v << 8) | p[i - 1];
-    }
-    return v;
-}
-
-static void
-put_le(uint8_t *p, unsigned n, uint64_t v)
-{
-    for (unsigned i = 0; i < n; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
 
 /* A copy of the file in a buffer of exactly len bytes (freed by the caller). */
 static uint8_t *
