@@ -150,7 +150,9 @@ c_handle_syscall(void)
 void
 kernel_exit(void)
 {
-    console_log_signal();
+    if (__builtin_expect(console_klog_new, 0)) {
+        console_log_signal();
+    }
     sched_schedule();
     while (ks_cur_thread == ks_idle_thread) {
         /* Nothing to run: wait for an interrupt (it wakes wfi even with SIE clear). */

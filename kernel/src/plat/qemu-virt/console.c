@@ -21,7 +21,7 @@ static char klog[1u << KLOG_BITS];
 static word_t klog_head; /* next byte to read */
 static word_t klog_tail; /* next byte to write */
 static word_t klog_lost;
-static bool klog_new; /* bytes went in since console_log_take_new last looked */
+bool console_klog_new; /* bytes went in since console_log_take_new last looked */
 
 #define UART_THR 0
 #define UART_LCR 3
@@ -65,7 +65,7 @@ console_putchar(char c)
         klog_lost++;
     }
     klog[klog_tail++ & MASK(KLOG_BITS)] = c;
-    klog_new = true;
+    console_klog_new = true;
 }
 
 paddr_t
@@ -125,8 +125,8 @@ console_log_pending(void)
 bool
 console_log_take_new(void)
 {
-    bool was = klog_new;
-    klog_new = false;
+    bool was = console_klog_new;
+    console_klog_new = false;
     return was;
 }
 
