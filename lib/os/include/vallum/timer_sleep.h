@@ -22,8 +22,10 @@
 
 /*
  * Sleeps until the service's clock reaches deadline (ns): arms id for it and waits until it
- * has fired. Returns 0, a set_timeout or fired status (TIMER_SET_TIMEOUT_*, VL_IDL_*), or a
- * lib/os status (vl_os_wait_signal). A deadline already past returns at once.
+ * has fired and the service's clock has reached deadline (id's bit alone is not enough: a
+ * firing of id from before this call that was not collected yet stays set). Returns 0, a
+ * set_timeout or fired status (TIMER_SET_TIMEOUT_*, VL_IDL_*), or a lib/os status
+ * (vl_os_wait_signal). A deadline already past returns at once.
  */
 static inline int
 vl_timer_sleep_until(unsigned call, unsigned signal, uint32_t id, uint64_t deadline,
@@ -41,7 +43,7 @@ vl_timer_sleep_until(unsigned call, unsigned signal, uint32_t id, uint64_t deadl
         }
         *others |= ids & ~(1ull << id);
         *overruns += ov;
-        if (ids & (1ull << id)) {
+        if ((ids & (1ull << id)) && now >= deadline) {
             return 0;
         }
         st = vl_os_wait_signal(signal);
