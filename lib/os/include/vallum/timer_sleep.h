@@ -53,7 +53,8 @@ vl_timer_sleep_until(unsigned call, unsigned signal, uint32_t id, uint64_t deadl
     }
 }
 
-/* Sleeps for ns nanoseconds of the service's clock (vl_timer_sleep_until from now). */
+/* Sleeps for ns nanoseconds of the service's clock (vl_timer_sleep_until from now); a
+ * deadline past the clock's range is the clock's last instant, not a wrapped one in the past. */
 static inline int
 vl_timer_sleep(unsigned call, unsigned signal, uint32_t id, uint64_t ns, uint64_t *others,
                uint64_t *overruns)
@@ -63,5 +64,9 @@ vl_timer_sleep(unsigned call, unsigned signal, uint32_t id, uint64_t ns, uint64_
     if (st != 0) {
         return st;
     }
-    return vl_timer_sleep_until(call, signal, id, now + ns, others, overruns);
+    uint64_t deadline;
+    if (__builtin_add_overflow(now, ns, &deadline)) {
+        deadline = UINT64_MAX;
+    }
+    return vl_timer_sleep_until(call, signal, id, deadline, others, overruns);
 }
