@@ -2,7 +2,9 @@
  * chatter: writes numbered lines to the console through the virtualiser, each in three
  * writes with a yield between them, so that chatters of one priority interleave their
  * writes; the virtualiser must still put out each line whole (systems/console,
- * tests/integration). Config: `name` (default "?"), `lines` (default 20).
+ * tests/integration). It also tries to read the console after each line, which only the
+ * reader may: it reports how many reads were refused and how many bytes it got (the attack
+ * test of the virtualiser's reader right). Config: `name` (default "?"), `lines` (default 20).
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +32,24 @@ put(const char *s)
     }
 }
 
+static unsigned reads_refused, reads_other;
+static size_t bytes_got;
+
+/* Tries to take a typed line, as a client that is not the reader. */
+static void
+try_read(void)
+{
+    uint8_t line[128];
+    size_t len = 0;
+    bool more = false;
+    if (console_read(CH_CONSOLE, line, &len, &more) == CONSOLE_READ_NOT_READER) {
+        reads_refused++;
+    } else {
+        reads_other++;
+    }
+    bytes_got += len;
+}
+
 void
 init(void)
 {
@@ -46,8 +66,13 @@ init(void)
         vl_yield();
         snprintf(buf, sizeof(buf), "and its end (%s %ld)\n", name, (long)i);
         put(buf);
+        try_read();
         vl_yield();
     }
+    snprintf(buf, sizeof(buf),
+             "reader right: chatter %s refused %u reads, other %u, bytes got %lu\n", name,
+             reads_refused, reads_other, (unsigned long)bytes_got);
+    put(buf);
     snprintf(buf, sizeof(buf), "chatter %s: done\n", name);
     put(buf);
 }

@@ -139,7 +139,10 @@ rx_drain(void)
         ring_awake(&rx);
         struct ring_desc d;
         int s;
-        while ((s = ring_dequeue(&rx, &d)) != RING_EMPTY && !ring_is_broken(&rx)) {
+        /* At most a queue's worth per pass, as in the driver's tx_drain. */
+        for (unsigned k = 0; k < SERIAL_RX_CAPACITY && (s = ring_dequeue(&rx, &d)) != RING_EMPTY &&
+                             !ring_is_broken(&rx);
+             k++) {
             if (s != RING_OK) {
                 continue;
             }

@@ -131,8 +131,11 @@ tx_drain(void)
         ring_awake(&tx);
         struct ring_desc d;
         int s;
-        while (2 * SERIAL_TX_BUF <= out_room() && (s = ring_dequeue(&tx, &d)) != RING_EMPTY &&
-               !ring_is_broken(&tx)) {
+        /* At most a queue's worth per pass: a peer refilling the queue with bad descriptors
+         * as fast as they are consumed must not hold the driver here. */
+        for (unsigned k = 0; k < SERIAL_TX_CAPACITY && 2 * SERIAL_TX_BUF <= out_room() &&
+                             (s = ring_dequeue(&tx, &d)) != RING_EMPTY && !ring_is_broken(&tx);
+             k++) {
             if (s != RING_OK) {
                 continue; /* dropped and counted by lib/ring: the peer's loss */
             }

@@ -786,6 +786,19 @@ def test_console_writers_never_interleave():
     run.index(r"^chatter b: done$")
 
 
+def test_console_reader_right_attacked():
+    """systems/console: the chatters are clients but not the reader, and try to read the
+    console after each of their lines, while a line is being typed and answered. Every one
+    of their reads is refused with not_reader (not `empty`: the right is checked first) and
+    gives them no byte, and the line typed still reaches echo, the reader, whole."""
+    run = boot("console", r"^chatter [ab]: done$",
+               typing=[(r"^chatter [ab] line 2: ", "secret line\n")])
+    run.index(r"^echo: you typed 'secret line'$")
+    for name in "ab":
+        run.index(r"^reader right: chatter %s refused 20 reads, other 0, bytes got 0$" % name)
+    assert not run.all(r"faulted"), run.text()
+
+
 def test_console_fault_report_after_handover():
     """A fault after the handover: init's fault report (kernel output, from the log) still
     reaches the console through the serial driver, in order with echo's own lines, and the
