@@ -101,7 +101,8 @@ BAD_IMAGES := bad_magic bad_size bad_table bad_program bad_string bad_map bad_ch
 	bad_priority bad_untyped bad_debug bad_elf bad_fault_self bad_fault_index bad_fault_cycle \
 	bad_fault_channel bad_config bad_config_table bad_config_twice bad_config_count \
 	bad_grant_notify bad_channel_flags bad_region_flags bad_map_paddr bad_map_paddr_driver \
-	bad_budget bad_period bad_admission bad_console_twice bad_region_kind bad_console_paddr
+	bad_budget bad_period bad_admission bad_console_twice bad_region_kind bad_console_paddr \
+	bad_console_maps
 $(O)/systems/bad_%.img: $(O)/systems/pingpong.img tests/integration/corrupt_image.py
 	$(Q)$(PYTHON) tests/integration/corrupt_image.py bad_$* $< $@
 $(foreach s,$(BAD_IMAGES),$(eval $(call system_image,$(s))))

@@ -194,6 +194,29 @@ check_paddr_maps(const struct sysimg *img)
     return 0;
 }
 
+/*
+ * The console region, if any, mapped into exactly one component: its driver, the one
+ * console_connect() gives the UART's frame cap and the kernel log's signal. Checked here,
+ * before init takes the UART: from the take on, init's own output goes to the kernel log,
+ * which only that driver drains. After the maps' indices are checked.
+ */
+static int
+check_console_maps(const struct sysimg *img)
+{
+    uint64_t maps = 0, region = 0;
+    bool has_console = false;
+    for (uint64_t i = 0; i < img->nregions; i++) {
+        if (img->regions[i].kind == VL_REGION_CONSOLE) {
+            has_console = true;
+            region = i;
+        }
+    }
+    for (uint64_t i = 0; i < img->nmaps; i++) {
+        maps += has_console && img->maps[i].region == region;
+    }
+    return !has_console || maps == 1 ? 0 : bad("number of console region maps", maps);
+}
+
 /* Marks channel id as used in component c; fails if out of range or used twice. */
 static int
 use_id(uint64_t *ids, uint64_t c, uint64_t id)
@@ -399,7 +422,8 @@ image_check(const void *base, uint64_t size, struct sysimg *img)
             return -1;
         }
     }
-    if (check_channels(img) != 0 || check_configs(img) != 0 || check_paddr_maps(img) != 0) {
+    if (check_channels(img) != 0 || check_configs(img) != 0 || check_paddr_maps(img) != 0 ||
+        check_console_maps(img) != 0) {
         return -1;
     }
     for (uint64_t i = 0; i < img->ncomps; i++) {

@@ -116,9 +116,17 @@ CORRUPTIONS = {
                                        put(img, table(img, "regions", 1, 2), 2)),
                           "console region (0x1)"),
     "bad_region_kind": (lambda img: put(img, table(img, "regions", 0, 2), 3), "region (0x0)"),
-    # One console region, mapped into two components, at paddr 0 (not the UART's): init
-    # accepts the image and refuses to build (test_console_region_checked).
-    "bad_console_paddr": (lambda img: put(img, table(img, "regions", 0, 2), 2), None),
+    # One console region at paddr 0 (not the UART's), mapped into ping alone (pong's map of
+    # it made a second map of ring_data): init accepts the image and refuses to build
+    # (test_console_region_checked).
+    "bad_console_paddr": (lambda img: (put(img, table(img, "regions", 0, 2), 2),
+                                       put(img, table(img, "maps", 1, 0), 1)), None),
+    # The console, at the UART's own address, mapped into ping and pong: both would get the
+    # device. Refused before init takes the UART (after, its report would go to the kernel
+    # log, which no driver drains).
+    "bad_console_maps": (lambda img: (put(img, table(img, "regions", 0, 2), 2),
+                                      put(img, table(img, "regions", 0, 3), 0x10000000)),
+                         "number of console region maps (0x2)"),
 }
 
 

@@ -28,7 +28,8 @@ BAD_IMAGES = ["bad_magic", "bad_size", "bad_table", "bad_program", "bad_string",
               "bad_config", "bad_config_table", "bad_config_twice", "bad_config_count",
               "bad_grant_notify", "bad_channel_flags", "bad_region_flags", "bad_map_paddr",
               "bad_map_paddr_driver",
-              "bad_budget", "bad_period", "bad_admission", "bad_console_twice", "bad_region_kind"]
+              "bad_budget", "bad_period", "bad_admission", "bad_console_twice", "bad_region_kind",
+              "bad_console_maps"]
 
 
 @pytest.fixture(scope="session", autouse=True)
