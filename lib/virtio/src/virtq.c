@@ -84,7 +84,10 @@ virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, uint16_t *h
 void
 virtq_kick(struct virtq *q)
 {
-    if (q->broken) {
+    /* Nothing added since the last kick: the device has the index already, and a doorbell
+     * (a trap to the hypervisor on QEMU) would only make it scan the queue for nothing. A
+     * device that set NO_NOTIFY then cleared it re-reads the index itself (2.7.10). */
+    if (q->broken || q->avail_idx == q->published) {
         return;
     }
     store_release16(&q->avail->idx, q->avail_idx);
