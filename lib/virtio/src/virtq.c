@@ -73,7 +73,7 @@ virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, uint16_t *h
     q->num_free = (uint16_t)(q->num_free - n);
     q->chain_len[first] = (uint16_t)n;
     q->writable[first] = (uint32_t)writable;
-    q->avail->ring[q->avail_idx % q->num] = first;
+    q->avail->ring[q->avail_idx & (q->num - 1)] = first;
     q->avail_idx++;
     q->in_flight++;
     q->stats.added++;
@@ -142,7 +142,7 @@ virtq_get_used(struct virtq *q, uint16_t *head, uint32_t *len)
         return broken(q, &q->stats.bad_index); /* more finished than were published */
     }
     /* Each field read once: the device may change them under us. */
-    volatile struct virtq_used_elem *e = &q->used->ring[q->last_used % q->num];
+    volatile struct virtq_used_elem *e = &q->used->ring[q->last_used & (q->num - 1)];
     uint32_t id = e->id, n = e->len;
     if (id >= q->num || q->chain_len[id] == 0) {
         return broken(q, &q->stats.bad_id); /* not a chain in flight, or one returned twice */
