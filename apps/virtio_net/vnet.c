@@ -227,10 +227,14 @@ vnet_service(struct vnet *n)
     }
     take_rx(n);
     take_tx(n);
-    give_rx(n);
-    give_tx(n);
-    virtq_kick(&n->rxq);
-    virtq_kick(&n->txq);
+    /* A device that broke either queue in this pass is FAILED now: the client's buffers stay
+     * on its rings rather than going to it, where the driver would hold them for ever. */
+    if (!n->failed) {
+        give_rx(n);
+        give_tx(n);
+        virtq_kick(&n->rxq);
+        virtq_kick(&n->txq);
+    }
     /* Both calls, always: each has its side effect (a fence, a count). */
     bool rx_sig = ring_signal_needed(n->rx);
     bool tx_sig = ring_signal_needed(n->tx);

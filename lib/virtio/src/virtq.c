@@ -73,7 +73,7 @@ virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, uint16_t *h
     q->num_free = (uint16_t)(q->num_free - n);
     q->chain_len[first] = (uint16_t)n;
     q->writable[first] = (uint32_t)writable;
-    q->avail->ring[q->avail_idx % q->num] = first;
+    q->avail->ring[q->avail_idx & (q->num - 1)] = first;
     q->avail_idx++;
     q->in_flight++;
     q->stats.added++;
@@ -84,7 +84,10 @@ virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, uint16_t *h
 void
 virtq_kick(struct virtq *q)
 {
-    if (q->broken) {
+    /* Nothing added since the last kick: the device has the index already, and a doorbell
+     * (a trap to the hypervisor on QEMU) would only make it scan the queue for nothing. A
+     * device that set NO_NOTIFY then cleared it re-reads the index itself (2.7.10). */
+    if (q->broken || q->avail_idx == q->published) {
         return;
     }
     store_release16(&q->avail->idx, q->avail_idx);
@@ -139,7 +142,7 @@ virtq_get_used(struct virtq *q, uint16_t *head, uint32_t *len)
         return broken(q, &q->stats.bad_index); /* more finished than were published */
     }
     /* Each field read once: the device may change them under us. */
-    volatile struct virtq_used_elem *e = &q->used->ring[q->last_used % q->num];
+    volatile struct virtq_used_elem *e = &q->used->ring[q->last_used & (q->num - 1)];
     uint32_t id = e->id, n = e->len;
     if (id >= q->num || q->chain_len[id] == 0) {
         return broken(q, &q->stats.bad_id); /* not a chain in flight, or one returned twice */

@@ -302,6 +302,8 @@ test_batch_and_interrupts(void)
     EXPECT_ERR(virtq_add(&rx, &b, 1, &h), VIRTIO_ENOSPC);
     virtq_kick(&rx);
     EXPECT_EQ(rx.stats.notifies, 1);
+    virtq_kick(&rx); /* nothing added since: no doorbell */
+    EXPECT_EQ(rx.stats.notifies, 1);
     virtq_disable_interrupts(&rx);
     tx.used->flags = VIRTQ_USED_F_NO_NOTIFY; /* the device polls: no doorbell needed */
     EXPECT(send(&tx, 100));

@@ -174,7 +174,8 @@ struct virtq_buf {
 int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, uint16_t *head);
 
 /* Publishes the chains added since the last kick, and notifies the device unless it asked
- * not to be (VIRTQ_USED_F_NO_NOTIFY). Nothing happens on a broken queue. */
+ * not to be (VIRTQ_USED_F_NO_NOTIFY). Nothing happens on a broken queue, or when nothing
+ * was added since the last kick (callers may kick every queue on every pass). */
 void virtq_kick(struct virtq *q);
 
 /*
