@@ -215,6 +215,12 @@ tcp_rtt_sample(struct net_tcp_conn *c, uint32_t rtt)
 {
     uint32_t rto;
 
+    /* A sample longer than the longest RTO is no usable round trip: it is a timestamp echo the
+     * peer made up (one in our future reads as nearly 2^32 ms), and would wrap 8 SRTT and
+     * 4 RTTVAR below. Bounded samples keep both far from wrapping. */
+    if (rtt > NET_TCP_RTO_MAX_MS) {
+        return;
+    }
     if (c->srtt8 == 0) {
         /* RFC 6298 2.2: SRTT = R, RTTVAR = R/2. */
         c->srtt8 = rtt * 8 > 0 ? rtt * 8 : 1;
