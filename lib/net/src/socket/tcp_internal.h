@@ -53,6 +53,13 @@ tcp_index(const struct net_stack *s, const struct net_tcp_conn *c)
     return (uint16_t)(c - s->tcp->mem.conns);
 }
 
+/* SMSS: the most data one segment of c carries, the MSS less the timestamps option. */
+static inline uint32_t
+tcp_smss(const struct net_tcp_conn *c)
+{
+    return c->mss - (c->ts_ok ? 12u : 0u);
+}
+
 /* Bytes in flight: sent and not acknowledged (SYN and FIN count one each). */
 static inline uint32_t
 tcp_flight(const struct net_tcp_conn *c)
