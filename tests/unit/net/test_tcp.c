@@ -1067,6 +1067,79 @@ test_paws_and_time_wait_reuse(void)
 /* Sequence number of X's k-th segment of 1000 bytes from A (1-based), after ISN iss. */
 #define SEG(iss, k) ((iss) + 1 + ((uint32_t)(k)-1) * 1000)
 
+/* The peer's timestamp echo is untrusted: a TSecr A never sent (in A's future, or a round
+ * trip longer than the longest RTO) must not reach the RTT estimator, whose 8 SRTT and
+ * 4 RTTVAR would wrap (a 2^29 ms "round trip" read as 100 ms) or pin the RTO at its
+ * maximum, stalling loss recovery; a true echo still gives its sample. */
+static bool
+test_bogus_tsecr(void)
+{
+    struct net_tcp_seg h = {.sport = 5000,
+                            .dport = 80,
+                            .seq = 1000,
+                            .flags = NET_TCP_SYN,
+                            .wnd = 65535,
+                            .mss = 1000,
+                            .wscale = -1,
+                            .has_ts = true,
+                            .tsval = 500};
+    const struct net_tcp_conn *c;
+    struct net_tcp_seg seg;
+    int ls, as;
+    uint32_t iss;
+    size_t n;
+
+    EXPECT(pair(NULL));
+    learn_x(&g_a, 0);
+    ls = net_tcp_socket(&g_a.n.s);
+    net_tcp_bind(&g_a.n.s, ls, 80);
+    net_tcp_listen(&g_a.n.s, ls, 1);
+    n = tcp_frame_build(g_frame, &MAC_A, IP_X, IP_A, &h, NULL, 0);
+    net_input(&g_a.n.s, 0, g_frame, n);
+    EXPECT(a_sent(0, &seg) && seg.has_ts);
+    iss = seg.seq;
+    g_a.n.nout = 0;
+    /* The handshake's ACK echoes a time one tick after any A sent. */
+    h.flags = NET_TCP_ACKF;
+    h.seq = 1001;
+    h.ack = iss + 1;
+    h.mss = 0;
+    h.tsval = 600;
+    h.tsecr = seg.tsval + 1;
+    n = tcp_frame_build(g_frame, &MAC_A, IP_X, IP_A, &h, NULL, 0);
+    net_input(&g_a.n.s, 0, g_frame, n);
+    as = net_tcp_accept(&g_a.n.s, ls);
+    EXPECT(as >= 0);
+    c = net_tcp_conn(&g_a.n.s, as);
+    EXPECT_EQ(c->srtt8, 0);
+    EXPECT_EQ(c->rto, NET_TCP_RTO_INIT_MS);
+    /* A byte goes out; its ACK claims a round trip of 2^29 ms. */
+    EXPECT_EQ(net_tcp_send(&g_a.n.s, 0, as, "x", 1), 1);
+    EXPECT(a_sent(0, &seg) && seg.has_ts && seg.payload_len == 1);
+    g_a.n.nout = 0;
+    h.tsval = 700;
+    h.tsecr = seg.tsval - (1u << 29);
+    h.ack = iss + 2;
+    n = tcp_frame_build(g_frame, &MAC_A, IP_X, IP_A, &h, NULL, 0);
+    net_input(&g_a.n.s, 100, g_frame, n);
+    EXPECT_EQ(c->snd_una, iss + 2);
+    EXPECT_EQ(c->srtt8, 0);
+    EXPECT_EQ(c->rto, NET_TCP_RTO_INIT_MS);
+    /* A true echo, 100 ms later: SRTT 100, RTTVAR 50, RTO 300. */
+    EXPECT_EQ(net_tcp_send(&g_a.n.s, 100, as, "y", 1), 1);
+    EXPECT(a_sent(0, &seg) && seg.has_ts && seg.payload_len == 1);
+    g_a.n.nout = 0;
+    h.tsval = 800;
+    h.tsecr = seg.tsval;
+    h.ack = iss + 3;
+    n = tcp_frame_build(g_frame, &MAC_A, IP_X, IP_A, &h, NULL, 0);
+    net_input(&g_a.n.s, 200, g_frame, n);
+    EXPECT_EQ(c->snd_una, iss + 3);
+    EXPECT_EQ(c->srtt8, 800);
+    EXPECT_EQ(c->rto, 300);
+    return checked(&g_a);
+}
+
 static bool
 test_sack_receiver(void)
 {
@@ -1667,6 +1740,7 @@ main(int argc, char **argv)
     run("tcp/keepalive", test_keepalive);
     run("tcp/options_negotiated", test_options_negotiated);
     run("tcp/paws_time_wait_reuse", test_paws_and_time_wait_reuse);
+    run("tcp/bogus_tsecr", test_bogus_tsecr);
     run("tcp/api_errors", test_api_errors);
     run("tcp/out_of_memory", test_out_of_memory);
     run("tcp/isn_rfc6528", test_isn);

@@ -100,7 +100,7 @@ static void
 establish(struct net_stack *s, uint64_t now, struct net_tcp_conn *c, const struct net_tcp_seg *seg)
 {
     c->state = NET_TCP_ESTABLISHED;
-    c->cwnd = initial_window(c->mss - (c->ts_ok ? 12u : 0u));
+    c->cwnd = initial_window(tcp_smss(c));
     c->recover = c->snd_una;
     c->backoff = 0;
     c->t_rexmt = NET_NO_DEADLINE;
@@ -393,7 +393,7 @@ retransmit_first(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
 
     /* Output from SND.UNA with a window of one segment sends exactly that segment. */
     c->snd_nxt = c->snd_una;
-    c->cwnd = c->mss - (c->ts_ok ? 12u : 0u);
+    c->cwnd = tcp_smss(c);
     tcp_output(s, now, c);
     c->cwnd = cwnd;
     if (SEQ_GT(saved, c->snd_nxt)) {
@@ -407,7 +407,7 @@ new_ack(struct net_stack *s, uint64_t now, struct net_tcp_conn *c, const struct 
 {
     uint32_t acked = seg->ack - c->snd_una;
     uint32_t data = tcp_min32(acked, c->tx_len);
-    uint32_t smss = c->mss - (c->ts_ok ? 12u : 0u);
+    uint32_t smss = tcp_smss(c);
 
     c->tx_head = c->tx_cap != 0 ? (c->tx_head + data) % c->tx_cap : 0;
     c->tx_len -= data;
@@ -468,7 +468,7 @@ new_ack(struct net_stack *s, uint64_t now, struct net_tcp_conn *c, const struct 
 static void
 dup_ack(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
 {
-    uint32_t smss = c->mss - (c->ts_ok ? 12u : 0u);
+    uint32_t smss = tcp_smss(c);
 
     c->dupacks++;
     c->dup_acks_rx++;

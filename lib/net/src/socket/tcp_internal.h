@@ -53,6 +53,13 @@ tcp_index(const struct net_stack *s, const struct net_tcp_conn *c)
     return (uint16_t)(c - s->tcp->mem.conns);
 }
 
+/* SMSS: the most data one segment of c carries, the MSS less the timestamps option. */
+static inline uint32_t
+tcp_smss(const struct net_tcp_conn *c)
+{
+    return c->mss - (c->ts_ok ? 12u : 0u);
+}
+
 /* Bytes in flight: sent and not acknowledged (SYN and FIN count one each). */
 static inline uint32_t
 tcp_flight(const struct net_tcp_conn *c)
@@ -97,7 +104,7 @@ void tcp_send_reset(struct net_stack *s, uint64_t now, net_ip4_t laddr, uint16_t
 /* Sends a SYN-ACK for a SYN cookie (no connection exists). */
 void tcp_send_cookie(struct net_stack *s, uint64_t now, const struct net_ipv4 *ip,
                      const struct net_tcp_seg *seg, uint32_t cookie, uint16_t mss);
-/* RTT sample (RFC 6298 2.2, 2.3). */
+/* RTT sample (RFC 6298 2.2, 2.3); one over NET_TCP_RTO_MAX_MS is ignored as bogus. */
 void tcp_rtt_sample(struct net_tcp_conn *c, uint32_t rtt);
 void tcp_arm_rexmt(struct net_tcp_conn *c, uint64_t now);
 /* Gives c's buffers back to the pool (a connection in TIME_WAIT nobody reads). */

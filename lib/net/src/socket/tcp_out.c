@@ -8,13 +8,6 @@
 
 #include <string.h>
 
-/* Largest data a segment of c carries: the MSS less the timestamps option. */
-static uint32_t
-seg_data_max(const struct net_tcp_conn *c)
-{
-    return c->mss - (c->ts_ok ? 12u : 0u);
-}
-
 /* The window field to send, updating RCV.ADV: the free receive buffer, never moving the
  * right edge back (RFC 9293 3.8.6.2.2 forbids shrinking) and not moving it forward by less
  * than min(half the buffer, one MSS) (receiver silly window avoidance, RFC 1122 4.2.3.3). */
@@ -215,6 +208,12 @@ tcp_rtt_sample(struct net_tcp_conn *c, uint32_t rtt)
 {
     uint32_t rto;
 
+    /* A sample longer than the longest RTO is no usable round trip: it is a timestamp echo the
+     * peer made up (one in our future reads as nearly 2^32 ms), and would wrap 8 SRTT and
+     * 4 RTTVAR below. Bounded samples keep both far from wrapping. */
+    if (rtt > NET_TCP_RTO_MAX_MS) {
+        return;
+    }
     if (c->srtt8 == 0) {
         /* RFC 6298 2.2: SRTT = R, RTTVAR = R/2. */
         c->srtt8 = rtt * 8 > 0 ? rtt * 8 : 1;
@@ -322,14 +321,13 @@ tcp_output(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
         uint32_t rwnd_end = c->snd_una + c->snd_wnd, cwnd_end = c->snd_una + c->cwnd;
         uint32_t rwnd_room = SEQ_GT(rwnd_end, c->snd_nxt) ? rwnd_end - c->snd_nxt : 0;
         uint32_t cwnd_room = SEQ_GT(cwnd_end, c->snd_nxt) ? cwnd_end - c->snd_nxt : 0;
-        uint32_t len =
-            tcp_min32(tcp_min32(avail, tcp_min32(rwnd_room, cwnd_room)), seg_data_max(c));
+        uint32_t len = tcp_min32(tcp_min32(avail, tcp_min32(rwnd_room, cwnd_room)), tcp_smss(c));
         bool fin, retrans = SEQ_LT(c->snd_nxt, c->snd_max);
         uint8_t flags = NET_TCP_ACKF;
 
         fin = c->fin_queued && !fin_out && len == avail && c->state != NET_TCP_FIN_WAIT_2 &&
               c->state != NET_TCP_TIME_WAIT;
-        if (len > 0 && len < seg_data_max(c) && !fin && hold_small(c, len, avail, rwnd_room)) {
+        if (len > 0 && len < tcp_smss(c) && !fin && hold_small(c, len, avail, rwnd_room)) {
             len = 0;
         }
         if (len == 0 && !fin) {
@@ -421,7 +419,7 @@ sack_next_hole(const struct net_tcp_conn *c, uint32_t *seq, uint32_t *len)
     for (i = 0; i < c->nsacked; i++) {
         if (SEQ_LT(from, c->sacked[i].start)) {
             *seq = SEQ_GT(from, prev) ? from : prev;
-            *len = tcp_min32(c->sacked[i].start - *seq, seg_data_max(c));
+            *len = tcp_min32(c->sacked[i].start - *seq, tcp_smss(c));
             return true;
         }
         prev = c->sacked[i].end;
@@ -432,7 +430,7 @@ sack_next_hole(const struct net_tcp_conn *c, uint32_t *seq, uint32_t *len)
 void
 tcp_sack_output(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
 {
-    uint32_t smss = seg_data_max(c), seq, len;
+    uint32_t smss = tcp_smss(c), seq, len;
     int n;
 
     /* Bounded: each pass sends a segment or stops. */
@@ -518,8 +516,8 @@ rexmt_expired(struct net_stack *s, uint64_t now, struct net_tcp_conn *c)
         /* RFC 5681 3.1 (4): ssthresh = max(FlightSize / 2, 2 SMSS), cwnd = one segment;
          * RFC 6582 4: recover = the highest sequence sent, so later duplicate ACKs for data
          * sent before the timeout do not start a fast retransmit. */
-        c->ssthresh = tcp_max32(tcp_flight(c) / 2, 2 * seg_data_max(c));
-        c->cwnd = seg_data_max(c);
+        c->ssthresh = tcp_max32(tcp_flight(c) / 2, 2 * tcp_smss(c));
+        c->cwnd = tcp_smss(c);
         c->in_recovery = false;
         c->recover = c->snd_max;
         c->dupacks = 0;
