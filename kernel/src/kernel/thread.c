@@ -38,6 +38,8 @@ bitmap_clear(word_t prio)
 }
 
 #ifdef CONFIG_MCS
+static void ready_append(struct tcb *t);
+
 word_t ks_sc_start;
 
 /* Threads waiting for budget, in order of their next refill's time (equal times in the
@@ -125,6 +127,16 @@ sched_admit(struct tcb *t)
     return false;
 }
 
+/* Puts t, out of every queue and found unable to run, where it waits: the release queue
+ * with a configured context, nowhere without one. */
+static void
+sched_wait_for_budget(struct tcb *t)
+{
+    if (t->sc != NULL && t->sc->refills.budget != 0) {
+        release_insert(t);
+    }
+}
+
 static bool
 sched_is_queued(const struct tcb *t)
 {
@@ -181,7 +193,7 @@ sched_switch_begin(void)
     struct tcb *cur = ks_cur_thread;
     if (cur->in_ready_queue && !sc_can_run(cur, now)) {
         sched_dequeue(cur);
-        sched_admit(cur);
+        sched_wait_for_budget(cur);
     }
     return now;
 }
@@ -245,7 +257,8 @@ sched_timer_interrupt(void)
     while (release_head != NULL && refill_ready(&release_head->sc->refills, now)) {
         struct tcb *t = release_head;
         release_remove(t);
-        sched_append(t);
+        /* Its head refill is ready and holds budget: it may run, no need to ask again. */
+        ready_append(t);
         if (cur == ks_idle_thread || t->priority > cur->priority) {
             sched_reschedule_required();
         }
@@ -397,12 +410,10 @@ sched_enqueue(struct tcb *t)
     t->in_ready_queue = true;
 }
 
-void
-sched_append(struct tcb *t)
+/* Links t, in no queue, at the tail of its priority's ready queue. */
+static void
+ready_append(struct tcb *t)
 {
-    if (sched_is_queued(t) || !sched_admit(t)) {
-        return;
-    }
     word_t p = t->priority;
     t->sched_next = NULL;
     t->sched_prev = ready_queues[p].tail;
@@ -414,6 +425,15 @@ sched_append(struct tcb *t)
     }
     ready_queues[p].tail = t;
     t->in_ready_queue = true;
+}
+
+void
+sched_append(struct tcb *t)
+{
+    if (sched_is_queued(t) || !sched_admit(t)) {
+        return;
+    }
+    ready_append(t);
 }
 
 void
