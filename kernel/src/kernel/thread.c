@@ -38,6 +38,7 @@ bitmap_clear(word_t prio)
 }
 
 #ifdef CONFIG_MCS
+static void ready_push(struct tcb *t);
 static void ready_append(struct tcb *t);
 
 word_t ks_sc_start;
@@ -198,6 +199,21 @@ sched_switch_begin(void)
     return now;
 }
 
+/* The current thread, runnable, is passed over in a switch begun at now: it goes back to
+ * its ready queue's head if it may run at now, else where it waits. */
+static void
+sched_put_back(struct tcb *cur, word_t now)
+{
+    if (sched_is_queued(cur)) {
+        return;
+    }
+    if (sc_can_run(cur, now)) {
+        ready_push(cur);
+    } else {
+        sched_wait_for_budget(cur);
+    }
+}
+
 /* The switch is done: the new current thread's running is charged from now on. */
 static void
 sched_switch_end(word_t now)
@@ -342,6 +358,13 @@ sched_switch_begin(void)
 }
 
 static inline void
+sched_put_back(struct tcb *cur, word_t now)
+{
+    (void)now;
+    sched_enqueue(cur);
+}
+
+static inline void
 sched_switch_end(word_t now)
 {
     (void)now;
@@ -391,12 +414,10 @@ sched_highest_priority(void)
     return (int)(top * 64 + bit_msb(ready_bitmap[top]));
 }
 
-void
-sched_enqueue(struct tcb *t)
+/* Links t, in no queue, at the head of its priority's ready queue. */
+static void
+ready_push(struct tcb *t)
 {
-    if (sched_is_queued(t) || !sched_admit(t)) {
-        return;
-    }
     word_t p = t->priority;
     t->sched_prev = NULL;
     t->sched_next = ready_queues[p].head;
@@ -408,6 +429,15 @@ sched_enqueue(struct tcb *t)
     }
     ready_queues[p].head = t;
     t->in_ready_queue = true;
+}
+
+void
+sched_enqueue(struct tcb *t)
+{
+    if (sched_is_queued(t) || !sched_admit(t)) {
+        return;
+    }
+    ready_push(t);
 }
 
 /* Links t, in no queue, at the tail of its priority's ready queue. */
@@ -541,7 +571,7 @@ sched_schedule(void)
     struct tcb *cur = ks_cur_thread;
     bool was_runnable = cur != ks_idle_thread && thread_is_runnable(cur);
     if (was_runnable) {
-        sched_enqueue(cur);
+        sched_put_back(cur, now);
     }
     if (action == SCHED_CHOOSE_NEW) {
         choose_thread();
