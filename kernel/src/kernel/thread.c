@@ -38,6 +38,9 @@ bitmap_clear(word_t prio)
 }
 
 #ifdef CONFIG_MCS
+static void ready_push(struct tcb *t);
+static void ready_append(struct tcb *t);
+
 word_t ks_sc_start;
 
 /* Threads waiting for budget, in order of their next refill's time (equal times in the
@@ -125,6 +128,16 @@ sched_admit(struct tcb *t)
     return false;
 }
 
+/* Puts t, out of every queue and found unable to run, where it waits: the release queue
+ * with a configured context, nowhere without one. */
+static void
+sched_wait_for_budget(struct tcb *t)
+{
+    if (t->sc != NULL && t->sc->refills.budget != 0) {
+        release_insert(t);
+    }
+}
+
 static bool
 sched_is_queued(const struct tcb *t)
 {
@@ -181,9 +194,24 @@ sched_switch_begin(void)
     struct tcb *cur = ks_cur_thread;
     if (cur->in_ready_queue && !sc_can_run(cur, now)) {
         sched_dequeue(cur);
-        sched_admit(cur);
+        sched_wait_for_budget(cur);
     }
     return now;
+}
+
+/* The current thread, runnable, is passed over in a switch begun at now: it goes back to
+ * its ready queue's head if it may run at now, else where it waits. */
+static void
+sched_put_back(struct tcb *cur, word_t now)
+{
+    if (sched_is_queued(cur)) {
+        return;
+    }
+    if (sc_can_run(cur, now)) {
+        ready_push(cur);
+    } else {
+        sched_wait_for_budget(cur);
+    }
 }
 
 /* The switch is done: the new current thread's running is charged from now on. */
@@ -245,7 +273,8 @@ sched_timer_interrupt(void)
     while (release_head != NULL && refill_ready(&release_head->sc->refills, now)) {
         struct tcb *t = release_head;
         release_remove(t);
-        sched_append(t);
+        /* Its head refill is ready and holds budget: it may run, no need to ask again. */
+        ready_append(t);
         if (cur == ks_idle_thread || t->priority > cur->priority) {
             sched_reschedule_required();
         }
@@ -329,6 +358,13 @@ sched_switch_begin(void)
 }
 
 static inline void
+sched_put_back(struct tcb *cur, word_t now)
+{
+    (void)now;
+    sched_enqueue(cur);
+}
+
+static inline void
 sched_switch_end(word_t now)
 {
     (void)now;
@@ -378,12 +414,10 @@ sched_highest_priority(void)
     return (int)(top * 64 + bit_msb(ready_bitmap[top]));
 }
 
-void
-sched_enqueue(struct tcb *t)
+/* Links t, in no queue, at the head of its priority's ready queue. */
+static void
+ready_push(struct tcb *t)
 {
-    if (sched_is_queued(t) || !sched_admit(t)) {
-        return;
-    }
     word_t p = t->priority;
     t->sched_prev = NULL;
     t->sched_next = ready_queues[p].head;
@@ -398,11 +432,18 @@ sched_enqueue(struct tcb *t)
 }
 
 void
-sched_append(struct tcb *t)
+sched_enqueue(struct tcb *t)
 {
     if (sched_is_queued(t) || !sched_admit(t)) {
         return;
     }
+    ready_push(t);
+}
+
+/* Links t, in no queue, at the tail of its priority's ready queue. */
+static void
+ready_append(struct tcb *t)
+{
     word_t p = t->priority;
     t->sched_next = NULL;
     t->sched_prev = ready_queues[p].tail;
@@ -414,6 +455,15 @@ sched_append(struct tcb *t)
     }
     ready_queues[p].tail = t;
     t->in_ready_queue = true;
+}
+
+void
+sched_append(struct tcb *t)
+{
+    if (sched_is_queued(t) || !sched_admit(t)) {
+        return;
+    }
+    ready_append(t);
 }
 
 void
@@ -521,7 +571,7 @@ sched_schedule(void)
     struct tcb *cur = ks_cur_thread;
     bool was_runnable = cur != ks_idle_thread && thread_is_runnable(cur);
     if (was_runnable) {
-        sched_enqueue(cur);
+        sched_put_back(cur, now);
     }
     if (action == SCHED_CHOOSE_NEW) {
         choose_thread();
