@@ -633,6 +633,40 @@ jsb_block(void)
 }
 
 /*
+ * A hostile image whose journal inode maps a log block onto the group descriptors, the
+ * block bitmap or the inode table: the writer would overwrite them with log blocks, so
+ * a read-write mount is refused (read-only still mounts) and none of them is changed.
+ */
+static bool
+test_journal_map_metadata(void)
+{
+    EXPECT_ERR(fresh(FS_MOUNT_RDONLY), 0);
+    uint32_t first = g_fs.first_data_block, isize = g_fs.inode_size;
+    done();
+    const uint8_t *gd = g_pristine + (size_t)(first + 1) * 1024;
+    uint32_t bbitmap = fs_le32(gd + EXT2_GD_BLOCK_BITMAP);
+    uint32_t itable = fs_le32(gd + EXT2_GD_INODE_TABLE);
+    /* The journal inode's second direct pointer: log position 1, the first one written. */
+    uint8_t *jin = g_pristine + (size_t)itable * 1024 + (EXT2_JOURNAL_INO - 1) * isize;
+    uint8_t *ptr = jin + EXT2_I_BLOCK + 4;
+    uint32_t old = fs_le32(ptr);
+    uint32_t targets[] = {first + 1, bbitmap, itable};
+    for (size_t t = 0; t < sizeof(targets) / sizeof(targets[0]); t++) {
+        fs_put_le32(ptr, targets[t]);
+        EXPECT_ERR(fresh(0), -FS_ECORRUPT);
+        done();
+        load(g_after);
+        /* Nothing but the patched image: every block below the data is as it was. */
+        EXPECT(memcmp(g_after, g_pristine, (size_t)(itable + 1) * 1024) == 0);
+        EXPECT_ERR(fresh(FS_MOUNT_RDONLY), 0);
+        EXPECT_ERR(fs_unmount(&g_fs), 0);
+        done();
+    }
+    fs_put_le32(ptr, old);
+    return true;
+}
+
+/*
  * The journal writer: needs_recovery while mounted, the log live after an fsync and
  * empty after unmount, fsync's errors, a synchronous mount committing every operation,
  * the refusals (a v1 journal superblock, a log too short), a transaction too large for
@@ -1007,6 +1041,7 @@ test_fs_errors(const char *image)
     run("fs/errors/corrupt", test_corrupt);
     run("fs/errors/device_errors", test_device_errors);
     run("fs/errors/journal_write", test_journal_write);
+    run("fs/errors/journal_map_metadata", test_journal_map_metadata);
     run("fs/errors/journal_busy", test_journal_busy);
     run("fs/errors/journal_escape", test_journal_escape);
     run("fs/errors/journal_steps", test_journal_steps);
