@@ -148,6 +148,28 @@ is_metadata(const struct fs *fs, uint32_t g, const uint8_t *gd, uint32_t bit)
 }
 
 /*
+ * Whether block is a group's metadata (superblock or descriptor copy, reserved
+ * descriptor blocks, a bitmap, the inode table): *err is set on a bad descriptor.
+ */
+bool
+fs_block_is_metadata(struct fs *fs, uint32_t block, int *err)
+{
+    *err = 0;
+    if (!fs_block_ok(fs, block)) {
+        return true;
+    }
+    uint32_t g = (block - fs->first_data_block) / fs->blocks_per_group;
+    uint8_t *b = NULL, *gd = NULL;
+    *err = fs_group_desc(fs, g, &b, &gd);
+    if (*err < 0) {
+        return true;
+    }
+    bool meta = is_metadata(fs, g, gd, (block - fs->first_data_block) % fs->blocks_per_group);
+    fs_bput(fs, b, false);
+    return meta;
+}
+
+/*
  * Allocates a block, preferring goal_group, and returns it in *block (contents not
  * cleared). The descriptor and superblock counts are updated.
  */

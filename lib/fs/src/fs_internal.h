@@ -45,6 +45,7 @@ int fs_block_free(struct fs *fs, uint32_t block);
 int fs_inode_alloc(struct fs *fs, uint32_t goal_group, bool is_dir, uint32_t *ino);
 int fs_inode_free(struct fs *fs, uint32_t ino, bool is_dir);
 bool fs_block_ok(const struct fs *fs, uint32_t block);
+bool fs_block_is_metadata(struct fs *fs, uint32_t block, int *err);
 int fs_group_desc(struct fs *fs, uint32_t group, uint8_t **block, uint8_t **gd);
 
 /* dir.c */

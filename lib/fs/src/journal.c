@@ -149,7 +149,9 @@ find_revoke(struct fs *fs, struct jlog *j, uint32_t pos, const uint8_t *b, uint3
 {
     struct revoke_query *q = arg;
     (void)j, (void)pos;
-    if (type != JBD2_REVOKE || seq < q->seq) {
+    /* A revoke counts in its own transaction and later ones; sequence numbers wrap, so
+     * "earlier" is a signed difference (JBD2's tid_gt), not an unsigned compare. */
+    if (type != JBD2_REVOKE || (int32_t)(seq - q->seq) < 0) {
         return 0;
     }
     uint32_t count = fs_be32(b + JBD2_REVOKE_COUNT);

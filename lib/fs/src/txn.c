@@ -186,6 +186,11 @@ fs_journal_start(struct fs *fs, bool sync)
     for (uint32_t pos = 0; pos < j->maxlen && err == 0; pos++) {
         uint32_t p;
         err = log_block_nr(fs, pos, &p);
+        /* A hostile image's journal inode may map the log onto the superblock, the
+         * descriptors, a bitmap or an inode table, which the writer would overwrite. */
+        if (err == 0 && fs_block_is_metadata(fs, p, &err)) {
+            err = err < 0 ? err : -FS_ECORRUPT;
+        }
         if (err == 0 && nruns > 0 && j->runs[nruns - 1].block + j->runs[nruns - 1].len == p) {
             j->runs[nruns - 1].len++;
         } else if (err == 0 && nruns < FS_JOURNAL_RUNS) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fs_internal.h"
+#include "jbd2.h"
 #include "imagedev.h"
 
 #define VLTEST_STRERROR fs_strerror
@@ -633,6 +634,105 @@ jsb_block(void)
 }
 
 /*
+ * A hostile image whose journal inode maps a log block onto the group descriptors, the
+ * block bitmap or the inode table: the writer would overwrite them with log blocks, so
+ * a read-write mount is refused (read-only still mounts) and none of them is changed.
+ */
+static bool
+test_journal_map_metadata(void)
+{
+    EXPECT_ERR(fresh(FS_MOUNT_RDONLY), 0);
+    uint32_t first = g_fs.first_data_block, isize = g_fs.inode_size;
+    done();
+    const uint8_t *gd = g_pristine + (size_t)(first + 1) * 1024;
+    uint32_t bbitmap = fs_le32(gd + EXT2_GD_BLOCK_BITMAP);
+    uint32_t itable = fs_le32(gd + EXT2_GD_INODE_TABLE);
+    /* The journal inode's second direct pointer: log position 1, the first one written. */
+    uint8_t *jin = g_pristine + (size_t)itable * 1024 + (EXT2_JOURNAL_INO - 1) * isize;
+    uint8_t *ptr = jin + EXT2_I_BLOCK + 4;
+    uint32_t old = fs_le32(ptr);
+    uint32_t targets[] = {first + 1, bbitmap, itable};
+    for (size_t t = 0; t < sizeof(targets) / sizeof(targets[0]); t++) {
+        fs_put_le32(ptr, targets[t]);
+        EXPECT_ERR(fresh(0), -FS_ECORRUPT);
+        done();
+        load(g_after);
+        /* Nothing but the patched image: every block below the data is as it was. */
+        EXPECT(memcmp(g_after, g_pristine, (size_t)(itable + 1) * 1024) == 0);
+        EXPECT_ERR(fresh(FS_MOUNT_RDONLY), 0);
+        EXPECT_ERR(fs_unmount(&g_fs), 0);
+        done();
+    }
+    fs_put_le32(ptr, old);
+    return true;
+}
+
+static void
+put_be(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
+/*
+ * A revoke across the sequence wrap: transaction 0xffffffff logs block t, transaction 0
+ * (the next one) revokes it. Replay must skip t, as JBD2 does; an unsigned compare would
+ * take the revoke for an older one and write the stale copy over t.
+ */
+static bool
+test_journal_revoke_wrap(void)
+{
+    EXPECT_ERR(fresh(FS_MOUNT_RDONLY), 0);
+    struct fs_inode j;
+    uint32_t pblk[6];
+    EXPECT_ERR(fs_iget(&g_fs, EXT2_JOURNAL_INO, &j), 0);
+    EXPECT_ERR(fs_bmap(&g_fs, &j, 0, false, &pblk[0], NULL), 0);
+    uint32_t first = fs_be32(g_pristine + (size_t)pblk[0] * 1024 + JBD2_SB_FIRST);
+    for (uint32_t i = 1; i < 6; i++) {
+        EXPECT_ERR(fs_bmap(&g_fs, &j, first + i - 1, false, &pblk[i], NULL), 0);
+    }
+    uint32_t t = g_fs.blocks_count - 1;
+    done();
+    memcpy(g_before, g_pristine, g_size);
+    uint8_t *sb = g_pristine + EXT2_SB_OFFSET;
+    fs_put_le32(sb + EXT2_SB_FEATURE_INCOMPAT,
+                fs_le32(sb + EXT2_SB_FEATURE_INCOMPAT) | EXT2_INCOMPAT_RECOVER);
+    uint8_t *jsb = g_pristine + (size_t)pblk[0] * 1024;
+    put_be(jsb + JBD2_SB_START, first);
+    put_be(jsb + JBD2_SB_SEQUENCE, 0xffffffffu);
+    put_be(jsb + JBD2_SB_INCOMPAT, JBD2_INCOMPAT_REVOKE);
+    uint8_t *b[5];
+    uint32_t seqs[5] = {0xffffffffu, 0xffffffffu, 0xffffffffu, 0, 0};
+    uint32_t types[5] = {JBD2_DESCRIPTOR, 0, JBD2_COMMIT, JBD2_REVOKE, JBD2_COMMIT};
+    for (int i = 0; i < 5; i++) {
+        b[i] = g_pristine + (size_t)pblk[i + 1] * 1024;
+        memset(b[i], 0, 1024);
+        if (i != 1) {
+            put_be(b[i] + JBD2_H_MAGIC, JBD2_MAGIC);
+            put_be(b[i] + JBD2_H_BLOCKTYPE, types[i]);
+            put_be(b[i] + JBD2_H_SEQUENCE, seqs[i]);
+        }
+    }
+    put_be(b[0] + JBD2_HEADER, t);
+    b[0][JBD2_HEADER + JBD2_TAG_FLAGS + 1] = JBD2_FLAG_SAME_UUID | JBD2_FLAG_LAST_TAG;
+    memset(b[1], 0xee, 1024); /* the stale copy of t */
+    put_be(b[3] + JBD2_REVOKE_COUNT, JBD2_REVOKE_RECORDS + 4);
+    put_be(b[3] + JBD2_REVOKE_RECORDS, t);
+    uint8_t home[1024];
+    memcpy(home, g_pristine + (size_t)t * 1024, sizeof(home));
+    int err = fresh(0);
+    if (err == 0) {
+        err = fs_unmount(&g_fs);
+    }
+    done();
+    memcpy(g_pristine, g_before, g_size);
+    EXPECT_ERR(err, 0);
+    load(g_after);
+    EXPECT(memcmp(g_after + (size_t)t * 1024, home, sizeof(home)) == 0);
+    return true;
+}
+
+/*
  * The journal writer: needs_recovery while mounted, the log live after an fsync and
  * empty after unmount, fsync's errors, a synchronous mount committing every operation,
  * the refusals (a v1 journal superblock, a log too short), a transaction too large for
@@ -1007,6 +1107,8 @@ test_fs_errors(const char *image)
     run("fs/errors/corrupt", test_corrupt);
     run("fs/errors/device_errors", test_device_errors);
     run("fs/errors/journal_write", test_journal_write);
+    run("fs/errors/journal_map_metadata", test_journal_map_metadata);
+    run("fs/errors/journal_revoke_wrap", test_journal_revoke_wrap);
     run("fs/errors/journal_busy", test_journal_busy);
     run("fs/errors/journal_escape", test_journal_escape);
     run("fs/errors/journal_steps", test_journal_steps);
